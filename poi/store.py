@@ -1,0 +1,327 @@
+"""SQLite storage of POIs: the only module of ``poi`` that speaks SQL.
+
+One SQLite file (sqlite-utils) holds everything; each package registers its own
+numbered migrations through :func:`apply_migrations`. POIs are indexed by an
+R*Tree (bounding-box queries) and an FTS5 table whose tokenizer folds
+diacritics, so "eglise" finds "Église".
+
+Writes that belong together go through :func:`transaction`: an import that
+fails half-way leaves the database as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import sqlite_utils
+
+from poi.errors import NotFoundError, StoreError
+from poi.models import POI, Media
+from poi.text import fold, html_to_text
+
+DEFAULT_DB = "balise.db"
+
+
+def default_db_path() -> str:
+    """``$BALISE_DB`` if set, else ``./balise.db``."""
+    return os.environ.get("BALISE_DB") or DEFAULT_DB
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def open_db(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the Balise database and apply every migration.
+
+    ``":memory:"`` gives a private in-memory database (tests).
+    """
+    target = str(path) if path is not None else default_db_path()
+    try:
+        if target != ":memory:":
+            parent = Path(target).resolve().parent
+            if not parent.is_dir():
+                raise StoreError(f"cannot create database {target}: folder {parent} does not exist")
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if target != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA busy_timeout = 5000")
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"cannot open database {target}: {e}") from e
+    db = sqlite_utils.Database(conn)
+    try:
+        apply_migrations(db, "poi", MIGRATIONS)
+        # Layers above register their own tables when imported; importing them
+        # here would run the dependency arrow backwards.
+        for hook in _MIGRATION_HOOKS:
+            hook(db)
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{target} is not a usable Balise database: {e}") from e
+    return db
+
+
+_MIGRATION_HOOKS: list = []
+
+
+def register_migrations(hook) -> None:
+    """Let a higher layer (trails) add its tables to every database opened."""
+    if hook not in _MIGRATION_HOOKS:
+        _MIGRATION_HOOKS.append(hook)
+
+
+def apply_migrations(db: sqlite_utils.Database, component: str, migrations: Sequence[str]) -> None:
+    """Apply the not-yet-applied numbered SQL scripts of ``component``, each atomically."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+               "component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, "
+               "PRIMARY KEY (component, version))")
+    row = db.execute("SELECT MAX(version) FROM schema_migrations WHERE component = ?",
+                     [component]).fetchone()
+    done = row[0] or 0
+    for version, script in enumerate(migrations, start=1):
+        if version <= done:
+            continue
+        with transaction(db):
+            for statement in _split_sql(script):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [component, version, utcnow()])
+
+
+def _split_sql(script: str) -> list[str]:
+    parts, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        if sqlite3.complete_statement("\n".join(buf)):
+            stmt = "\n".join(buf).strip()
+            if stmt.strip(";").strip():
+                parts.append(stmt)
+            buf = []
+    if "\n".join(buf).strip():
+        parts.append("\n".join(buf))
+    return parts
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """All-or-nothing block; nests through savepoints."""
+    conn = db.conn
+    name = f"sp_{uuid.uuid4().hex[:12]}"
+    outer = conn.in_transaction
+    conn.execute(f"SAVEPOINT {name}" if outer else "BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if outer:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+        else:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute(f"RELEASE {name}" if outer else "COMMIT")
+
+
+MIGRATIONS = [
+    """
+    CREATE TABLE pois (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL DEFAULT 'other',
+        themes TEXT NOT NULL DEFAULT '[]',
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        ele_m REAL,
+        summary TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        media TEXT NOT NULL DEFAULT '[]',
+        trigger_radius_m REAL,
+        url TEXT NOT NULL DEFAULT '',
+        licence TEXT NOT NULL DEFAULT '',
+        attribution TEXT NOT NULL DEFAULT '',
+        extra TEXT NOT NULL DEFAULT '{}',
+        updated_at TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        UNIQUE (source, source_id)
+    );
+    CREATE INDEX pois_category ON pois(category);
+    CREATE VIRTUAL TABLE pois_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+    CREATE VIRTUAL TABLE pois_fts USING fts5(name, body, tokenize = "unicode61 remove_diacritics 2");
+    """,
+]
+
+_COLUMNS = ("source", "source_id", "name", "category", "themes", "lon", "lat", "ele_m", "summary",
+            "description", "media", "trigger_radius_m", "url", "licence", "attribution", "extra",
+            "updated_at", "content_hash")
+
+
+def _row_of(poi: POI) -> dict:
+    row = {
+        "source": poi.source or "manual",
+        "source_id": str(poi.source_id) if poi.source_id not in (None, "") else uuid.uuid4().hex,
+        "name": poi.name,
+        "category": poi.category or "other",
+        "themes": json.dumps(list(poi.themes), ensure_ascii=False),
+        "lon": float(poi.lon),
+        "lat": float(poi.lat),
+        "ele_m": poi.ele_m,
+        "summary": poi.summary or "",
+        "description": poi.description or "",
+        "media": json.dumps([m.to_dict() for m in poi.media], ensure_ascii=False),
+        "trigger_radius_m": poi.trigger_radius_m,
+        "url": poi.url or "",
+        "licence": poi.licence or "",
+        "attribution": poi.attribution or "",
+        "extra": json.dumps(poi.extra or {}, ensure_ascii=False, sort_keys=True),
+    }
+    digest = hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+    row["content_hash"] = digest
+    row["updated_at"] = poi.updated_at or utcnow()
+    return row
+
+
+def poi_from_row(row: sqlite3.Row | dict) -> POI:
+    r = dict(row)
+    return POI(
+        id=r["id"], name=r["name"], lon=r["lon"], lat=r["lat"], category=r["category"],
+        themes=json.loads(r["themes"]), ele_m=r["ele_m"], summary=r["summary"],
+        description=r["description"], media=[Media.from_dict(m) for m in json.loads(r["media"])],
+        trigger_radius_m=r["trigger_radius_m"], url=r["url"], source=r["source"],
+        source_id=r["source_id"], licence=r["licence"], attribution=r["attribution"],
+        updated_at=r["updated_at"], extra=json.loads(r["extra"]),
+    )
+
+
+def _fts_query(text: str) -> str:
+    tokens = [t for t in "".join(c if c.isalnum() else " " for c in fold(text)).split() if t]
+    return " ".join(f'"{t}"*' for t in tokens)
+
+
+class PoiStore:
+    """POIs in the Balise database.
+
+    >>> store = PoiStore(open_db(":memory:"))
+    >>> status, pid = store.upsert(POI(name="Église Saint-Jean", lon=1.44, lat=43.6,
+    ...                                category="church", source="demo", source_id="1"))
+    >>> status
+    'added'
+    >>> store.upsert(POI(name="Église Saint-Jean", lon=1.44, lat=43.6, category="church",
+    ...                  source="demo", source_id="1"))[0]
+    'unchanged'
+    >>> [p.name for p in store.search("eglise")]
+    ['Église Saint-Jean']
+    """
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.db.conn.row_factory = sqlite3.Row
+
+    # -- writing -------------------------------------------------------------
+    def upsert(self, poi: POI) -> tuple[str, int]:
+        """Insert or update by (source, source_id): returns (added|updated|unchanged, id)."""
+        row = _row_of(poi)
+        with transaction(self.db):
+            existing = self.db.execute(
+                "SELECT id, content_hash FROM pois WHERE source = ? AND source_id = ?",
+                [row["source"], row["source_id"]]).fetchone()
+            if existing and existing["content_hash"] == row["content_hash"]:
+                return "unchanged", existing["id"]
+            if existing:
+                pid = existing["id"]
+                sets = ", ".join(f"{c} = :{c}" for c in _COLUMNS)
+                self.db.execute(f"UPDATE pois SET {sets} WHERE id = :id", {**row, "id": pid})
+                self.db.execute("DELETE FROM pois_rtree WHERE id = ?", [pid])
+                self.db.execute("DELETE FROM pois_fts WHERE rowid = ?", [pid])
+                status = "updated"
+            else:
+                cols = ", ".join(_COLUMNS)
+                vals = ", ".join(f":{c}" for c in _COLUMNS)
+                pid = self.db.execute(f"INSERT INTO pois ({cols}) VALUES ({vals})", row).lastrowid
+                status = "added"
+            self.db.execute("INSERT INTO pois_rtree VALUES (?, ?, ?, ?, ?)",
+                            [pid, row["lon"], row["lon"], row["lat"], row["lat"]])
+            body = " ".join([poi.category, " ".join(poi.themes), poi.summary or "",
+                             html_to_text(poi.description)])
+            self.db.execute("INSERT INTO pois_fts (rowid, name, body) VALUES (?, ?, ?)",
+                            [pid, poi.name, body])
+        poi.id = pid
+        return status, pid
+
+    def update_fields(self, poi_id: int, **fields) -> POI:
+        """Change some fields of one POI (staff edits), keeping its provenance."""
+        poi = self.get(poi_id)
+        for key, value in fields.items():
+            if not hasattr(poi, key) or key in ("id", "source", "source_id"):
+                raise ValueError(f"unknown or read-only POI field: {key}")
+            setattr(poi, key, value)
+        poi.updated_at = ""
+        self.upsert(poi)
+        return self.get(poi_id)
+
+    def delete(self, poi_id: int) -> None:
+        with transaction(self.db):
+            self.db.execute("DELETE FROM pois_rtree WHERE id = ?", [poi_id])
+            self.db.execute("DELETE FROM pois_fts WHERE rowid = ?", [poi_id])
+            self.db.execute("DELETE FROM pois WHERE id = ?", [poi_id])
+
+    # -- reading -------------------------------------------------------------
+    def get(self, poi_id: int) -> POI:
+        row = self.db.execute("SELECT * FROM pois WHERE id = ?", [poi_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no POI with id {poi_id}")
+        return poi_from_row(row)
+
+    def get_many(self, ids: Iterable[int]) -> list[POI]:
+        ids = list(ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT * FROM pois WHERE id IN ({marks})", ids).fetchall()
+        by_id = {r["id"]: poi_from_row(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM pois").fetchone()[0]
+
+    def all(self, limit: int | None = None, offset: int = 0) -> list[POI]:
+        sql = "SELECT * FROM pois ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return [poi_from_row(r) for r in self.db.execute(sql).fetchall()]
+
+    def points_in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float
+                       ) -> list[tuple[int, float, float]]:
+        """``(id, lon, lat)`` of the POIs inside a lon/lat box, through the R*Tree."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT id, min_lon, min_lat FROM pois_rtree WHERE min_lon >= ? AND max_lon <= ? "
+            "AND min_lat >= ? AND max_lat <= ?", [min_lon, max_lon, min_lat, max_lat]).fetchall()]
+
+    def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> list[POI]:
+        """Full POIs inside a lon/lat box."""
+        return self.get_many(p[0] for p in self.points_in_bbox(min_lon, min_lat, max_lon, max_lat))
+
+    def search(self, text: str, limit: int = 50) -> list[POI]:
+        """Full-text search on name, summary, description, category and themes; diacritics folded."""
+        query = _fts_query(text)
+        if not query:
+            return []
+        rows = self.db.execute(
+            "SELECT pois.* FROM pois_fts JOIN pois ON pois.id = pois_fts.rowid "
+            "WHERE pois_fts MATCH ? ORDER BY bm25(pois_fts, 10.0, 1.0) LIMIT ?",
+            [query, limit]).fetchall()
+        return [poi_from_row(r) for r in rows]
+
+    def sources(self) -> list[dict]:
+        """Each source with its POI count, licence and attribution (for credits pages)."""
+        rows = self.db.execute(
+            "SELECT source, COUNT(*) AS n, MAX(licence) AS licence, MAX(attribution) AS attribution "
+            "FROM pois GROUP BY source ORDER BY source").fetchall()
+        return [dict(r) for r in rows]

@@ -1,0 +1,52 @@
+"""Text helpers: HTML sanitising (nh3) and diacritic folding."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import nh3
+
+#: Tags kept in rich text (descriptions); everything else is stripped, scripts and
+#: event handlers never survive.
+ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "a",
+                "h3", "h4", "blockquote", "span"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def sanitize_html(value: str | None) -> str:
+    """Clean rich text down to a small safe subset of HTML.
+
+    >>> sanitize_html('<p onclick="x()">Église<script>alert(1)</script></p>')
+    '<p>Église</p>'
+    >>> sanitize_html(None)
+    ''
+    """
+    if not value:
+        return ""
+    cleaned = nh3.clean(value, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    return cleaned.strip()
+
+
+def html_to_text(value: str | None) -> str:
+    """Plain text of an HTML fragment (entities decoded, whitespace collapsed).
+
+    >>> html_to_text("<p>Ch&acirc;teau&nbsp;<b>fort</b></p>")
+    'Château fort'
+    """
+    if not value:
+        return ""
+    text = nh3.clean(value, tags=set())
+    text = html.unescape(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def fold(value: str) -> str:
+    """Lower-case, diacritics removed: the key used for matching names.
+
+    >>> fold("Église Saint-Étienne")
+    'eglise saint-etienne'
+    """
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

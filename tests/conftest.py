@@ -1,0 +1,80 @@
+"""Shared fixtures: ``store`` (in-memory db), ``app``, ``client``, ``runner``, ``data``."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import trails.store  # noqa: F401  (registers the trail tables)
+from poi.store import PoiStore, open_db
+from trails.store import TrailStore
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def data() -> Path:
+    """Folder of the recorded test files (see tests/data/README.md)."""
+    return DATA
+
+
+@pytest.fixture
+def db():
+    database = open_db(":memory:")
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def store(db) -> PoiStore:
+    return PoiStore(db)
+
+
+@pytest.fixture
+def trail_store(db) -> TrailStore:
+    return TrailStore(db)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "balise.db"
+
+
+@pytest.fixture
+def runner(db_path, monkeypatch) -> CliRunner:
+    monkeypatch.setenv("BALISE_DB", str(db_path))
+    return CliRunner()
+
+
+@pytest.fixture
+def app(db_path):
+    from webapp import create_app
+
+    open_db(db_path).conn.close()
+    return create_app({"DATABASE": str(db_path), "TESTING": True, "SECRET_KEY": "test"})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def copy_data(tmp_path):
+    """Copy a file of tests/data into tmp_path (tests that write never touch the originals)."""
+
+    def _copy(relative: str) -> Path:
+        src = DATA / relative
+        dst = tmp_path / src.name
+        shutil.copyfile(src, dst)
+        return dst
+
+    return _copy
+
+
+def assert_close_m(a: float, b: float, tol_m: float = 0.5) -> None:
+    """Two distances (or one point-to-point distance and 0) agree within ``tol_m`` metres."""
+    assert abs(a - b) <= tol_m, f"{a:.3f} m vs {b:.3f} m (tolerance {tol_m} m)"

@@ -1,0 +1,31 @@
+"""Every user-facing message used in code and templates has a French translation."""
+import json
+import re
+from pathlib import Path
+
+from poi.i18n import gettext, language
+
+ROOT = Path(__file__).parent.parent
+CALL = re.compile(r"""\b_\(\s*(["'])(.+?)\1""")
+
+
+def used_messages() -> set[str]:
+    found = set()
+    for pattern in ("poi/**/*.py", "trails/**/*.py", "exporter/**/*.py", "webapp/**/*.py",
+                    "templates/**/*.html", "templates/**/*.js"):
+        for path in ROOT.glob(pattern):
+            for m in CALL.finditer(path.read_text(encoding="utf-8")):
+                found.add(m.group(2))
+    return found
+
+
+def test_every_message_has_a_french_translation():
+    fr = json.loads((ROOT / "poi/locales/fr.json").read_text(encoding="utf-8"))
+    missing = sorted(m for m in used_messages() if m not in fr)
+    assert not missing, f"add to poi/locales/fr.json: {missing}"
+
+
+def test_english_is_the_message_id_and_french_the_default():
+    assert gettext("Trails") == "Circuits"
+    with language("en"):
+        assert gettext("Trails") == "Trails"

@@ -1,0 +1,148 @@
+"""Plain data models of trails and their stops (WGS84 lon/lat, units in names)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+#: A point of a trace: longitude, latitude (WGS84 degrees), elevation in metres or None.
+Point = tuple[float, float, "float | None"]
+
+ROUTE_TYPES = ("loop", "out_and_back", "one_way")
+PRACTICES = ("walking", "trail_running", "mountain_bike", "cycling", "horse_riding", "snowshoe")
+DIFFICULTIES = ("very_easy", "easy", "medium", "hard", "very_hard")
+
+
+class Metrics(NamedTuple):
+    """What :func:`trails.metrics.compute` measures on a trace."""
+
+    length_m: float
+    ascent_m: float
+    descent_m: float
+    ele_min_m: float | None
+    ele_max_m: float | None
+    duration_min: int
+    difficulty: str
+    effort: float
+    points: int
+    has_elevation: bool
+
+
+@dataclass(slots=True)
+class Trail:
+    """A circuit: a trace (one or more segments) plus texts, metrics and overrides.
+
+    The duration shown is, in order: the staff override, the duration published
+    by the data source, our computed duration (see ``duration_min``).
+    """
+
+    name: str
+    segments: list[list[Point]] = field(default_factory=list)
+    summary: str = ""
+    description: str = ""  # sanitised HTML
+    practice: str = "walking"
+    route_type: str = "one_way"
+    route_type_override: str | None = None
+    themes: list[str] = field(default_factory=list)
+    # measured
+    length_m: float = 0.0
+    ascent_m: float = 0.0
+    descent_m: float = 0.0
+    ele_min_m: float | None = None
+    ele_max_m: float | None = None
+    points: int = 0
+    duration_computed_min: int = 0
+    difficulty_computed: str = "easy"
+    effort: float = 0.0
+    # published by the source, and staff overrides
+    duration_published_min: int | None = None
+    difficulty_published: str | None = None
+    duration_override_min: int | None = None
+    duration_override_reason: str = ""
+    difficulty_override: str | None = None
+    difficulty_override_reason: str = ""
+    # provenance and publication
+    published: bool = False
+    source: str = "manual"
+    source_id: str = ""
+    licence: str = ""
+    attribution: str = ""
+    url: str = ""
+    commune: str = ""
+    extra: dict = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+    id: int | None = None
+
+    @property
+    def duration_min(self) -> int:
+        """The duration shown: override, else published, else computed."""
+        for value in (self.duration_override_min, self.duration_published_min):
+            if value is not None:
+                return int(value)
+        return int(self.duration_computed_min)
+
+    @property
+    def duration_source(self) -> str:
+        """Where the shown duration comes from: ``override``, ``source`` or ``computed``."""
+        if self.duration_override_min is not None:
+            return "override"
+        if self.duration_published_min is not None:
+            return "source"
+        return "computed"
+
+    @property
+    def difficulty(self) -> str:
+        return self.difficulty_override or self.difficulty_published or self.difficulty_computed
+
+    @property
+    def difficulty_source(self) -> str:
+        if self.difficulty_override:
+            return "override"
+        if self.difficulty_published:
+            return "source"
+        return "computed"
+
+    @property
+    def effective_route_type(self) -> str:
+        return self.route_type_override or self.route_type
+
+    @property
+    def coords(self) -> list[Point]:
+        """All points of all segments, in order."""
+        return [p for seg in self.segments for p in seg]
+
+    @property
+    def start(self) -> Point | None:
+        return self.segments[0][0] if self.segments and self.segments[0] else None
+
+    def summary_dict(self) -> dict:
+        """The fields of the CLI/API ``--json`` contract."""
+        return {
+            "id": self.id, "name": self.name, "length_m": round(self.length_m, 1),
+            "ascent_m": round(self.ascent_m, 1), "descent_m": round(self.descent_m, 1),
+            "duration_min": self.duration_min, "duration_computed_min": self.duration_computed_min,
+            "duration_source": self.duration_source, "difficulty": self.difficulty,
+            "difficulty_source": self.difficulty_source, "themes": list(self.themes),
+            "route_type": self.effective_route_type, "practice": self.practice,
+            "published": self.published, "source": self.source, "licence": self.licence,
+            "attribution": self.attribution,
+        }
+
+
+@dataclass(slots=True)
+class Stop:
+    """A POI attached to a trail, placed along it.
+
+    ``offset_m`` is the signed distance from the trace: negative on the left
+    when walking the trail in its direction, positive on the right.
+    ``status`` is ``auto`` (attached by the corridor), ``manual`` (added by
+    staff) or ``removed`` (staff removed it: never re-attached automatically).
+    """
+
+    trail_id: int
+    poi_id: int
+    distance_along_m: float
+    offset_m: float
+    position: int = 0
+    status: str = "auto"
+    trigger_radius_m: float | None = None

@@ -1,0 +1,262 @@
+"""SQLite storage of trails and their stops: the only module of ``trails`` that speaks SQL
+(besides the WHERE fragments that filters produce in :mod:`trails.filters`).
+
+Tables live in the same database file as the POIs; their migrations are
+registered with :func:`poi.store.register_migrations`.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from typing import Iterable, Sequence
+
+import sqlite_utils
+
+from poi.store import apply_migrations, register_migrations, transaction, utcnow
+from trails.errors import NotFoundError
+from trails.models import Stop, Trail
+
+MIGRATIONS = [
+    """
+    CREATE TABLE trails (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        practice TEXT NOT NULL DEFAULT 'walking',
+        route_type TEXT NOT NULL DEFAULT 'one_way',
+        route_type_override TEXT,
+        themes TEXT NOT NULL DEFAULT '[]',
+        segments TEXT NOT NULL,
+        length_m REAL NOT NULL DEFAULT 0,
+        ascent_m REAL NOT NULL DEFAULT 0,
+        descent_m REAL NOT NULL DEFAULT 0,
+        ele_min_m REAL,
+        ele_max_m REAL,
+        points INTEGER NOT NULL DEFAULT 0,
+        duration_computed_min INTEGER NOT NULL DEFAULT 0,
+        difficulty_computed TEXT NOT NULL DEFAULT 'easy',
+        effort REAL NOT NULL DEFAULT 0,
+        duration_published_min INTEGER,
+        difficulty_published TEXT,
+        duration_override_min INTEGER,
+        duration_override_reason TEXT NOT NULL DEFAULT '',
+        difficulty_override TEXT,
+        difficulty_override_reason TEXT NOT NULL DEFAULT '',
+        published INTEGER NOT NULL DEFAULT 0,
+        source TEXT NOT NULL DEFAULT 'manual',
+        source_id TEXT NOT NULL,
+        licence TEXT NOT NULL DEFAULT '',
+        attribution TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL DEFAULT '',
+        commune TEXT NOT NULL DEFAULT '',
+        extra TEXT NOT NULL DEFAULT '{}',
+        start_lon REAL,
+        start_lat REAL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        duration_min INTEGER GENERATED ALWAYS AS
+            (COALESCE(duration_override_min, duration_published_min, duration_computed_min)) VIRTUAL,
+        difficulty TEXT GENERATED ALWAYS AS
+            (COALESCE(difficulty_override, difficulty_published, difficulty_computed)) VIRTUAL,
+        effective_route_type TEXT GENERATED ALWAYS AS (COALESCE(route_type_override, route_type)) VIRTUAL,
+        UNIQUE (source, source_id)
+    );
+    CREATE TABLE trail_themes (
+        trail_id INTEGER NOT NULL REFERENCES trails(id) ON DELETE CASCADE,
+        theme TEXT NOT NULL,
+        PRIMARY KEY (trail_id, theme)
+    );
+    CREATE INDEX trail_themes_theme ON trail_themes(theme);
+    CREATE VIRTUAL TABLE trails_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+    CREATE TABLE trail_stops (
+        trail_id INTEGER NOT NULL REFERENCES trails(id) ON DELETE CASCADE,
+        poi_id INTEGER NOT NULL REFERENCES pois(id) ON DELETE CASCADE,
+        distance_along_m REAL NOT NULL,
+        offset_m REAL NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'auto',
+        trigger_radius_m REAL,
+        PRIMARY KEY (trail_id, poi_id)
+    );
+    CREATE INDEX trail_stops_poi ON trail_stops(poi_id);
+    """,
+]
+
+
+def _migrate(db: sqlite_utils.Database) -> None:
+    apply_migrations(db, "trails", MIGRATIONS)
+
+
+register_migrations(_migrate)
+
+_SCALARS = ("name", "summary", "description", "practice", "route_type", "route_type_override",
+            "length_m", "ascent_m", "descent_m", "ele_min_m", "ele_max_m", "points",
+            "duration_computed_min", "difficulty_computed", "effort", "duration_published_min",
+            "difficulty_published", "duration_override_min", "duration_override_reason",
+            "difficulty_override", "difficulty_override_reason", "source", "source_id",
+            "licence", "attribution", "url", "commune", "created_at", "updated_at")
+
+
+def _row_of(trail: Trail) -> dict:
+    row = {c: getattr(trail, c) for c in _SCALARS}
+    row["source_id"] = trail.source_id or uuid.uuid4().hex
+    row["themes"] = json.dumps(list(trail.themes), ensure_ascii=False)
+    row["segments"] = json.dumps(trail.segments)
+    row["extra"] = json.dumps(trail.extra or {}, ensure_ascii=False, sort_keys=True)
+    row["published"] = 1 if trail.published else 0
+    start = trail.start
+    row["start_lon"], row["start_lat"] = (start[0], start[1]) if start else (None, None)
+    now = utcnow()
+    row["created_at"] = trail.created_at or now
+    row["updated_at"] = now
+    return row
+
+
+def trail_from_row(row) -> Trail:
+    r = dict(row)
+    kwargs = {c: r[c] for c in _SCALARS}
+    return Trail(
+        id=r["id"], themes=json.loads(r["themes"]),
+        segments=[[tuple(p) for p in seg] for seg in json.loads(r["segments"])],
+        extra=json.loads(r["extra"]), published=bool(r["published"]), **kwargs)
+
+
+class TrailStore:
+    """Trails and their stops in the Balise database."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.db.conn.row_factory = sqlite3.Row
+
+    # -- trails --------------------------------------------------------------
+    def save(self, trail: Trail) -> int:
+        """Insert (no id) or update (id set) a trail; sets and returns ``trail.id``."""
+        row = _row_of(trail)
+        with transaction(self.db):
+            if trail.id is None:
+                existing = self.db.execute("SELECT id FROM trails WHERE source = ? AND source_id = ?",
+                                           [row["source"], row["source_id"]]).fetchone()
+                if existing:
+                    trail.id = existing["id"]
+            cols = list(row)
+            if trail.id is None:
+                trail.id = self.db.execute(
+                    f"INSERT INTO trails ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})",
+                    row).lastrowid
+            else:
+                row.pop("created_at")
+                sets = ", ".join(f"{c} = :{c}" for c in row)
+                cur = self.db.execute(f"UPDATE trails SET {sets} WHERE id = :id", {**row, "id": trail.id})
+                if cur.rowcount == 0:
+                    raise NotFoundError(f"no trail with id {trail.id}")
+            self.db.execute("DELETE FROM trail_themes WHERE trail_id = ?", [trail.id])
+            for theme in dict.fromkeys(trail.themes):
+                self.db.execute("INSERT INTO trail_themes VALUES (?, ?)", [trail.id, theme])
+            self.db.execute("DELETE FROM trails_rtree WHERE id = ?", [trail.id])
+            coords = trail.coords
+            if coords:
+                lons = [p[0] for p in coords]
+                lats = [p[1] for p in coords]
+                self.db.execute("INSERT INTO trails_rtree VALUES (?, ?, ?, ?, ?)",
+                                [trail.id, min(lons), max(lons), min(lats), max(lats)])
+        trail.source_id = row["source_id"]
+        return trail.id
+
+    def get(self, trail_id: int) -> Trail:
+        row = self.db.execute("SELECT * FROM trails WHERE id = ?", [trail_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no trail with id {trail_id}")
+        return trail_from_row(row)
+
+    def get_many(self, ids: Sequence[int]) -> list[Trail]:
+        if not ids:
+            return []
+        rows = self.db.execute(f"SELECT * FROM trails WHERE id IN ({','.join('?' * len(ids))})",
+                               list(ids)).fetchall()
+        by_id = {r["id"]: trail_from_row(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def all(self, published_only: bool = False) -> list[Trail]:
+        sql = "SELECT * FROM trails" + (" WHERE published = 1" if published_only else "") + " ORDER BY id"
+        return [trail_from_row(r) for r in self.db.execute(sql).fetchall()]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM trails").fetchone()[0]
+
+    def set_published(self, trail_id: int, published: bool) -> None:
+        cur = self.db.execute("UPDATE trails SET published = ?, updated_at = ? WHERE id = ?",
+                              [1 if published else 0, utcnow(), trail_id])
+        if cur.rowcount == 0:
+            raise NotFoundError(f"no trail with id {trail_id}")
+
+    def delete(self, trail_id: int) -> None:
+        with transaction(self.db):
+            self.db.execute("DELETE FROM trails_rtree WHERE id = ?", [trail_id])
+            self.db.execute("DELETE FROM trails WHERE id = ?", [trail_id])
+
+    def ids_in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> list[int]:
+        """Trails whose bounding box intersects a lon/lat box."""
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM trails_rtree WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? "
+            "AND min_lat <= ?", [min_lon, max_lon, min_lat, max_lat]).fetchall()]
+
+    def query(self, where: str = "1", params: Sequence = (), order: str = "name", limit: int | None = None,
+              offset: int = 0) -> list[Trail]:
+        """Trails matching a WHERE fragment built by :mod:`trails.filters`."""
+        sql = f"SELECT * FROM trails WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return [trail_from_row(r) for r in self.db.execute(sql, list(params)).fetchall()]
+
+    def rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        """Run a read-only query written by :mod:`trails.filters` (facets, counts)."""
+        return self.db.execute(sql, list(params)).fetchall()
+
+    # -- stops ---------------------------------------------------------------
+    def stops(self, trail_id: int, include_removed: bool = False) -> list[Stop]:
+        sql = "SELECT * FROM trail_stops WHERE trail_id = ?"
+        if not include_removed:
+            sql += " AND status != 'removed'"
+        sql += " ORDER BY position, distance_along_m"
+        return [Stop(**dict(r)) for r in self.db.execute(sql, [trail_id]).fetchall()]
+
+    def upsert_stops(self, stops: Iterable[Stop]) -> int:
+        """Attach stops; a stop staff removed or placed by hand keeps its status. Returns how many are new."""
+        added = 0
+        touched: set[int] = set()
+        with transaction(self.db):
+            for s in stops:
+                touched.add(s.trail_id)
+                existing = self.db.execute(
+                    "SELECT status FROM trail_stops WHERE trail_id = ? AND poi_id = ?",
+                    [s.trail_id, s.poi_id]).fetchone()
+                if existing is None:
+                    self.db.execute(
+                        "INSERT INTO trail_stops VALUES (:trail_id, :poi_id, :distance_along_m, :offset_m, "
+                        ":position, :status, :trigger_radius_m)",
+                        {"trail_id": s.trail_id, "poi_id": s.poi_id, "distance_along_m": s.distance_along_m,
+                         "offset_m": s.offset_m, "position": s.position, "status": s.status,
+                         "trigger_radius_m": s.trigger_radius_m})
+                    added += 1
+                elif existing["status"] == "auto":
+                    self.db.execute(
+                        "UPDATE trail_stops SET distance_along_m = ?, offset_m = ? WHERE trail_id = ? "
+                        "AND poi_id = ?", [s.distance_along_m, s.offset_m, s.trail_id, s.poi_id])
+            self._renumber(touched)
+        return added
+
+    def set_stop_status(self, trail_id: int, poi_id: int, status: str) -> None:
+        cur = self.db.execute("UPDATE trail_stops SET status = ? WHERE trail_id = ? AND poi_id = ?",
+                              [status, trail_id, poi_id])
+        if cur.rowcount == 0:
+            raise NotFoundError(f"POI {poi_id} is not a stop of trail {trail_id}")
+
+    def _renumber(self, trail_ids: set[int]) -> None:
+        for tid in trail_ids:
+            rows = self.db.execute("SELECT poi_id FROM trail_stops WHERE trail_id = ? "
+                                   "ORDER BY distance_along_m", [tid]).fetchall()
+            for i, r in enumerate(rows):
+                self.db.execute("UPDATE trail_stops SET position = ? WHERE trail_id = ? AND poi_id = ?",
+                                [i, tid, r[0]])

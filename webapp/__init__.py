@@ -1,0 +1,32 @@
+"""The Balise web app (Flask application factory). Only this package knows Flask."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. Config keys: ``DATABASE``, ``SECRET_KEY``, ``TILES_URL``, ``BASE_URL``."""
+    from poi.store import default_db_path
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "webapp" / "static"))
+    app.config.from_mapping(
+        DATABASE=default_db_path(),
+        SECRET_KEY="dev-only-change-me",
+        TILES_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        TILES_ATTRIBUTION="&copy; OpenStreetMap contributors",
+        BASE_URL="",
+    )
+    app.config.from_prefixed_env("BALISE")
+    if test_config:
+        app.config.update(test_config)
+
+    from webapp import db, i18n, public
+
+    db.init_app(app)
+    i18n.init_app(app)
+    public.init_app(app)
+    return app
