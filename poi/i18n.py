@@ -1,7 +1,8 @@
 """The one translation mechanism of Balise (Python, Jinja2 templates and the bundle's JS).
 
-Message ids are English; each language has one JSON catalogue
-``poi/locales/<lang>.json`` mapping an English message to its translation.
+Message ids are English; each language has one catalogue, the JSON files of
+``poi/locales/<lang>/`` (one file per part of the code, merged), mapping an
+English message to its translation.
 French is the default language. The same catalogue is handed to templates
 (``_()``) and embedded in the offline bundle, so there is a single source of
 truth for every user-facing string. ``tests/test_i18n.py`` fails when a
@@ -34,10 +35,12 @@ _current: ContextVar[str] = ContextVar("balise_language", default=DEFAULT_LANGUA
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
     """The translations of one language (empty for English, the source language)."""
-    path = _LOCALES / f"{lang}.json"
-    if lang == "en" or not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    if lang == "en":
+        return merged
+    for path in sorted((_LOCALES / lang).glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
 
 
 def current_language() -> str:

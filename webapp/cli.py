@@ -70,10 +70,9 @@ def cli(ctx, db_path, lang):
 
 
 def _register() -> None:
-    from webapp.commands import ALL
+    from webapp.commands import register_all
 
-    for command in ALL:
-        cli.add_command(command)
+    register_all(cli)
 
 
 _register()

@@ -24,3 +24,7 @@ def run_server(db_path: str, host: str, port: int) -> None:
     app = create_app({"DATABASE": db_path})
     click.echo(f"Balise serving {db_path} on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=8, ident="balise")
+
+
+def register(cli) -> None:
+    cli.add_command(serve)
