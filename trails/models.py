@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from poi.models import POI
+
 #: A point of a trace: longitude, latitude (WGS84 degrees), elevation in metres or None.
 Point = tuple[float, float, "float | None"]
 
@@ -146,3 +148,10 @@ class Stop:
     position: int = 0
     status: str = "auto"
     trigger_radius_m: float | None = None
+
+
+class TrailStop(NamedTuple):
+    """A stop with its POI: what exporters and pages receive."""
+
+    stop: Stop
+    poi: POI

@@ -13,9 +13,9 @@ from typing import Iterable, Sequence
 
 import sqlite_utils
 
-from poi.store import apply_migrations, register_migrations, transaction, utcnow
+from poi.store import PoiStore, apply_migrations, register_migrations, transaction, utcnow
 from trails.errors import NotFoundError
-from trails.models import Stop, Trail
+from trails.models import Stop, Trail, TrailStop
 
 MIGRATIONS = [
     """
@@ -221,6 +221,12 @@ class TrailStore:
             sql += " AND status != 'removed'"
         sql += " ORDER BY position, distance_along_m"
         return [Stop(**dict(r)) for r in self.db.execute(sql, [trail_id]).fetchall()]
+
+    def stops_with_pois(self, trail_id: int) -> list[TrailStop]:
+        """The trail's stops (removed ones left out) with their POIs, in walking order."""
+        stops = self.stops(trail_id)
+        pois = {p.id: p for p in PoiStore(self.db).get_many([s.poi_id for s in stops])}
+        return [TrailStop(s, pois[s.poi_id]) for s in stops if s.poi_id in pois]
 
     def upsert_stops(self, stops: Iterable[Stop]) -> int:
         """Attach stops; a stop staff removed or placed by hand keeps its status. Returns how many are new."""
