@@ -1,0 +1,339 @@
+"""Corridor attachment: the POIs within ``width_m`` of a trail's trace, ordered along it.
+
+How a corridor is measured
+--------------------------
+1. **bbox first.** Each segment of the trace is cut into chunks of about
+   :data:`CHUNK_M` metres of trace (long edges are split first); the lon/lat box
+   of each chunk, widened by ``width_m`` (:func:`poi.geo.bbox_around`, which
+   errs on the wide side), is asked of the POI R*Tree
+   (:meth:`poi.store.PoiStore.points_in_bbox`). A 20 km trail thus reads a
+   thin band of boxes instead of one 20 km square. Ids are de-duplicated.
+2. **exact in metres.** Candidates and trace are projected with the metric
+   projection :meth:`poi.geo.Projector.for_coords` chooses for the trail
+   (Lambert-93 in metropolitan France, else the local UTM zone); shapely gives the
+   distance to each segment and the foot of the perpendicular.
+3. **geodesic figures.** ``distance_m`` is the geodesic distance from the POI to
+   that foot, ``distance_along_m`` the geodesic length of the trace up to the foot
+   (so it agrees with the trail's geodesic ``length_m``, which a projection's scale
+   factor, up to 0.3 % for Lambert-93, would not). A POI is in the corridor when
+   ``distance_m <= width_m``.
+
+Conventions
+-----------
+* ``offset_m`` is signed: negative on the left of the walking direction, positive
+  on the right (sign of the cross product of the edge direction and the
+  foot-to-POI vector, x east and y north); 0 on the trace.
+* Several segments: distance along counts the segments in order; the gaps between
+  them are not walked, so not counted. A POI goes to the nearest segment.
+* A POI near several parts of the trace (a loop passing its start again, an
+  out-and-back) is placed by its projection onto the *nearest* part; on an exact
+  tie the earlier part wins (e.g. a POI by the start of a closed loop is at 0 m,
+  not at the loop's full length).
+* Segments of fewer than two distinct points have no direction and are skipped.
+
+Keeping stops current (DESIGN.md): :func:`attach_stops` runs when a trail is
+saved, :func:`attach_pois` when POIs are imported. Both go through
+:meth:`trails.store.TrailStore.upsert_stops`, which never changes a stop staff
+``removed`` or placed by hand (``manual``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, NamedTuple, Sequence
+
+import numpy as np
+import shapely
+import sqlite_utils
+
+from poi.geo import GEOD, Projector, bbox_around
+from poi.store import PoiStore, transaction
+from trails.errors import TraceError
+from trails.models import Stop, Trail
+from trails.store import TrailStore
+
+#: Length of trace (metres) covered by one R*Tree query.
+CHUNK_M = 1500.0
+#: Default corridor half-width in metres.
+DEFAULT_WIDTH_M = 150.0
+#: Size (degrees) of the grid cells :func:`attach_pois` groups POIs by before asking for trails.
+_CELL_DEG = 0.1
+#: Closer than this (metres) a POI is on the trace: offset 0 (a millimetre absorbs projection round trips).
+_ON_TRACE_M = 1e-3
+#: Worst error (metres) of a float32 R*Tree coordinate, a ulp of 180° at the equator, with room to spare.
+_RTREE_SLACK_M = 5.0
+
+
+class Candidate(NamedTuple):
+    """A POI in a trail's corridor.
+
+    ``offset_m`` < 0: left of the walking direction, > 0: right; ``distance_m`` is
+    ``abs(offset_m)``, kept for readability.
+    """
+
+    poi_id: int
+    distance_along_m: float
+    offset_m: float
+    distance_m: float
+
+
+class _Part(NamedTuple):
+    """One usable segment of the trace, ready for measuring."""
+
+    line: shapely.LineString  # metric
+    xy: np.ndarray  # (n, 2) metric vertices
+    lonlat: np.ndarray  # (n, 2) WGS84 vertices
+    cum_xy_m: np.ndarray  # metric length from the segment start to each vertex
+    cum_geo_m: np.ndarray  # geodesic length from the segment start to each vertex
+    start_m: float  # geodesic length of the previous segments (gaps not counted)
+
+
+class _Corridor:
+    """The trace of a trail prepared for corridor queries (one projection, all parts)."""
+
+    def __init__(self, trail: Trail):
+        segments = [seg for seg in trail.segments if seg]
+        self.parts: list[_Part] = []
+        if not segments:
+            self.projector = None
+            return
+        self.projector = Projector.for_coords([p for seg in segments for p in seg])
+        start_m = 0.0
+        for seg in segments:
+            lonlat = np.array([(p[0], p[1]) for p in seg], dtype=float)
+            x, y = self.projector.to_metric(lonlat[:, 0], lonlat[:, 1])
+            xy = np.column_stack([x, y])
+            keep = np.ones(len(xy), dtype=bool)  # drop repeated points: no zero-length edges
+            keep[1:] = np.any(np.diff(xy, axis=0) != 0.0, axis=1)
+            xy, lonlat = xy[keep], lonlat[keep]
+            if len(xy) < 2:
+                continue
+            cum_xy = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+            _, _, edge_geo = GEOD.inv(lonlat[:-1, 0], lonlat[:-1, 1], lonlat[1:, 0], lonlat[1:, 1])
+            cum_geo = np.concatenate([[0.0], np.cumsum(edge_geo)])
+            self.parts.append(_Part(shapely.LineString(xy), xy, lonlat, cum_xy, cum_geo, start_m))
+            start_m += float(cum_geo[-1])
+
+    def query_boxes(self, width_m: float) -> list[tuple[float, float, float, float]]:
+        """Lon/lat boxes, one per ~:data:`CHUNK_M` of trace, that hold the whole corridor."""
+        boxes = []
+        for part in self.parts:
+            dense = _densify(part.xy, CHUNK_M)
+            cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(dense, axis=0).T))])
+            lon, lat = self.projector.to_wgs84(dense[:, 0], dense[:, 1])
+            lon, lat = np.asarray(lon), np.asarray(lat)
+            n_chunks = max(1, math.ceil(cum[-1] / CHUNK_M))
+            cuts = np.searchsorted(cum, np.arange(1, n_chunks) * CHUNK_M)
+            bounds = [0, *cuts.tolist(), len(dense) - 1]
+            for i0, i1 in zip(bounds[:-1], bounds[1:]):
+                sl = slice(i0, max(i1, i0 + 1) + 1)  # chunks share their boundary vertex
+                lat_far = float(np.max(np.abs(lat[sl])))
+                _, _, dlon, dlat = bbox_around(0.0, lat_far, width_m)
+                boxes.append((float(lon[sl].min()) - dlon, float(lat[sl].min()) - dlat,
+                              float(lon[sl].max()) + dlon, float(lat[sl].max()) + dlat))
+        return boxes
+
+    def measure(self, ids: Sequence[int], lons: Sequence[float], lats: Sequence[float],
+                width_m: float) -> list[Candidate]:
+        """The POIs among ``ids`` within ``width_m`` of the trace, ordered along it."""
+        if not self.parts or len(ids) == 0:
+            return []
+        ids = np.asarray(ids, dtype=np.int64)
+        lons = np.asarray(lons, dtype=float)
+        lats = np.asarray(lats, dtype=float)
+        x, y = self.projector.to_metric(lons, lats)
+        points = shapely.points(np.asarray(x), np.asarray(y))
+        dist = np.vstack([shapely.distance(points, part.line) for part in self.parts])
+        nearest = np.argmin(dist, axis=0)  # ties: the earlier segment
+        # metric prefilter with a margin for the projection's scale; the exact test is geodesic
+        near = dist[nearest, np.arange(len(ids))] <= width_m * 1.01 + 1.0
+        found: list[Candidate] = []
+        for k, part in enumerate(self.parts):
+            sel = np.nonzero(near & (nearest == k))[0]
+            if len(sel):
+                found.extend(self._place(part, ids[sel], lons[sel], lats[sel], points[sel], width_m))
+        found.sort(key=lambda c: (c.distance_along_m, c.poi_id))
+        return found
+
+    def _place(self, part: _Part, ids, lons, lats, points, width_m: float) -> list[Candidate]:
+        along_xy = shapely.line_locate_point(part.line, points)  # ties: the earlier point
+        feet = shapely.line_interpolate_point(part.line, along_xy)
+        fx, fy = shapely.get_x(feet), shapely.get_y(feet)
+        edge = np.clip(np.searchsorted(part.cum_xy_m, along_xy, side="right") - 1, 0, len(part.xy) - 2)
+        a, b = part.xy[edge], part.xy[edge + 1]
+        px, py = shapely.get_x(points), shapely.get_y(points)
+        cross = (b[:, 0] - a[:, 0]) * (py - fy) - (b[:, 1] - a[:, 1]) * (px - fx)
+        foot_lon, foot_lat = self.projector.to_wgs84(fx, fy)
+        foot_lon, foot_lat = np.asarray(foot_lon), np.asarray(foot_lat)
+        v = part.lonlat[edge]
+        _, _, to_foot = GEOD.inv(v[:, 0], v[:, 1], foot_lon, foot_lat)
+        _, _, off = GEOD.inv(foot_lon, foot_lat, lons, lats)
+        along = part.start_m + part.cum_geo_m[edge] + to_foot
+        out = []
+        for pid, d_along, d, c in zip(ids.tolist(), along.tolist(), off.tolist(), cross.tolist()):
+            if d < _ON_TRACE_M:  # projection round-trip noise: the POI is on the trace
+                d = 0.0
+            if d <= width_m:
+                out.append(Candidate(pid, d_along, -d if c > 0 and d else d, d))
+        return out
+
+
+def _densify(xy: np.ndarray, max_edge_m: float) -> np.ndarray:
+    """Insert vertices so no edge of a metric polyline is longer than ``max_edge_m``."""
+    pieces = [xy[:1]]
+    for a, b in zip(xy[:-1], xy[1:]):
+        n = max(1, math.ceil(float(np.hypot(*(b - a))) / max_edge_m))
+        t = np.arange(1, n + 1)[:, None] / n
+        pieces.append(a + (b - a) * t)
+    return np.vstack(pieces)
+
+
+def _check_width(width_m: float) -> float:
+    if not (isinstance(width_m, (int, float)) and math.isfinite(width_m) and width_m > 0):
+        raise TraceError(f"corridor width must be a positive number of metres, not {width_m!r}")
+    return float(width_m)
+
+
+def find_stops(trail: Trail, poi_store: PoiStore, *, width_m: float = DEFAULT_WIDTH_M) -> list[Candidate]:
+    """The POIs within ``width_m`` metres of a trail's trace, ordered by distance along it.
+
+    Parameters
+    ----------
+    trail : Trail
+        Its ``segments`` are read (WGS84 lon/lat); it need not be stored.
+    poi_store : PoiStore
+        Queried through its R*Tree, one box per ~1.5 km of trace.
+    width_m : float
+        Half-width of the corridor: the largest distance from the trace.
+
+    Returns
+    -------
+    list of Candidate
+        ``(poi_id, distance_along_m, offset_m, distance_m)``; ``offset_m`` < 0 on
+        the left of the walking direction. See the module docstring for loops and
+        multi-segment trails.
+
+    Examples
+    --------
+    >>> from poi.models import POI
+    >>> from poi.store import open_db
+    >>> store = PoiStore(open_db(":memory:"))
+    >>> trace = [(1.44, 44.45, None), (1.45, 44.45, None), (1.46, 44.451, None)]
+    >>> trail = Trail(name="Le long du Lot", segments=[trace])
+    >>> find_stops(trail, store)            # an empty POI store gives no stops
+    []
+    >>> _, pid = store.upsert(POI(name="Croix", lon=1.45, lat=44.45, source="t", source_id="1"))
+    >>> [stop] = find_stops(trail, store)   # a POI on the trace has offset 0
+    >>> stop.poi_id, round(stop.distance_along_m, 1), stop.offset_m, stop.distance_m
+    (1, 796.0, 0.0, 0.0)
+    >>> find_stops(Trail(name="no trace"), store)
+    []
+    """
+    width_m = _check_width(width_m)
+    corridor = _Corridor(trail)
+    if not corridor.parts:
+        return []
+    rows: dict[int, tuple[float, float]] = {}
+    for box in corridor.query_boxes(width_m):
+        for pid, lon, lat in poi_store.points_in_bbox(*box):
+            rows[pid] = (lon, lat)
+    if not rows:
+        return []
+    # The R*Tree keeps float32 coordinates (rounded outward, up to ~1.7 m off): a
+    # slightly wider corridor on them, then the exact test on the stored lon/lat.
+    coords = np.array(list(rows.values()), dtype=float)
+    near = corridor.measure(list(rows), coords[:, 0], coords[:, 1], width_m + _RTREE_SLACK_M)
+    pois = poi_store.get_many([c.poi_id for c in near])
+    return corridor.measure([p.id for p in pois], [p.lon for p in pois], [p.lat for p in pois], width_m)
+
+
+def _stops_of(trail_id: int, candidates: Iterable[Candidate]) -> list[Stop]:
+    return [Stop(trail_id=trail_id, poi_id=c.poi_id, distance_along_m=round(c.distance_along_m, 2),
+                 offset_m=round(c.offset_m, 2), status="auto") for c in candidates]
+
+
+def attach_stops(db: sqlite_utils.Database, trail: Trail, *, width_m: float = DEFAULT_WIDTH_M) -> int:
+    """Attach to a stored trail the POIs in its corridor; returns how many stops are new.
+
+    New POIs become ``auto`` stops; existing ``auto`` stops get their new distance
+    along and offset (the trace may have been edited); stops staff ``removed`` or
+    added by hand (``manual``) are left as they are. Running it twice changes
+    nothing. When :class:`~trails.store.TrailStore` offers
+    ``delete_auto_stops_except(trail_id, poi_ids)``, ``auto`` stops that left the
+    corridor are deleted in the same transaction.
+
+    Examples
+    --------
+    >>> from poi.models import POI
+    >>> from poi.store import open_db
+    >>> db = open_db(":memory:")
+    >>> _, pid = PoiStore(db).upsert(POI(name="Moulin", lon=1.45, lat=44.4505, source="t", source_id="1"))
+    >>> trail = Trail(name="Le long du Lot", segments=[[(1.44, 44.45, None), (1.46, 44.45, None)]])
+    >>> _ = TrailStore(db).save(trail)
+    >>> attach_stops(db, trail), attach_stops(db, trail)
+    (1, 0)
+    >>> [(s.poi_id, round(s.offset_m), s.status) for s in TrailStore(db).stops(trail.id)]
+    [(1, -56, 'auto')]
+    """
+    if trail.id is None:
+        raise TraceError(f"trail {trail.name!r} has no id: save it (TrailStore.save) before attaching stops")
+    candidates = find_stops(trail, PoiStore(db), width_m=width_m)
+    store = TrailStore(db)
+    with transaction(db):
+        added = store.upsert_stops(_stops_of(trail.id, candidates))
+        prune = getattr(store, "delete_auto_stops_except", None)
+        if prune is not None:
+            prune(trail.id, [c.poi_id for c in candidates])
+    return added
+
+
+def attach_pois(db: sqlite_utils.Database, poi_ids: Iterable[int], *, width_m: float = DEFAULT_WIDTH_M) -> int:
+    """Attach freshly imported POIs to every stored trail whose corridor they fall in.
+
+    POIs are grouped by 0.1° grid cell; each cell's box, widened by ``width_m``,
+    asks the trail R*Tree (:meth:`~trails.store.TrailStore.ids_in_bbox`) for
+    candidate trails, then each trail measures its candidates exactly (same rules
+    as :func:`find_stops`). Stops of other POIs are not touched; a stop staff
+    removed stays removed. Returns how many stops are new.
+
+    Examples
+    --------
+    >>> from poi.models import POI
+    >>> from poi.store import open_db
+    >>> db = open_db(":memory:")
+    >>> trail = Trail(name="Le long du Lot", segments=[[(1.44, 44.45, None), (1.46, 44.45, None)]])
+    >>> _ = TrailStore(db).save(trail)
+    >>> _, near = PoiStore(db).upsert(POI(name="Lavoir", lon=1.45, lat=44.4495, source="t", source_id="1"))
+    >>> _, far = PoiStore(db).upsert(POI(name="Ferme", lon=1.45, lat=44.46, source="t", source_id="2"))
+    >>> attach_pois(db, [near, far])
+    1
+    >>> [(s.poi_id, round(s.offset_m)) for s in TrailStore(db).stops(trail.id)]
+    [(1, 56)]
+    >>> attach_pois(db, [])
+    0
+    """
+    width_m = _check_width(width_m)
+    pois = PoiStore(db).get_many(dict.fromkeys(poi_ids))
+    if not pois:
+        return 0
+    store = TrailStore(db)
+    cells: dict[tuple[int, int], list[int]] = {}
+    for i, p in enumerate(pois):
+        cells.setdefault((math.floor(p.lon / _CELL_DEG), math.floor(p.lat / _CELL_DEG)), []).append(i)
+    by_trail: dict[int, set[int]] = {}
+    for members in cells.values():
+        lons = [pois[i].lon for i in members]
+        lats = [pois[i].lat for i in members]
+        lat_far = max(abs(v) for v in lats)
+        _, _, dlon, dlat = bbox_around(0.0, lat_far, width_m)
+        for tid in store.ids_in_bbox(min(lons) - dlon, min(lats) - dlat, max(lons) + dlon, max(lats) + dlat):
+            by_trail.setdefault(tid, set()).update(members)
+    added = 0
+    with transaction(db):
+        for trail in store.get_many(sorted(by_trail)):
+            members = sorted(by_trail[trail.id])
+            corridor = _Corridor(trail)
+            hits = corridor.measure([pois[i].id for i in members], [pois[i].lon for i in members],
+                                    [pois[i].lat for i in members], width_m)
+            if hits:
+                added += store.upsert_stops(_stops_of(trail.id, hits))
+    return added
