@@ -19,6 +19,9 @@ from trails.models import Trail, TrailStop
 #: Characters XML 1.0 forbids (C0 controls but tab, LF, CR; U+FFFE/U+FFFF; surrogates).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
+_HTML_HINT = re.compile(r"</?(p|br|b|i|u|em|strong|ul|ol|li|a|h[1-6]|blockquote|span|div)\b[^>]*>"
+                        r"|&(#\d+|#x[0-9a-f]+|[a-z]+);", re.I)
+
 #: Known licences: (test on the folded alphanumeric name, canonical name, URL).
 _LICENCES: tuple[tuple[str, str, str], ...] = (
     (r"odbl", "ODbL 1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
@@ -62,17 +65,31 @@ def xml_safe(value: object) -> str:
     return unicodedata.normalize("NFC", _NOT_XML.sub("", str(value)))
 
 
+def looks_like_html(value: str) -> bool:
+    """Whether text holds markup (a tag Balise keeps in rich text, or an entity).
+
+    >>> looks_like_html("<p>Pont</p>"), looks_like_html("Moulin <Pont> & bief")
+    (True, False)
+    """
+    return bool(_HTML_HINT.search(value))
+
+
 def plain_text(value: str | None, max_chars: int | None = None) -> str:
-    """Plain text of HTML (or of text), trimmed at a word boundary to ``max_chars``.
+    """Plain text of HTML or of text, whitespace collapsed, trimmed at a word boundary to ``max_chars``.
+
+    Text without markup is kept as it is (``<Pont>`` in a plain summary is not a tag).
 
     >>> plain_text("<p>Moulin &amp; <b>bief</b></p>")
     'Moulin & bief'
+    >>> plain_text("Moulin <Pont> & bief")
+    'Moulin <Pont> & bief'
     >>> plain_text("Un moulin du XIIe siècle sur la rivière", max_chars=20)
     'Un moulin du XIIe…'
     >>> plain_text("", max_chars=5)
     ''
     """
-    text = xml_safe(html_to_text(value))
+    value = xml_safe(value)
+    text = html_to_text(value) if looks_like_html(value) else re.sub(r"\s+", " ", value).strip()
     if max_chars is None or len(text) <= max_chars:
         return text
     cut = text[: max_chars - 1]

@@ -103,7 +103,7 @@ def _latlon(lon: float, lat: float, what: str) -> dict[str, str]:
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     el = ET.SubElement(parent, f"{{{GPX_NS}}}{tag}", {k: xml_safe(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = xml_safe(text)
+        el.text = xml_safe(text).strip()
     return el
 
 
