@@ -188,9 +188,10 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, simplify_m: float | None
         raise ExportError(f"trail {trail.name!r} has no points to export; import a GPX trace for it first")
     result = simplify_report(segments, tolerance_m=simplify_m, max_points=max_points)
     stops = [s for s in stops if s.stop.status != "removed"]
-    everything = [(p[0], p[1]) for s in result.segments for p in s] + [(s.poi.lon, s.poi.lat) for s in stops]
-    for lon, lat in everything:
-        _latlon(lon, lat, f"trail {trail.name!r}")
+    everything = []
+    for lon, lat in [(p[0], p[1]) for s in result.segments for p in s] + [(s.poi.lon, s.poi.lat) for s in stops]:
+        checked = _latlon(lon, lat, f"trail {trail.name!r}")
+        everything.append((float(checked["lon"]), float(checked["lat"])))
     bounds = (min(c[0] for c in everything), min(c[1] for c in everything),
               max(c[0] for c in everything), max(c[1] for c in everything))
 

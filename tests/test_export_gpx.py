@@ -144,6 +144,20 @@ def test_round_trip_through_gpxpy_keeps_every_point_within_half_a_metre(tmp_path
                 assert abs(a[2] - b[2]) <= 0.01
 
 
+@needs_xmllint
+@pytest.mark.parametrize("name", TRACKS)
+def test_trail_assembled_from_gpx_exports_valid_and_lossless(tmp_path, name):
+    """With engineer A's assembly (cleaned, joined segments): the export keeps exactly its points."""
+    assembly = pytest.importorskip("trails.assembly")
+    trail = assembly.trail_from_gpx(EXPORT / name)
+    path = write(tmp_path, gpx_exporter.export(trail, []))
+    validate(path)
+    again = segments_of(path)
+    assert [len(s) for s in again] == [len(s) for s in trail.segments if s]
+    for a, b in zip(trail.coords, [p for s in again for p in s]):
+        assert geodesic_distance_m(a[0], a[1], b[0], b[1]) <= 0.5
+
+
 @needs_ogr
 @pytest.mark.parametrize("name", [TRACKS[0], TRACKS[3]])
 def test_round_trip_read_back_by_gdal(tmp_path, name, pois):
@@ -248,9 +262,11 @@ def test_impossible_coordinates_are_an_export_error(point):
         gpx_exporter.export(Trail(name="T", segments=[[(2.0, 45.0, None), point]]), [])
 
 
-def test_longitude_180_is_written_as_minus_180():
+@needs_xmllint
+def test_longitude_180_is_written_as_minus_180(tmp_path):
     doc = gpx_exporter.export(Trail(name="T", segments=[[(180.0, -16.0, None), (179.9, -16.1, None)]]), [])
-    assert 'lon="-180"' in doc
+    assert 'lon="-180"' in doc and 'maxlon="179.9"' in doc
+    validate(write(tmp_path, doc))
 
 
 # -- CLI -----------------------------------------------------------------------
