@@ -24,9 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from webapp import db, i18n, public
+    from webapp import db, i18n, maps, public
 
     db.init_app(app)
     i18n.init_app(app)
+    maps.init_app(app)
     public.init_app(app)
     return app

@@ -1,18 +1,194 @@
-"""Public blueprint: the catalogue and circuit pages (grown by later work)."""
+"""Public blueprint: the catalogue, the circuit pages, GPX downloads and POI pages.
+
+Each route parses its input, calls one library function and renders a template:
+filters and facets come from :mod:`trails.filters`, the GPX from
+:mod:`exporter.gpx`, the map from :mod:`webapp.maps`. Bad filter values give a
+400 page with the filter's own message; unknown or unpublished ids a 404 page.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+import re
+import unicodedata
 
-from webapp import db
+from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from exporter.gpx import export as export_gpx
+from poi.errors import BaliseError, NotFoundError
+from poi.i18n import gettext as _
+from trails.filters import DURATION_BUCKETS, SORTS, FilterSet, label, search
+from trails.models import Trail
+from webapp import db, maps
+from webapp.i18n import format_duration
 
 bp = Blueprint("public", __name__)
+
+PAGE_SIZE = 20
+#: Facets shown in the catalogue form, in order, with their legend.
+FACETS = (("difficulty", "Difficulty"), ("route_type", "Route"), ("practice", "Practice"), ("theme", "Themes"))
+
+
+class BadRequest(BaliseError, ValueError):
+    """A query parameter of a public page cannot be understood."""
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadRequest(_("page must be a whole number from 1, not {value!r}", value=raw))
+    return int(raw)
 
 
 @bp.route("/")
 def catalogue():
-    trails = db.trails().all(published_only=True)
-    return render_template("public/catalogue.html", trails=trails)
+    # Only published trails, whatever the query says; a FilterError becomes a 400 page (see _balise_error).
+    filters = FilterSet.from_params(request.args)  # public: published trails only
+    page = _page_number()
+    sort = request.args.get("sort") or "name"
+    result = search(db.get_db(), filters, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    descriptions = filters.describe(skip=("published",))
+    return render_template("public/catalogue.html", result=result, page=page, pages=pages, args=request.args,
+                           sort=sort, sorts=SORTS, facet_groups=FACETS, facets=_facet_choices(result, filters),
+                           durations=_duration_choices(result), descriptions=descriptions,
+                           page_url=_page_url)
+
+
+def _facet_choices(result, filters) -> dict[str, list[tuple[str, str, int, bool]]]:
+    """``facet -> [(value, label, count, checked)]`` for the checkboxes of the form."""
+    choices = {}
+    for key, _legend in FACETS:
+        chosen = set(getattr(filters.get(key), "values", ()))
+        choices[key] = [(value, label(value), count, value in chosen)
+                        for value, count in result.facets.get(key, {}).items()]
+    return choices
+
+
+def _duration_choices(result) -> list[tuple[str, str, int]]:
+    """``[(url, label, count)]``: one link per duration bucket, setting min/max duration."""
+    out = []
+    counts = result.facets.get("duration", {})
+    for name, low_min, high_min in DURATION_BUCKETS:
+        args = request.args.copy()
+        for key in ("min_duration", "max_duration", "page"):
+            args.pop(key, None)
+        if low_min:
+            args["min_duration"] = str(low_min)
+        if high_min:
+            args["max_duration"] = str(high_min - 1)
+        text = (_("under {duration}", duration=format_duration(high_min)) if not low_min else
+                _("{duration} or more", duration=format_duration(low_min)) if not high_min else
+                f"{format_duration(low_min)} – {format_duration(high_min)}")
+        out.append((url_for("public.catalogue", **args.to_dict(flat=False)), text, counts.get(name, 0)))
+    return out
+
+
+def _page_url(page: int) -> str:
+    args = request.args.copy()
+    args["page"] = str(page)
+    return url_for("public.catalogue", **args.to_dict(flat=False))
+
+
+def _published_trail(trail_id: int) -> Trail:
+    try:
+        trail = db.trails().get(trail_id)
+    except NotFoundError:
+        abort(404)
+    if not trail.published:
+        abort(404)
+    return trail
+
+
+def duration_source_text(trail: Trail) -> str:
+    """Where the shown duration comes from, with the formula when we computed it."""
+    if trail.duration_source == "override":
+        return _("set by staff: {reason}", reason=trail.duration_override_reason or _("no reason given"))
+    if trail.duration_source == "source":
+        return _("published by the source")
+    return _("computed (DIN 33466: t = max(h, v) + min(h, v)/2, h = km/4, v = D+/300 + D-/500)")
+
+
+def difficulty_source_text(trail: Trail) -> str:
+    if trail.difficulty_source == "override":
+        return _("set by staff: {reason}", reason=trail.difficulty_override_reason or _("no reason given"))
+    if trail.difficulty_source == "source":
+        return _("published by the source")
+    return _("computed from the effort (length and climb)")
+
+
+@bp.route("/trails/<int:trail_id>")
+def trail_page(trail_id: int):
+    trail = _published_trail(trail_id)
+    stops = db.trails().stops_with_pois(trail_id)
+    return render_template("public/trail.html", trail=trail, stops=stops, map=maps.trail_map(trail, stops),
+                           duration_source=duration_source_text(trail),
+                           difficulty_source=difficulty_source_text(trail),
+                           poi_credits=_poi_credits(stops))
+
+
+def _poi_credits(stops) -> list[tuple[str, str]]:
+    """The distinct (licence, attribution) pairs of a trail's POIs."""
+    seen = dict.fromkeys((ts.poi.licence, ts.poi.attribution) for ts in stops
+                         if ts.poi.licence or ts.poi.attribution)
+    return list(seen)
+
+
+def download_name(name: str, ext: str) -> str:
+    """An ASCII file name for a download.
+
+    >>> download_name("Château du Tournel", "gpx")
+    'chateau-du-tournel.gpx'
+    >>> download_name("???", "gpx")
+    'trail.gpx'
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80] or "trail"
+    return f"{slug}.{ext}"
+
+
+@bp.route("/trails/<int:trail_id>.gpx")
+def trail_gpx(trail_id: int):
+    trail = _published_trail(trail_id)
+    stops = db.trails().stops_with_pois(trail_id)
+    text = export_gpx(trail, stops)
+    return Response(text, mimetype="application/gpx+xml", headers={
+        "Content-Disposition": f'attachment; filename="{download_name(trail.name, "gpx")}"'})
+
+
+@bp.route("/pois/<int:poi_id>")
+def poi_page(poi_id: int):
+    try:
+        poi = db.pois().get(poi_id)
+    except NotFoundError:
+        abort(404)
+    return render_template("public/poi.html", poi=poi)
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("public/error.html", status=status, title=title, message=message), status
+
+
+def _not_found_page():
+    return _error_page(404, _("Page not found"),
+                       _("There is no published trail or point of interest at this address."))
+
+
+def _balise_error(e: BaliseError):
+    """Bad input (filters, page number) gives a 400 page with the message; an unknown record a 404 page."""
+    if isinstance(e, NotFoundError):
+        return _not_found_page()
+    if isinstance(e, ValueError):
+        return _error_page(400, _("This search cannot be understood"), str(e))
+    raise e  # a store failure is a server error, not the visitor's
+
+
+def _http_error(e: HTTPException):
+    if e.code == 404:
+        return _not_found_page()
+    return _error_page(e.code or 500, e.name, e.description or "")
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.register_error_handler(BaliseError, _balise_error)
+    app.register_error_handler(HTTPException, _http_error)

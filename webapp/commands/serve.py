@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import click
 
+from poi.i18n import gettext as _
 from webapp.cli import db_option, pass_env
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @db_option
 @pass_env
 def serve(env, host, port):
@@ -17,12 +18,13 @@ def serve(env, host, port):
 
 
 def run_server(db_path: str, host: str, port: int) -> None:
+    """Serve the app on ``host:port`` with waitress until interrupted."""
     import waitress
 
     from webapp import create_app
 
     app = create_app({"DATABASE": db_path})
-    click.echo(f"Balise serving {db_path} on http://{host}:{port}/  (Ctrl+C to stop)")
+    click.echo(_("Balise serving {db} on http://{host}:{port}/ (Ctrl+C to stop)", db=db_path, host=host, port=port))
     waitress.serve(app, host=host, port=port, threads=8, ident="balise")
 
 

@@ -1,0 +1,210 @@
+"""The public web pages: catalogue with filters and facets, circuit page, map, GPX, POI page, errors, languages.
+
+Test data (tests/data/web/README.md): four real Parc national des Cévennes circuits (schema_randonnee, 2D
+traces, published durations and difficulties) and a real OSM hiking leg in Ardèche with the three guideposts
+along it, attached as stops by the corridor.
+"""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from poi.models import POI
+from poi.store import PoiStore, open_db
+from trails.corridor import attach_stops
+from trails.metrics import compute
+from trails.models import Trail
+from trails.schema_randonnee import read_circuits
+from trails.store import TrailStore
+
+CDN_MARKERS = ("cdn", "unpkg", "jsdelivr", "cdnjs", "bootstrapcdn", "code.jquery.com")
+OSM = "© OpenStreetMap contributors"
+
+
+def measure(trail: Trail) -> Trail:
+    """Fill the measured fields as an import does (published D+/D- kept when the trace has no elevation)."""
+    m = compute(trail.segments)
+    trail.length_m, trail.points = m.length_m, m.points
+    trail.duration_computed_min, trail.difficulty_computed, trail.effort = m.duration_min, m.difficulty, m.effort
+    trail.ascent_m = m.ascent_m if m.has_elevation else trail.extra.get("ascent_m", 0.0)
+    trail.descent_m = m.descent_m if m.has_elevation else trail.extra.get("descent_m", 0.0)
+    trail.ele_min_m, trail.ele_max_m = m.ele_min_m, m.ele_max_m
+    return trail
+
+
+@pytest.fixture
+def trails_db(app, data, db_path):
+    """The app's database with 4 Cévennes circuits (the VTT one unpublished) and the Aubenas leg with stops."""
+    db = open_db(db_path)
+    store = TrailStore(db)
+    ids = {}
+    for trail in read_circuits(data / "web" / "cevennes_4_circuits.geojson"):
+        trail.published = "VTT" not in trail.name
+        ids[trail.name] = store.save(measure(trail))
+    feature, *guideposts = json.loads((data / "web" / "aubenas_leg_le-bateau-arlix_with_3_guideposts.geojson")
+                                      .read_text(encoding="utf-8"))["features"]
+    pois = PoiStore(db)
+    for g in guideposts:
+        p = g["properties"]
+        pois.upsert(POI(name=p["name"], lon=g["geometry"]["coordinates"][0], lat=g["geometry"]["coordinates"][1],
+                        category="information", ele_m=float(p["ele"]), summary="Poteau de randonnée",
+                        source="osm", source_id=p["@id"], licence="ODbL 1.0", attribution=OSM))
+    leg = Trail(name=feature["properties"]["name"], segments=[[tuple(c) for c in feature["geometry"]["coordinates"]]],
+                summary="Tronçon du réseau de randonnée à points-nœuds du Bassin d'Aubenas.",
+                description="<p>Du <strong>Bateau</strong> à Arlix.</p>", themes=["Eau et géologie"],
+                duration_override_min=25, duration_override_reason="montée raide après Le Ruisseau",
+                published=True, source="osm", source_id=feature["properties"]["@id"], licence="ODbL 1.0",
+                attribution=OSM, commune="Aubenas")
+    ids[leg.name] = store.save(measure(leg))
+    attach_stops(db, leg)
+    ids["poi"] = {p.name: p.id for p in pois.all()}
+    db.conn.close()
+    return ids
+
+
+def no_cdn(html: str) -> None:
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html)
+    bad = [u for u in urls if any(m in u.lower() for m in CDN_MARKERS)]
+    assert not bad, bad
+    assert not any(m in html.lower() for m in ("unpkg.com", "jsdelivr", "cdnjs", "bootstrapcdn", "code.jquery.com"))
+    scripts = re.findall(r"""<script[^>]+src=["']([^"']+)""", html)
+    sheets = re.findall(r"""<link[^>]+href=["']([^"']+)""", html)
+    assert all(u.startswith("/") for u in scripts + sheets), scripts + sheets
+
+
+# -- catalogue ------------------------------------------------------------------------------------------------
+def test_catalogue_lists_published_trails_only(client, trails_db):
+    html = client.get("/?lang=fr").get_data(as_text=True)
+    assert "Château du Tournel" in html and "Mas cévenol de La Roquette" in html and "Le Bateau - Arlix" in html
+    assert "La vallée du Tarn (à VTT)" not in html
+    assert "4 circuits" in html
+    no_cdn(html)
+
+
+def test_catalogue_is_a_plain_get_form_with_labels(client, trails_db):
+    html = client.get("/").get_data(as_text=True)
+    form = re.search(r"<form[^>]*>", html).group(0)
+    assert 'method="get"' in form
+    for control_id in re.findall(r"""<input[^>]+type="(?:text|search|number)"[^>]+id="([^"]+)""", html):
+        assert f'for="{control_id}"' in html, control_id
+    assert "<script" not in html.split("</form>")[0]
+
+
+def test_filters_narrow_the_list_and_show_facet_counts(client, trails_db):
+    html = client.get("/?max_duration=1h30&lang=en").get_data(as_text=True)
+    assert "Château du Tournel" in html and "Le Bateau - Arlix" in html
+    assert "Les 4000 marches" not in html and "Mas cévenol" not in html
+    assert "2 trails" in html
+    # a facet count next to each choice, the why-line from the filter descriptions
+    assert re.search(r'name="difficulty" value="very_easy"[^>]*>\s*<span>very easy</span>\s*<span class="count">\(\d+\)',
+                     html)
+    assert "under 1 h 30" in html
+    html = client.get("/?difficulty=hard&lang=en").get_data(as_text=True)
+    assert "Les 4000 marches" in html and "Château du Tournel" not in html
+    assert re.search(r'value="hard" checked', html)
+
+
+def test_bad_filter_value_is_a_400_page_with_the_message(client, trails_db):
+    response = client.get("/?max_duration=2x&lang=en")
+    assert response.status_code == 400
+    assert "cannot read the duration" in response.get_data(as_text=True)
+    assert client.get("/?page=zero").status_code == 400
+
+
+def test_pagination_keeps_the_filters(client, trails_db, monkeypatch):
+    import webapp.public
+
+    monkeypatch.setattr(webapp.public, "PAGE_SIZE", 2)
+    html = client.get("/?loop=1&lang=en").get_data(as_text=True)
+    assert 'rel="next"' in html and "loop=1" in re.search(r'href="([^"]+)" rel="next"', html).group(1)
+    page2 = client.get("/?loop=1&page=2&lang=en").get_data(as_text=True)
+    assert 'aria-current="page">2<' in page2
+
+
+# -- circuit page ---------------------------------------------------------------------------------------------
+def test_circuit_page_shows_figures_sources_stops_and_map(client, trails_db):
+    tid = trails_db["Le Bateau - Arlix"]
+    response = client.get(f"/trails/{tid}?lang=en")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<h1>Le Bateau - Arlix</h1>" in html
+    assert "<p>Du <strong>Bateau</strong> à Arlix.</p>" in html  # sanitised description, not escaped
+    assert "set by staff: montée raide après Le Ruisseau" in html and "25 min" in html
+    assert 'class="folium-map"' in html and "L.polyline(" in html
+    # stops in walking order, each linking to its POI page, with the distance along
+    names = re.findall(r'<li data-poi-id="\d+">\s*<h3><a href="/pois/\d+">([^<]+)</a>', html)
+    assert names == ["Arlix", "Le Ruisseau (parking)", "Le Bateau"]  # the OSM way runs from Arlix
+    assert "km along the trail" in html
+    assert "ODbL 1.0" in html and OSM in html
+    assert f'href="/trails/{tid}.gpx"' in html
+    no_cdn(html)
+
+
+def test_circuit_page_computed_and_published_duration_sources(client, trails_db):
+    html = client.get(f"/trails/{trails_db['Château du Tournel']}?lang=en").get_data(as_text=True)
+    assert "published by the source" in html and "1 h 30" in html
+    assert "Licence Ouverte" in html and "PNC" in html
+
+
+def test_map_uses_our_leaflet_and_lat_lon_order(client, trails_db):
+    html = client.get(f"/trails/{trails_db['Le Bateau - Arlix']}").get_data(as_text=True)
+    assert '<script src="/vendor/leaflet/leaflet.js"></script>' in html
+    assert '<link rel="stylesheet" href="/vendor/leaflet/leaflet.css"/>' in html
+    first = re.search(r"L\.polyline\(\s*\[\[([-\d.]+), ([-\d.]+)", html)
+    assert float(first.group(1)) == pytest.approx(44.5, abs=1) and float(first.group(2)) == pytest.approx(4.3, abs=1)
+    assert "$(" not in html  # no jQuery needed by the popups
+
+
+@pytest.mark.parametrize("path", ["leaflet.js", "leaflet.css", "images/marker-icon.png", "images/marker-shadow.png"])
+def test_static_leaflet_files_are_served(client, path):
+    with client.get(f"/vendor/leaflet/{path}") as response:
+        assert response.status_code == 200 and len(response.data) > 100
+
+
+def test_gpx_download_is_valid_xml_with_the_trail_name(client, trails_db):
+    response = client.get(f"/trails/{trails_db['Château du Tournel']}.gpx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/gpx+xml"
+    assert 'filename="chateau-du-tournel.gpx"' in response.headers["Content-Disposition"]
+    root = ET.fromstring(response.data)
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    assert "Château du Tournel" in [e.text for e in root.iter("{http://www.topografix.com/GPX/1/1}name")]
+    assert len(root.findall(".//g:trkpt", ns)) > 10
+
+
+def test_poi_page(client, trails_db):
+    response = client.get(f"/pois/{trails_db['poi']['Le Ruisseau (parking)']}?lang=en")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<h1>Le Ruisseau (parking)</h1>" in html and "ODbL 1.0" in html and "255 m" in html
+    no_cdn(html)
+
+
+# -- errors and languages -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/trails/999999", "/trails/999999.gpx", "/pois/999999", "/nowhere"])
+def test_unknown_ids_give_a_404_page(client, trails_db, path):
+    response = client.get(path + "?lang=en")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_unpublished_trail_is_404_for_the_public(client, trails_db):
+    tid = trails_db["La vallée du Tarn (à VTT)"]
+    assert client.get(f"/trails/{tid}").status_code == 404
+    assert client.get(f"/trails/{tid}.gpx").status_code == 404
+
+
+def test_language_switch(client, trails_db):
+    tid = trails_db["Les 4000 marches"]
+    en = client.get(f"/trails/{tid}?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in en and "Key figures" in en and "hard" in en
+    fr = client.get(f"/trails/{tid}?lang=fr").get_data(as_text=True)
+    assert '<html lang="fr">' in fr and "Chiffres clés" in fr and "difficile" in fr
+    # the switch keeps the other parameters
+    html = client.get("/?max_duration=2h&lang=en").get_data(as_text=True)
+    assert 'href="/?max_duration=2h&amp;lang=fr"' in html
+    # the last choice (English) is remembered by a cookie
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
