@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import NamedTuple, Sequence
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from poi.i18n import gettext as _
 from poi.models import POI
@@ -98,6 +99,40 @@ def plain_text(value: str | None, max_chars: int | None = None) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_URL_SAFE = "!$&'()*+,;=:@-._~%"
+
+
+def safe_url(url: str | None) -> str:
+    """An http(s) URL made valid (RFC 3986: spaces, accents and stray ``%`` escaped), else ``""``.
+
+    Only web links travel in exported files: ``javascript:`` or ``file:`` URLs are dropped.
+
+    >>> safe_url(" https://fr.wikipedia.org/wiki/Église Saint-Jean ")
+    'https://fr.wikipedia.org/wiki/%C3%89glise%20Saint-Jean'
+    >>> safe_url("http://x.org/a?q=50%&b=1#top#2")
+    'http://x.org/a?q=50%25&b=1#top%232'
+    >>> safe_url("javascript:alert(1)"), safe_url("https://[bad"), safe_url("https://")
+    ('', '', '')
+    """
+    url = xml_safe(url).strip()
+    if not re.match(r"^https?://", url, re.I):
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        return ""
+    if not parts.hostname:
+        return ""
+
+    def esc(part: str, extra: str = "") -> str:
+        return quote(_BAD_PERCENT.sub("%25", part), safe=_URL_SAFE + extra)
+
+    return urlunsplit((parts.scheme.lower(), esc(parts.netloc, "[]"), esc(parts.path, "/"),
+                       esc(parts.query, "/?"), esc(parts.fragment, "/?")))
+
+
 def licence_info(licence: str | None) -> tuple[str, str]:
     """Canonical name and URL of a licence given by name or URL; unknown names pass through.
 
@@ -114,7 +149,7 @@ def licence_info(licence: str | None) -> tuple[str, str]:
     if not name:
         return "", ""
     if re.match(r"^https?://\S+$", name):
-        return name, name
+        return name, safe_url(name)
     key = re.sub(r"[^a-z0-9]", "", fold(name))
     for pattern, canonical, url in _LICENCES:
         if re.search(pattern, key):

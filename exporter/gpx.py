@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
-from exporter.common import (credits_text, format_credit, plain_text, poi_credit, trail_credit,
+from exporter.common import (credits_text, format_credit, plain_text, poi_credit, safe_url, trail_credit,
                              xml_safe)
 from exporter.errors import ExportError
 from exporter.simplify import simplify_report
@@ -132,7 +132,7 @@ def _time(trail: Trail, now: datetime | None) -> str:
 
 
 def _link(parent: ET.Element, url: str, text: str = "") -> None:
-    url = (url or "").strip()
+    url = safe_url(url)
     if url:
         link = _sub(parent, "link", href=url)
         if text:

@@ -249,6 +249,20 @@ def test_special_characters_survive(tmp_path, pois):
     assert read.creator == "Balise & co"
 
 
+@needs_xmllint
+def test_awkward_urls_are_escaped_or_dropped_and_the_file_stays_valid(tmp_path):
+    urls = ["https://fr.wikipedia.org/wiki/Église Saint-Jean", "http://x.org/a b%zz#x#y", "https://[bad",
+            'http://a.org/"<>', "javascript:alert(1)", "file:///etc/passwd"]
+    stops = stops_of([POI(name=f"p{i}", lon=2.0, lat=45.0, url=u) for i, u in enumerate(urls)])
+    trail = Trail(name="T", url=urls[1], licence="https://example.org/my licence", attribution="X",
+                  segments=[[(2.0, 45.0, None), (2.1, 45.0, None)]])
+    path = write(tmp_path, gpx_exporter.export(trail, stops))
+    validate(path)
+    links = [w.link for w in parse_gpx(path).waypoints]
+    assert links == ["https://fr.wikipedia.org/wiki/%C3%89glise%20Saint-Jean", "http://x.org/a%20b%25zz#x%23y",
+                     None, "http://a.org/%22%3C%3E", None, None]
+
+
 # -- errors --------------------------------------------------------------------
 @pytest.mark.parametrize("segments", [[], [[]], [[], []]])
 def test_trail_without_points_is_an_export_error(segments):
