@@ -1,0 +1,93 @@
+"""``balise trails``: list the catalogue through the filter engine (:mod:`trails.filters`).
+
+It is a staff tool: it lists **every** trail, published or not, unless ``--published``
+(``--all``, the default, says so explicitly). The public web catalogue shows published
+trails only.
+
+Output:
+
+- without ``--json``: a table (id, name, km, D+, duration, difficulty, route, themes), then the
+  filter sentences ("under 2 h 30", "loops only"), then the facet counts, each counted under the
+  other filters;
+- ``--json``: a JSON array of trail summaries (``Trail.summary_dict()``: ``id, name, length_m,
+  ascent_m, descent_m, duration_min, duration_computed_min, duration_source, difficulty, themes,
+  route_type, practice``, ...), the DESIGN.md contract;
+- ``--json --facets``: one JSON object ``{"trails": [...], "total": N, "facets": {facet: {value:
+  count}}, "filters": [sentences]}`` instead.
+
+A value the filters cannot read (``--max-duration 2x``) is one line on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import json
+
+import click
+
+from poi.i18n import gettext as _
+from trails.filters import FilterSet, format_duration, label, search
+from webapp.cli import db_option, pass_env
+
+_FACET_TITLES = {"difficulty": "difficulty", "theme": "theme", "duration": "duration",
+                 "practice": "practice", "route_type": "route type"}
+
+
+@click.command("trails")
+@click.option("--min-duration", metavar="DURATION", help="At least this long: 90, 90min, 1h30, 1:30.")
+@click.option("--max-duration", metavar="DURATION", help="At most this long: 2h30, 150, 2:30.")
+@click.option("--min-length-km", metavar="KM", help="At least this many kilometres.")
+@click.option("--max-length-km", metavar="KM", help="At most this many kilometres.")
+@click.option("--min-ascent", metavar="M", help="At least this much climb (D+, metres).")
+@click.option("--max-ascent", metavar="M", help="At most this much climb (D+, metres).")
+@click.option("--difficulty", multiple=True, metavar="D",
+              help="very_easy, easy, medium, hard, very_hard (repeat for several).")
+@click.option("--theme", multiple=True, metavar="T", help="A theme (repeat: trails with any of them).")
+@click.option("--practice", multiple=True, metavar="P", help="walking, trail_running, mountain_bike, ...")
+@click.option("--route-type", multiple=True, metavar="R", help="loop, out_and_back, one_way.")
+@click.option("--loop", is_flag=True, help="Loops only.")
+@click.option("--near", metavar="LAT,LON", help="Trailhead near this point (latitude,longitude).")
+@click.option("--radius-km", metavar="KM", help="Radius around --near (default 10 km).")
+@click.option("--q", "--text", "q", metavar="TEXT", help="Words in the name, summary or commune.")
+@click.option("--published/--all", default=False, help="Published trails only, or all (default).")
+@click.option("--sort", default="name", show_default=True, help="name, duration, length, ascent; -x descending.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Show at most N trails.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N trails.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of trail summaries.")
+@click.option("--facets", is_flag=True, help="With --json: print an object with trails, total, facets, filters.")
+@db_option
+@pass_env
+def trails(env, sort, limit, offset, as_json, facets, loop, published, **options):
+    """List trails matching filters, with facet counts (all trails, unless --published)."""
+    params = {key: value for key, value in options.items() if value not in (None, ())}
+    params["loop"] = "1" if loop else None
+    params["published"] = "1" if published else "0"
+    result = search(env.db, FilterSet.from_params(params, staff=True), sort=sort, limit=limit, offset=offset)
+    summaries = [t.summary_dict() for t in result.trails]
+    if as_json:
+        data = ({"trails": summaries, "total": result.total, "facets": result.facets,
+                 "filters": result.descriptions} if facets else summaries)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(_table(result.trails))
+    click.echo(_("{shown} of {total} trails", shown=len(result.trails), total=result.total))
+    if result.descriptions:
+        click.echo(_("Filters: {sentences}", sentences="; ".join(result.descriptions)))
+    for facet, counts in result.facets.items():
+        shown = [f"{label(value)} {n}" for value, n in counts.items() if n]
+        click.echo(f"{_(_FACET_TITLES[facet])}: " + (" · ".join(shown) or "–"))
+
+
+def _table(trails) -> str:
+    headers = [_("id"), _("name"), _("km"), _("D+ m"), _("duration"), _("difficulty"), _("route"), _("themes")]
+    rows = [[str(t.id), t.name, f"{t.length_m / 1000:.1f}", f"{t.ascent_m:.0f}", format_duration(t.duration_min),
+             label(t.difficulty), label(t.effective_route_type), ", ".join(t.themes)] for t in trails]
+    widths = [min(40, max(len(r[i]) for r in [headers, *rows])) for i in range(len(headers) - 1)]
+    lines = []
+    for row in [headers, *rows]:
+        cells = [cell[:w].ljust(w) if i not in (0, 2, 3) else cell.rjust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells + [row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def register(cli) -> None:
+    cli.add_command(trails)
