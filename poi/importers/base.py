@@ -1,0 +1,382 @@
+"""The declarative importer every POI source format subclasses.
+
+An importer says *where* each POI field comes from and lets the base class do
+the rest (the shape of Geotrek-admin's ``Parser``)::
+
+    class CampsiteCSV(CSVImporter):
+        source = "campings-aude"
+        licence = "Licence Ouverte 2.0"
+        eid = "code"
+        fields = {**CSVImporter.fields, "name": "raison_sociale"}
+
+        def clean_summary(self, value, record):
+            return (value or "").upper()
+
+* ``fields`` maps a POI field to a source key, a tuple of candidate keys (the
+  first non-empty one wins), or a callable ``f(record) -> value``;
+* ``clean_<field>(value, record)`` hooks turn the raw value into the POI's value
+  and raise :class:`poi.errors.ImportRowError` to reject the row;
+* ``eid`` names the key(s) of the record's external id; without one, a stable id
+  is derived from the name and the coordinates rounded to 1e-5° (about 1 m);
+* provenance (source, source id, licence, attribution, update time) is set in one
+  place, :meth:`Importer.stamp`.
+
+:meth:`Importer.run` streams the records into the store inside one transaction:
+a bad row is reported and skipped, a broken file (:class:`~poi.errors.SourceFormatError`)
+or any other exception leaves the database as it was. Upserts are keyed on
+``(source, source_id)``, so re-importing the same file changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, NamedTuple
+
+from poi.categories import categorize
+from poi.errors import ImportRowError, SourceFormatError
+from poi.i18n import gettext as _
+from poi.models import POI, Media
+from poi.store import PoiStore, transaction
+from poi.text import fold, sanitize_html
+
+#: The POI fields an importer may map, in the order they are read and cleaned.
+FIELDS = ("name", "lon", "lat", "category", "themes", "ele_m", "summary", "description", "media",
+          "trigger_radius_m", "url", "updated_at", "extra")
+
+#: ``progress`` callbacks are called every this many records (and once at the end).
+PROGRESS_EVERY = 500
+
+FieldSpec = str | tuple[str, ...] | Callable[[Any], Any]
+
+
+class Record(NamedTuple):
+    """One raw record of a source: where it is (for reports) and its data."""
+
+    where: str  # "line 12", "feature 3 (node/123)", "waypoint 2"
+    data: Any  # a mapping (CSV row, GeoJSON feature) or an object (gpxpy waypoint)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did (or would do, with ``dry_run``)."""
+
+    source: str = ""
+    format: str = ""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)  # POIs added or updated
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> int:
+        """Records read: added + updated + unchanged + skipped."""
+        return self.added + self.updated + self.unchanged + self.skipped
+
+    def skip(self, where: str, reason: str) -> None:
+        self.skipped += 1
+        self.problems.append(f"{where}: {reason}")
+
+    def summary(self) -> str:
+        """One line for people.
+
+        >>> from poi.i18n import language
+        >>> with language("en"):
+        ...     ImportReport(source="demo", added=3, skipped=1).summary()
+        'demo: 3 added, 0 updated, 0 unchanged, 1 skipped'
+        """
+        line = _("{source}: {added} added, {updated} updated, {unchanged} unchanged, {skipped} skipped",
+                 source=self.source, added=self.added, updated=self.updated,
+                 unchanged=self.unchanged, skipped=self.skipped)
+        return _("dry run, nothing written: {summary}", summary=line) if self.dry_run else line
+
+
+class _DryRun(Exception):
+    """Raised inside the import transaction to roll a dry run back."""
+
+
+def parse_number(value: Any) -> float | None:
+    """A float from a number or a string, accepting a French decimal comma.
+
+    >>> parse_number("43,6047"), parse_number(" 1.44 "), parse_number(12)
+    (43.6047, 1.44, 12.0)
+    >>> parse_number("") is None
+    True
+    >>> parse_number("abc")
+    Traceback (most recent call last):
+    ...
+    ValueError: could not convert string to float: 'abc'
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
+def derived_id(name: str, lon: float, lat: float) -> str:
+    """A stable id for a record without one: hash of the folded name and rounded coordinates.
+
+    >>> derived_id("Église Saint-Jean", 1.440001, 43.6) == derived_id("eglise saint-jean ", 1.44, 43.600002)
+    True
+    """
+    key = f"{' '.join(fold(name).split())}|{round(lon, 5):.5f}|{round(lat, 5):.5f}"
+    return "h-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def slug(text: str) -> str:
+    """Source name made from a file name.
+
+    >>> slug("Toulouse Inventaire (2024).geojson")
+    'toulouse-inventaire-2024-geojson'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "import"
+
+
+class Importer:
+    """Base of every POI importer: declare ``fields``, override ``records``.
+
+    Class attributes
+    ----------------
+    format : short name of the format ("geojson"), the key of ``FORMATS``.
+    source : default source name; empty means "the file's name", since the ids of a
+        generic file are only unique within it.
+    licence, attribution : defaults for provenance (options and file metadata win).
+    eid : key, or tuple of candidate keys, of the record's external id.
+    fields : POI field -> key | tuple of keys | callable(record).
+    options : names of the format-specific options :meth:`records` accepts.
+    keep_extra : keep the record's unmapped, non-empty values in ``POI.extra``.
+    """
+
+    format: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    licence: ClassVar[str] = ""
+    attribution: ClassVar[str] = ""
+    eid: ClassVar[str | tuple[str, ...] | None] = None
+    fields: ClassVar[dict[str, FieldSpec]] = {}
+    options: ClassVar[tuple[str, ...]] = ()
+    keep_extra: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        unknown = set(cls.fields) - set(FIELDS)
+        if unknown:
+            raise TypeError(f"{cls.__name__}.fields maps unknown POI fields {sorted(unknown)}")
+
+    def __init__(self) -> None:
+        #: Provenance found in the file itself (e.g. a GeoJSON "copyright" member).
+        self.meta: dict[str, str] = {}
+
+    # -- what subclasses provide ----------------------------------------------
+    def records(self, path: Path, **options) -> Iterator[Record]:
+        """Yield the raw records of ``path``, streaming; raise SourceFormatError if broken."""
+        raise NotImplementedError
+
+    def lookup(self, data: Any, key: str) -> Any:
+        """Value of ``key`` in a raw record (mapping item, else attribute)."""
+        if isinstance(data, Mapping):
+            return data.get(key)
+        return getattr(data, key, None)
+
+    def items(self, data: Any) -> Mapping:
+        """All key/values of a record, for ``extra``."""
+        return data if isinstance(data, Mapping) else {}
+
+    # -- default cleaning -----------------------------------------------------
+    def clean_name(self, value, record) -> str:
+        name = " ".join(str(value).split()) if value not in (None, "") else ""
+        if not name:
+            raise ImportRowError(_("no name"))
+        return name[:300]
+
+    def clean_lon(self, value, record) -> float:
+        return self._coordinate(value, _("longitude"), 180.0)
+
+    def clean_lat(self, value, record) -> float:
+        return self._coordinate(value, _("latitude"), 90.0)
+
+    def _coordinate(self, value, label: str, limit: float) -> float:
+        try:
+            number = parse_number(value)
+        except (TypeError, ValueError) as e:
+            raise ImportRowError(_("invalid {what} {value}", what=label, value=repr(value))) from e
+        if number is None:
+            raise ImportRowError(_("no {what}", what=label))
+        if not -limit <= number <= limit:
+            raise ImportRowError(_("{what} {value} out of range [-{limit:g}, {limit:g}]",
+                                   what=label, value=f"{number:.10g}", limit=limit))
+        return number
+
+    def clean_category(self, value, record) -> tuple[str, list[str]]:
+        """The Balise category and its themes (see :func:`poi.categories.categorize`)."""
+        return categorize(value)
+
+    def clean_themes(self, value, record) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = re.split(r"[;,|]", value)
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    def clean_ele_m(self, value, record) -> float | None:
+        try:
+            return parse_number(value)
+        except (TypeError, ValueError):
+            return None  # an unreadable elevation is not worth losing the POI
+
+    def clean_trigger_radius_m(self, value, record) -> float | None:
+        try:
+            number = parse_number(value)
+        except (TypeError, ValueError):
+            return None
+        return number if number and number > 0 else None
+
+    def clean_summary(self, value, record) -> str:
+        return " ".join(str(value).split()) if value else ""
+
+    def clean_description(self, value, record) -> str:
+        return sanitize_html(str(value)) if value else ""
+
+    def clean_url(self, value, record) -> str:
+        url = str(value).strip() if value else ""
+        return url if re.match(r"https?://", url, re.I) else ""
+
+    def clean_updated_at(self, value, record) -> str:
+        return str(value).strip() if value else ""
+
+    def clean_media(self, value, record) -> list[Media]:
+        """Images from a URL, a list of URLs (or ``;``/``|``-separated), or objects with ``url``."""
+        if not value:
+            return []
+        items = value if isinstance(value, (list, tuple)) else re.split(r"\s*[;|]\s*", str(value))
+        media = []
+        for item in items:
+            if isinstance(item, Mapping):
+                url = str(item.get("url") or item.get("href") or "")
+                title = str(item.get("title") or item.get("legend") or item.get("legende") or "")
+                author = str(item.get("author") or item.get("auteur") or "")
+            else:
+                url, title, author = str(item).strip(), "", ""
+            if re.match(r"https?://", url, re.I):
+                media.append(Media(kind="image", url=url, title=title, author=author))
+        return media
+
+    def clean_extra(self, value, record) -> dict:
+        return dict(value) if isinstance(value, Mapping) else {}
+
+    # -- the machinery --------------------------------------------------------
+    def resolve(self, spec: FieldSpec | None, data: Any, used: set[str] | None = None) -> Any:
+        """Raw value of one field spec for one record."""
+        if spec is None:
+            return None
+        if callable(spec):
+            return spec(data)
+        for key in (spec,) if isinstance(spec, str) else spec:
+            value = self.lookup(data, key)
+            if value not in (None, "", [], {}):
+                if used is not None:
+                    used.add(key)
+                return value
+        return None
+
+    def build(self, record: Record) -> POI:
+        """Map and clean one record into a POI (without provenance); ImportRowError if unusable."""
+        used: set[str] = set()
+        values: dict[str, Any] = {}
+        for name in FIELDS:
+            spec = self.fields.get(name)
+            raw = self.resolve(spec, record.data, used if name != "category" else None)
+            if name == "lon" and raw is None and self.resolve(self.fields.get("lat"), record.data) is None:
+                raise ImportRowError(_("no coordinates"))
+            hook = getattr(self, f"clean_{name}", None)
+            values[name] = hook(raw, record.data) if hook else raw
+        category, themes = values.pop("category")
+        values["themes"] = list(dict.fromkeys([*themes, *values["themes"]]))
+        extra = values.pop("extra")
+        if self.keep_extra:
+            extra = {**{k: v for k, v in self.items(record.data).items()
+                        if k not in used and v not in (None, "", [], {})}, **extra}
+        updated_at = values.pop("updated_at")
+        poi = POI(category=category, extra=extra, **values)
+        poi.updated_at = updated_at
+        return poi
+
+    def stamp(self, poi: POI, record: Record, *, source: str, licence: str | None,
+              attribution: str | None) -> None:
+        """Provenance, in one place: source, external id, licence, attribution."""
+        eid = self.resolve(self.eid, record.data) if self.eid else None
+        poi.source = source
+        poi.source_id = str(eid).strip() if eid not in (None, "") else derived_id(poi.name, poi.lon, poi.lat)
+        poi.licence = licence or self.meta.get("licence") or self.licence
+        poi.attribution = attribution or self.meta.get("attribution") or self.attribution
+
+    def run(self, store: PoiStore, path: str | Path, *, source: str | None = None, dry_run: bool = False,
+            progress: Callable[[ImportReport], None] | None = None, licence: str | None = None,
+            attribution: str | None = None, **options) -> ImportReport:
+        """Import every record of ``path`` into ``store`` in one transaction.
+
+        Returns the :class:`ImportReport`. Raises :class:`SourceFormatError` (nothing
+        written) when the file is missing or broken. With ``dry_run`` everything is
+        done, counted, then rolled back.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise SourceFormatError(_("{path}: no such file", path=path))
+        unknown = sorted(k for k, v in options.items() if v is not None and k not in self.options)
+        if unknown:
+            raise SourceFormatError(_("option {option} does not apply to {format} files",
+                                      option="--" + unknown[0].replace("_", "-"), format=self.format))
+        options = {k: v for k, v in options.items() if v is not None}
+        source = source or self.source or slug(path.stem)
+        report = ImportReport(source=source, format=self.format, dry_run=dry_run)
+        seen: dict[str, str] = {}
+        started = time.perf_counter()
+        try:
+            with transaction(store.db):
+                for record in self.records(path, **options):
+                    self._one(store, record, report, seen, source=source, licence=licence,
+                              attribution=attribution)
+                    if progress and report.records % PROGRESS_EVERY == 0:
+                        progress(report)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            report.ids = []
+        report.seconds = time.perf_counter() - started
+        if progress:
+            progress(report)
+        return report
+
+    def _one(self, store: PoiStore, record: Record, report: ImportReport, seen: dict[str, str],
+             **provenance) -> None:
+        try:
+            poi = self.build(record)
+        except ImportRowError as e:
+            report.skip(record.where, str(e))
+            return
+        self.stamp(poi, record, **provenance)
+        first = seen.get(poi.source_id)
+        if first is not None:
+            report.skip(record.where, _("same id {id} as {where}", id=poi.source_id, where=first))
+            return
+        seen[poi.source_id] = record.where
+        status, pid = store.upsert(poi)
+        setattr(report, status, getattr(report, status) + 1)
+        if status != "unchanged":
+            report.ids.append(pid)

@@ -1,0 +1,99 @@
+"""``balise poi import FILE``, ``balise poi search TEXT``, ``balise poi list``."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import click
+
+from poi.i18n import gettext as _
+from poi.importers import import_file
+from poi.store import PoiStore
+from webapp.cli import db_option, pass_env
+from webapp.commands.groups import poi
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", metavar="F", default=None,
+              help="geojson, csv or gpx (waypoints); default: from the file extension.")
+@click.option("--source", metavar="NAME", default=None,
+              help="Source name; POIs are updated in place by (source, id). Default: the file's name.")
+@click.option("--licence", metavar="L", default=None, help="Licence of the data (e.g. 'ODbL 1.0').")
+@click.option("--attribution", metavar="A", default=None,
+              help="Credit line (e.g. '© OpenStreetMap contributors').")
+@click.option("--lat-col", "lat_col", metavar="C", default=None, help="CSV: latitude column.")
+@click.option("--lon-col", "lon_col", metavar="C", default=None, help="CSV: longitude column.")
+@click.option("--delimiter", metavar="D", default=None, help="CSV: delimiter (default: sniffed, ';' or ',').")
+@click.option("--encoding", metavar="E", default=None, help="CSV: text encoding (default UTF-8, e.g. latin-1).")
+@click.option("--dry-run", "dry_run", is_flag=True, help="Read and check everything, write nothing.")
+@db_option
+@pass_env
+def import_(env, file, fmt, source, licence, attribution, lat_col, lon_col, delimiter, encoding, dry_run):
+    """Import POIs from a GeoJSON, CSV or GPX file; new POIs join the trails they are near."""
+    report = import_file(env.db, file, format=fmt, source=source, dry_run=dry_run, licence=licence,
+                         attribution=attribution, lat_col=lat_col, lon_col=lon_col, delimiter=delimiter,
+                         encoding=encoding)
+    click.echo(report.summary())
+    for problem in report.problems:
+        click.echo("  " + _("skipped {problem}", problem=problem))
+    if report.seconds > 0 and report.records:
+        click.echo(_("{n} records in {seconds} s", n=report.records, seconds=f"{report.seconds:.2f}"))
+    if dry_run or not report.ids:
+        return
+    attached = _attach(env.db, report.ids)
+    if attached is not None:
+        click.echo(_("{n} stops attached to trails", n=attached))
+
+
+def _attach(db, poi_ids: list[int]) -> int | None:
+    """New POIs join the trails whose corridor they fall in (None if trails cannot do it yet)."""
+    try:
+        from trails.corridor import attach_pois
+    except ModuleNotFoundError as e:
+        if e.name != "trails.corridor":
+            raise
+        return None
+    return attach_pois(db, poi_ids)
+
+
+def _as_dict(p) -> dict:
+    d = dataclasses.asdict(p)
+    d.pop("extra", None)
+    return {"id": d.pop("id"), **d}
+
+
+def _echo_pois(pois, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([_as_dict(p) for p in pois], ensure_ascii=False, indent=1))
+        return
+    for p in pois:
+        click.echo(f"{p.id}\t{p.category}\t{p.name}\t{p.lat:.6f},{p.lon:.6f}\t{p.source}")
+
+
+@click.command("search")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1), help="At most N POIs.")
+@db_option
+@pass_env
+def search(env, text, as_json, limit):
+    """Find POIs by words of their name, description, category or themes (accents ignored)."""
+    _echo_pois(PoiStore(env.db).search(text, limit=limit), as_json)
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--limit", default=None, type=click.IntRange(1), metavar="N", help="At most N POIs.")
+@db_option
+@pass_env
+def list_(env, as_json, limit):
+    """List the POIs (id, category, name, lat,lon, source)."""
+    _echo_pois(PoiStore(env.db).all(limit=limit), as_json)
+
+
+def register(cli) -> None:
+    poi.add_command(import_)
+    poi.add_command(search)
+    poi.add_command(list_)
