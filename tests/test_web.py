@@ -107,6 +107,15 @@ def test_filters_narrow_the_list_and_show_facet_counts(client, trails_db):
     assert re.search(r'value="hard" checked', html)
 
 
+def test_text_search_and_near_filters(client, trails_db):
+    html = client.get("/?q=tournel&lang=en").get_data(as_text=True)
+    assert "Château du Tournel" in html and ">1 trail<" in html
+    # 2 km around the Tournel car park (lat,lon as in the form's hint)
+    html = client.get("/?near=44.501022,3.702861&radius_km=2&lang=en").get_data(as_text=True)
+    assert "Château du Tournel" in html and "Le Bateau - Arlix" not in html
+    assert 'value="44.501022,3.702861"' in html  # the form keeps what was typed
+
+
 def test_bad_filter_value_is_a_400_page_with_the_message(client, trails_db):
     response = client.get("/?max_duration=2x&lang=en")
     assert response.status_code == 400
@@ -147,6 +156,18 @@ def test_circuit_page_computed_and_published_duration_sources(client, trails_db)
     html = client.get(f"/trails/{trails_db['Château du Tournel']}?lang=en").get_data(as_text=True)
     assert "published by the source" in html and "1 h 30" in html
     assert "Licence Ouverte" in html and "PNC" in html
+
+
+def test_source_links_are_http_only_and_tiles_optional(app, client, trails_db, db_path):
+    store = TrailStore(open_db(db_path))
+    trail = store.get(trails_db["Château du Tournel"])
+    trail.url = "javascript:alert(1)"
+    store.save(trail)
+    html = client.get(f"/trails/{trail.id}").get_data(as_text=True)
+    assert "javascript:" not in html
+    app.config["TILES_URL"] = ""
+    html = client.get(f"/trails/{trail.id}").get_data(as_text=True)
+    assert "L.tileLayer" not in html and "L.polyline(" in html
 
 
 def test_map_uses_our_leaflet_and_lat_lon_order(client, trails_db):

@@ -108,7 +108,8 @@ def build_trail_map(trail: Trail, stops: Sequence[TrailStop], *, tiles_url: str,
     # Instance lists: folium's class-level defaults (CDN URLs) are neither used nor mutated.
     m.default_js = [("leaflet", leaflet_js)]
     m.default_css = [("leaflet_css", leaflet_css)]
-    folium.TileLayer(tiles=tiles_url, attr=tiles_attribution, max_zoom=19, max_native_zoom=19).add_to(m)
+    if tiles_url:  # an empty TILES_URL gives a map without background (fully offline sites)
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution, max_zoom=19, max_native_zoom=19).add_to(m)
     for line in lines:
         folium.PolyLine(line, color=TRACE_COLOUR, weight=5, opacity=0.9).add_to(m)
     start = trail.start
@@ -118,7 +119,8 @@ def build_trail_map(trail: Trail, stops: Sequence[TrailStop], *, tiles_url: str,
         marker.add_child(JsPopup(f"<strong>{escape(_('Start'))}</strong><br>{escape(trail.name)}"))
         marker.add_to(m)
     for number, ts in enumerate(stops, start=1):
-        marker = folium.Marker(latlon(ts.poi.lon, ts.poi.lat), title=f"{number}. {ts.poi.name}")
+        marker = folium.Marker(latlon(ts.poi.lon, ts.poi.lat), title=f"{number}. {ts.poi.name}",
+                               alt=f"{number}. {ts.poi.name}")
         marker.add_child(JsPopup(_popup_html(number, ts, poi_href)))
         marker.add_to(m)
     if len(all_points) >= 2:

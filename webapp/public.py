@@ -164,6 +164,16 @@ def poi_page(poi_id: int):
     return render_template("public/poi.html", poi=poi)
 
 
+def web_url(value: str | None) -> str:
+    """``value`` if it is an http(s) URL, else "" (a source's link never becomes a ``javascript:`` href).
+
+    >>> web_url("https://destination.cevennes-parcnational.fr/"), web_url("javascript:alert(1)"), web_url(None)
+    ('https://destination.cevennes-parcnational.fr/', '', '')
+    """
+    text = (value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""
+
+
 def _error_page(status: int, title: str, message: str):
     return render_template("public/error.html", status=status, title=title, message=message), status
 
@@ -190,5 +200,7 @@ def _http_error(e: HTTPException):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.filters["web_url"] = web_url
+    app.jinja_env.tests["web_url"] = lambda value: bool(web_url(value))
     app.register_error_handler(BaliseError, _balise_error)
     app.register_error_handler(HTTPException, _http_error)
