@@ -120,7 +120,8 @@ OSM_TAGS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("shop", "*"): ("shop", ()),
     **{("amenity", v): ("restaurant", ()) for v in ("restaurant", "cafe", "bar", "pub", "fast_food")},
     **{("amenity", v): ("parking", ()) for v in ("parking", "bicycle_parking")},
-    **{("amenity", v): ("other", ()) for v in ("toilets", "shelter")},
+    ("amenity", "toilets"): ("other", ()),
+    **{("amenity", v): ("other", (CULT,)) for v in ("theatre", "arts_centre")},
     **{kv: ("transport", ()) for kv in (("amenity", "bus_station"), ("railway", "station"), ("railway", "halt"),
                                         ("highway", "bus_stop"), ("public_transport", "station"))},
     **{("tourism", v): ("accommodation", ()) for v in (
@@ -139,6 +140,14 @@ WEAK_TAGS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("tourism", "theme_park"): ("other", ()),
     ("historic", "yes"): ("monument", (HIST,)),
     ("tourism", "yes"): ("other", ()),
+    ("amenity", "shelter"): ("other", ()),
+}
+
+#: Themes of each category when nothing more precise is known.
+CATEGORY_THEMES: dict[str, tuple[str, ...]] = {
+    "monument": (BUILT,), "church": (REL,), "castle": (MIL,), "museum": (CULT,), "mill": (IND,),
+    "bridge": (BUILT,), "archaeology": (HIST,), "memorial": (HIST,), "viewpoint": (LAND,), "nature": (NAT,),
+    "water": (WATER,),
 }
 
 #: Keys whose values are free text describing the kind of place.
@@ -155,7 +164,7 @@ def _each(words: str, value: tuple[str, tuple[str, ...]]) -> dict[str, tuple[str
 #: Words and phrases (diacritics folded, "," separates entries) -> (category, themes).
 #: French first, then English; the Balise category names map to themselves.
 WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    **{c: (c, ()) for c in CATEGORIES if c != "other"},
+    **{c: (c, CATEGORY_THEMES.get(c, ())) for c in CATEGORIES if c != "other"},
     **_each("eglise, chapelle, cathedrale, basilique, abbaye, abbatiale, prieure, couvent, monastere, "
             "chartreuse, commanderie, ermitage, temple, collegiale, sanctuaire, "
             "church, chapel, cathedral, abbey, monastery", ("church", (REL,))),
@@ -298,6 +307,8 @@ def categorize(tags: Mapping | str | None) -> tuple[str, list[str]]:
     ('viewpoint', ['viewpoint'])
     >>> categorize({"tourism": "camp_site", "name": "Camping du Moulin"})
     ('accommodation', [])
+    >>> categorize({"category": "church", "historic": "wayside_shrine"})   # a Balise category wins
+    ('church', ['religious_heritage'])
     >>> categorize({"chpdeno": "hôtel"})           # Mérimée: a town mansion
     ('monument', ['architecture'])
     >>> categorize({"chpdeno": "entrepôt frigorifique"})
@@ -314,6 +325,11 @@ def categorize(tags: Mapping | str | None) -> tuple[str, list[str]]:
     if isinstance(tags, str):
         return match_words(tags) or ("other", [])
     lowered = {str(k).lower(): v for k, v in tags.items() if v not in (None, "", [], {})}
+    given = lowered.get("category")
+    if isinstance(given, str) and given in CATEGORIES and given != "other":
+        # The source already speaks Balise: keep its category, take themes from the rest.
+        rest = categorize({k: v for k, v in lowered.items() if k != "category"})
+        return given, rest[1] if rest[0] == given else list(CATEGORY_THEMES.get(given, ()))
     for key in OSM_KEYS:
         value = lowered.get(key)
         if isinstance(value, str):

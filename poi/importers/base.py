@@ -83,7 +83,7 @@ class ImportReport:
 
     def skip(self, where: str, reason: str) -> None:
         self.skipped += 1
-        self.problems.append(f"{where}: {reason}")
+        self.problems.append(_("{where}: {reason}", where=where, reason=reason))
 
     def summary(self) -> str:
         """One line for people.
