@@ -1,0 +1,365 @@
+"""The offline HTML5 bundle of a trail: an installable web app that pushes POI content by proximity.
+
+A bundle is a folder (optionally zipped) that any static web server can serve:
+
+================================  ==========================================================
+``index.html``                    the app shell (page, messages in French and English)
+``app.js``, ``engine.js``,        the walker's app, the proximity engine (pure, no DOM),
+``app.css``                       the style sheet (``templates/bundle/``)
+``leaflet.js``, ``leaflet.css``   Leaflet from ``xstatic-leaflet``, images as ``data:`` URIs
+``sw.js``                         service worker precaching every file of the bundle, in a
+                                  cache named after the bundle's content hash; cache-first
+``manifest.webmanifest``,         web app manifest (standalone, ``start_url`` ``.``) and
+``icons/icon-192.png``, ``-512``  its icons
+``trail.json``                    the trail: figures, segments ``[lon, lat, ele]``, stops
+                                  with their POI content, trigger radii and credits
+``trail.gpx``                     the trace and stops (:func:`exporter.gpx.export`)
+``media/<sha256>.<ext>``          photos (resized, re-encoded) and audio
+``trail.html``                    the same app as ONE self-contained file (everything
+                                  inlined) that works from ``file://``
+================================  ==========================================================
+
+Nothing is fetched from anywhere else: there is no background map (the trace and
+stops are drawn on a neutral background; ``window.BaliseBaseLayers`` is the hook
+for offline vector/MBTiles layers). The contract the pages honour is in
+``docs``/DESIGN.md ("Offline bundle contract"): ``data-poi-id`` elements,
+``balise:trigger`` events, ``window.balise.triggered`` and ``window.balise.feed``.
+
+Unlike the single-file exporters (``export(...) -> bytes | str``), a bundle is many
+files: :func:`build_files` is the pure core (path -> bytes), :func:`export` writes
+them and returns a :class:`BundleReport` of sizes.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from exporter import bundle_assets as assets
+from exporter.bundle_media import MIME, MediaSet
+from exporter.common import format_credit, licence_info, plain_text, poi_credit, trail_credit
+from exporter.errors import ExportError
+from poi.i18n import gettext as _
+from poi.text import sanitize_html
+from trails.models import Trail, TrailStop
+
+#: 3G download speed used for the download-time estimate (384 kbit/s, UMTS release 99).
+SPEED_3G_BPS = 384_000
+#: Parts of a bundle, for size reports.
+PARTS = ("shell", "data", "map", "media", "single")
+
+
+@dataclass(slots=True)
+class PartSize:
+    """Bytes of a part of a bundle, raw and gzip-compressed (level 9, as a web server would send it)."""
+
+    raw_bytes: int = 0
+    gzip_bytes: int = 0
+
+
+@dataclass(slots=True)
+class BundleReport:
+    """What :func:`export` wrote: sizes by part, the 3G download time, budget warnings.
+
+    1 KB is 1000 bytes. ``total`` is every file of the bundle, i.e. what the
+    service worker downloads on the first visit.
+    """
+
+    out_dir: Path
+    files: dict[str, int]
+    parts: dict[str, PartSize]
+    total: PartSize
+    budget_kb: float
+    zip_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def download_3g_s(self) -> float:
+        """Seconds to download the gzipped bundle at 384 kbit/s."""
+        return download_seconds(self.total.gzip_bytes)
+
+    @property
+    def over_budget(self) -> bool:
+        return self.total.gzip_bytes > self.budget_kb * 1000
+
+
+def download_seconds(size_bytes: int, bits_per_s: int = SPEED_3G_BPS) -> float:
+    """Seconds to download ``size_bytes`` at ``bits_per_s`` (default 3G, 384 kbit/s).
+
+    >>> download_seconds(48_000)
+    1.0
+    """
+    return size_bytes * 8 / bits_per_s
+
+
+def part_of(path: str) -> str:
+    """The part of the bundle a file belongs to.
+
+    >>> [part_of(p) for p in ("index.html", "trail.json", "leaflet.js", "media/ab.jpg", "trail.html")]
+    ['shell', 'data', 'map', 'media', 'single']
+    """
+    if path.startswith("media/"):
+        return "media"
+    if path.startswith("leaflet."):
+        return "map"
+    if path in ("trail.json", "trail.gpx"):
+        return "data"
+    if path == "trail.html":
+        return "single"
+    return "shell"
+
+
+def measure(files: dict[str, bytes]) -> tuple[dict[str, PartSize], PartSize]:
+    """Sizes of a bundle's files by part, raw and gzipped.
+
+    >>> parts, total = measure({"index.html": b"x" * 1000, "trail.json": b"{}"})
+    >>> parts["shell"].raw_bytes, total.raw_bytes, total.gzip_bytes < total.raw_bytes
+    (1000, 1002, True)
+    """
+    parts = {name: PartSize() for name in PARTS}
+    total = PartSize()
+    for path, data in files.items():
+        gz = len(gzip.compress(data, 9, mtime=0))
+        for size in (parts[part_of(path)], total):
+            size.raw_bytes += len(data)
+            size.gzip_bytes += gz
+    return parts, total
+
+
+def content_version(files: dict[str, bytes]) -> str:
+    """Hash of a bundle's content (names and bytes): the service worker's cache version.
+
+    >>> content_version({"a": b"1"}) == content_version({"a": b"1"}) != content_version({"a": b"2"})
+    True
+    """
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode("utf-8") + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()[:16]
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def stop_data(item: TrailStop, number: int, *, media: MediaSet, media_root: Path | None, photo_max_width: int,
+              photo_quality: int) -> dict:
+    """One stop as the app reads it: POI content, trigger radius, place along the trail, credits.
+
+    The trigger radius is the stop's own, else the POI's, else its category's default.
+    """
+    stop, poi = item
+    radius_m = stop.trigger_radius_m or poi.effective_trigger_radius_m
+    items = [media.add(m, media_root=media_root, max_width=photo_max_width, quality=photo_quality)
+             for m in poi.media]
+    credit = poi_credit(poi)
+    return {
+        "id": stop.poi_id, "number": number, "name": poi.name, "category": poi.category,
+        "lon": round(poi.lon, 7), "lat": round(poi.lat, 7),
+        "summary": plain_text(poi.summary), "description": sanitize_html(poi.description),
+        "media": [m for m in items if m], "trigger_radius_m": round(float(radius_m), 1),
+        "distance_along_m": round(float(stop.distance_along_m), 1), "offset_m": _round(stop.offset_m, 1),
+        "url": poi.url or "",
+        "credits": {"source": poi.source, "attribution": credit.attribution if credit else "",
+                    "licence": credit.licence if credit else "", "licence_url": credit.url if credit else "",
+                    "text": format_credit(credit) if credit else ""},
+    }
+
+
+def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, media_root: Path | None = None,
+               photo_max_width: int = 1280, photo_quality: int = 75, accuracy_max_m: float = 50,
+               base_url: str | None = None) -> dict:
+    """The content of ``trail.json``: what the app shows and what the proximity engine reads.
+
+    Coordinates are ``[lon, lat, ele]`` with 6 decimals (about 0.1 m), elevations to 0.1 m.
+    """
+    own = trail_credit(trail)
+    shown = [s for s in stops if s.stop.status != "removed"]
+    key = f"trail-{trail.id}" if trail.id is not None else "trail-" + hashlib.sha256(
+        trail.name.encode("utf-8")).hexdigest()[:12]
+    return {
+        "format": "balise-bundle/1", "key": key, "id": trail.id, "name": trail.name,
+        "summary": plain_text(trail.summary), "description": sanitize_html(trail.description),
+        "figures": {"length_m": round(trail.length_m, 1), "ascent_m": round(trail.ascent_m, 1),
+                    "descent_m": round(trail.descent_m, 1), "duration_min": trail.duration_min,
+                    "duration_source": trail.duration_source, "difficulty": trail.difficulty,
+                    "route_type": trail.effective_route_type, "practice": trail.practice},
+        "segments": [[[round(p[0], 6), round(p[1], 6), _round(p[2] if len(p) > 2 else None, 1)] for p in seg]
+                     for seg in trail.segments if seg],
+        "stops": [stop_data(item, n, media=media, media_root=media_root, photo_max_width=photo_max_width,
+                            photo_quality=photo_quality) for n, item in enumerate(shown, start=1)],
+        "credits": {"trail": format_credit(own) if own else "", "licence": licence_info(trail.licence)[0],
+                    "url": trail.url or ""},
+        "engine": {"accuracy_max_m": float(accuracy_max_m)},
+        "bundle_url": base_url or "", "gpx": "trail.gpx", "inline": False,
+    }
+
+
+def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, media_root, photo_max_width: int,
+           photo_quality: int, accuracy_max_m: float) -> tuple[dict[str, bytes], list[str]]:
+    from exporter import gpx
+
+    if not trail.coords or len(trail.coords) < 2:
+        raise ExportError(_("trail '{name}' has fewer than two points: import a GPX trace for it first",
+                            name=trail.name))
+    if not 0 < accuracy_max_m <= 1000:
+        raise ExportError(_("the accuracy limit must be between 0 and 1000 m"))
+    media = MediaSet()
+    root = Path(media_root) if media_root else None
+    data = trail_data(trail, stops, media=media, media_root=root, photo_max_width=photo_max_width,
+                      photo_quality=photo_quality, accuracy_max_m=accuracy_max_m, base_url=base_url)
+    files: dict[str, bytes] = {}
+    files["trail.json"] = assets.script_json(data).encode("utf-8")
+    files["trail.gpx"] = gpx.export(trail, stops).encode("utf-8")
+    files.update(media.files)
+    files["leaflet.js"] = assets.leaflet_js()
+    files["leaflet.css"] = assets.leaflet_css()
+    files["engine.js"] = assets.template_bytes("engine.js")
+    files["app.js"] = assets.template_bytes("app.js")
+    files["app.css"] = assets.template_bytes("app.css")
+    files["icons/icon-192.png"] = assets.icon_png(192)
+    files["icons/icon-512.png"] = assets.icon_png(512)
+    files["manifest.webmanifest"] = assets.manifest(trail.name, trail.name, data["summary"])
+    messages = assets.catalogue()
+    page = dict(title=trail.name, messages=messages, m=messages["fr"], lang="fr", inline=False,
+                leaflet_version=assets.leaflet_version())
+    files["index.html"] = assets.render("index.html", **page).encode("utf-8")
+    files["trail.html"] = _single_file(page, data, files).encode("utf-8")
+    files["sw.js"] = b""  # listed in its own precache; its bytes do not enter the version
+    files["sw.js"] = assets.service_worker(list(files), content_version(
+        {k: v for k, v in files.items() if k != "sw.js"}))
+    return files, media.warnings
+
+
+def _single_file(page: dict, data: dict, files: dict[str, bytes]) -> str:
+    """``trail.html``: the app with its data, scripts, styles, media and GPX inlined."""
+    inlined = dict(data)
+    inlined["stops"] = [dict(s, media=[dict(m, src=assets.data_uri(files[m["src"]], MIME[Path(m["src"]).suffix]))
+                                       for m in s["media"]]) for s in data["stops"]]
+    inlined["gpx"] = assets.data_uri(files["trail.gpx"], "application/gpx+xml")
+    inlined["inline"] = True
+    return assets.render(
+        "index.html", **dict(page, inline=True), data=inlined,
+        icon=assets.data_uri(files["icons/icon-192.png"], "image/png"),
+        leaflet_css=assets.inline_style(files["leaflet.css"]), app_css=assets.inline_style(files["app.css"]),
+        leaflet_js=assets.inline_script(files["leaflet.js"]), engine_js=assets.inline_script(files["engine.js"]),
+        app_js=assets.inline_script(files["app.js"]))
+
+
+def build_files(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None = None,
+                media_root: str | os.PathLike | None = None, photo_max_width: int = 1280, photo_quality: int = 75,
+                accuracy_max_m: float = 50) -> dict[str, bytes]:
+    """Every file of a trail's offline bundle, path -> bytes (the pure core of :func:`export`).
+
+    Parameters
+    ----------
+    trail, stops
+        The trail and its stops in walking order (``TrailStore.stops_with_pois``).
+    base_url : str, optional
+        Where the bundle will be published (shown and shared from the app).
+    media_root : path, optional
+        Folder that relative media URLs (``media/<sha256>.jpg``) are resolved against,
+        normally the folder of the database.
+    photo_max_width, photo_quality
+        Photos are re-encoded as JPEG no wider than this, at this quality.
+    accuracy_max_m
+        Fixes claiming a worse accuracy are ignored by the proximity engine.
+
+    Examples
+    --------
+    >>> trail = Trail(name="Boucle", segments=[[(3.6515, 44.2465, 900.0), (3.6530, 44.2456, 905.0)]])
+    >>> files = build_files(trail, [])
+    >>> sorted(p for p in files if "/" not in p)  # doctest: +NORMALIZE_WHITESPACE
+    ['app.css', 'app.js', 'engine.js', 'index.html', 'leaflet.css', 'leaflet.js',
+     'manifest.webmanifest', 'sw.js', 'trail.gpx', 'trail.html', 'trail.json']
+    >>> from poi.i18n import language
+    >>> with language("en"):
+    ...     build_files(Trail(name="Vide"), [])
+    Traceback (most recent call last):
+    ...
+    exporter.errors.ExportError: trail 'Vide' has fewer than two points: import a GPX trace for it first
+    """
+    return _build(trail, stops, base_url=base_url, media_root=media_root, photo_max_width=photo_max_width,
+                  photo_quality=photo_quality, accuracy_max_m=accuracy_max_m)[0]
+
+
+def export(trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLike, base_url: str | None = None,
+           media_root: str | os.PathLike | None = None, photo_max_width: int = 1280, photo_quality: int = 75,
+           accuracy_max_m: float = 50, budget_kb: float = 3000, zip: bool = False) -> BundleReport:
+    """Write a trail's offline bundle into ``out_dir`` (and ``out_dir.zip`` with ``zip=True``).
+
+    The folder is replaced as a whole: the bundle is built in a temporary folder
+    beside it, then moved into place, so a failed export leaves the old bundle.
+    Returns sizes by part (shell, data, map, media, single = ``trail.html``) raw and
+    gzipped, the 3G download time of the whole bundle, and warnings (media left
+    out; over ``budget_kb`` KB gzipped).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> trail = Trail(name="Boucle", segments=[[(3.6515, 44.2465, 900.0), (3.6530, 44.2456, 905.0)]])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     report = export(trail, [], out_dir=Path(d) / "b", zip=True, budget_kb=10)
+    ...     (Path(d) / "b" / "index.html").is_file(), report.zip_path.name, report.over_budget
+    (True, 'b.zip', True)
+    """
+    files, warnings = _build(trail, stops, base_url=base_url, media_root=media_root,
+                             photo_max_width=photo_max_width, photo_quality=photo_quality,
+                             accuracy_max_m=accuracy_max_m)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ExportError(_("{path} exists and is not a folder: choose another --out", path=out))
+    if not out.parent.is_dir():
+        raise ExportError(_("folder {path} does not exist", path=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a bundle is meant to be served
+    try:
+        for path, data in files.items():
+            target = tmp / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    zip_path = None
+    if zip:
+        zip_path = out.with_name(out.name + ".zip")
+        with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            for path in sorted(files):
+                info = zipfile.ZipInfo(f"{out.name}/{path}", date_time=(2020, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, files[path])
+    parts, total = measure(files)
+    report = BundleReport(out, {p: len(d) for p, d in files.items()}, parts, total, budget_kb, zip_path, warnings)
+    if report.over_budget:
+        report.warnings.append(_("bundle is {size} KB gzipped, over the budget of {budget} KB",
+                                 size=round(total.gzip_bytes / 1000), budget=round(budget_kb)))
+    return report
+
+
+def format_report(report: BundleReport) -> str:
+    """Sizes by part, total, 3G download time and warnings, one line each (translated labels)."""
+    labels = {"shell": _("app shell"), "data": _("trail data"), "map": _("map (Leaflet)"),
+              "media": _("media"), "single": _("single file trail.html")}
+    lines = [_("{part}: {raw} KB, {gz} KB gzipped", part=labels[name], raw=_kb(size.raw_bytes),
+               gz=_kb(size.gzip_bytes)) for name, size in report.parts.items()]
+    lines.append(_("total: {raw} KB, {gz} KB gzipped, {n} files", raw=_kb(report.total.raw_bytes),
+                   gz=_kb(report.total.gzip_bytes), n=len(report.files)))
+    lines.append(_("download at 3G (384 kbit/s): {s} s", s=f"{report.download_3g_s:.1f}"))
+    lines += [_("warning: {message}", message=w) for w in report.warnings]
+    return "\n".join(lines)
+
+
+def _kb(size: int) -> str:
+    return f"{size / 1000:.1f}"

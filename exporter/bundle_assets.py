@@ -1,0 +1,238 @@
+"""The fixed parts of an offline bundle: Leaflet, icons, the app's messages, the page templates.
+
+Nothing here reaches the network: Leaflet comes from the ``xstatic-leaflet``
+package (its CSS images turned into ``data:`` URIs, its source-map comment
+dropped), the icons are drawn with Pillow, the page and scripts are the files
+of ``templates/bundle/``.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from PIL import Image, ImageDraw
+
+from exporter.errors import ExportError
+from poi.i18n import LANGUAGES, gettext as _, language
+from poi.models import CATEGORIES
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "bundle"
+
+#: Colours of the app and its icons (WCAG AA contrast on white).
+THEME_COLOR = "#14532d"
+BACKGROUND_COLOR = "#ffffff"
+
+
+def _messages() -> dict[str, str]:
+    """The app's messages in the current language, by key (``{name}`` placeholders are filled in JS)."""
+    return {
+        "start": _("Start the walk"),
+        "locating": _("Waiting for a GPS position…"),
+        "gps_denied": _("Location unavailable: allow location access to follow the trail."),
+        "gps_poor": _("GPS position too imprecise ({accuracy}): waiting for a better one."),
+        "gps_ok": _("GPS position ± {accuracy}"),
+        "next_stop": _("Next stop in {distance}"),
+        "no_next_stop": _("No more stops ahead"),
+        "progress": _("{done} of {total} walked"),
+        "off_trail": _("You seem to be off the trail ({distance} from it)."),
+        "stops": _("Stops"),
+        "to_walk": _("{distance} to walk"),
+        "reached": _("reached"),
+        "here": _("You are at: {name}"),
+        "read_aloud": _("Read aloud"),
+        "audio_guide": _("Audio guide"),
+        "guidance": _("Guidance"),
+        "keep_screen_on": _("Keep the screen on"),
+        "autoplay": _("Play the audio guide at each stop"),
+        "speak_on_trigger": _("Read the text aloud at each stop"),
+        "reset": _("Reset walk"),
+        "reset_done": _("Walk reset: every stop will trigger again."),
+        "credits": _("Credits and licences"),
+        "offline_ready": _("Ready to use without network."),
+        "download_gpx": _("Download the GPX trace"),
+        "map_note": _("Map: the trace and its stops only (no background map offline)."),
+        "map_label": _("Map of the trail"),
+        "length": _("Length"),
+        "duration": _("Duration"),
+        "ascent": _("Ascent"),
+        "difficulty_label": _("Difficulty"),
+        "source": _("Source"),
+        "licence": _("Licence"),
+        "trail_credit": _("Trail"),
+        "map_software": _("Map display: Leaflet (BSD 2-Clause licence)."),
+        "more": _("More information"),
+        "very_easy": _("very easy"), "easy": _("easy"), "medium": _("medium"),
+        "hard": _("hard"), "very_hard": _("very hard"),
+    }
+
+
+def _category_labels() -> dict[str, str]:
+    labels = {
+        "monument": _("Monument"), "church": _("Church"), "castle": _("Castle"), "museum": _("Museum"),
+        "mill": _("Mill"), "bridge": _("Bridge"), "archaeology": _("Archaeology"),
+        "memorial": _("Memorial"), "viewpoint": _("Viewpoint"), "nature": _("Nature"),
+        "water": _("Water"), "picnic": _("Picnic area"), "accommodation": _("Accommodation"),
+        "restaurant": _("Restaurant"), "shop": _("Shop"), "parking": _("Parking"),
+        "information": _("Information"), "transport": _("Transport"), "other": _("Other"),
+    }
+    return {key: labels.get(key, key) for key in CATEGORIES}
+
+
+def catalogue() -> dict[str, dict[str, str]]:
+    """The app's messages in every language, as embedded in the page.
+
+    >>> cat = catalogue()
+    >>> cat["fr"]["reset"], cat["en"]["reset"]
+    ('Réinitialiser la balade', 'Reset walk')
+    >>> cat["fr"]["category:church"]
+    'Église'
+    """
+    result = {}
+    for lang in LANGUAGES:
+        with language(lang):
+            messages = _messages()
+            messages["lang_name"] = {"fr": "Français", "en": "English"}[lang]
+            messages.update({f"category:{k}": v for k, v in _category_labels().items()})
+            result[lang] = messages
+    return result
+
+
+# -- Leaflet ------------------------------------------------------------------------------------
+def _leaflet_dir() -> Path:
+    try:
+        import xstatic.pkg.leaflet as xleaflet
+    except ImportError as e:  # pragma: no cover - a declared dependency
+        raise ExportError("the xstatic-leaflet package is missing: pip install xstatic-leaflet") from e
+    return Path(xleaflet.BASE_DIR)
+
+
+@lru_cache(maxsize=1)
+def leaflet_js() -> bytes:
+    """Leaflet's minified JS without its ``sourceMappingURL`` comment (the map is not shipped)."""
+    text = (_leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
+    return re.sub(r"\n?//# sourceMappingURL=\S*\s*$", "\n", text).encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def leaflet_css() -> bytes:
+    """Leaflet's CSS with its image URLs turned into ``data:`` URIs."""
+    base = _leaflet_dir()
+
+    def inline(match: re.Match) -> str:
+        path = base / match.group(1)
+        return f"url(data:image/png;base64,{base64.b64encode(path.read_bytes()).decode('ascii')})"
+
+    text = (base / "leaflet.css").read_text(encoding="utf-8")
+    return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text).encode("utf-8")
+
+
+def leaflet_version() -> str:
+    import xstatic.pkg.leaflet as xleaflet
+
+    return str(xleaflet.VERSION)
+
+
+# -- icons --------------------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def icon_png(size: int) -> bytes:
+    """A square app icon: a white-over-red trail blaze (the French GR mark) on dark green.
+
+    >>> icon = icon_png(192)
+    >>> icon[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    >>> Image.open(io.BytesIO(icon)).size
+    (192, 192)
+    """
+    img = Image.new("RGB", (size, size), THEME_COLOR)
+    draw = ImageDraw.Draw(img)
+    w, h = size * 0.56, size * 0.14
+    x0, y0 = (size - w) / 2, size * 0.33
+    draw.rectangle([x0, y0, x0 + w, y0 + h], fill="#ffffff")
+    draw.rectangle([x0, y0 + h * 1.35, x0 + w, y0 + h * 2.35], fill="#d62828")
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    """``data:`` URI of some bytes.
+
+    >>> data_uri(b"hi", "text/plain")
+    'data:text/plain;base64,aGk='
+    """
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+# -- templates ----------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters["script_json"] = script_json
+    return env
+
+
+def template_bytes(name: str) -> bytes:
+    """A file of ``templates/bundle/`` as it is shipped (``app.js``, ``engine.js``, ``app.css``)."""
+    path = TEMPLATES / name
+    if not path.is_file():
+        raise ExportError(f"bundle template {name} is missing from {TEMPLATES}; reinstall Balise")
+    return path.read_bytes()
+
+
+def render(name: str, **context) -> str:
+    """Render a Jinja2 template of ``templates/bundle/``."""
+    return _env().get_template(name).render(**context)
+
+
+def script_json(value) -> str:
+    """JSON safe inside an HTML ``<script>`` element (``<``, ``>``, ``&`` escaped).
+
+    >>> script_json({"a": "</script>"})
+    '{"a": "\\\\u003c/script\\\\u003e"}'
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":") if isinstance(value, list) else None)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def inline_script(code: bytes | str) -> str:
+    """JS code safe inside an inline ``<script>`` element (a literal ``</script`` cannot close it)."""
+    text = code.decode("utf-8") if isinstance(code, bytes) else code
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+def inline_style(css: bytes | str) -> str:
+    """CSS safe inside an inline ``<style>`` element."""
+    text = css.decode("utf-8") if isinstance(css, bytes) else css
+    return re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+def manifest(name: str, short_name: str, description: str) -> bytes:
+    """The web app manifest (installable, standalone, starts at the bundle's own folder).
+
+    >>> m = json.loads(manifest("Tour", "Tour", ""))
+    >>> m["start_url"], m["display"], [i["sizes"] for i in m["icons"]]
+    ('.', 'standalone', ['192x192', '512x512'])
+    """
+    doc = {
+        "name": name, "short_name": short_name[:30], "description": description,
+        "start_url": ".", "scope": ".", "display": "standalone", "lang": "fr",
+        "background_color": BACKGROUND_COLOR, "theme_color": THEME_COLOR,
+        "icons": [{"src": f"icons/icon-{s}.png", "sizes": f"{s}x{s}", "type": "image/png",
+                   "purpose": "any maskable"} for s in (192, 512)],
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def service_worker(files: list[str], version: str) -> bytes:
+    """``sw.js`` precaching ``files`` (relative URLs) in a cache named after ``version``."""
+    text = template_bytes("sw.js").decode("utf-8")
+    text = text.replace("__BALISE_FILES__", json.dumps(sorted(files), indent=1))
+    text = text.replace("__BALISE_VERSION__", json.dumps(version))
+    return text.encode("utf-8")

@@ -1,0 +1,141 @@
+"""Photos and audio of an offline bundle: resized, re-encoded, content-addressed.
+
+Photos are re-encoded as progressive JPEG no wider than ``max_width`` (Pillow,
+Lanczos resampling, EXIF orientation applied, metadata dropped); audio is copied
+as is. Every file is named ``media/<first 16 hex of its SHA-256>.<ext>``, so the
+same file used twice is shipped once and names never come from user input.
+Remote media (``http(s)://``) are not fetched: a bundle is built offline and
+must not depend on anyone else's server; they are reported and left out.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from exporter.errors import ExportError
+from poi.i18n import gettext as _
+from poi.models import Media
+
+AUDIO_EXTENSIONS = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
+                    ".m4a": "audio/mp4", ".aac": "audio/aac", ".wav": "audio/wav", ".webm": "audio/webm",
+                    ".flac": "audio/flac"}
+MIME = {".jpg": "image/jpeg", **AUDIO_EXTENSIONS}
+
+
+@dataclass(slots=True)
+class MediaSet:
+    """The media files of a bundle (path -> bytes) and what could not be bundled."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    _done: dict[tuple, str | None] = field(default_factory=dict)
+
+    def add(self, media: Media, *, media_root: Path | None, max_width: int, quality: int) -> dict | None:
+        """Bundle one media item; returns its entry for ``trail.json`` or None if left out."""
+        key = (media.kind, media.url, max_width, quality)
+        if key not in self._done:
+            self._done[key] = self._store(media, media_root=media_root, max_width=max_width, quality=quality)
+        path = self._done[key]
+        if path is None:
+            return None
+        return {"kind": "audio" if media.kind == "audio" else "image", "src": path, "title": media.title,
+                "author": media.author, "licence": media.licence}
+
+    def _store(self, media: Media, *, media_root: Path | None, max_width: int, quality: int) -> str | None:
+        url = (media.url or "").strip()
+        if url.lower().startswith(("http://", "https://", "//")):
+            self.warnings.append(_("remote media not bundled (download it into the media store first): {url}",
+                                   url=url))
+            return None
+        source = resolve_media(url, media_root)
+        if source is None:
+            self.warnings.append(_("media file not found, left out: {url}", url=url))
+            return None
+        data = source.read_bytes()
+        suffix = source.suffix.lower()
+        if media.kind == "audio":
+            if suffix not in AUDIO_EXTENSIONS:
+                self.warnings.append(_("unsupported audio format, left out: {url}", url=url))
+                return None
+            out, ext = data, suffix
+        else:
+            try:
+                out, ext = resize_photo(data, max_width=max_width, quality=quality), ".jpg"
+            except ExportError as e:
+                self.warnings.append(f"{e}: {url}")
+                return None
+        path = f"media/{hashlib.sha256(out).hexdigest()[:16]}{ext}"
+        self.files[path] = out
+        return path
+
+
+def resolve_media(url: str, media_root: Path | None) -> Path | None:
+    """The local file of a media URL: an absolute path, or a path relative to ``media_root``.
+
+    ``media_root`` is the folder of the database (its ``media/`` folder holds the
+    content-addressed files); a bare name is also looked up in ``media_root/media``.
+
+    >>> resolve_media("media/nothing.jpg", None) is None
+    True
+    """
+    if not url:
+        return None
+    path = Path(url[7:] if url.startswith("file://") else url)
+    candidates = [path] if path.is_absolute() else []
+    if media_root is not None and not path.is_absolute():
+        root = Path(media_root)
+        candidates += [root / path, root / "media" / path.name]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resize_photo(data: bytes, *, max_width: int = 1280, quality: int = 75) -> bytes:
+    """Re-encode a photo as a progressive JPEG at most ``max_width`` pixels wide.
+
+    The EXIF orientation is applied and metadata dropped; transparency is laid on
+    white. A JPEG that is already narrow enough and smaller than its re-encoding
+    is kept as it was.
+
+    >>> img = Image.new("RGB", (2000, 1000), "#336699")
+    >>> buf = io.BytesIO(); img.save(buf, "PNG")
+    >>> Image.open(io.BytesIO(resize_photo(buf.getvalue(), max_width=640))).size
+    (640, 320)
+    >>> from poi.i18n import language
+    >>> with language("en"):
+    ...     resize_photo(b"not an image")
+    Traceback (most recent call last):
+    ...
+    exporter.errors.ExportError: not a readable image
+    """
+    if max_width < 16 or not 1 <= quality <= 95:
+        raise ExportError(_("photo width must be at least 16 px and quality between 1 and 95"))
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            was_jpeg = opened.format == "JPEG"
+            img = ImageOps.exif_transpose(opened)
+            img.load()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        raise ExportError(_("not a readable image")) from e
+    if img.mode in ("RGBA", "LA", "P"):
+        img = img.convert("RGBA")
+        background = Image.new("RGB", img.size, "#ffffff")
+        background.paste(img, mask=img.getchannel("A"))
+        img = background
+    elif img.mode != "RGB":
+        img = img.convert("RGB")
+    resized = img.width > max_width
+    if resized:
+        height = max(1, round(img.height * max_width / img.width))
+        img = img.resize((max_width, height), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality, optimize=True, progressive=True)
+    out = buf.getvalue()
+    if was_jpeg and not resized and len(data) <= len(out):
+        return data
+    return out

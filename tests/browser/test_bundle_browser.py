@@ -1,0 +1,184 @@
+"""The offline bundle in real headless Chromium: offline reload, proximity triggers, file://, deep links."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from walk import replay, walk_to
+
+pytestmark = pytest.mark.browser
+
+READY = "window.balise && window.balise.data && document.querySelectorAll('[data-poi-id]').length > 0"
+FEED_ALL = "fixes => { fixes.forEach(f => window.balise.feed(f)); return window.balise.triggered.slice(); }"
+RECORD_EVENTS = ("window.__events = []; "
+                 "window.addEventListener('balise:trigger', e => window.__events.push(e.detail));")
+
+
+def open_bundle(page, url):
+    page.goto(url)
+    page.wait_for_function(READY)
+    page.evaluate(RECORD_EVENTS)
+
+
+def fixes_along(points, start_ms=1_800_000_000_000, step_ms=3000, accuracy=6):
+    return [{"latitude": lat, "longitude": lon, "accuracy": accuracy, "timestamp": start_ms + i * step_ms}
+            for i, (lat, lon) in enumerate(points)]
+
+
+def triggered_states(page):
+    return page.eval_on_selector_all('[data-poi-id][data-state="triggered"]',
+                                     "els => els.map(e => Number(e.dataset.poiId))")
+
+
+def test_offline_reload_is_served_by_the_service_worker(phone, server, placed):
+    ctx = phone()
+    page = ctx.new_page()
+    open_bundle(page, server + "index.html")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    ctx.set_offline(True)
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    page.wait_for_function(READY)
+    assert page.locator("[data-poi-id]").count() == len(placed.stops)
+    assert page.locator("#map.leaflet-container path.trail-line").count() == 1
+    assert page.locator("#map path.leaflet-interactive").count() >= len(placed.stops)
+    first = placed.stops[0].poi
+    page.evaluate(f"window.balise.openCard({first.id})")
+    img = page.locator(f'[data-poi-id="{first.id}"] img')
+    img.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    assert "Point" in page.inner_text(f'[data-poi-id="{first.id}"] .description')
+    # The bundle's folder URL (what the QR code opens) is served offline too.
+    response = page.goto(server)
+    assert response is not None and response.from_service_worker
+    page.wait_for_function(READY)
+
+
+def test_noisy_replay_triggers_each_near_stop_once_and_never_a_far_one(phone, server, placed):
+    ctx = phone(service_workers="block")
+    outside = []
+    ctx.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
+              if not route.request.url.startswith(server.split("/barre")[0]) else route.continue_())
+    page = ctx.new_page()
+    open_bundle(page, server + "index.html")
+    fixes = replay(placed.trail)
+    assert len(fixes) > 500
+    triggered = page.evaluate(FEED_ALL, fixes)
+    events = page.evaluate("window.__events")
+    assert sorted(triggered) == sorted(set(triggered)), "a POI triggered twice"
+    assert set(placed.near) <= set(triggered), f"missed: {set(placed.near) - set(triggered)}"
+    assert not set(placed.far) & set(triggered), f"far POIs fired: {set(placed.far) & set(triggered)}"
+    assert [e["poi"] for e in events] == triggered
+    radius = {s.poi.id: s.poi.effective_trigger_radius_m for s in placed.stops}
+    assert all(0 <= e["distance_m"] <= radius[e["poi"]] for e in events)
+    assert sorted(triggered_states(page)) == sorted(triggered)
+    # The same walk again, later: at most once per walk.
+    later = [dict(f, timestamp=f["timestamp"] + 10_000_000) for f in fixes]
+    assert page.evaluate(FEED_ALL, later) == triggered
+    assert outside == []
+
+
+def test_watch_position_feeds_the_same_engine(phone, server, placed):
+    target = placed.stops[placed.stops.index(next(s for s in placed.stops if s.poi.id == placed.near[1]))].poi
+    path = walk_to(placed.trail, target, steps=12, step_m=4.0)
+    ctx = phone(geolocation={"latitude": path[0][0], "longitude": path[0][1], "accuracy": 5})
+    page = ctx.new_page()
+    open_bundle(page, server + "index.html")
+    page.wait_for_function("document.getElementById('start').hidden")  # watchPosition started
+    assert page.evaluate("window.balise.triggered") == []
+    for lat, lon in path[1:]:
+        ctx.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 5})
+        page.wait_for_timeout(300)
+    page.wait_for_function(f"window.balise.triggered.includes({target.id})", timeout=10_000)
+    assert page.evaluate("window.__events.map(e => e.poi)") == [target.id]
+    assert page.get_attribute(f'[data-poi-id="{target.id}"]', "data-state") == "triggered"
+    assert page.locator(".position-marker").count() == 1
+
+
+def test_single_file_works_alone_from_file_url(phone, bundle_dir, placed, tmp_path):
+    alone = tmp_path / "trail.html"
+    shutil.copyfile(bundle_dir / "trail.html", alone)
+    ctx = phone()
+    requests = []
+    ctx.on("request", lambda r: requests.append(r.url))
+    page = ctx.new_page()
+    open_bundle(page, alone.as_uri())
+    assert page.locator("[data-poi-id]").count() == len(placed.stops)
+    target = next(s.poi for s in placed.stops if s.poi.id == placed.near[0])
+    triggered = page.evaluate(FEED_ALL, fixes_along(walk_to(placed.trail, target)))
+    assert triggered == [target.id]
+    img = page.locator(f'[data-poi-id="{target.id}"] img')
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+
+
+def test_deep_link_opens_the_card(phone, server, placed):
+    poi = placed.stops[3].poi
+    page = phone().new_page()
+    open_bundle(page, server + f"index.html#poi={poi.id}")
+    page.wait_for_selector(f'[data-poi-id="{poi.id}"] .poi-body', state="visible")
+    assert page.locator(".poi-body:visible").count() == 1
+    other = placed.stops[5].poi
+    page.evaluate(f"location.hash = 'poi={other.id}'")
+    page.wait_for_selector(f'[data-poi-id="{other.id}"] .poi-body', state="visible")
+
+
+def test_reload_keeps_triggered_state_and_reset_clears_it(phone, server, placed):
+    page = phone(service_workers="block").new_page()
+    open_bundle(page, server + "index.html")
+    page.evaluate("window.balise.reset()")
+    near = [s.poi for s in placed.stops if s.poi.id in placed.near[:2]]
+    fixes = fixes_along(walk_to(placed.trail, near[0]) + walk_to(placed.trail, near[1]))
+    # two separate approaches: the second starts ~50 m from its POI, far from the first
+    fixes = fixes[:13] + [dict(f, timestamp=f["timestamp"] + 600_000) for f in fixes[13:]]
+    assert page.evaluate(FEED_ALL, fixes) == [p.id for p in near]
+    page.reload()
+    page.wait_for_function(READY)
+    page.evaluate(RECORD_EVENTS)
+    assert page.evaluate("window.balise.triggered") == [p.id for p in near]
+    assert sorted(triggered_states(page)) == sorted(p.id for p in near)
+    later = [dict(f, timestamp=f["timestamp"] + 3_600_000) for f in fixes]
+    page.evaluate(FEED_ALL, later)
+    assert page.evaluate("window.__events") == []
+    page.click("#reset-walk")
+    assert page.evaluate("window.balise.triggered") == []
+    assert triggered_states(page) == []
+    page.reload()
+    page.wait_for_function(READY)
+    assert page.evaluate("window.balise.triggered") == []
+    again = [dict(f, timestamp=f["timestamp"] + 7_200_000) for f in fixes]
+    assert page.evaluate(FEED_ALL, again) == [p.id for p in near]
+
+
+def test_language_toggle_and_phone_screenshot(phone, server, placed, tmp_path):
+    page = phone(service_workers="block").new_page()
+    open_bundle(page, server + "index.html")
+    assert page.inner_text("#reset-walk") == "Réinitialiser la balade"
+    page.click("#lang-toggle")
+    assert page.inner_text("#reset-walk") == "Reset walk"
+    page.click("#lang-toggle")
+    target = next(s.poi for s in placed.stops if s.poi.id == placed.near[0])
+    page.evaluate(FEED_ALL, fixes_along(walk_to(placed.trail, target)))
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    shot = page.screenshot()
+    out = Path(os.environ.get("BALISE_SCREENSHOTS", tmp_path))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bundle_phone.png").write_bytes(shot)
+    image = Image.open(io.BytesIO(shot)).convert("RGB")
+    assert image.size == (390, 844)
+    assert max(ImageStat.Stat(image).stddev) > 30, "the screenshot is (nearly) blank"
+    r, g, b = image.split()
+    red = Image.eval(r, lambda v: 255 if v > 170 else 0)
+    not_green = Image.eval(g, lambda v: 255 if v < 60 else 0)
+    not_blue = Image.eval(b, lambda v: 255 if v < 70 else 0)
+    mask = ImageChops.multiply(ImageChops.multiply(red, not_green), not_blue)
+    reds = ImageStat.Stat(mask).sum[0] / 255
+    assert reds > 200, "the trail is not drawn on the map"
+    assert page.inner_text("#next-stop").startswith("Prochaine étape dans")
