@@ -27,7 +27,7 @@ def test_measure_fills_every_measured_field_and_leaves_overrides_alone():
     assert trail.length_m == pytest.approx(m.length_m, abs=0.1)
     assert (trail.ascent_m, trail.descent_m, trail.points) == (m.ascent_m, m.descent_m, 997)
     assert (trail.ele_min_m, trail.ele_max_m) == (m.ele_min_m, m.ele_max_m)
-    assert trail.duration_computed_min == m.duration_min == 395
+    assert trail.duration_computed_min == m.duration_min == 394
     assert (trail.difficulty_computed, trail.effort) == ("hard", m.effort)
     assert trail.route_type == "loop" and trail.route_type_override == "one_way"
     assert (trail.duration_min, trail.difficulty) == (300, "easy")  # staff overrides still win
@@ -49,7 +49,7 @@ def test_published_climb_is_used_when_the_trace_has_no_elevation():
 
 def test_the_trace_elevation_wins_over_published_climb():
     trail = Trail(name="Oslo", segments=read_trace(OSLO).segments, extra={"ascent_m": 1.0})
-    assert assembly.measure(trail).ascent_m == pytest.approx(380.6) and "metrics_note" not in trail.extra
+    assert assembly.measure(trail).ascent_m == pytest.approx(373.1) and "metrics_note" not in trail.extra
 
 
 def test_a_route_type_published_by_the_source_is_kept():
@@ -74,7 +74,7 @@ def test_trail_from_gpx_is_measured_not_stored():
     trail = assembly.trail_from_gpx(OSLO, themes=["nature", "nature", "water"], practice="trail_running")
     assert trail.id is None and trail.source == "gpx" and trail.extra["gpx_file"] == OSLO.name
     assert trail.themes == ["nature", "water"] and trail.practice == "trail_running"
-    assert trail.length_m > 22_000 and trail.duration_computed_min == 395
+    assert trail.length_m > 22_000 and trail.duration_computed_min == 394
 
 
 def test_unknown_practice_is_a_one_line_error():
@@ -176,7 +176,7 @@ def test_import_file_errors_write_nothing(db, path, kwargs, error, words):
 
 def test_gpx_stats_gives_both_models():
     s = assembly.gpx_stats(OSLO)
-    assert (s.duration_model, s.duration_min, s.duration_din33466_min) == ("din33466", 395, 395)
+    assert (s.duration_model, s.duration_min, s.duration_din33466_min) == ("din33466", 394, 394)
     swiss = assembly.gpx_stats(OSLO, model="schweizmobil")
     assert swiss.duration_min == swiss.duration_schweizmobil_min == s.duration_schweizmobil_min
     assert (s.route_type, s.segments, s.points, s.has_elevation) == ("loop", 1, 997, True)

@@ -32,7 +32,7 @@ def test_import_prints_the_new_id(runner, db_path):
     assert result.stdout.strip() == str(trail.id)
     assert (trail.name, trail.themes, trail.practice, trail.published) == (
         "Tour du lac", ["lake", "forest"], "trail_running", True)
-    assert trail.duration_computed_min == 395 and trail.points == 997
+    assert trail.duration_computed_min == 394 and trail.points == 997
 
 
 def test_import_circuit_file_prints_one_id_a_line(runner, db_path):
@@ -83,14 +83,14 @@ def test_stats_json_contract_without_a_db(runner, db_path):
                 "ele_min_m", "ele_max_m", "segments", "effort"):
         assert key in stats, key
     assert (stats["points"], stats["duration_min"], stats["difficulty"], stats["route_type"]) == (
-        997, 395, "hard", "loop")
-    assert stats["length_m"] == pytest.approx(22235.5, abs=1) and stats["ascent_m"] == pytest.approx(380.6)
+        997, 394, "hard", "loop")
+    assert stats["length_m"] == pytest.approx(22235.5, abs=1) and stats["ascent_m"] == pytest.approx(373.1)
     assert not db_path.exists()  # no database needed, none created
 
 
 def test_stats_json_model_and_no_elevation(runner):
     swiss = json.loads(runner.invoke(cli, ["trail", "stats", str(OSLO), "--json", "--model", "schweizmobil"]).stdout)
-    assert swiss["duration_min"] == swiss["duration_schweizmobil_min"] == 330
+    assert swiss["duration_min"] == swiss["duration_schweizmobil_min"] == 329
     flat = json.loads(runner.invoke(cli, ["trail", "stats", str(GPX / "fr-72_le-mans_sloth-track_gpx10_gpxpy.gpx"),
                                           "--json"]).stdout)
     assert (flat["has_elevation"], flat["ascent_m"], flat["ele_min_m"]) == (False, 0.0, None)
@@ -99,7 +99,7 @@ def test_stats_json_model_and_no_elevation(runner):
 def test_stats_human_summary_names_the_formula(runner):
     result = runner.invoke(cli, ["--lang", "en", "trail", "stats", str(OSLO)])
     assert result.exit_code == 0
-    assert "6 h 35 by DIN 33466 (t = max(t_h, t_v) + min(t_h, t_v)/2" in result.stdout
+    assert "6 h 34 by DIN 33466 (t = max(t_h, t_v) + min(t_h, t_v)/2" in result.stdout
     assert "SchweizMobil" in result.stdout and "5 m hysteresis" in result.stdout and "hard" in result.stdout
     french = runner.invoke(cli, ["--lang", "fr", "trail", "stats", str(OSLO), "--model", "schweizmobil"]).stdout
-    assert "Durée : 5 h 30 selon le polynôme de pente de SchweizMobil" in french and "difficile" in french
+    assert "Durée : 5 h 29 selon le polynôme de pente de SchweizMobil" in french and "difficile" in french

@@ -55,7 +55,8 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
     >>> measure(Trail(name="Empty")).length_m
     0.0
     """
-    m = metrics.compute(trail.segments, model=check_model(model))
+    analysis = metrics.analyse(trail.segments, model=check_model(model))
+    m = analysis.metrics
     extra = trail.extra if trail.extra is not None else {}
     ascent, descent, ele_min, ele_max = m.ascent_m, m.descent_m, m.ele_min_m, m.ele_max_m
     duration, level, effort = m.duration_min, m.difficulty, m.effort
@@ -69,7 +70,7 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
         level = metrics.difficulty_of(effort)
         ele_min, ele_max = _number(extra.get("ele_min_m")), _number(extra.get("ele_max_m"))
         extra["metrics_note"] = NOTE_PUBLISHED_CLIMB
-    detected = metrics.detect_route_type(trail.segments)
+    detected = analysis.route_type
     if extra.get("route_type_label") and not extra.get("route_type_detected"):
         extra["route_type_measured"] = detected
     else:
@@ -259,14 +260,12 @@ def gpx_stats(source: str | os.PathLike | bytes, *, model: str = "din33466") -> 
     """
     check_model(model)
     trace = read_trace(source)
-    m = metrics.compute(trace.segments, model=model)
-    din = metrics.duration_din33466_min(m.length_m, m.ascent_m, m.descent_m)
-    swiss = m.duration_min if model == "schweizmobil" else metrics.duration_schweizmobil_min(trace.segments)
-    raw_up, raw_down = metrics.raw_climb(trace.segments)
+    a = metrics.analyse(trace.segments, model=model)
+    m = a.metrics
     return GPXStats(
         name=trace.name, length_m=round(m.length_m, 1), ascent_m=m.ascent_m, descent_m=m.descent_m,
-        ascent_raw_m=round(raw_up, 1), descent_raw_m=round(raw_down, 1), ele_min_m=m.ele_min_m,
+        ascent_raw_m=a.ascent_raw_m, descent_raw_m=a.descent_raw_m, ele_min_m=m.ele_min_m,
         ele_max_m=m.ele_max_m, has_elevation=m.has_elevation, duration_min=m.duration_min,
-        duration_model=model, duration_din33466_min=din, duration_schweizmobil_min=swiss,
-        effort=m.effort, difficulty=m.difficulty, route_type=metrics.detect_route_type(trace.segments),
-        points=m.points, segments=len(trace.segments))
+        duration_model=model, duration_din33466_min=a.duration_din33466_min,
+        duration_schweizmobil_min=a.duration_schweizmobil_min, effort=m.effort, difficulty=m.difficulty,
+        route_type=a.route_type, points=m.points, segments=a.segments)

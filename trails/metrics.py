@@ -11,14 +11,16 @@ Length
 
 Ascent and descent (D+ / D-)
     Raw GPS and even barometric elevations wobble by a few metres; summing every
-    rise counts that noise as climb (the Oslo test track: 445 m raw for what is
-    ~375 m of real climb). Two steps, per segment:
+    rise counts that noise as climb (the Oslo test track: 445 m raw, 373 m
+    smoothed). Two steps, per segment:
 
     1. missing ``<ele>`` values are interpolated along the distance, then a
        moving median over :data:`MEDIAN_WINDOW` points removes isolated spikes
        where points are dense (neighbours within :data:`MEDIAN_MAX_SPACING_M`
        m, i.e. logger tracks); on sparse traces (drawn routes, simplified
-       tracks) a lone point may be a real summit and is kept;
+       tracks) a lone point may be a real summit and is kept; then a moving
+       mean over +-:data:`MEAN_HALF_WINDOW_M` m along the trace averages out the
+       jitter of dense 1-second logs (it leaves points further apart alone);
     2. a hysteresis of :data:`HYSTERESIS_M` metres: a climb (or a descent) is
        counted from one confirmed turning point to the next, and a turning point
        is confirmed only when the profile has come back by at least the
@@ -76,6 +78,7 @@ from trails.models import DIFFICULTIES, Metrics, Point
 
 MEDIAN_WINDOW = 3
 MEDIAN_MAX_SPACING_M = 50.0
+MEAN_HALF_WINDOW_M = 10.0
 HYSTERESIS_M = 5.0
 SCHWEIZMOBIL_STEP_M = 100.0
 #: Coefficients C[0..15] of the Swiss hiking-time polynomial (minutes per km against s = slope / 10 %).
@@ -110,9 +113,18 @@ class _Profile(NamedTuple):
 
 def _array(seg: Sequence[Point]) -> np.ndarray:
     """(n, 3) float array of a segment; a missing elevation is NaN."""
-    arr = np.array([(p[0], p[1], p[2] if len(p) > 2 and p[2] is not None else np.nan) for p in seg],
-                   dtype=float).reshape(-1, 3)
-    return arr
+    try:
+        arr = np.array(seg, dtype=float)  # None -> NaN
+    except (TypeError, ValueError):  # ragged: some points without an elevation slot
+        arr = np.array([(p[0], p[1], p[2] if len(p) > 2 and p[2] is not None else np.nan) for p in seg],
+                       dtype=float)
+    if arr.ndim == 2 and arr.shape[1] == 2:
+        arr = np.column_stack([arr, np.full(len(arr), np.nan)])
+    return arr.reshape(-1, 3)
+
+
+def _arrays(segments: Segments) -> list[np.ndarray]:
+    return [_array(seg) for seg in segments if len(seg)]
 
 
 def _steps_m(arr: np.ndarray) -> np.ndarray:
@@ -134,8 +146,15 @@ def _despike(e: np.ndarray, dist: np.ndarray, window: int = MEDIAN_WINDOW,
     return np.where(span <= max_spacing_m * (window - 1), med, e)
 
 
-def _profile(seg: Sequence[Point]) -> _Profile:
-    arr = _array(seg)
+def _mean_within(e: np.ndarray, dist: np.ndarray, half_m: float = MEAN_HALF_WINDOW_M) -> np.ndarray:
+    """Mean of the values within ``half_m`` metres along the trace of each point (cumulative sums)."""
+    sums = np.concatenate([[0.0], np.cumsum(e)])
+    lo = np.searchsorted(dist, dist - half_m, side="left")
+    hi = np.searchsorted(dist, dist + half_m, side="right")
+    return (sums[hi] - sums[lo]) / (hi - lo)
+
+
+def _profile(arr: np.ndarray) -> _Profile:
     dist = np.concatenate([[0.0], np.cumsum(_steps_m(arr))]) if len(arr) else np.zeros(0)
     ele = arr[:, 2]
     valid = ~np.isnan(ele)
@@ -143,11 +162,11 @@ def _profile(seg: Sequence[Point]) -> _Profile:
         return _Profile(dist, None)
     if not valid.all():
         ele = np.interp(dist, dist[valid], ele[valid])
-    return _Profile(dist, _despike(ele, dist))
+    return _Profile(dist, _mean_within(_despike(ele, dist), dist))
 
 
 def _profiles(segments: Segments) -> list[_Profile]:
-    return [_profile(seg) for seg in segments if len(seg)]
+    return [_profile(arr) for arr in _arrays(segments)]
 
 
 def length_m(segments: Segments) -> float:
@@ -158,7 +177,7 @@ def length_m(segments: Segments) -> float:
     >>> length_m([]), length_m([[(2.0, 45.0, None)]])
     (0.0, 0.0)
     """
-    return float(sum(_steps_m(_array(seg)).sum() for seg in segments if len(seg) > 1))
+    return float(sum(_steps_m(arr).sum() for arr in _arrays(segments)))
 
 
 def _hysteresis(e: np.ndarray, threshold_m: float) -> tuple[float, float]:
@@ -236,8 +255,8 @@ def raw_climb(segments: Segments) -> tuple[float, float]:
     (3.0, 2.0)
     """
     up = down = 0.0
-    for seg in segments:
-        e = _array(seg)[:, 2]
+    for arr in _arrays(segments):
+        e = arr[:, 2]
         d = np.diff(e[~np.isnan(e)])
         up, down = up + float(d[d > 0].sum()), down - float(d[d < 0].sum())
     return up, down
@@ -356,15 +375,19 @@ def detect_route_type(segments: Segments) -> str:
     >>> detect_route_type([out]), detect_route_type([])
     ('one_way', 'one_way')
     """
-    pts = [p for seg in segments for p in seg]
-    if len(pts) < 2:
+    arrays = _arrays(segments)
+    return _route_type(arrays, float(sum(_steps_m(arr).sum() for arr in arrays)))
+
+
+def _route_type(arrays: list[np.ndarray], total_m: float) -> str:
+    if not arrays or sum(len(a) for a in arrays) < 2 or total_m <= 0:
         return "one_way"
-    arr = _array(pts)
-    total = length_m(segments)
+    arr = np.concatenate(arrays)
     gap = float(GEOD.inv(arr[0, 0], arr[0, 1], arr[-1, 0], arr[-1, 1])[2])
-    if total <= 0 or gap > max(min(LOOP_TOLERANCE_M, 0.1 * total), LOOP_FRACTION * total):
+    if gap > max(min(LOOP_TOLERANCE_M, 0.1 * total_m), LOOP_FRACTION * total_m):
         return "one_way"
-    xy = _metric_xy(arr, Projector.for_coords(arr[:, :2].tolist()))
+    lo, hi = arr[:, :2].min(axis=0), arr[:, :2].max(axis=0)
+    xy = _metric_xy(arr, Projector.for_point(float(lo[0] + hi[0]) / 2, float(lo[1] + hi[1]) / 2))
     turn = int(np.argmax(np.hypot(xy[:, 0] - xy[0, 0], xy[:, 1] - xy[0, 1])))
     out, back = xy[:turn + 1], xy[turn:]
     if len(out) < 2 or len(back) < 2:
@@ -379,6 +402,46 @@ def _near_fraction(part: np.ndarray, other: np.ndarray, samples: int = 41) -> fl
     at = np.linspace(0.0, dist[-1], samples)
     pts = shapely.points(np.interp(at, dist, part[:, 0]), np.interp(at, dist, part[:, 1]))
     return float((shapely.distance(pts, shapely.LineString(other)) <= RETRACE_TOLERANCE_M).mean())
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class Analysis(NamedTuple):
+    """Everything measured on a trace in one pass (what the service layer stores and prints)."""
+
+    metrics: Metrics
+    route_type: str
+    duration_din33466_min: int
+    duration_schweizmobil_min: int
+    ascent_raw_m: float
+    descent_raw_m: float
+    segments: int
+
+
+def analyse(segments: Segments, *, model: str = "din33466") -> Analysis:
+    """:func:`compute`, :func:`detect_route_type`, both durations and the raw climb, in one pass.
+
+    >>> a = analyse([[(3.6, 44.1, 500.0), (3.6, 44.15, 700.0)]])
+    >>> a.metrics.duration_min, a.duration_din33466_min, a.duration_schweizmobil_min, a.route_type
+    (103, 103, 88, 'one_way')
+    """
+    if model not in MODELS:
+        raise ValueError(f"unknown duration model {model!r}; choose one of {', '.join(MODELS)}")
+    arrays = _arrays(segments)
+    profiles = [_profile(arr) for arr in arrays]
+    total = float(sum(p.dist_m[-1] for p in profiles))
+    c = _climb_of(profiles, HYSTERESIS_M)
+    din = duration_din33466_min(total, c.ascent_m, c.descent_m)
+    swiss = _schweizmobil_of(profiles)
+    e = effort(total, c.ascent_m)
+    m = Metrics(length_m=total, ascent_m=round(c.ascent_m, 1), descent_m=round(c.descent_m, 1),
+                ele_min_m=_round(c.ele_min_m), ele_max_m=_round(c.ele_max_m), duration_min=din if model == "din33466" else swiss,
+                difficulty=difficulty_of(e), effort=e, points=sum(len(a) for a in arrays),
+                has_elevation=c.has_elevation)
+    raw_up, raw_down = raw_climb(arrays)
+    return Analysis(m, _route_type(arrays, total), din, swiss, round(raw_up, 1), round(raw_down, 1), len(arrays))
 
 
 def compute(segments: Segments, *, model: str = "din33466") -> Metrics:
@@ -397,17 +460,4 @@ def compute(segments: Segments, *, model: str = "din33466") -> Metrics:
     >>> compute([[(3.6, 44.1, 500.0)]]).length_m, compute([[(3.6, 44.1, 500.0)]]).ele_max_m
     (0.0, 500.0)
     """
-    if model not in MODELS:
-        raise ValueError(f"unknown duration model {model!r}; choose one of {', '.join(MODELS)}")
-    profiles = _profiles(segments)
-    total = float(sum(p.dist_m[-1] for p in profiles))
-    c = _climb_of(profiles, HYSTERESIS_M)
-    if model == "din33466":
-        duration = duration_din33466_min(total, c.ascent_m, c.descent_m)
-    else:
-        duration = _schweizmobil_of(profiles)
-    e = effort(total, c.ascent_m)
-    return Metrics(length_m=total, ascent_m=round(c.ascent_m, 1), descent_m=round(c.descent_m, 1),
-                   ele_min_m=c.ele_min_m, ele_max_m=c.ele_max_m, duration_min=duration,
-                   difficulty=difficulty_of(e), effort=e, points=sum(len(s) for s in segments),
-                   has_elevation=c.has_elevation)
+    return analyse(segments, model=model).metrics
