@@ -7,6 +7,7 @@ independently of the projection the code under test uses.
 from __future__ import annotations
 
 import json
+import math
 import random
 
 import numpy as np
@@ -130,7 +131,10 @@ def test_long_trail_is_queried_in_chunks(store):
     [coords] = segments_of(OSLO)
     trail = Trail(name="Oslo", segments=[coords])
     boxes = _Corridor(trail).query_boxes(150.0)
-    assert len(boxes) >= geodesic_length_m(coords) // CHUNK_M  # 22 km: ~15 thin boxes, not one big one
+    assert len(boxes) >= geodesic_length_m(coords) // CHUNK_M  # 22 km: ~15 small boxes, not one big one
+    for min_lon, min_lat, max_lon, max_lat in boxes:  # each no wider than its chunk plus the corridor
+        assert (max_lat - min_lat) * 111_000 < CHUNK_M + 2 * 150 * 1.05
+        assert (max_lon - min_lon) * 111_000 * math.cos(math.radians(max_lat)) < CHUNK_M + 2 * 150 * 1.05
     for i in range(0, len(coords) - 1, 50):  # every part of the trace is covered
         lon, lat, _ = beside(coords, i, 0.0)
         assert any(b[0] <= lon <= b[2] and b[1] <= lat <= b[3] for b in boxes)

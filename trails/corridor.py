@@ -76,28 +76,20 @@ class Candidate(NamedTuple):
     distance_m: float
 
 
-class _Part(NamedTuple):
-    """One usable segment of the trace, ready for measuring."""
-
-    line: shapely.LineString  # metric
-    xy: np.ndarray  # (n, 2) metric vertices
-    lonlat: np.ndarray  # (n, 2) WGS84 vertices
-    cum_xy_m: np.ndarray  # metric length from the segment start to each vertex
-    cum_geo_m: np.ndarray  # geodesic length from the segment start to each vertex
-    start_m: float  # geodesic length of the previous segments (gaps not counted)
-
-
 class _Corridor:
-    """The trace of a trail prepared for corridor queries (one projection, all parts)."""
+    """The trace of a trail prepared for corridor queries: one projection, every edge indexed.
+
+    Edges of all segments are numbered in walking order and put in a shapely
+    STRtree: each POI is measured (numpy, point-to-segment) only against the edges
+    whose box meets its own, not against every edge of a 2,000-point trace.
+    """
 
     def __init__(self, trail: Trail):
         segments = [seg for seg in trail.segments if seg]
-        self.parts: list[_Part] = []
-        if not segments:
-            self.projector = None
-            return
-        self.projector = Projector.for_coords([p for seg in segments for p in seg])
-        start_m = 0.0
+        self.parts: list[np.ndarray] = []  # metric vertices of each usable segment
+        self.projector = Projector.for_coords([p for seg in segments for p in seg]) if segments else None
+        starts, ends, start_lonlat, along_at_start = [], [], [], []
+        walked_m = 0.0
         for seg in segments:
             lonlat = np.array([(p[0], p[1]) for p in seg], dtype=float)
             x, y = self.projector.to_metric(lonlat[:, 0], lonlat[:, 1])
@@ -107,17 +99,26 @@ class _Corridor:
             xy, lonlat = xy[keep], lonlat[keep]
             if len(xy) < 2:
                 continue
-            cum_xy = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
-            _, _, edge_geo = GEOD.inv(lonlat[:-1, 0], lonlat[:-1, 1], lonlat[1:, 0], lonlat[1:, 1])
-            cum_geo = np.concatenate([[0.0], np.cumsum(edge_geo)])
-            self.parts.append(_Part(shapely.LineString(xy), xy, lonlat, cum_xy, cum_geo, start_m))
-            start_m += float(cum_geo[-1])
+            _, _, edge_geo_m = GEOD.inv(lonlat[:-1, 0], lonlat[:-1, 1], lonlat[1:, 0], lonlat[1:, 1])
+            cum = np.cumsum(np.concatenate([[0.0], np.atleast_1d(edge_geo_m)]))
+            self.parts.append(xy)
+            starts.append(xy[:-1])
+            ends.append(xy[1:])
+            start_lonlat.append(lonlat[:-1])
+            along_at_start.append(walked_m + cum[:-1])
+            walked_m += float(cum[-1])
+        if self.parts:
+            self.a, self.b = np.vstack(starts), np.vstack(ends)
+            self.a_lonlat = np.vstack(start_lonlat)
+            self.a_along_m = np.concatenate(along_at_start)
+            edges = shapely.linestrings(np.stack([self.a, self.b], axis=1))
+            self.tree = shapely.STRtree(edges)
 
     def query_boxes(self, width_m: float) -> list[tuple[float, float, float, float]]:
         """Lon/lat boxes, one per ~:data:`CHUNK_M` of trace, that hold the whole corridor."""
         boxes = []
-        for part in self.parts:
-            dense = _densify(part.xy, CHUNK_M)
+        for xy in self.parts:
+            dense = _densify(xy, CHUNK_M)
             cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(dense, axis=0).T))])
             lon, lat = self.projector.to_wgs84(dense[:, 0], dense[:, 1])
             lon, lat = np.asarray(lon), np.asarray(lat)
@@ -126,11 +127,35 @@ class _Corridor:
             bounds = [0, *cuts.tolist(), len(dense) - 1]
             for i0, i1 in zip(bounds[:-1], bounds[1:]):
                 sl = slice(i0, max(i1, i0 + 1) + 1)  # chunks share their boundary vertex
-                lat_far = float(np.max(np.abs(lat[sl])))
-                _, _, dlon, dlat = bbox_around(0.0, lat_far, width_m)
+                dlon, dlat = _margins_deg(float(np.max(np.abs(lat[sl]))), width_m)
                 boxes.append((float(lon[sl].min()) - dlon, float(lat[sl].min()) - dlat,
                               float(lon[sl].max()) + dlon, float(lat[sl].max()) + dlat))
         return boxes
+
+    def _nearest_edges(self, lons: np.ndarray, lats: np.ndarray, reach_m: float):
+        """For the points within ``reach_m`` (metric) of the trace: index, nearest edge, foot, ...
+
+        On an exact tie the edge earliest along the trail wins.
+        """
+        x, y = self.projector.to_metric(lons, lats)
+        p = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+        poi_i, edge_i = self.tree.query(shapely.box(p[:, 0] - reach_m, p[:, 1] - reach_m,
+                                                    p[:, 0] + reach_m, p[:, 1] + reach_m))
+        a, b, q = self.a[edge_i], self.b[edge_i], p[poi_i]
+        ab = b - a
+        t = np.clip(np.einsum("ij,ij->i", q - a, ab) / np.einsum("ij,ij->i", ab, ab), 0.0, 1.0)
+        foot = a + ab * t[:, None]
+        d2 = np.einsum("ij,ij->i", q - foot, q - foot)
+        order = np.lexsort((edge_i, d2, poi_i))
+        first = order[np.unique(poi_i[order], return_index=True)[1]]
+        first = first[d2[first] <= reach_m * reach_m]
+        return poi_i[first], edge_i[first], ab[first], q[first], foot[first]
+
+    def near(self, ids: np.ndarray, lons: np.ndarray, lats: np.ndarray, reach_m: float) -> np.ndarray:
+        """The ids of the points within ``reach_m`` metres (metric, no geodesics): a quick sieve."""
+        if not self.parts or len(ids) == 0:
+            return ids[:0]
+        return ids[self._nearest_edges(lons, lats, reach_m)[0]]
 
     def measure(self, ids: Sequence[int], lons: Sequence[float], lats: Sequence[float],
                 width_m: float) -> list[Candidate]:
@@ -140,51 +165,44 @@ class _Corridor:
         ids = np.asarray(ids, dtype=np.int64)
         lons = np.asarray(lons, dtype=float)
         lats = np.asarray(lats, dtype=float)
-        x, y = self.projector.to_metric(lons, lats)
-        points = shapely.points(np.asarray(x), np.asarray(y))
-        dist = np.vstack([shapely.distance(points, part.line) for part in self.parts])
-        nearest = np.argmin(dist, axis=0)  # ties: the earlier segment
         # metric prefilter with a margin for the projection's scale; the exact test is geodesic
-        near = dist[nearest, np.arange(len(ids))] <= width_m * 1.01 + 1.0
-        found: list[Candidate] = []
-        for k, part in enumerate(self.parts):
-            sel = np.nonzero(near & (nearest == k))[0]
-            if len(sel):
-                found.extend(self._place(part, ids[sel], lons[sel], lats[sel], points[sel], width_m))
-        found.sort(key=lambda c: (c.distance_along_m, c.poi_id))
-        return found
-
-    def _place(self, part: _Part, ids, lons, lats, points, width_m: float) -> list[Candidate]:
-        along_xy = shapely.line_locate_point(part.line, points)  # ties: the earlier point
-        feet = shapely.line_interpolate_point(part.line, along_xy)
-        fx, fy = shapely.get_x(feet), shapely.get_y(feet)
-        edge = np.clip(np.searchsorted(part.cum_xy_m, along_xy, side="right") - 1, 0, len(part.xy) - 2)
-        a, b = part.xy[edge], part.xy[edge + 1]
-        px, py = shapely.get_x(points), shapely.get_y(points)
-        cross = (b[:, 0] - a[:, 0]) * (py - fy) - (b[:, 1] - a[:, 1]) * (px - fx)
-        foot_lon, foot_lat = self.projector.to_wgs84(fx, fy)
+        poi_i, edge_i, ab, q, foot = self._nearest_edges(lons, lats, width_m * 1.01 + 1.0)
+        if len(poi_i) == 0:
+            return []
+        cross = ab[:, 0] * (q[:, 1] - foot[:, 1]) - ab[:, 1] * (q[:, 0] - foot[:, 0])
+        foot_lon, foot_lat = self.projector.to_wgs84(foot[:, 0], foot[:, 1])
         foot_lon, foot_lat = np.asarray(foot_lon), np.asarray(foot_lat)
-        v = part.lonlat[edge]
+        v = self.a_lonlat[edge_i]
         _, _, to_foot = GEOD.inv(v[:, 0], v[:, 1], foot_lon, foot_lat)
-        _, _, off = GEOD.inv(foot_lon, foot_lat, lons, lats)
-        along = part.start_m + part.cum_geo_m[edge] + to_foot
-        out = []
-        for pid, d_along, d, c in zip(ids.tolist(), along.tolist(), off.tolist(), cross.tolist()):
+        _, _, off = GEOD.inv(foot_lon, foot_lat, lons[poi_i], lats[poi_i])
+        along = self.a_along_m[edge_i] + np.atleast_1d(to_foot)
+        found = []
+        for pid, d_along, d, c in zip(ids[poi_i].tolist(), along.tolist(), np.atleast_1d(off).tolist(),
+                                      cross.tolist()):
             if d < _ON_TRACE_M:  # projection round-trip noise: the POI is on the trace
                 d = 0.0
             if d <= width_m:
-                out.append(Candidate(pid, d_along, -d if c > 0 and d else d, d))
-        return out
+                found.append(Candidate(pid, d_along, -d if c > 0 and d else d, d))
+        found.sort(key=lambda c: (c.distance_along_m, c.poi_id))
+        return found
+
+
+def _margins_deg(lat_far: float, width_m: float) -> tuple[float, float]:
+    """Degrees of longitude and latitude that span at least ``width_m`` up to latitude ``lat_far``."""
+    min_lon, min_lat, _, _ = bbox_around(0.0, lat_far, width_m)
+    return -min_lon, lat_far - min_lat
 
 
 def _densify(xy: np.ndarray, max_edge_m: float) -> np.ndarray:
     """Insert vertices so no edge of a metric polyline is longer than ``max_edge_m``."""
-    pieces = [xy[:1]]
-    for a, b in zip(xy[:-1], xy[1:]):
-        n = max(1, math.ceil(float(np.hypot(*(b - a))) / max_edge_m))
-        t = np.arange(1, n + 1)[:, None] / n
-        pieces.append(a + (b - a) * t)
-    return np.vstack(pieces)
+    ab = np.diff(xy, axis=0)
+    n = np.maximum(1, np.ceil(np.hypot(ab[:, 0], ab[:, 1]) / max_edge_m).astype(int))
+    if n.max() == 1:
+        return xy
+    edge = np.repeat(np.arange(len(ab)), n)
+    step = np.arange(len(edge)) - np.repeat(np.cumsum(n) - n, n) + 1  # 1..n within each edge
+    t = (step / n[edge])[:, None]
+    return np.vstack([xy[:1], xy[edge] + ab[edge] * t])
 
 
 def _check_width(width_m: float) -> float:
@@ -238,12 +256,20 @@ def find_stops(trail: Trail, poi_store: PoiStore, *, width_m: float = DEFAULT_WI
             rows[pid] = (lon, lat)
     if not rows:
         return []
-    # The R*Tree keeps float32 coordinates (rounded outward, up to ~1.7 m off): a
-    # slightly wider corridor on them, then the exact test on the stored lon/lat.
-    coords = np.array(list(rows.values()), dtype=float)
-    near = corridor.measure(list(rows), coords[:, 0], coords[:, 1], width_m + _RTREE_SLACK_M)
-    pois = poi_store.get_many([c.poi_id for c in near])
-    return corridor.measure([p.id for p in pois], [p.lon for p in pois], [p.lat for p in pois], width_m)
+    ids = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    coords = np.array(list(rows.values()), dtype=float).reshape(-1, 2)
+    # An SQLite R*Tree keeps float32 coordinates, rounded outward (up to ~1.7 m off). A
+    # coordinate a float32 cannot hold did not come from it and is exact; the others are
+    # measured with some slack, then again with the lon/lat stored in ``pois``.
+    maybe_rounded = np.all(coords.astype(np.float32).astype(float) == coords, axis=1)
+    found = corridor.measure(ids[~maybe_rounded], coords[~maybe_rounded, 0], coords[~maybe_rounded, 1], width_m)
+    if maybe_rounded.any():
+        r = maybe_rounded
+        near = corridor.near(ids[r], coords[r, 0], coords[r, 1], width_m * 1.01 + 1.0 + _RTREE_SLACK_M)
+        pois = poi_store.get_many(near.tolist())
+        found += corridor.measure([p.id for p in pois], [p.lon for p in pois], [p.lat for p in pois], width_m)
+        found.sort(key=lambda c: (c.distance_along_m, c.poi_id))
+    return found
 
 
 def _stops_of(trail_id: int, candidates: Iterable[Candidate]) -> list[Stop]:
@@ -323,8 +349,7 @@ def attach_pois(db: sqlite_utils.Database, poi_ids: Iterable[int], *, width_m: f
     for members in cells.values():
         lons = [pois[i].lon for i in members]
         lats = [pois[i].lat for i in members]
-        lat_far = max(abs(v) for v in lats)
-        _, _, dlon, dlat = bbox_around(0.0, lat_far, width_m)
+        dlon, dlat = _margins_deg(max(abs(v) for v in lats), width_m)
         for tid in store.ids_in_bbox(min(lons) - dlon, min(lats) - dlat, max(lons) + dlon, max(lats) + dlat):
             by_trail.setdefault(tid, set()).update(members)
     added = 0
