@@ -63,7 +63,7 @@ Effort and difficulty
 
     The thresholds were fitted on the published difficulty of the 73 walking
     day circuits of the Parc national des Cévennes (their own levels agree
-    exactly for ~70%, within one level for all but one).
+    exactly for 68%, within one level for all 73).
 """
 from __future__ import annotations
 
