@@ -5,9 +5,17 @@ import re
 
 import pytest
 
+from poi.i18n import current_language, language
 from webapp.cli import cli
 
 pytest.importorskip("webapp.demo", reason="webapp.demo (the demo builder) is not there yet")
+
+
+@pytest.fixture(autouse=True)
+def keep_language():
+    """The CLI sets the language of the thread (--lang); give the next tests theirs back."""
+    with language(current_language()):
+        yield
 
 
 def counts(output: str) -> dict[str, int]:
