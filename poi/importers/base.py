@@ -300,6 +300,8 @@ class Importer:
         used: set[str] = set()
         values: dict[str, Any] = {}
         for name in FIELDS:
+            if name == "updated_at":
+                continue  # provenance: see stamp()
             spec = self.fields.get(name)
             raw = self.resolve(spec, record.data, used if name != "category" else None)
             if name == "lon" and raw is None and self.resolve(self.fields.get("lat"), record.data) is None:
@@ -312,19 +314,19 @@ class Importer:
         if self.keep_extra:
             extra = {**{k: v for k, v in self.items(record.data).items()
                         if k not in used and v not in (None, "", [], {})}, **extra}
-        updated_at = values.pop("updated_at")
-        poi = POI(category=category, extra=extra, **values)
-        poi.updated_at = updated_at
-        return poi
+        return POI(category=category, extra=extra, **values)
 
     def stamp(self, poi: POI, record: Record, *, source: str, licence: str | None,
               attribution: str | None) -> None:
-        """Provenance, in one place: source, external id, licence, attribution."""
+        """Provenance, in one place: source, external id, licence, attribution, update time."""
         eid = self.resolve(self.eid, record.data) if self.eid else None
         poi.source = source
         poi.source_id = str(eid).strip() if eid not in (None, "") else derived_id(poi.name, poi.lon, poi.lat)
         poi.licence = licence or self.meta.get("licence") or self.licence
         poi.attribution = attribution or self.meta.get("attribution") or self.attribution
+        # The source's own modification time if mapped; else the store stamps the write time.
+        poi.updated_at = self.clean_updated_at(self.resolve(self.fields.get("updated_at"), record.data),
+                                               record.data)
 
     def run(self, store: PoiStore, path: str | Path, *, source: str | None = None, dry_run: bool = False,
             progress: Callable[[ImportReport], None] | None = None, licence: str | None = None,
