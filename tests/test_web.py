@@ -15,24 +15,13 @@ import pytest
 from poi.models import POI
 from poi.store import PoiStore, open_db
 from trails.corridor import attach_stops
-from trails.metrics import compute
+from trails.assembly import measure
 from trails.models import Trail
 from trails.schema_randonnee import read_circuits
 from trails.store import TrailStore
 
 CDN_MARKERS = ("cdn", "unpkg", "jsdelivr", "cdnjs", "bootstrapcdn", "code.jquery.com")
 OSM = "© OpenStreetMap contributors"
-
-
-def measure(trail: Trail) -> Trail:
-    """Fill the measured fields as an import does (published D+/D- kept when the trace has no elevation)."""
-    m = compute(trail.segments)
-    trail.length_m, trail.points = m.length_m, m.points
-    trail.duration_computed_min, trail.difficulty_computed, trail.effort = m.duration_min, m.difficulty, m.effort
-    trail.ascent_m = m.ascent_m if m.has_elevation else trail.extra.get("ascent_m", 0.0)
-    trail.descent_m = m.descent_m if m.has_elevation else trail.extra.get("descent_m", 0.0)
-    trail.ele_min_m, trail.ele_max_m = m.ele_min_m, m.ele_max_m
-    return trail
 
 
 @pytest.fixture
