@@ -348,8 +348,16 @@ def export(trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLi
     return report
 
 
-def format_report(report: BundleReport) -> str:
-    """Sizes by part, total, 3G download time and warnings, one line each (translated labels)."""
+def format_report(report: BundleReport, *, warnings: bool = True) -> str:
+    """Sizes by part, total, 3G download time and (unless ``warnings=False``) warnings, one line each.
+
+    >>> from poi.i18n import language
+    >>> parts, total = measure({"index.html": b"<p>" * 2000})
+    >>> report = BundleReport(Path("b"), {"index.html": 6000}, parts, total, budget_kb=3000)
+    >>> with language("en"):
+    ...     print(format_report(report).splitlines()[0])
+    app shell: 6.0 KB, 0.0 KB gzipped
+    """
     labels = {"shell": _("app shell"), "data": _("trail data"), "map": _("map (Leaflet)"),
               "media": _("media"), "single": _("single file trail.html")}
     lines = [_("{part}: {raw} KB, {gz} KB gzipped", part=labels[name], raw=_kb(size.raw_bytes),
@@ -357,7 +365,8 @@ def format_report(report: BundleReport) -> str:
     lines.append(_("total: {raw} KB, {gz} KB gzipped, {n} files", raw=_kb(report.total.raw_bytes),
                    gz=_kb(report.total.gzip_bytes), n=len(report.files)))
     lines.append(_("download at 3G (384 kbit/s): {s} s", s=f"{report.download_3g_s:.1f}"))
-    lines += [_("warning: {message}", message=w) for w in report.warnings]
+    if warnings:
+        lines += [_("warning: {text}", text=w) for w in report.warnings]
     return "\n".join(lines)
 
 

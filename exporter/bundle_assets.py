@@ -120,14 +120,14 @@ def leaflet_js() -> bytes:
 
 @lru_cache(maxsize=1)
 def leaflet_css() -> bytes:
-    """Leaflet's CSS with its image URLs turned into ``data:`` URIs."""
+    """Leaflet's CSS with its image URLs turned into ``data:`` URIs and its comments dropped."""
     base = _leaflet_dir()
 
     def inline(match: re.Match) -> str:
         path = base / match.group(1)
         return f"url(data:image/png;base64,{base64.b64encode(path.read_bytes()).decode('ascii')})"
 
-    text = (base / "leaflet.css").read_text(encoding="utf-8")
+    text = re.sub(r"/\*.*?\*/", "", (base / "leaflet.css").read_text(encoding="utf-8"), flags=re.S)
     return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text).encode("utf-8")
 
 

@@ -1,0 +1,50 @@
+"""``balise export bundle TRAIL_ID --out DIR [--zip] [--base-url URL] [--photo-max-width N] ...``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from exporter import bundle as bundle_exporter
+from poi.i18n import gettext as _
+from trails.errors import NotFoundError
+from trails.store import TrailStore
+from webapp.cli import db_option, pass_env
+from webapp.commands.groups import export
+
+
+@click.command("bundle")
+@click.argument("trail_id")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (replaced as a whole).")
+@click.option("--zip", "make_zip", is_flag=True, help="Also write DIR.zip.")
+@click.option("--base-url", "base_url", default=None, metavar="URL",
+              help="Where the bundle will be published (shown in the app's credits).")
+@click.option("--photo-max-width", "photo_max_width", type=click.IntRange(16, 8000), default=1280,
+              show_default=True, metavar="N", help="Photos are resized to at most N pixels wide.")
+@click.option("--photo-quality", "photo_quality", type=click.IntRange(1, 95), default=75, show_default=True,
+              metavar="Q", help="JPEG quality of the photos.")
+@click.option("--budget-kb", "budget_kb", type=click.FloatRange(min=1), default=3000, show_default=True,
+              metavar="K", help="Warn when the whole bundle is over K KB gzipped.")
+@db_option
+@pass_env
+def bundle(env, trail_id, out, make_zip, base_url, photo_max_width, photo_quality, budget_kb):
+    """Offline web bundle of a trail: app, service worker, data, media, GPX and single-file trail.html."""
+    try:
+        tid = int(trail_id)
+    except ValueError:
+        raise NotFoundError(f"no trail with id {trail_id!r}; trail ids are numbers (see `balise trails`)") from None
+    store = TrailStore(env.db)
+    trail = store.get(tid)
+    report = bundle_exporter.export(
+        trail, store.stops_with_pois(tid), out_dir=out, base_url=base_url,
+        media_root=Path(env.db_path).resolve().parent, photo_max_width=photo_max_width,
+        photo_quality=photo_quality, budget_kb=budget_kb, zip=make_zip)
+    click.echo(_("Wrote {path}", path=report.out_dir) + (f" + {report.zip_path}" if report.zip_path else ""))
+    click.echo(bundle_exporter.format_report(report, warnings=False))
+    for warning in report.warnings:
+        click.echo(_("warning: {text}", text=warning), err=True)
+
+
+def register(cli) -> None:
+    export.add_command(bundle)
