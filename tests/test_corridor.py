@@ -19,7 +19,7 @@ from poi.gpxfile import parse_gpx
 from poi.models import POI
 from poi.store import PoiStore
 from trails.corridor import CHUNK_M, Candidate, _Corridor, attach_pois, attach_stops, find_stops
-from trails.errors import TraceError
+from trails.errors import NotFoundError, TraceError
 from trails.models import Trail
 from trails.store import TrailStore
 
@@ -324,6 +324,13 @@ def test_attach_pois_goes_to_the_right_trails(db):
     assert attach_stops(db, loop) == 0  # both ways agree
 
 
+def test_attach_pois_reads_in_batches(db, saved, monkeypatch):
+    trail, ids = saved
+    monkeypatch.setattr("trails.corridor._BATCH", 1)
+    assert attach_pois(db, [*ids.values(), ids["near"]]) == 2
+    assert [s.poi_id for s in TrailStore(db).stops(trail.id)] == [ids["near"], ids["farther"]]
+
+
 def test_attach_pois_keeps_other_stops(db, saved):
     trail, ids = saved
     attach_stops(db, trail)
@@ -337,6 +344,10 @@ def test_bad_calls_say_what_to_do(db, store):
     [coords] = segments_of(LE_MANS)
     with pytest.raises(TraceError, match="save it"):
         attach_stops(db, Trail(name="unsaved", segments=[coords]))
+    lon, lat, _ = beside(coords, 4, 10.0)
+    add_poi(store, "by edge 4", lon, lat)
+    with pytest.raises(NotFoundError, match="no trail with id 99"):
+        attach_stops(db, Trail(name="never saved", segments=[coords], id=99))
     for width in (0, -5, float("nan")):
         with pytest.raises(TraceError, match="positive number of metres"):
             find_stops(Trail(name="t", segments=[coords]), store, width_m=width)

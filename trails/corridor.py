@@ -10,8 +10,12 @@ How a corridor is measured
    thin band of boxes instead of one 20 km square. Ids are de-duplicated.
 2. **exact in metres.** Candidates and trace are projected with the metric
    projection :meth:`poi.geo.Projector.for_coords` chooses for the trail
-   (Lambert-93 in metropolitan France, else the local UTM zone); shapely gives the
-   distance to each segment and the foot of the perpendicular.
+   (Lambert-93 in metropolitan France, else the local UTM zone). The trace's edges
+   sit in a shapely STRtree; each POI is measured (point to segment) against the
+   edges near it only, giving its nearest edge and the foot of the perpendicular.
+   SQLite's R*Tree stores float32 (rounded outward, up to ~1.7 m off), so a
+   coordinate it may have rounded is sieved with 5 m of slack and measured again
+   with the lon/lat stored in ``pois``.
 3. **geodesic figures.** ``distance_m`` is the geodesic distance from the POI to
    that foot, ``distance_along_m`` the geodesic length of the trace up to the foot
    (so it agrees with the trail's geodesic ``length_m``, which a projection's scale
@@ -39,6 +43,7 @@ saved, :func:`attach_pois` when POIs are imported. Both go through
 from __future__ import annotations
 
 import math
+import sqlite3
 from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
@@ -47,7 +52,7 @@ import sqlite_utils
 
 from poi.geo import GEOD, Projector, bbox_around
 from poi.store import PoiStore, transaction
-from trails.errors import TraceError
+from trails.errors import NotFoundError, TraceError
 from trails.models import Stop, Trail
 from trails.store import TrailStore
 
@@ -55,6 +60,8 @@ from trails.store import TrailStore
 CHUNK_M = 1500.0
 #: Default corridor half-width in metres.
 DEFAULT_WIDTH_M = 150.0
+#: Ids per database read (SQLite caps the parameters of one statement, 32,766 by default).
+_BATCH = 10_000
 #: Size (degrees) of the grid cells :func:`attach_pois` groups POIs by before asking for trails.
 _CELL_DEG = 0.1
 #: Closer than this (metres) a POI is on the trace: offset 0 (a millimetre absorbs projection round trips).
@@ -266,7 +273,8 @@ def find_stops(trail: Trail, poi_store: PoiStore, *, width_m: float = DEFAULT_WI
     if maybe_rounded.any():
         r = maybe_rounded
         near = corridor.near(ids[r], coords[r, 0], coords[r, 1], width_m * 1.01 + 1.0 + _RTREE_SLACK_M)
-        pois = poi_store.get_many(near.tolist())
+        near = near.tolist()
+        pois = [p for k in range(0, len(near), _BATCH) for p in poi_store.get_many(near[k:k + _BATCH])]
         found += corridor.measure([p.id for p in pois], [p.lon for p in pois], [p.lat for p in pois], width_m)
         found.sort(key=lambda c: (c.distance_along_m, c.poi_id))
     return found
@@ -304,11 +312,14 @@ def attach_stops(db: sqlite_utils.Database, trail: Trail, *, width_m: float = DE
         raise TraceError(f"trail {trail.name!r} has no id: save it (TrailStore.save) before attaching stops")
     candidates = find_stops(trail, PoiStore(db), width_m=width_m)
     store = TrailStore(db)
-    with transaction(db):
-        added = store.upsert_stops(_stops_of(trail.id, candidates))
-        prune = getattr(store, "delete_auto_stops_except", None)
-        if prune is not None:
-            prune(trail.id, [c.poi_id for c in candidates])
+    try:
+        with transaction(db):
+            added = store.upsert_stops(_stops_of(trail.id, candidates))
+            prune = getattr(store, "delete_auto_stops_except", None)
+            if prune is not None:
+                prune(trail.id, [c.poi_id for c in candidates])
+    except sqlite3.IntegrityError as e:  # the trail_stops foreign key: no such trail
+        raise NotFoundError(f"no trail with id {trail.id}: save the trail before attaching stops") from e
     return added
 
 
@@ -338,27 +349,33 @@ def attach_pois(db: sqlite_utils.Database, poi_ids: Iterable[int], *, width_m: f
     0
     """
     width_m = _check_width(width_m)
-    pois = PoiStore(db).get_many(dict.fromkeys(poi_ids))
-    if not pois:
+    wanted = list(dict.fromkeys(poi_ids))
+    points = []  # (id, lon, lat), read in batches: SQLite caps the parameters of one query
+    for k in range(0, len(wanted), _BATCH):
+        points += [(p.id, p.lon, p.lat) for p in PoiStore(db).get_many(wanted[k:k + _BATCH])]
+    if not points:
         return 0
+    ids = np.array([p[0] for p in points], dtype=np.int64)
+    lons = np.array([p[1] for p in points], dtype=float)
+    lats = np.array([p[2] for p in points], dtype=float)
     store = TrailStore(db)
     cells: dict[tuple[int, int], list[int]] = {}
-    for i, p in enumerate(pois):
-        cells.setdefault((math.floor(p.lon / _CELL_DEG), math.floor(p.lat / _CELL_DEG)), []).append(i)
+    for i, (lon, lat) in enumerate(zip(lons.tolist(), lats.tolist())):
+        cells.setdefault((math.floor(lon / _CELL_DEG), math.floor(lat / _CELL_DEG)), []).append(i)
     by_trail: dict[int, set[int]] = {}
     for members in cells.values():
-        lons = [pois[i].lon for i in members]
-        lats = [pois[i].lat for i in members]
-        dlon, dlat = _margins_deg(max(abs(v) for v in lats), width_m)
-        for tid in store.ids_in_bbox(min(lons) - dlon, min(lats) - dlat, max(lons) + dlon, max(lats) + dlat):
+        m_lon, m_lat = lons[members], lats[members]
+        dlon, dlat = _margins_deg(float(np.max(np.abs(m_lat))), width_m)
+        for tid in store.ids_in_bbox(float(m_lon.min()) - dlon, float(m_lat.min()) - dlat,
+                                     float(m_lon.max()) + dlon, float(m_lat.max()) + dlat):
             by_trail.setdefault(tid, set()).update(members)
     added = 0
+    trail_ids = sorted(by_trail)
     with transaction(db):
-        for trail in store.get_many(sorted(by_trail)):
-            members = sorted(by_trail[trail.id])
-            corridor = _Corridor(trail)
-            hits = corridor.measure([pois[i].id for i in members], [pois[i].lon for i in members],
-                                    [pois[i].lat for i in members], width_m)
-            if hits:
-                added += store.upsert_stops(_stops_of(trail.id, hits))
+        for k in range(0, len(trail_ids), _BATCH):
+            for trail in store.get_many(trail_ids[k:k + _BATCH]):
+                members = np.array(sorted(by_trail[trail.id]), dtype=np.int64)
+                hits = _Corridor(trail).measure(ids[members], lons[members], lats[members], width_m)
+                if hits:
+                    added += store.upsert_stops(_stops_of(trail.id, hits))
     return added
