@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import assert_close_m
+from helpers import assert_close_m
 from exporter import schema_randonnee as schema_exporter
 from exporter.errors import ExportError
 from poi.geo import geodesic_distance_m
