@@ -16,6 +16,7 @@ import pytest
 from conftest import DATA, assert_close_m
 from poi.geo import GEOD, Projector, geodesic_length_m
 from poi.gpxfile import parse_gpx
+from poi.i18n import language
 from poi.models import POI
 from poi.store import PoiStore
 from trails.corridor import CHUNK_M, Candidate, _Corridor, attach_pois, attach_stops, find_stops
@@ -340,15 +341,19 @@ def test_attach_pois_keeps_other_stops(db, saved):
     assert [s.poi_id for s in TrailStore(db).stops(trail.id)] == [new, ids["near"], ids["farther"]]
 
 
-def test_bad_calls_say_what_to_do(db, store):
+@pytest.mark.parametrize("lang, words", [("en", ("save it", "no trail with id 99", "positive number of metres")),
+                                          ("fr", ("enregistrez-le", "aucun circuit d'identifiant 99",
+                                                  "nombre positif de mètres"))])
+def test_bad_calls_say_what_to_do(db, store, lang, words):
     [coords] = segments_of(LE_MANS)
-    with pytest.raises(TraceError, match="save it"):
-        attach_stops(db, Trail(name="unsaved", segments=[coords]))
     lon, lat, _ = beside(coords, 4, 10.0)
     add_poi(store, "by edge 4", lon, lat)
-    with pytest.raises(NotFoundError, match="no trail with id 99"):
-        attach_stops(db, Trail(name="never saved", segments=[coords], id=99))
-    for width in (0, -5, float("nan")):
-        with pytest.raises(TraceError, match="positive number of metres"):
-            find_stops(Trail(name="t", segments=[coords]), store, width_m=width)
+    with language(lang):
+        with pytest.raises(TraceError, match=words[0]):
+            attach_stops(db, Trail(name="unsaved", segments=[coords]))
+        with pytest.raises(NotFoundError, match=words[1]):
+            attach_stops(db, Trail(name="never saved", segments=[coords], id=99))
+        for width in (0, -5, float("nan")):
+            with pytest.raises(TraceError, match=words[2]):
+                find_stops(Trail(name="t", segments=[coords]), store, width_m=width)
     assert find_stops(Trail(name="one point", segments=[[coords[0]]]), store) == []

@@ -51,6 +51,7 @@ import shapely
 import sqlite_utils
 
 from poi.geo import GEOD, Projector, bbox_around
+from poi.i18n import gettext as _
 from poi.store import PoiStore, transaction
 from trails.errors import NotFoundError, TraceError
 from trails.models import Stop, Trail
@@ -214,7 +215,7 @@ def _densify(xy: np.ndarray, max_edge_m: float) -> np.ndarray:
 
 def _check_width(width_m: float) -> float:
     if not (isinstance(width_m, (int, float)) and math.isfinite(width_m) and width_m > 0):
-        raise TraceError(f"corridor width must be a positive number of metres, not {width_m!r}")
+        raise TraceError(_("corridor width must be a positive number of metres, not {width}", width=width_m))
     return float(width_m)
 
 
@@ -309,7 +310,7 @@ def attach_stops(db: sqlite_utils.Database, trail: Trail, *, width_m: float = DE
     [(1, -56, 'auto')]
     """
     if trail.id is None:
-        raise TraceError(f"trail {trail.name!r} has no id: save it (TrailStore.save) before attaching stops")
+        raise TraceError(_("trail “{name}” has no id: save it before attaching stops", name=trail.name))
     candidates = find_stops(trail, PoiStore(db), width_m=width_m)
     store = TrailStore(db)
     try:
@@ -319,7 +320,7 @@ def attach_stops(db: sqlite_utils.Database, trail: Trail, *, width_m: float = DE
             if prune is not None:
                 prune(trail.id, [c.poi_id for c in candidates])
     except sqlite3.IntegrityError as e:  # the trail_stops foreign key: no such trail
-        raise NotFoundError(f"no trail with id {trail.id}: save the trail before attaching stops") from e
+        raise NotFoundError(_("no trail with id {id}: save the trail before attaching stops", id=trail.id)) from e
     return added
 
 
