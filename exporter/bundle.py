@@ -16,7 +16,7 @@ A bundle is a folder (optionally zipped) that any static web server can serve:
 ``trail.gpx``                     the trace and stops (:func:`exporter.gpx.export`)
 ``media/<sha256>.<ext>``          photos (resized, re-encoded) and audio
 ``trail.html``                    the same app as ONE self-contained file (everything
-                                  inlined) that works from ``file://``
+                                  inlined, photos at most 640 px wide) that works from ``file://``
 ================================  ==========================================================
 
 Nothing is fetched from anywhere else: there is no background map (the trace and
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Sequence
 
 from exporter import bundle_assets as assets
-from exporter.bundle_media import MIME, MediaSet
+from exporter.bundle_media import MIME, MediaSet, resize_photo
 from exporter.common import format_credit, licence_info, plain_text, poi_credit, trail_credit
 from exporter.errors import ExportError
 from poi.i18n import gettext as _
@@ -53,6 +53,11 @@ from trails.models import Trail, TrailStop
 SPEED_3G_BPS = 384_000
 #: Parts of a bundle, for size reports.
 PARTS = ("shell", "data", "map", "media", "single")
+#: Photos inlined in ``trail.html`` are smaller than the folder's: the single file duplicates
+#: every medium of the folder (and the service worker caches both), so its photos are
+#: re-encoded at most this wide, at this JPEG quality.
+SINGLE_PHOTO_MAX_WIDTH = 640
+SINGLE_PHOTO_QUALITY = 60
 
 
 @dataclass(slots=True)
@@ -239,9 +244,15 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, me
 
 def _single_file(page: dict, data: dict, files: dict[str, bytes]) -> str:
     """``trail.html``: the app with its data, scripts, styles, media and GPX inlined."""
+    def inline(src: str) -> str:
+        body = files[src]
+        if src.endswith(".jpg"):
+            smaller = resize_photo(body, max_width=SINGLE_PHOTO_MAX_WIDTH, quality=SINGLE_PHOTO_QUALITY)
+            body = min(body, smaller, key=len)
+        return assets.data_uri(body, MIME[Path(src).suffix])
+
     inlined = dict(data)
-    inlined["stops"] = [dict(s, media=[dict(m, src=assets.data_uri(files[m["src"]], MIME[Path(m["src"]).suffix]))
-                                       for m in s["media"]]) for s in data["stops"]]
+    inlined["stops"] = [dict(s, media=[dict(m, src=inline(m["src"])) for m in s["media"]]) for s in data["stops"]]
     inlined["gpx"] = assets.data_uri(files["trail.gpx"], "application/gpx+xml")
     inlined["inline"] = True
     return assets.render(

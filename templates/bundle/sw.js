@@ -33,7 +33,27 @@ self.addEventListener("fetch", function (event) {
   }
   event.respondWith(caches.open(CACHE).then(function (cache) {
     return cache.match(lookup, {ignoreSearch: true}).then(function (hit) {
-      return hit || fetch(request);
+      if (!hit) { return fetch(request); }
+      var range = request.headers.get("range");
+      return range ? partial(hit, range) : hit;
     });
   }));
 });
+
+/* Audio and video elements ask for byte ranges; Safari plays only 206 answers. */
+function partial(response, range) {
+  var m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  if (!m) { return response; }
+  return response.arrayBuffer().then(function (body) {
+    var size = body.byteLength;
+    var start = m[1] === "" ? Math.max(0, size - Number(m[2])) : Number(m[1]);
+    var end = m[1] !== "" && m[2] !== "" ? Math.min(Number(m[2]), size - 1) : size - 1;
+    if (start >= size || start > end) {
+      return new Response(null, {status: 416, headers: {"Content-Range": "bytes */" + size}});
+    }
+    var headers = new Headers(response.headers);
+    headers.set("Content-Range", "bytes " + start + "-" + end + "/" + size);
+    headers.set("Content-Length", String(end - start + 1));
+    return new Response(body.slice(start, end + 1), {status: 206, statusText: "Partial Content", headers: headers});
+  });
+}

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from exporter import bundle
-from walk import Placed, load_circuit, place_pois
+try:  # tests/ as a package, or as plain folders
+    from .walk import Placed, load_circuit, place_pois
+except ImportError:
+    from walk import Placed, load_circuit, place_pois
 
 CHROMIUM = os.environ.get("BALISE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from walk import replay, walk_to
+try:  # tests/ as a package, or as plain folders
+    from .walk import replay, walk_to
+except ImportError:
+    from walk import replay, walk_to
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +57,16 @@ def test_offline_reload_is_served_by_the_service_worker(phone, server, placed):
     img.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
     assert "Point" in page.inner_text(f'[data-poi-id="{first.id}"] .description')
+    # The audio guide plays offline (served by the service worker, byte ranges included).
+    audio_poi = next(s.poi for s in placed.stops if s.poi.media and s.poi.media[0].kind == "audio")
+    page.evaluate(f"window.balise.openCard({audio_poi.id})")
+    duration = page.evaluate("""id => new Promise((ok, fail) => {
+        const a = document.querySelector(`[data-poi-id="${id}"] audio`);
+        a.addEventListener("loadedmetadata", () => ok(a.duration));
+        a.addEventListener("error", () => fail(new Error("audio error " + (a.error && a.error.code))));
+        a.preload = "auto"; a.load();
+    })""", audio_poi.id)
+    assert 0 < duration < 5
     # The bundle's folder URL (what the QR code opens) is served offline too.
     response = page.goto(server)
     assert response is not None and response.from_service_worker

@@ -1,0 +1,132 @@
+"""Offline bundle benchmark: build time and sizes by part for every trail of a database.
+
+    python3 bench/bundle.py [--db PATH] [--photo-max-width N] [--photo-quality Q] [--limit N]
+
+Without ``--db`` the demo catalogue is built first (``balise demo --no-serve`` into a
+temporary folder). Prints, per trail: build time, gzipped KB of the shell, data, map,
+media and single-file parts, the gzipped total and its download time at 3G (384 kbit/s);
+then the targets:
+
+* shell + data + map <= 300 KB gzipped for a 12 km, 25-stop circuit;
+* the whole bundle with photos <= 3 MB gzipped.
+
+The demo data carries no photos, so a last row bundles the real 12 km "Pauparelle"
+circuit (tests/data/bundle) with 25 stops, each with its own photo (25 distinct crops of
+the real test photo, 720 px wide) to measure the photo budget.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+
+from exporter import bundle  # noqa: E402
+from poi.models import POI, Media  # noqa: E402
+from poi.store import open_db  # noqa: E402
+from trails.models import Stop, Trail, TrailStop  # noqa: E402
+from trails.store import TrailStore  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "bundle"
+CORE_TARGET_KB = 300
+WHOLE_TARGET_KB = 3000
+
+
+def kb(n: int) -> str:
+    return f"{n / 1000:7.1f}"
+
+
+def row(label: str, km: float, n_stops: int, seconds: float, files: dict[str, bytes]) -> tuple[float, float]:
+    parts, total = bundle.measure(files)
+    core = parts["shell"].gzip_bytes + parts["data"].gzip_bytes + parts["map"].gzip_bytes
+    print(f"{label[:34]:34} {km:5.1f} {n_stops:4d} {seconds * 1000:7.0f}"
+          + "".join(kb(parts[p].gzip_bytes) for p in bundle.PARTS)
+          + f"{kb(core)}{kb(total.gzip_bytes)} {bundle.download_seconds(total.gzip_bytes):6.1f}")
+    return core, total.gzip_bytes
+
+
+def demo_db(folder: Path) -> Path:
+    db = folder / "demo.db"
+    subprocess.run([sys.executable, "-c", "from webapp.cli import main; main()", "--db", str(db), "demo", "--no-serve"], cwd=ROOT,
+                   check=True, capture_output=True)
+    return db
+
+
+def synthetic(folder: Path, photo_max_width: int, photo_quality: int):
+    """The real 12 km Pauparelle circuit, 25 stops, one distinct real photo each."""
+    feature = json.loads((DATA / "cevennes_pauparelle_loop_12km.geojson").read_text())["features"][0]
+    coords = [(c[0], c[1], None) for c in feature["geometry"]["coordinates"]]
+    trail = Trail(name="Pauparelle + 25 photos", segments=[coords], id=0, length_m=11998.0)
+    source = Image.open(DATA / "photo_720px_f3-discovery-board.jpg")
+    stops = []
+    for i in range(25):
+        crop = source.crop((i * 4, i * 3, source.width - (24 - i) * 4, source.height - (24 - i) * 3))
+        path = folder / f"photo{i}.jpg"
+        crop.resize((720, round(720 * crop.height / crop.width))).save(path, quality=90)
+        lon, lat, _ = coords[(i + 1) * len(coords) // 26]
+        poi = POI(f"Stop {i + 1}", lon, lat, category="monument", summary="Résumé " * 10,
+                  description="<p>" + "Texte de la fiche. " * 60 + "</p>", id=i + 1,
+                  media=[Media("image", str(path), f"Photo {i + 1}", "Rust Embedded WG", "CC BY-SA 4.0")])
+        stops.append(TrailStop(Stop(0, i + 1, distance_along_m=i * 450.0, offset_m=10.0), poi))
+    return trail, stops
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="SQLite database (default: build the demo catalogue in a temp folder)")
+    parser.add_argument("--photo-max-width", type=int, default=1280)
+    parser.add_argument("--photo-quality", type=int, default=75)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N trails")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        db_path = Path(args.db) if args.db else demo_db(tmp_path)
+        db = open_db(db_path)
+        store = TrailStore(db)
+        trails = store.all()[: args.limit]
+        print(f"{'trail':34} {'km':>5} {'stops':>4} {'ms':>7}" + "".join(f"{p:>7}" for p in bundle.PARTS)
+              + f"{'core':>7}{'total':>7} {'3G s':>6}   (KB gzipped)")
+        worst_core = (0.0, "")
+        worst_total = (0.0, "")
+        times = []
+        for trail in trails:
+            stops = store.stops_with_pois(trail.id)
+            t0 = time.perf_counter()
+            files = bundle.build_files(trail, stops, media_root=db_path.parent, photo_max_width=args.photo_max_width,
+                                       photo_quality=args.photo_quality)
+            seconds = time.perf_counter() - t0
+            times.append(seconds)
+            core, total = row(f"{trail.id} {trail.name}", trail.length_m / 1000, len(stops), seconds, files)
+            worst_core = max(worst_core, (core, trail.name))
+            worst_total = max(worst_total, (total, trail.name))
+        db.conn.close()
+        trail, stops = synthetic(tmp_path, args.photo_max_width, args.photo_quality)
+        t0 = time.perf_counter()
+        files = bundle.build_files(trail, stops, photo_max_width=args.photo_max_width,
+                                   photo_quality=args.photo_quality)
+        core, total = row(trail.name, 12.0, 25, time.perf_counter() - t0, files)
+        print()
+        if times:
+            print(f"{len(times)} trails built in {sum(times):.2f} s (mean {1000 * sum(times) / len(times):.0f} ms, "
+                  f"max {1000 * max(times):.0f} ms)")
+            print(f"largest core (shell+data+map) of the db: {worst_core[0] / 1000:.1f} KB ({worst_core[1]}); "
+                  f"largest whole bundle: {worst_total[0] / 1000:.1f} KB ({worst_total[1]})")
+        print(f"12 km, 25 stops: core {core / 1000:.1f} KB gzipped, target <= {CORE_TARGET_KB} KB: "
+              f"{'OK' if core <= CORE_TARGET_KB * 1000 else 'OVER'} (ratio {core / 1000 / CORE_TARGET_KB:.2f})")
+        print(f"12 km, 25 stops, 25 photos: whole {total / 1000:.1f} KB gzipped, target <= {WHOLE_TARGET_KB} KB: "
+              f"{'OK' if total <= WHOLE_TARGET_KB * 1000 else 'OVER'} (ratio {total / 1000 / WHOLE_TARGET_KB:.2f}), "
+              f"3G {bundle.download_seconds(total):.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
