@@ -193,6 +193,16 @@ def test_describe_can_leave_out_published_only():
         assert fs.describe(skip=["published"]) == ["loops only"]
 
 
+@pytest.mark.parametrize("text", ["Église Saint-Étienne", "Œuvre ﬁne", "ΟΔΟΣ ΑΣ", "Ô domaine de Roquedols !",
+                                  "e\u0301cole", "ǅemal", "İstanbul", "Straße", "Ａｂｃ", "x\u0327\u0301y", "ﷺ",
+                                  "  Mas  cévenol\tde La Roquette\n", ""])
+def test_fast_folding_is_poi_text_fold(text):
+    from poi.text import fold
+    from trails.filters import _fold_text
+
+    assert _fold_text(text) == " ".join(fold(text).split())
+
+
 def test_format_duration_edge_cases():
     assert [format_duration(m) for m in (0, 59, 60, 61, 600)] == ["0 min", "59 min", "1 h", "1 h 01", "10 h"]
 
@@ -344,6 +354,40 @@ def test_index_sees_writes_of_other_connections(tmp_path):
     finally:
         reader.db.conn.close()
         writer.db.conn.close()
+
+
+#: The migration proposed for trails/store.py: a revision counter kept by triggers, so that every
+#: connection to one file shares one index and rebuilds it only after a committed change.
+REVISION_MIGRATION = """
+CREATE TABLE trails_revision (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+INSERT INTO trails_revision VALUES (1, 0);
+CREATE TRIGGER trails_revision_insert AFTER INSERT ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
+CREATE TRIGGER trails_revision_update AFTER UPDATE ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
+CREATE TRIGGER trails_revision_delete AFTER DELETE ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
+CREATE TRIGGER trail_themes_revision_insert AFTER INSERT ON trail_themes
+    BEGIN UPDATE trails_revision SET n = n + 1; END;
+CREATE TRIGGER trail_themes_revision_delete AFTER DELETE ON trail_themes
+    BEGIN UPDATE trails_revision SET n = n + 1; END;
+"""
+
+
+def test_with_a_revision_counter_connections_share_one_index(tmp_path):
+    from trails.filters import trail_index
+
+    path = tmp_path / "balise.db"
+    first = open_db(path)
+    first.conn.executescript(REVISION_MIGRATION)
+    second = open_db(path)
+    a, b = TrailStore(first), TrailStore(second)
+    try:
+        a.save(Trail(name="Castelbouc", duration_published_min=120))
+        assert trail_index(a) is trail_index(b)  # built once for the file
+        b.save(Trail(name="Moulin du Bougès", duration_published_min=228))
+        assert [t.name for t in search(a, [TextQuery("moulin")]).trails] == ["Moulin du Bougès"]
+        assert trail_index(a) is trail_index(b)
+    finally:
+        first.conn.close()
+        second.conn.close()
 
 
 def test_empty_catalogue(trail_store):

@@ -73,7 +73,7 @@ def trails(env, sort, limit, offset, as_json, facets, loop, published, **options
         click.echo(_("Filters: {sentences}", sentences="; ".join(result.descriptions)))
     for facet, counts in result.facets.items():
         shown = [f"{label(value)} {n}" for value, n in counts.items() if n]
-        click.echo(f"{_(_FACET_TITLES[facet])}: " + (" · ".join(shown) or "–"))
+        click.echo(_("{facet}: {counts}", facet=_(_FACET_TITLES[facet]), counts=" · ".join(shown) or "–"))
 
 
 def _table(trails) -> str:
