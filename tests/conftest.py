@@ -11,8 +11,16 @@ import trails.store  # noqa: F401  (registers the trail tables)
 from poi.store import PoiStore, open_db
 from trails.store import TrailStore
 
-DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).parent.parent
+from helpers import DATA, ROOT, assert_close_m  # noqa: F401  (re-exported)
+
+
+@pytest.fixture(autouse=True)
+def _keep_language():
+    """A CLI run sets the language of its thread: put it back after each test."""
+    from poi.i18n import current_language, language
+
+    with language(current_language()):
+        yield
 
 
 @pytest.fixture
@@ -73,8 +81,3 @@ def copy_data(tmp_path):
         return dst
 
     return _copy
-
-
-def assert_close_m(a: float, b: float, tol_m: float = 0.5) -> None:
-    """Two distances (or one point-to-point distance and 0) agree within ``tol_m`` metres."""
-    assert abs(a - b) <= tol_m, f"{a:.3f} m vs {b:.3f} m (tolerance {tol_m} m)"

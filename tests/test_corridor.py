@@ -13,7 +13,7 @@ import random
 import numpy as np
 import pytest
 
-from conftest import DATA, assert_close_m
+from helpers import DATA, assert_close_m
 from poi.geo import GEOD, Projector, geodesic_length_m
 from poi.gpxfile import parse_gpx
 from poi.i18n import language

@@ -99,6 +99,11 @@ _SCALARS = ("name", "summary", "description", "practice", "route_type", "route_t
             "licence", "attribution", "url", "commune", "created_at", "updated_at")
 
 
+#: Fields only staff set: a re-import of the source record never clears them.
+_STAFF_FIELDS = ("route_type_override", "duration_override_min", "duration_override_reason",
+                 "difficulty_override", "difficulty_override_reason")
+
+
 def _row_of(trail: Trail) -> dict:
     row = {c: getattr(trail, c) for c in _SCALARS}
     row["source_id"] = trail.source_id or uuid.uuid4().hex
@@ -136,10 +141,18 @@ class TrailStore:
         row = _row_of(trail)
         with transaction(self.db):
             if trail.id is None:
-                existing = self.db.execute("SELECT id FROM trails WHERE source = ? AND source_id = ?",
+                existing = self.db.execute("SELECT * FROM trails WHERE source = ? AND source_id = ?",
                                            [row["source"], row["source_id"]]).fetchone()
                 if existing:
+                    # A re-import of the same source record: staff decisions survive it.
                     trail.id = existing["id"]
+                    for key in _STAFF_FIELDS:
+                        if row[key] in (None, "") and existing[key] not in (None, ""):
+                            row[key] = existing[key]
+                            setattr(trail, key, existing[key])
+                    if existing["published"] and not row["published"]:
+                        row["published"] = 1
+                        trail.published = True
             cols = list(row)
             if trail.id is None:
                 trail.id = self.db.execute(
@@ -227,6 +240,14 @@ class TrailStore:
         stops = self.stops(trail_id)
         pois = {p.id: p for p in PoiStore(self.db).get_many([s.poi_id for s in stops])}
         return [TrailStop(s, pois[s.poi_id]) for s in stops if s.poi_id in pois]
+
+    def trails_of_poi(self, poi_id: int, published_only: bool = True) -> list[Trail]:
+        """The trails a POI is a stop of (removed stops left out), by name."""
+        sql = ("SELECT t.* FROM trails t JOIN trail_stops s ON s.trail_id = t.id "
+               "WHERE s.poi_id = ? AND s.status != 'removed'")
+        if published_only:
+            sql += " AND t.published = 1"
+        return [trail_from_row(r) for r in self.db.execute(sql + " ORDER BY t.name", [poi_id]).fetchall()]
 
     def upsert_stops(self, stops: Iterable[Stop]) -> int:
         """Attach stops; a stop staff removed or placed by hand keeps its status. Returns how many are new."""

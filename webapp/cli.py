@@ -11,7 +11,7 @@ import sys
 import click
 
 from poi.errors import BaliseError
-from poi.i18n import set_language
+from poi.i18n import language
 from poi.store import default_db_path, open_db
 
 
@@ -24,6 +24,9 @@ class BaliseGroup(click.Group):
         except BaliseError as e:
             click.echo(f"balise: error: {e}", err=True)
             ctx.exit(2)
+        except BrokenPipeError:  # `balise poi list | head`: the reader left, nothing to report
+            sys.stderr.close()
+            ctx.exit(0)
         except (OSError, UnicodeError) as e:
             click.echo(f"balise: error: {e}", err=True)
             ctx.exit(2)
@@ -66,7 +69,7 @@ def db_option(f):
 def cli(ctx, db_path, lang):
     """Balise: offline-capable, geolocated heritage trails."""
     ctx.obj = Env(db_path)
-    set_language(lang or "en")
+    ctx.with_resource(language(lang or "en"))
 
 
 def _register() -> None:
