@@ -10,9 +10,9 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 try:  # tests/ as a package, or as plain folders
-    from .walk import replay, walk_to
+    from .walk import replay, walk_away, walk_to
 except ImportError:
-    from walk import replay, walk_to
+    from walk import replay, walk_away, walk_to
 
 pytestmark = pytest.mark.browser
 
@@ -195,3 +195,20 @@ def test_language_toggle_and_phone_screenshot(phone, server, placed, tmp_path):
     reds = ImageStat.Stat(mask).sum[0] / 255
     assert reds > 200, "the trail is not drawn on the map"
     assert page.inner_text("#next-stop").startswith("Prochaine étape dans")
+
+
+def test_off_trail_warning_shows_and_clears(phone, server, placed):
+    page = phone(service_workers="block").new_page()
+    open_bundle(page, server + "index.html")
+    away = walk_away(placed.trail)
+    fixes = fixes_along(away)
+    page.evaluate(FEED_ALL, fixes[:5])
+    assert page.is_hidden("#off-trail")
+    page.evaluate(FEED_ALL, fixes[5:])
+    assert page.is_visible("#off-trail")
+    assert "hors du circuit" in page.inner_text("#off-trail")
+    back = fixes_along(list(reversed(away)), start_ms=fixes[-1]["timestamp"] + 3000)
+    page.evaluate(FEED_ALL, back)
+    assert page.is_hidden("#off-trail")
+    assert page.inner_text("#next-stop").startswith("Prochaine étape dans")
+    assert page.inner_text("#progress-text").endswith("sur 3,6 km")

@@ -134,3 +134,20 @@ def walk_to(trail: Trail, poi: POI, steps: int = 12, step_m: float = 4.0) -> lis
         lon, lat = proj.to_wgs84(px - i * step_m, py)
         points.append((lat, lon))
     return points
+
+
+def walk_away(trail: Trail, distance_m: float = 120.0, step_m: float = 4.0) -> list[tuple[float, float]]:
+    """(lat, lon) points from the trail's point farthest from its centroid, straight away from the trail."""
+    proj = Projector.for_coords(trail.coords)
+    line = LineString([proj.to_metric(p[0], p[1]) for p in trail.coords])
+    c = line.centroid
+    sx, sy = max(line.coords, key=lambda p: math.hypot(p[0] - c.x, p[1] - c.y))
+    norm = math.hypot(sx - c.x, sy - c.y)
+    ux, uy = (sx - c.x) / norm, (sy - c.y) / norm
+    points = []
+    for i in range(int(distance_m / step_m) + 1):
+        lon, lat = proj.to_wgs84(sx + ux * i * step_m, sy + uy * i * step_m)
+        points.append((lat, lon))
+    end = Point(sx + ux * distance_m, sy + uy * distance_m)
+    assert line.distance(end) > 0.8 * distance_m, "the walk does not leave the trail"
+    return points
