@@ -1,11 +1,20 @@
 """The Balise web app (Flask application factory). Only this package knows Flask."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Modules of this package that register themselves with ``init_app(app)``, in order.
+SUBSYSTEMS = (
+    "db",
+    "i18n",
+    "maps",
+    "public",
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,10 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from webapp import db, i18n, maps, public
-
-    db.init_app(app)
-    i18n.init_app(app)
-    maps.init_app(app)
-    public.init_app(app)
+    for name in SUBSYSTEMS:
+        importlib.import_module(f"webapp.{name}").init_app(app)
     return app
