@@ -274,6 +274,20 @@ class TrailStore:
             self._renumber(touched)
         return added
 
+    def delete_auto_stops_except(self, trail_id: int, poi_ids: Iterable[int]) -> int:
+        """Drop the automatic stops of a trail that are not in ``poi_ids`` (the corridor moved);
+        staff-placed and staff-removed stops stay. Returns how many were dropped."""
+        keep = set(poi_ids)
+        rows = self.db.execute("SELECT poi_id FROM trail_stops WHERE trail_id = ? AND status = 'auto'",
+                               [trail_id]).fetchall()
+        gone = [r[0] for r in rows if r[0] not in keep]
+        with transaction(self.db):
+            for poi_id in gone:
+                self.db.execute("DELETE FROM trail_stops WHERE trail_id = ? AND poi_id = ?", [trail_id, poi_id])
+            if gone:
+                self._renumber({trail_id})
+        return len(gone)
+
     def set_stop_status(self, trail_id: int, poi_id: int, status: str) -> None:
         cur = self.db.execute("UPDATE trail_stops SET status = ? WHERE trail_id = ? AND poi_id = ?",
                               [status, trail_id, poi_id])
