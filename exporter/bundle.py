@@ -232,8 +232,7 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, me
     files["icons/icon-512.png"] = assets.icon_png(512)
     files["manifest.webmanifest"] = assets.manifest(trail.name, trail.name, data["summary"])
     messages = assets.catalogue()
-    page = dict(title=trail.name, messages=messages, m=messages["fr"], lang="fr", inline=False,
-                leaflet_version=assets.leaflet_version())
+    page = dict(title=trail.name, messages=messages, m=messages["fr"], lang="fr", inline=False)
     files["index.html"] = assets.render("index.html", **page).encode("utf-8")
     files["trail.html"] = _single_file(page, data, files).encode("utf-8")
     files["sw.js"] = b""  # listed in its own precache; its bytes do not enter the version

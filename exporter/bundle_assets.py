@@ -131,12 +131,6 @@ def leaflet_css() -> bytes:
     return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text).encode("utf-8")
 
 
-def leaflet_version() -> str:
-    import xstatic.pkg.leaflet as xleaflet
-
-    return str(xleaflet.VERSION)
-
-
 # -- icons --------------------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def icon_png(size: int) -> bytes:

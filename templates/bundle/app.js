@@ -62,6 +62,10 @@
     var h = Math.floor(min / 60), mm = Math.round(min % 60);
     return h ? h + " h " + (mm < 10 ? "0" : "") + mm : mm + " min";
   }
+  function labelled(key, text) {  // "Source : …" in French, "Source: …" in English
+    var span = el("span", {"data-i18n": key, text: t(key)});
+    return [span, document.createTextNode((lang === "fr" ? "\u00a0: " : ": ") + text)];
+  }
   function walkKey() { return "balise:walk:" + data.key; }
   function poiElement(id) { return document.querySelector('[data-poi-id="' + String(id) + '"]'); }
 
@@ -140,8 +144,7 @@
           "data-i18n": "more", text: t("more")})]));
       }
       if (s.credits && s.credits.text) {
-        body.appendChild(el("p", {"class": "small credit"}, [el("span", {"data-i18n": "source", text: t("source")}),
-          document.createTextNode(": " + s.credits.text)]));
+        body.appendChild(el("p", {"class": "small credit"}, labelled("source", s.credits.text)));
       }
       var head = el("button", {type: "button", "class": "stop-head", "aria-expanded": "false",
         "aria-controls": "poi-body-" + s.id}, [
@@ -162,8 +165,7 @@
     var box = $("credits-body");
     box.textContent = "";
     if (data.credits.trail) {
-      box.appendChild(el("p", {}, [el("span", {"data-i18n": "trail_credit", text: t("trail_credit")}),
-        document.createTextNode(": " + data.credits.trail)]));
+      box.appendChild(el("p", {}, labelled("trail_credit", data.credits.trail)));
     }
     var seen = {};
     var ul = el("ul");
