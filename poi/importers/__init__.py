@@ -32,6 +32,7 @@ FORMATS: dict[str, type[Importer]] = {
 #: File extension -> format name.
 EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".tsv": "csv", ".txt": "csv",
               ".gpx": "gpx"}
+import poi.importers.osm  # noqa: E402,F401  (registers --format osm in FORMATS and EXTENSIONS)
 
 
 def guess_format(path: str | os.PathLike) -> str:
