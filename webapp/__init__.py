@@ -14,6 +14,9 @@ SUBSYSTEMS = (
     "i18n",
     "maps",
     "public",
+    "csrf",
+    "auth",
+    "editor",
 )
 
 
