@@ -1,0 +1,229 @@
+"""SQLite storage of the offline map's ways and of the walkable path network: the SQL of :mod:`poi.network`.
+
+Tables (component ``network``, registered with :func:`poi.store.register_migrations`):
+
+* ``map_ways``: what the offline vector map draws (paths, tracks, roads by class,
+  waterways and water areas, buildings, woods), one row per OSM way or
+  multipolygon relation, keyed by its OSM id (``way/123``); geometry as a GeoJSON
+  geometry in lon/lat (6 decimals, ~0.1 m); an R*Tree for bounding-box queries;
+* ``path_nodes``: junctions and ends of the walkable network (id = OSM node id);
+* ``path_edges``: the walkable ways cut at junctions, with their geodesic
+  ``length_m``, highway class and geometry (JSON ``[[lon, lat], ...]``); an R*Tree.
+
+A way is rewritten only when its content hash (geometry, tags read, cut points)
+changes, so re-importing the same extract changes nothing.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import sqlite_utils
+
+from poi.store import apply_migrations, register_migrations, transaction, utcnow
+
+MIGRATIONS = [
+    """
+    CREATE TABLE map_ways (
+        id INTEGER PRIMARY KEY,
+        osm_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        class TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL DEFAULT '',
+        geometry TEXT NOT NULL,
+        length_m REAL,
+        walkable INTEGER NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX map_ways_kind ON map_ways(kind);
+    CREATE VIRTUAL TABLE map_ways_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+    CREATE TABLE path_nodes (
+        id INTEGER PRIMARY KEY,
+        lon REAL NOT NULL,
+        lat REAL NOT NULL
+    );
+    CREATE TABLE path_edges (
+        id INTEGER PRIMARY KEY,
+        way_osm_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        from_node INTEGER NOT NULL REFERENCES path_nodes(id),
+        to_node INTEGER NOT NULL REFERENCES path_nodes(id),
+        length_m REAL NOT NULL,
+        highway TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        geometry TEXT NOT NULL,
+        UNIQUE (way_osm_id, seq)
+    );
+    CREATE INDEX path_edges_from ON path_edges(from_node);
+    CREATE INDEX path_edges_to ON path_edges(to_node);
+    CREATE VIRTUAL TABLE path_edges_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+    """,
+]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Create or update the network tables (idempotent; also run by every :func:`poi.store.open_db`)."""
+    apply_migrations(db, "network", MIGRATIONS)
+
+
+register_migrations(migrate)
+
+
+class WayRow(NamedTuple):
+    """One map way ready to store."""
+
+    osm_id: str
+    kind: str
+    cls: str
+    name: str
+    geometry: dict  # GeoJSON geometry, lon/lat
+    bbox: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+    length_m: float | None
+    walkable: bool
+    content_hash: str
+
+
+class EdgeRow(NamedTuple):
+    """One edge of the walkable network, between two junction (or end) nodes."""
+
+    seq: int
+    from_node: int
+    to_node: int
+    length_m: float
+    coords: list[tuple[float, float]]
+
+
+class MapWay(NamedTuple):
+    """A way of the offline map, as :func:`NetworkStore.ways_in_bbox` returns it."""
+
+    osm_id: str
+    kind: str
+    cls: str
+    name: str
+    geometry: dict
+    length_m: float | None
+
+
+class NetworkStats(NamedTuple):
+    """Counts of the map and the path network."""
+
+    ways: dict[str, int]  # kind -> number of map ways
+    nodes: int
+    edges: int
+    edges_length_m: float
+    walkable_ways_length_m: float
+    components: int  # connected parts of the path network
+
+
+def _bbox_of(coords: Iterable[Sequence[float]]) -> tuple[float, float, float, float]:
+    xs, ys = zip(*((c[0], c[1]) for c in coords))
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+class NetworkStore:
+    """Map ways and path network in the Balise database."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        migrate(db)  # a database opened before this module was imported gets its tables too
+
+    # -- writing -------------------------------------------------------------
+    def upsert_way(self, way: WayRow, edges: Sequence[EdgeRow] = ()) -> str:
+        """Insert or update one way (and its edges) by OSM id: ``added``, ``updated`` or ``unchanged``."""
+        with transaction(self.db):
+            existing = self.db.execute("SELECT id, content_hash FROM map_ways WHERE osm_id = ?",
+                                       [way.osm_id]).fetchone()
+            if existing and existing[1] == way.content_hash:
+                return "unchanged"
+            row = [way.kind, way.cls, way.name, json.dumps(way.geometry, separators=(",", ":")),
+                   way.length_m, int(way.walkable), way.content_hash, utcnow()]
+            if existing:
+                wid = existing[0]
+                self.db.execute("UPDATE map_ways SET kind = ?, class = ?, name = ?, geometry = ?, length_m = ?, "
+                                "walkable = ?, content_hash = ?, updated_at = ? WHERE id = ?", [*row, wid])
+                self.db.execute("DELETE FROM map_ways_rtree WHERE id = ?", [wid])
+                self._delete_edges(way.osm_id)
+                status = "updated"
+            else:
+                wid = self.db.execute("INSERT INTO map_ways (osm_id, kind, class, name, geometry, length_m, "
+                                      "walkable, content_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                      [way.osm_id, *row]).lastrowid
+                status = "added"
+            x0, y0, x1, y1 = way.bbox
+            self.db.execute("INSERT INTO map_ways_rtree VALUES (?, ?, ?, ?, ?)", [wid, x0, x1, y0, y1])
+            if edges:
+                self._insert_edges(way, edges)
+        return status
+
+    def _delete_edges(self, way_osm_id: str) -> None:
+        self.db.execute("DELETE FROM path_edges_rtree WHERE id IN "
+                        "(SELECT id FROM path_edges WHERE way_osm_id = ?)", [way_osm_id])
+        self.db.execute("DELETE FROM path_edges WHERE way_osm_id = ?", [way_osm_id])
+
+    def _insert_edges(self, way: WayRow, edges: Sequence[EdgeRow]) -> None:
+        conn = self.db.conn
+        conn.executemany(
+            "INSERT INTO path_nodes (id, lon, lat) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET lon = excluded.lon, lat = excluded.lat "
+            "WHERE lon != excluded.lon OR lat != excluded.lat",
+            [(n, *e.coords[i]) for e in edges for n, i in ((e.from_node, 0), (e.to_node, -1))])
+        for e in edges:
+            eid = conn.execute(
+                "INSERT INTO path_edges (way_osm_id, seq, from_node, to_node, length_m, highway, name, geometry) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [way.osm_id, e.seq, e.from_node, e.to_node, e.length_m, way.cls, way.name,
+                 json.dumps(e.coords, separators=(",", ":"))]).lastrowid
+            x0, y0, x1, y1 = _bbox_of(e.coords)
+            conn.execute("INSERT INTO path_edges_rtree VALUES (?, ?, ?, ?, ?)", [eid, x0, x1, y0, y1])
+
+    def drop_orphan_nodes(self) -> int:
+        """Delete the path nodes no edge uses any more (after ways changed); returns how many."""
+        return self.db.execute(
+            "DELETE FROM path_nodes WHERE id NOT IN (SELECT from_node FROM path_edges "
+            "UNION SELECT to_node FROM path_edges)").rowcount
+
+    # -- reading -------------------------------------------------------------
+    def ways_in_bbox(self, bbox: Sequence[float], kinds: Iterable[str] | None = None) -> list[MapWay]:
+        """Map ways whose bounding box meets ``bbox`` = (min_lon, min_lat, max_lon, max_lat), by OSM id."""
+        x0, y0, x1, y1 = bbox
+        sql = ("SELECT w.osm_id, w.kind, w.class, w.name, w.geometry, w.length_m FROM map_ways_rtree r "
+               "JOIN map_ways w ON w.id = r.id WHERE r.max_lon >= ? AND r.min_lon <= ? "
+               "AND r.max_lat >= ? AND r.min_lat <= ?")
+        params: list = [x0, x1, y0, y1]
+        if kinds is not None:
+            kinds = list(kinds)
+            sql += f" AND w.kind IN ({','.join('?' * len(kinds))})"
+            params += kinds
+        rows = self.db.execute(sql + " ORDER BY w.osm_id", params).fetchall()
+        return [MapWay(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def edges(self) -> Iterable[tuple[int, int, float]]:
+        """``(from_node, to_node, length_m)`` of every edge (for routing and stats)."""
+        return self.db.execute("SELECT from_node, to_node, length_m FROM path_edges")
+
+    def stats(self) -> NetworkStats:
+        ways = dict(self.db.execute("SELECT kind, COUNT(*) FROM map_ways GROUP BY kind ORDER BY kind").fetchall())
+        nodes = self.db.execute("SELECT COUNT(*) FROM path_nodes").fetchone()[0]
+        edges, edges_m = self.db.execute("SELECT COUNT(*), COALESCE(SUM(length_m), 0) FROM path_edges").fetchone()
+        walk_m = self.db.execute("SELECT COALESCE(SUM(length_m), 0) FROM map_ways WHERE walkable = 1").fetchone()[0]
+        parent: dict[int, int] = {}
+
+        def find(x: int) -> int:
+            root = x
+            while parent.setdefault(root, root) != root:
+                root = parent[root]
+            while parent[x] != root:
+                parent[x], x = root, parent[x]
+            return root
+
+        for a, b, _length in self.edges():
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[ra] = rb
+        components = sum(1 for n in parent if find(n) == n)
+        return NetworkStats(ways, nodes, edges, float(edges_m), float(walk_m), components)
+
+
+__all__ = ["EdgeRow", "MapWay", "NetworkStats", "NetworkStore", "WayRow", "migrate"]
