@@ -20,6 +20,7 @@ It prints figures; it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import tempfile
@@ -162,6 +163,8 @@ def main() -> None:
         ms, _ = timed(lambda: fill(db, trails))
         size_mb = (Path(tmp) / "bench.db").stat().st_size / 1e6
         print(f"bulk insert {ms / 1000:.1f} s; db {size_mb:.0f} MB (+ WAL)")
+        gc.collect()
+        gc.freeze()  # the 100,000 Trail objects of the naive scan would otherwise cost gen-2 GC pauses
         ms, _ = timed(lambda: trail_index(store))
         print(f"index build (first search after a change): {ms:.0f} ms")
         kinds = ["duration+difficulty", "theme+loop+length", "near+duration", "text+practice",

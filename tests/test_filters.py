@@ -136,6 +136,11 @@ def test_bad_values_raise_filter_errors_with_a_hint(params, message):
         FilterSet.from_params(params, staff=True)
 
 
+def test_an_open_range_on_both_sides_is_refused():
+    with language("en"), pytest.raises(FilterError, match="a minimum, a maximum or both"):
+        DurationRange()
+
+
 def test_filter_error_is_a_balise_error_and_a_value_error():
     from poi.errors import BaliseError
 

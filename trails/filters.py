@@ -216,6 +216,8 @@ class _Range(Filter):
 
     def _check(self):
         low, high = self.bounds()
+        if low is None and high is None:
+            raise FilterError(_("a range needs a minimum, a maximum or both"))
         if low is not None and high is not None and low > high:
             raise FilterError(_("the minimum is above the maximum: swap the two values"))
 

@@ -49,8 +49,8 @@ _FACET_TITLES = {"difficulty": "difficulty", "theme": "theme", "duration": "dura
 @click.option("--q", "--text", "q", metavar="TEXT", help="Words in the name, summary or commune.")
 @click.option("--published/--all", default=False, help="Published trails only, or all (default).")
 @click.option("--sort", default="name", show_default=True, help="name, duration, length, ascent; -x descending.")
-@click.option("--limit", type=click.IntRange(min=0), default=None, help="Show at most N trails.")
-@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N trails.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N", help="Show at most N trails.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N trails.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of trail summaries.")
 @click.option("--facets", is_flag=True, help="With --json: print an object with trails, total, facets, filters.")
 @db_option
