@@ -9,6 +9,7 @@ it was.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Iterable, NamedTuple
@@ -25,7 +26,10 @@ from trails.models import PRACTICES, Trail
 from trails.store import TrailStore
 
 DEFAULT_CORRIDOR_M = 150.0
-FORMATS = ("gpx", "schema_randonnee")
+FORMATS = ("gpx", "schema_randonnee", "geotrek")
+#: Circuit formats -> "module:function" reading a file into Trails (``report=`` collects skipped ones).
+CIRCUIT_READERS = {"schema_randonnee": "trails.schema_randonnee:read_circuits",
+                   "geotrek": "trails.geotrek:read_treks"}
 #: ``extra["metrics_note"]`` when the climb comes from the source, not from the trace (message id).
 NOTE_PUBLISHED_CLIMB = "ascent and descent published by the source (the trace has no elevation)"
 
@@ -203,7 +207,7 @@ def import_file(db: sqlite_utils.Database, path: str | os.PathLike, *, format: s
     if format == "gpx":
         return [import_gpx(db, path, name=name, themes=themes, practice=practice or "walking",
                            publish=publish, corridor_m=corridor_m)]
-    if format != "schema_randonnee":
+    if format not in CIRCUIT_READERS:
         raise BaliseError(f"unknown trail format {format!r}; choose one of {', '.join(FORMATS)}")
     if name:
         raise BaliseError("--name applies to a GPX file; a circuit file names each of its circuits")
@@ -211,8 +215,8 @@ def import_file(db: sqlite_utils.Database, path: str | os.PathLike, *, format: s
         _check_practice(practice)
     if not Path(path).is_file():
         raise SourceFormatError(f"{path}: no such file")
-    from trails.schema_randonnee import read_circuits
-
+    module, _sep, function = CIRCUIT_READERS[format].partition(":")
+    read_circuits = getattr(importlib.import_module(module), function)
     problems: list = []
     circuits = list(read_circuits(path, report=problems))
     if problems:

@@ -1,7 +1,7 @@
 """POI importers: one module per source format, all the same declarative shape.
 
 >>> sorted(FORMATS)
-['csv', 'geojson', 'gpx']
+['csv', 'datatourisme', 'geojson', 'geotrek', 'gpx', 'merimee']
 >>> guess_format("sites.GeoJSON"), guess_format("export.csv"), guess_format("walk.gpx")
 ('geojson', 'csv', 'gpx')
 
@@ -18,8 +18,11 @@ from poi.errors import SourceFormatError
 from poi.i18n import gettext as _
 from poi.importers.base import ImportReport, Importer, Record
 from poi.importers.csv import CSVImporter
+from poi.importers.datatourisme import DatatourismeImporter
 from poi.importers.geojson import GeoJSONImporter
+from poi.importers.geotrek import GeotrekImporter
 from poi.importers.gpx import GPXImporter
+from poi.importers.merimee import MerimeeImporter
 from poi.store import PoiStore
 
 #: Format name -> importer class.
@@ -27,6 +30,9 @@ FORMATS: dict[str, type[Importer]] = {
     "geojson": GeoJSONImporter,
     "csv": CSVImporter,
     "gpx": GPXImporter,
+    "datatourisme": DatatourismeImporter,
+    "merimee": MerimeeImporter,
+    "geotrek": GeotrekImporter,
 }
 
 #: File extension -> format name.
