@@ -10,8 +10,8 @@
 * :func:`network_stats` counts them (and the connected parts of the path network).
 """
 from poi.network.osm import (MAP_KINDS, MapImportReport, classify, import_osm_map, is_walkable, network_stats,
-                             ways_in_bbox)
+                             parse_bbox, ways_in_bbox)
 from poi.network.store import MapWay, NetworkStats, NetworkStore
 
 __all__ = ["MAP_KINDS", "MapImportReport", "MapWay", "NetworkStats", "NetworkStore", "classify", "import_osm_map",
-           "is_walkable", "network_stats", "ways_in_bbox"]
+           "is_walkable", "network_stats", "parse_bbox", "ways_in_bbox"]

@@ -135,10 +135,10 @@ class MapImportReport:
         ...     MapImportReport("andorra.osm.pbf", added=5, unchanged=2, edges_written=9).summary()
         'andorra.osm.pbf: 7 map ways (5 added, 0 updated, 2 unchanged, 0 skipped), 9 path edges written'
         """
-        return _("{file}: {ways} map ways ({added} added, {updated} updated, {unchanged} unchanged, "
-                 "{skipped} skipped), {edges} path edges written",
-                 file=self.file, ways=self.ways, added=self.added, updated=self.updated,
-                 unchanged=self.unchanged, skipped=self.skipped, edges=self.edges_written)
+        ways = _("{file}: {ways} map ways ({added} added, {updated} updated, {unchanged} unchanged",
+                 file=self.file, ways=self.ways, added=self.added, updated=self.updated, unchanged=self.unchanged)
+        return ways + ", " + _("{skipped} skipped), {edges} path edges written", skipped=self.skipped,
+                               edges=self.edges_written)
 
 
 def _junctions(osmium, path: Path):
@@ -255,7 +255,31 @@ def _rows(osmium, path: Path, junctions, bbox):
                 yield _area_row(o, tags, *found, bbox)
 
 
-def import_osm_map(db, path, *, bbox: Sequence[float] | None = None,
+def parse_bbox(value: Sequence[float] | str) -> tuple[float, float, float, float]:
+    """A lon/lat box from ``"min_lon,min_lat,max_lon,max_lat"`` or 4 numbers; SourceFormatError if wrong.
+
+    >>> parse_bbox("1.40,42.42,1.79,42.66")
+    (1.4, 42.42, 1.79, 42.66)
+    >>> from poi.i18n import language
+    >>> with language("en"):
+    ...     parse_bbox("42.42,1.40,42.66")
+    Traceback (most recent call last):
+    ...
+    poi.errors.SourceFormatError: bounding box '42.42,1.40,42.66' is not MIN_LON,MIN_LAT,MAX_LON,MAX_LAT (e.g. ...)
+    """
+    try:
+        parts = [float(v) for v in (value.split(",") if isinstance(value, str) else value)]
+    except (TypeError, ValueError):
+        parts = []
+    if (len(parts) != 4 or not parts[0] <= parts[2] or not parts[1] <= parts[3]
+            or not all(-180 <= parts[i] <= 180 and -90 <= parts[i + 1] <= 90 for i in (0, 2))):
+        text = value if isinstance(value, str) else ",".join(map(str, value))
+        raise SourceFormatError(_("bounding box {bbox} is not MIN_LON,MIN_LAT,MAX_LON,MAX_LAT (e.g. {example})",
+                                  bbox=repr(text), example="1.40,42.42,1.79,42.66"))
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def import_osm_map(db, path, *, bbox: Sequence[float] | str | None = None,
                    progress: Callable[[MapImportReport], None] | None = None) -> MapImportReport:
     """Import the map ways and the walkable path network of an OSM extract, in one transaction.
 
@@ -263,7 +287,8 @@ def import_osm_map(db, path, *, bbox: Sequence[float] | None = None,
     ----------
     db : sqlite_utils.Database
     path : ``.osm``, ``.osm.gz``, ``.osm.bz2`` or ``.osm.pbf`` file (format sniffed from its bytes).
-    bbox : (min_lon, min_lat, max_lon, max_lat); only ways whose bounding box meets it are kept.
+    bbox : (min_lon, min_lat, max_lon, max_lat), or that text with commas; only the ways whose
+        bounding box meets it are kept.
     progress : called with the running report every :data:`PROGRESS_EVERY` ways.
 
     Returns
@@ -295,9 +320,7 @@ def import_osm_map(db, path, *, bbox: Sequence[float] | None = None,
     path = Path(path)
     if not path.is_file():
         raise SourceFormatError(_("{path}: no such file", path=path))
-    if bbox is not None and (len(bbox) != 4 or bbox[0] > bbox[2] or bbox[1] > bbox[3]):
-        raise SourceFormatError(_("bounding box {bbox} is not min_lon,min_lat,max_lon,max_lat",
-                                  bbox=",".join(str(v) for v in bbox)))
+    bbox = parse_bbox(bbox) if bbox is not None else None
     osmium = osmium_module()
     store = NetworkStore(db)
     report = MapImportReport(file=path.name)
