@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+import webapp.cli  # noqa: F401  (command modules import it: load it first, as the console script does)
+
 ROOT = Path(__file__).parent.parent
 MODULES = sorted(
     ".".join(p.relative_to(ROOT).with_suffix("").parts)

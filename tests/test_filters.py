@@ -361,27 +361,11 @@ def test_index_sees_writes_of_other_connections(tmp_path):
         writer.db.conn.close()
 
 
-#: The migration proposed for trails/store.py: a revision counter kept by triggers, so that every
-#: connection to one file shares one index and rebuilds it only after a committed change.
-REVISION_MIGRATION = """
-CREATE TABLE trails_revision (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
-INSERT INTO trails_revision VALUES (1, 0);
-CREATE TRIGGER trails_revision_insert AFTER INSERT ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
-CREATE TRIGGER trails_revision_update AFTER UPDATE ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
-CREATE TRIGGER trails_revision_delete AFTER DELETE ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
-CREATE TRIGGER trail_themes_revision_insert AFTER INSERT ON trail_themes
-    BEGIN UPDATE trails_revision SET n = n + 1; END;
-CREATE TRIGGER trail_themes_revision_delete AFTER DELETE ON trail_themes
-    BEGIN UPDATE trails_revision SET n = n + 1; END;
-"""
-
-
 def test_with_a_revision_counter_connections_share_one_index(tmp_path):
     from trails.filters import trail_index
 
     path = tmp_path / "balise.db"
     first = open_db(path)
-    first.conn.executescript(REVISION_MIGRATION)
     second = open_db(path)
     a, b = TrailStore(first), TrailStore(second)
     try:

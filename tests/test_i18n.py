@@ -1,4 +1,5 @@
 """Every user-facing message used in code and templates has a French translation."""
+import ast
 import re
 from pathlib import Path
 
@@ -8,10 +9,22 @@ ROOT = Path(__file__).parent.parent
 CALL = re.compile(r"""\b_\(\s*(["'])(.+?)\1""")
 
 
+def _python_messages(path: Path) -> set[str]:
+    """String constants passed to ``_()`` / ``gettext()`` (ast joins implicit concatenation)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "gettext")
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.add(node.args[0].value)
+    return found
+
+
 def used_messages() -> set[str]:
     found = set()
-    for pattern in ("poi/**/*.py", "trails/**/*.py", "exporter/**/*.py", "webapp/**/*.py",
-                    "templates/**/*.html", "templates/**/*.js"):
+    for package in ("poi", "trails", "exporter", "webapp"):
+        for path in (ROOT / package).rglob("*.py"):
+            found |= _python_messages(path)
+    for pattern in ("templates/**/*.html", "templates/**/*.js"):
         for path in ROOT.glob(pattern):
             for m in CALL.finditer(path.read_text(encoding="utf-8")):
                 found.add(m.group(2))

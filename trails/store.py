@@ -82,6 +82,19 @@ MIGRATIONS = [
     );
     CREATE INDEX trail_stops_poi ON trail_stops(poi_id);
     """,
+    # 2: a counter bumped by every committed change of trails or their themes, so that
+    # every connection to one file can tell when its in-memory filter index is stale.
+    """
+    CREATE TABLE trails_revision (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+    INSERT INTO trails_revision VALUES (1, 0);
+    CREATE TRIGGER trails_revision_insert AFTER INSERT ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
+    CREATE TRIGGER trails_revision_update AFTER UPDATE ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
+    CREATE TRIGGER trails_revision_delete AFTER DELETE ON trails BEGIN UPDATE trails_revision SET n = n + 1; END;
+    CREATE TRIGGER trail_themes_revision_insert AFTER INSERT ON trail_themes
+        BEGIN UPDATE trails_revision SET n = n + 1; END;
+    CREATE TRIGGER trail_themes_revision_delete AFTER DELETE ON trail_themes
+        BEGIN UPDATE trails_revision SET n = n + 1; END;
+    """,
 ]
 
 

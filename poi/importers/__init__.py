@@ -1,7 +1,7 @@
 """POI importers: one module per source format, all the same declarative shape.
 
 >>> sorted(FORMATS)
-['csv', 'datatourisme', 'geojson', 'geotrek', 'gpx', 'merimee']
+['csv', 'datatourisme', 'geojson', 'geotrek', 'gpx', 'merimee', 'osm']
 >>> guess_format("sites.GeoJSON"), guess_format("export.csv"), guess_format("walk.gpx")
 ('geojson', 'csv', 'gpx')
 
