@@ -12,6 +12,7 @@ from poi.importers import import_file
 from poi.store import PoiStore
 from webapp.cli import db_option, pass_env
 from webapp.commands.groups import poi
+from webapp.progress import Progress
 
 
 @click.command("import")
@@ -28,13 +29,16 @@ from webapp.commands.groups import poi
 @click.option("--delimiter", metavar="D", default=None, help="CSV: delimiter (default: sniffed, ';' or ',').")
 @click.option("--encoding", metavar="E", default=None, help="CSV: text encoding (default UTF-8, e.g. latin-1).")
 @click.option("--dry-run", "dry_run", is_flag=True, help="Read and check everything, write nothing.")
+@click.option("--quiet", is_flag=True, help="No progress line on stderr (it is only shown on a terminal).")
 @db_option
 @pass_env
-def import_(env, file, fmt, source, licence, attribution, lat_col, lon_col, delimiter, encoding, dry_run):
+def import_(env, file, fmt, source, licence, attribution, lat_col, lon_col, delimiter, encoding, dry_run,
+            quiet):
     """Import POIs from a GeoJSON, CSV or GPX file; new POIs join the trails they are near."""
-    report = import_file(env.db, file, format=fmt, source=source, dry_run=dry_run, licence=licence,
-                         attribution=attribution, lat_col=lat_col, lon_col=lon_col, delimiter=delimiter,
-                         encoding=encoding)
+    with Progress(Path(file).name, quiet=quiet) as progress:
+        report = import_file(env.db, file, format=fmt, source=source, dry_run=dry_run, licence=licence,
+                             attribution=attribution, lat_col=lat_col, lon_col=lon_col, delimiter=delimiter,
+                             encoding=encoding, progress=progress)
     click.echo(report.summary())
     for problem in report.problems:
         click.echo("  " + _("skipped {problem}", problem=problem))

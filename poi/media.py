@@ -1,0 +1,446 @@
+"""Content-addressed media store: photos and audio guides, named by their SHA-256.
+
+Files live in one folder beside the database (by default ``media/`` next to the
+db file, so the URL ``media/<sha256>.<ext>`` is the file's path relative to the
+db folder, which is how the bundle exporter resolves it). A file's name is the
+SHA-256 of the stored bytes and an extension chosen from the detected type,
+never from user input.
+
+* Photos: the type is checked by content (Pillow must open it; JPEG, PNG and
+  WebP only); the EXIF orientation is applied (``ImageOps.exif_transpose``), all
+  metadata (EXIF, GPS position, XMP, ICC comments) is dropped, and the photo is
+  stored no larger than :data:`WEB_MAX_PX` (1600 px) on its long side: JPEG
+  quality 85 for photos, PNG for images with transparency. :meth:`MediaStore.variant`
+  makes smaller copies (for offline bundles), cached beside the original.
+* Audio (MP3, Ogg, WAV, M4A, recognised by their magic bytes) is kept byte for
+  byte; its duration is read from the headers (WAV: :mod:`wave`; MP3: the first
+  frame header and a Xing/Info frame count, else the constant bit rate; Ogg: the
+  last page's granule position over the Vorbis/Opus sample rate; M4A: ``mvhd``).
+* Size limits (:data:`MAX_PHOTO_BYTES`, :data:`MAX_AUDIO_BYTES`,
+  :data:`MAX_PIXELS`) raise :class:`MediaError` with what to do next.
+
+:func:`import_media` moves the POIs' local media (paths or ``file://`` URLs)
+into the store and rewrites their URLs to ``media/<sha256>.<ext>``; http(s)
+URLs stay references.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import struct
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from poi.errors import BaliseError
+from poi.i18n import gettext as _
+from poi.store import PoiStore, transaction
+
+#: Longest side of a stored photo (pixels).
+WEB_MAX_PX = 1600
+#: JPEG quality of stored photos.
+WEB_QUALITY = 85
+MAX_PHOTO_BYTES = 30 * 1024 * 1024
+MAX_AUDIO_BYTES = 100 * 1024 * 1024
+#: Largest photo accepted (pixels), well below Pillow's decompression-bomb limit.
+MAX_PIXELS = 80_000_000
+
+PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+AUDIO_TYPES = {"mp3": "audio/mpeg", "ogg": "audio/ogg", "wav": "audio/wav", "m4a": "audio/mp4"}
+
+
+class MediaError(BaliseError, ValueError):
+    """A media file is not a supported photo or audio file, or is too large."""
+
+
+@dataclass(slots=True)
+class StoredMedia:
+    """One file of the media store."""
+
+    sha256: str
+    path: Path
+    kind: str  # "image" or "audio"
+    mime: str
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    bytes: int = 0
+
+    @property
+    def url(self) -> str:
+        """The URL POIs use: ``media/<sha256>.<ext>`` (relative to the database folder)."""
+        return f"media/{self.path.name}"
+
+
+@dataclass(slots=True)
+class MediaReport:
+    """What :func:`import_media` did."""
+
+    stored: int = 0  # files added to the store
+    reused: int = 0  # files already in the store
+    remote: int = 0  # http(s) references left as they are
+    pois: int = 0  # POIs whose media URLs were rewritten
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for people.
+
+        >>> from poi.i18n import language
+        >>> with language("en"):
+        ...     MediaReport(stored=2, remote=1, pois=1).summary()
+        '2 stored, 0 already stored, 1 remote links kept, 1 POIs updated'
+        """
+        line = _("{stored} stored, {reused} already stored, {remote} remote links kept, {pois} POIs updated",
+                 stored=self.stored, reused=self.reused, remote=self.remote, pois=self.pois)
+        return line + (_("; {n} problems", n=len(self.problems)) if self.problems else "")
+
+
+# -- detection ------------------------------------------------------------------------
+def sniff_audio(data: bytes) -> str | None:
+    """The audio type of some bytes from their magic numbers, else None.
+
+    >>> sniff_audio(b"RIFF\\x24\\x00\\x00\\x00WAVEfmt "), sniff_audio(b"OggS\\x00\\x02"), sniff_audio(b"ID3\\x04")
+    ('wav', 'ogg', 'mp3')
+    >>> sniff_audio(b"\\x00\\x00\\x00\\x20ftypM4A "), sniff_audio(b"\\xff\\xfb\\x90\\x00"), sniff_audio(b"GIF89a")
+    ('m4a', 'mp3', None)
+    """
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "wav"
+    if data[:4] == b"OggS":
+        return "ogg"
+    if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and (data[1] & 0xE0) == 0xE0
+                              and (data[1] & 0x06) != 0):
+        return "mp3"
+    if data[4:8] == b"ftyp" and data[8:11] in (b"M4A", b"M4B", b"mp4", b"iso", b"dash"):
+        return "m4a"
+    return None
+
+
+def audio_duration_s(data: bytes, kind: str) -> float | None:
+    """Duration in seconds read from the headers; None when they do not say.
+
+    >>> buf = io.BytesIO()
+    >>> with wave.open(buf, "wb") as w:
+    ...     w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(b"\\0\\0" * 12000)
+    >>> audio_duration_s(buf.getvalue(), "wav")
+    1.5
+    """
+    try:
+        if kind == "wav":
+            with wave.open(io.BytesIO(data)) as w:
+                return round(w.getnframes() / w.getframerate(), 3)
+        if kind == "mp3":
+            return _mp3_duration_s(data)
+        if kind == "ogg":
+            return _ogg_duration_s(data)
+        if kind == "m4a":
+            return _mp4_duration_s(data)
+    except (wave.Error, EOFError, struct.error, ZeroDivisionError, ValueError):
+        return None
+    return None
+
+
+_MP3_BITRATES = {  # kbit/s by (MPEG-1?, layer III)
+    True: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+    False: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+}
+_MP3_RATES = {3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000]}
+
+
+def _mp3_duration_s(data: bytes) -> float | None:
+    """MP3 (layer III): frames x samples per frame / rate from a Xing/Info header, else CBR size / bit rate."""
+    start = 0
+    if data[:3] == b"ID3":  # skip the ID3v2 tag (synch-safe size)
+        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+        start = 10 + size
+    i = data.find(b"\xff", start)
+    while 0 <= i < len(data) - 4:
+        b1, b2, b3 = data[i + 1], data[i + 2], data[i + 3]
+        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
+        br_index, sr_index = b2 >> 4, (b2 >> 2) & 3
+        if (b1 & 0xE0) == 0xE0 and version != 1 and layer == 1 and 0 < br_index < 15 and sr_index < 3:
+            mpeg1 = version == 3
+            rate = _MP3_RATES[version][sr_index]
+            per_frame = 1152 if mpeg1 else 576
+            mono = (b3 >> 6) == 3
+            side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+            tag = data[i + 4 + side:i + 8 + side]
+            if tag in (b"Xing", b"Info"):
+                flags = struct.unpack(">I", data[i + 8 + side:i + 12 + side])[0]
+                if flags & 1:
+                    frames = struct.unpack(">I", data[i + 12 + side:i + 16 + side])[0]
+                    return round(frames * per_frame / rate, 3)
+            bitrate = _MP3_BITRATES[mpeg1][br_index] * 1000
+            return round((len(data) - i) * 8 / bitrate, 3)
+        i = data.find(b"\xff", i + 1)
+    return None
+
+
+def _ogg_duration_s(data: bytes) -> float | None:
+    """Ogg Vorbis/Opus: granule position of the last page over the sample rate (Opus: 48 kHz, minus pre-skip)."""
+    head = data.find(b"\x01vorbis")
+    if head >= 0:
+        rate, skip = struct.unpack("<I", data[head + 12:head + 16])[0], 0
+    else:
+        head = data.find(b"OpusHead")
+        if head < 0:
+            return None
+        rate, skip = 48000, struct.unpack("<H", data[head + 10:head + 12])[0]
+    last = data.rfind(b"OggS")
+    if last < 0 or rate == 0:
+        return None
+    granule = struct.unpack("<q", data[last + 6:last + 14])[0]
+    return round(max(granule - skip, 0) / rate, 3)
+
+
+def _mp4_duration_s(data: bytes) -> float | None:
+    """MPEG-4 audio: timescale and duration of the ``mvhd`` box."""
+    i = data.find(b"mvhd")
+    if i < 0:
+        return None
+    version = data[i + 4]
+    if version == 1:
+        timescale, duration = struct.unpack(">IQ", data[i + 24:i + 36])
+    else:
+        timescale, duration = struct.unpack(">II", data[i + 16:i + 24])
+    return round(duration / timescale, 3)
+
+
+def _encode_photo(img: Image.Image, max_px: int, quality: int, fmt: str) -> tuple[bytes, str, int, int]:
+    """Orientation applied, metadata dropped, at most ``max_px`` on the long side; (bytes, ext, w, h)."""
+    img = ImageOps.exif_transpose(img)
+    if max(img.size) > max_px:
+        img.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    out = io.BytesIO()
+    if has_alpha and fmt != "JPEG":
+        img = img.convert("RGBA")
+        if fmt == "WEBP":
+            img.save(out, "WEBP", quality=quality, method=4)
+            ext = "webp"
+        else:
+            img.save(out, "PNG", optimize=True)
+            ext = "png"
+    else:
+        img = img.convert("RGB")
+        img.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+        ext = "jpg"
+    return out.getvalue(), ext, img.width, img.height
+
+
+def _read(path_or_bytes: str | os.PathLike | bytes) -> bytes:
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        return bytes(path_or_bytes)
+    path = Path(path_or_bytes)
+    if not path.is_file():
+        raise MediaError(_("{path}: no such media file", path=path))
+    size = path.stat().st_size
+    if size > max(MAX_PHOTO_BYTES, MAX_AUDIO_BYTES):
+        raise MediaError(_("{path} is {size} MB, larger than any media Balise accepts; compress it first",
+                           path=path, size=size // (1024 * 1024)))
+    return path.read_bytes()
+
+
+class MediaStore:
+    """A folder of content-addressed media files, recorded in the database.
+
+    Parameters
+    ----------
+    root : the folder (created when needed).
+    db : the Balise database (or a PoiStore), where each file's type, size and
+        origin are recorded; optional for a store used without a database.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> photo = io.BytesIO(); Image.new("RGB", (3200, 1800), "#a05a2c").save(photo, "PNG")
+    >>> m = MediaStore(folder / "media").add_file(photo.getvalue())
+    >>> m.kind, m.mime, (m.width, m.height), m.path.name == m.sha256 + ".jpg"
+    ('image', 'image/jpeg', (1600, 900), True)
+    >>> m.url == f"media/{m.sha256}.jpg"
+    True
+    >>> import shutil; shutil.rmtree(folder)
+    """
+
+    def __init__(self, root: str | os.PathLike, db=None):
+        self.root = Path(root)
+        self.store = None if db is None else (db if isinstance(db, PoiStore) else PoiStore(db))
+
+    @classmethod
+    def for_db(cls, db_path: str | os.PathLike, db=None) -> "MediaStore":
+        """The media store of a database file: the ``media/`` folder beside it."""
+        if str(db_path) == ":memory:":
+            raise MediaError(_("an in-memory database has no media folder; give one with --media-dir"))
+        return cls(Path(db_path).resolve().parent / "media", db)
+
+    def path_of(self, url: str) -> Path | None:
+        """The stored file of a ``media/<sha256>.<ext>`` URL, if it is in this store."""
+        name = Path(url).name
+        if url.startswith("media/") and len(name.split(".")[0]) == 64:
+            candidate = self.root / name
+            return candidate if candidate.is_file() else None
+        return None
+
+    def add_file(self, path_or_bytes: str | os.PathLike | bytes, *, kind: str | None = None) -> StoredMedia:
+        """Store a photo or an audio file; the same content is stored once.
+
+        ``kind`` ("image" or "audio") is checked against the content when given.
+        Raises :class:`MediaError` for an unsupported or oversized file.
+        """
+        data = _read(path_or_bytes)
+        original = hashlib.sha256(data).hexdigest()
+        if self.store is not None:
+            known = self.store.media_by_original(original)
+            if known and (self.root / f"{known['sha256']}.{known['ext']}").is_file():
+                return self._stored(known)
+        audio = sniff_audio(data)
+        if audio and kind in (None, "audio"):
+            record = self._audio(data, audio)
+        elif kind == "audio":
+            raise MediaError(_("not an MP3, Ogg, WAV or M4A audio file"))
+        else:
+            record = self._photo(data)
+        out = record.pop("data")
+        record.update(sha256=hashlib.sha256(out).hexdigest(), bytes=len(out), original_sha256=original)
+        target = self.root / f"{record['sha256']}.{record['ext']}"
+        if not target.is_file():
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".part")
+            tmp.write_bytes(out)
+            tmp.replace(target)  # atomic: a reader never sees half a file
+        if self.store is not None:
+            with transaction(self.store.db):
+                self.store.save_media(record)
+        return self._stored(record)
+
+    def _audio(self, data: bytes, audio: str) -> dict:
+        if len(data) > MAX_AUDIO_BYTES:
+            raise MediaError(_("audio file of {size} MB is over the {limit} MB limit; compress it first",
+                               size=len(data) // (1024 * 1024), limit=MAX_AUDIO_BYTES // (1024 * 1024)))
+        return {"data": data, "ext": audio, "kind": "audio", "mime": AUDIO_TYPES[audio], "width": None,
+                "height": None, "duration_s": audio_duration_s(data, audio)}
+
+    def _photo(self, data: bytes) -> dict:
+        if len(data) > MAX_PHOTO_BYTES:
+            raise MediaError(_("photo of {size} MB is over the {limit} MB limit; export a smaller JPEG first",
+                               size=len(data) // (1024 * 1024), limit=MAX_PHOTO_BYTES // (1024 * 1024)))
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format not in PHOTO_FORMATS:
+                    raise MediaError(_("{format} images are not accepted: use JPEG, PNG or WebP",
+                                       format=img.format))
+                if img.width * img.height > MAX_PIXELS:
+                    raise MediaError(_("photo of {w}x{h} pixels is too large; resize it under {mp} megapixels",
+                                       w=img.width, h=img.height, mp=MAX_PIXELS // 1_000_000))
+                img.load()
+                out, ext, width, height = _encode_photo(img, WEB_MAX_PX, WEB_QUALITY, img.format)
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
+            raise MediaError(_("not a JPEG, PNG or WebP photo nor an MP3, Ogg, WAV or M4A audio file")) from e
+        mime = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[ext]
+        return {"data": out, "ext": ext, "kind": "image", "mime": mime, "width": width, "height": height,
+                "duration_s": None}
+
+    def _stored(self, record: dict) -> StoredMedia:
+        return StoredMedia(sha256=record["sha256"], path=self.root / f"{record['sha256']}.{record['ext']}",
+                           kind=record["kind"], mime=record["mime"], width=record["width"],
+                           height=record["height"], duration_s=record["duration_s"], bytes=record["bytes"])
+
+    def variant(self, sha256: str, max_width: int, quality: int = 75) -> Path:
+        """A JPEG copy of a stored photo at most ``max_width`` px wide (cached as ``variants/``).
+
+        Raises :class:`MediaError` when the photo is not in the store or the
+        parameters are out of range (width >= 16 px, quality 1-95).
+        """
+        if max_width < 16 or not 1 <= quality <= 95:
+            raise MediaError(_("photo width must be at least 16 px and quality between 1 and 95"))
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise MediaError(_("not a media id: {sha}", sha=sha256))
+        sources = [p for p in self.root.glob(f"{sha256}.*") if p.suffix in (".jpg", ".png", ".webp")]
+        if not sources:
+            raise MediaError(_("no stored photo {sha}; run balise media import first", sha=sha256))
+        target = self.root / "variants" / f"{sha256}_w{max_width}_q{quality}.jpg"
+        if not target.is_file():
+            with Image.open(sources[0]) as img:
+                img.load()
+                if img.width > max_width:
+                    img = img.resize((max_width, max(1, round(img.height * max_width / img.width))),
+                                     Image.Resampling.LANCZOS)
+                out = io.BytesIO()
+                background = Image.new("RGB", img.size, "white")
+                if img.mode in ("RGBA", "LA"):
+                    background.paste(img, mask=img.getchannel("A"))
+                else:
+                    background.paste(img.convert("RGB"))
+                background.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(out.getvalue())
+        return target
+
+
+def _local_path(url: str, base: Path | None) -> Path | None:
+    """The local file a media URL names (absolute path, ``file://`` URL, or relative to ``base``)."""
+    if url.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return Path(unquote(urlparse(url).path))
+    path = Path(url)
+    if path.is_absolute():
+        return path
+    return base / path if base is not None else None
+
+
+def import_media(db, media_store: MediaStore, poi_ids=None, *, base: str | os.PathLike | None = None
+                 ) -> MediaReport:
+    """Move the POIs' local media into the store and point the POIs at the stored files.
+
+    Local media are absolute paths, ``file://`` URLs, or paths relative to
+    ``base`` (default: the media store's parent folder, i.e. the database
+    folder). Each is added with :meth:`MediaStore.add_file` and the POI's media
+    URL becomes ``media/<sha256>.<ext>``; http(s) URLs are left as references;
+    a file that is missing or refused is reported and left as it was. Running
+    it again changes nothing.
+
+    Parameters
+    ----------
+    db : sqlite_utils.Database or PoiStore
+    media_store : where files go.
+    poi_ids : only these POIs (default: every POI).
+    """
+    store = db if isinstance(db, PoiStore) else PoiStore(db)
+    if media_store.store is None:
+        media_store.store = store
+    root = Path(base) if base is not None else media_store.root.parent
+    report = MediaReport()
+    pois = store.get_many(poi_ids) if poi_ids is not None else store.all()
+    for poi in pois:
+        renamed: dict[str, str] = {}
+        for m in poi.media:
+            url = (m.url or "").strip()
+            if url.lower().startswith(("http://", "https://", "//")):
+                report.remote += 1
+                continue
+            if media_store.path_of(url) is not None:
+                continue  # already stored
+            path = _local_path(url, root)
+            if path is None or not path.is_file():
+                report.problems.append(_("POI {id}: media file not found: {url}", id=poi.id, url=url))
+                continue
+            try:
+                known = store.media_by_original(hashlib.sha256(path.read_bytes()).hexdigest())
+                stored = media_store.add_file(path, kind=m.kind if m.kind == "audio" else None)
+            except MediaError as e:
+                report.problems.append(_("POI {id}: {url}: {reason}", id=poi.id, url=url, reason=str(e)))
+                continue
+            if known and stored.sha256 == known["sha256"]:
+                report.reused += 1
+            else:
+                report.stored += 1
+            renamed[m.url] = stored.url
+        if renamed:
+            store.rename_media(poi.id, renamed)
+            report.pois += 1
+    return report
