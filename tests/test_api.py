@@ -1,0 +1,260 @@
+"""The JSON API: circuits with the catalogue's filters, GeoJSON detail, POIs, OpenAPI, CORS, errors.
+
+Test data (tests/data/web/README.md): four real Parc national des Cévennes circuits (one of them, the VTT one,
+left unpublished here) and the real OSM hiking leg "Le Bateau - Arlix" in Ardèche with its three guideposts,
+attached as stops by the corridor. The ``catalogue`` fixture is shared with tests/test_embed.py,
+tests/test_bundle_route.py and tests/test_feedback.py.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from poi.models import POI
+from poi.store import PoiStore, open_db
+from trails.assembly import measure
+from trails.corridor import attach_stops
+from trails.models import Trail
+from trails.schema_randonnee import read_circuits
+from trails.store import TrailStore
+
+OSM = "© OpenStreetMap contributors"
+
+
+@pytest.fixture
+def catalogue(app, data, db_path):
+    """Names -> ids in the app's db: 4 Cévennes circuits (the VTT one unpublished), the Aubenas leg and its 3
+    guidepost stops (``ids["poi"]``: name -> POI id)."""
+    db = open_db(db_path)
+    store = TrailStore(db)
+    ids = {}
+    for trail in read_circuits(data / "web" / "cevennes_4_circuits.geojson"):
+        trail.published = "VTT" not in trail.name
+        trail.commune = trail.commune or ("Florac Trois Rivières" if "Tournel" in trail.name else "")
+        ids[trail.name] = store.save(measure(trail))
+    feature, *guideposts = json.loads((data / "web" / "aubenas_leg_le-bateau-arlix_with_3_guideposts.geojson")
+                                      .read_text(encoding="utf-8"))["features"]
+    pois = PoiStore(db)
+    for g in guideposts:
+        p = g["properties"]
+        pois.upsert(POI(name=p["name"], lon=g["geometry"]["coordinates"][0], lat=g["geometry"]["coordinates"][1],
+                        category="information", ele_m=float(p["ele"]), summary="Poteau de randonnée",
+                        source="osm", source_id=p["@id"], licence="ODbL 1.0", attribution=OSM))
+    leg = Trail(name=feature["properties"]["name"], segments=[[tuple(c) for c in feature["geometry"]["coordinates"]]],
+                summary="Tronçon du réseau de randonnée à points-nœuds du Bassin d'Aubenas.",
+                themes=["Eau et géologie"], published=True, source="osm", source_id=feature["properties"]["@id"],
+                licence="ODbL 1.0", attribution=OSM, commune="Aubenas")
+    ids[leg.name] = store.save(measure(leg))
+    attach_stops(db, leg)
+    ids["poi"] = {p.name: p.id for p in pois.all()}
+    db.conn.close()
+    return ids
+
+
+def openapi_validator(client, schema_name: str):
+    doc = client.get("/api/openapi.json").get_json()
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": doc["components"]}
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def response_schema(doc: dict, path: str, status: str = "200") -> dict:
+    return doc["paths"][path]["get"]["responses"][status]["content"]["application/json"]["schema"]
+
+
+def validate(doc: dict, path: str, body: dict, status: str = "200") -> None:
+    schema = {**response_schema(doc, path, status), "components": doc["components"]}
+    jsonschema.Draft202012Validator(schema).validate(body)
+
+
+@pytest.fixture
+def openapi(client):
+    return client.get("/api/openapi.json").get_json()
+
+
+# -- /api/trails ------------------------------------------------------------------------------------------------
+def test_trails_lists_published_circuits_with_facets_filters_and_credits(client, catalogue, openapi):
+    response = client.get("/api/trails?lang=en")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    validate(openapi, "/api/trails", body)
+    names = [t["name"] for t in body["trails"]]
+    assert body["total"] == 4 == len(names)
+    assert "La vallée du Tarn (à VTT)" not in names  # unpublished: invisible
+    assert names == sorted(names, key=str.casefold) or names[0] == "Château du Tournel"
+    leg = next(t for t in body["trails"] if t["name"] == "Le Bateau - Arlix")
+    assert leg["commune"] == "Aubenas" and leg["licence"] == "ODbL 1.0" and leg["attribution"] == OSM
+    assert leg["url"] == f"http://localhost/trails/{leg['id']}"
+    assert leg["bundle_url"] == f"http://localhost/trails/{leg['id']}/bundle/"
+    assert 44 < leg["start"]["lat"] < 45 and 4 < leg["start"]["lon"] < 5  # lon/lat, not swapped
+    assert sum(body["facets"]["difficulty"].values()) == 4
+    assert body["filters"] == []
+    assert {"attribution": OSM, "licence": "ODbL 1.0", "url": "https://opendatacommons.org/licenses/odbl/1-0/"} \
+        in body["credits"] and body["licence_note"]
+
+
+def test_trails_take_the_catalogue_filters(client, catalogue, openapi):
+    body = client.get("/api/trails?max_duration=1h30&lang=en").get_json()
+    validate(openapi, "/api/trails", body)
+    assert {t["name"] for t in body["trails"]} == {"Château du Tournel", "Le Bateau - Arlix"}
+    assert body["filters"] == ["under 1 h 30"]
+    body = client.get("/api/trails?difficulty=hard&lang=fr").get_json()
+    assert [t["name"] for t in body["trails"]] == ["Les 4000 marches"]
+    assert body["filters"] == ["difficulté : difficile"]
+    assert body["facets"]["difficulty"]["very_easy"] >= 1  # counted under the other filters
+    body = client.get("/api/trails?near=44.501022,3.702861&radius_km=2").get_json()
+    assert [t["name"] for t in body["trails"]] == ["Château du Tournel"]
+    assert client.get("/api/trails?q=arlix").get_json()["total"] == 1
+    assert client.get("/api/trails?published=0").get_json()["total"] == 4  # the public cannot lift it
+
+
+def test_trails_pagination_and_bounds(client, catalogue):
+    first = client.get("/api/trails?limit=2&sort=length").get_json()
+    second = client.get("/api/trails?limit=2&offset=2&sort=length").get_json()
+    assert first["total"] == second["total"] == 4 and first["limit"] == 2 and second["offset"] == 2
+    lengths = [t["length_m"] for t in first["trails"] + second["trails"]]
+    assert lengths == sorted(lengths) and len(set(t["id"] for t in first["trails"] + second["trails"])) == 4
+    assert client.get("/api/trails?offset=10").get_json()["trails"] == []
+
+
+@pytest.mark.parametrize("query, words", [
+    ("limit=0", "limit must be a whole number from 1 to 100"), ("limit=101", "limit"), ("limit=ten", "limit"),
+    ("offset=-1", "offset"), ("max_duration=2x", "cannot read the duration"), ("sort=colour", "unknown sort"),
+    ("difficulty=extreme", "unknown difficulty"), ("radius_km=3", "needs \"near\""),
+])
+def test_bad_parameters_are_400_json(client, catalogue, query, words, openapi):
+    response = client.get(f"/api/trails?{query}&lang=en")
+    assert response.status_code == 400 and response.mimetype == "application/json"
+    assert words in response.get_json()["error"]
+    validate(openapi, "/api/trails", response.get_json(), "400")
+
+
+# -- /api/trails/<id> -------------------------------------------------------------------------------------------
+def test_trail_is_a_geojson_feature_with_its_stops(client, catalogue, openapi):
+    tid = catalogue["Le Bateau - Arlix"]
+    body = client.get(f"/api/trails/{tid}").get_json()
+    validate(openapi, "/api/trails/{trail_id}", body)
+    assert body["type"] == "Feature" and body["id"] == tid and body["geometry"]["type"] == "LineString"
+    lon, lat = body["geometry"]["coordinates"][0][:2]
+    assert 4 < lon < 5 and 44 < lat < 45
+    props = body["properties"]
+    assert [s["name"] for s in props["stops"]] == ["Arlix", "Le Ruisseau (parking)", "Le Bateau"]
+    assert props["stops"][0]["api_url"].endswith(f"/api/pois/{catalogue['poi']['Arlix']}")
+    assert props["licence"] == "ODbL 1.0" and props["attribution"] == OSM
+    assert body["credits"] and body["licence_note"]
+    assert props["bundle_url"].endswith(f"/trails/{tid}/bundle/")
+
+
+def test_trail_as_feature_collection(client, catalogue, openapi):
+    tid = catalogue["Le Bateau - Arlix"]
+    body = client.get(f"/api/trails/{tid}?format=collection").get_json()
+    validate(openapi, "/api/trails/{trail_id}", body)
+    assert body["type"] == "FeatureCollection"
+    assert [f["properties"]["kind"] for f in body["features"]] == ["trail", "stop", "stop", "stop"]
+    assert client.get(f"/api/trails/{tid}?format=kml").status_code == 400
+
+
+def test_unpublished_and_unknown_trails_are_the_same_404(client, catalogue, openapi):
+    hidden = client.get(f"/api/trails/{catalogue['La vallée du Tarn (à VTT)']}")
+    unknown = client.get("/api/trails/99999")
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.get_json() == unknown.get_json()
+    validate(openapi, "/api/trails/{trail_id}", hidden.get_json(), "404")
+
+
+# -- /api/pois --------------------------------------------------------------------------------------------------
+def test_pois_collection_bbox_text_category_limit(client, catalogue, openapi):
+    body = client.get("/api/pois").get_json()
+    validate(openapi, "/api/pois", body)
+    assert len(body["features"]) == 3 and body["credits"][0]["licence"] == "ODbL 1.0"
+    arlix = next(f for f in body["features"] if f["properties"]["name"] == "Arlix")
+    lon, lat = arlix["geometry"]["coordinates"][:2]
+    box = f"{lon - 0.0005},{lat - 0.0005},{lon + 0.0005},{lat + 0.0005}"
+    assert [f["properties"]["name"] for f in client.get(f"/api/pois?bbox={box}").get_json()["features"]] == ["Arlix"]
+    assert [f["properties"]["name"] for f in client.get("/api/pois?q=ruisseau").get_json()["features"]] \
+        == ["Le Ruisseau (parking)"]
+    assert client.get(f"/api/pois?q=ruisseau&bbox={box}").get_json()["features"] == []
+    assert len(client.get("/api/pois?category=information").get_json()["features"]) == 3
+    assert client.get("/api/pois?category=church").get_json()["features"] == []
+    assert len(client.get("/api/pois?category=information&limit=2&offset=2").get_json()["features"]) == 1
+    assert len(client.get("/api/pois?limit=2").get_json()["features"]) == 2
+
+
+@pytest.mark.parametrize("query", ["bbox=1,2,3", "bbox=4,44,3,45", "bbox=a,b,c,d", "limit=0", "limit=1001"])
+def test_bad_poi_parameters_are_400(client, catalogue, query):
+    response = client.get(f"/api/pois?{query}")
+    assert response.status_code == 400 and "error" in response.get_json()
+
+
+def test_poi_feature_with_its_published_trails(client, catalogue, openapi):
+    pid = catalogue["poi"]["Arlix"]
+    body = client.get(f"/api/pois/{pid}").get_json()
+    validate(openapi, "/api/pois/{poi_id}", body)
+    assert body["id"] == pid and body["geometry"]["type"] == "Point"
+    assert [t["name"] for t in body["properties"]["trails"]] == ["Le Bateau - Arlix"]
+    assert body["properties"]["url"].endswith(f"/pois/{pid}") and body["credits"][0]["licence"] == "ODbL 1.0"
+    assert client.get("/api/pois/99999").status_code == 404
+
+
+# -- OpenAPI, CORS, errors --------------------------------------------------------------------------------------
+def test_openapi_describes_every_api_route(app, client):
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.1")
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/")}
+    assert routes and routes == set(doc["paths"])
+    for path, item in doc["paths"].items():
+        for operation in item.values():
+            assert operation["responses"]["200"]["content"]["application/json"]["schema"]
+            for name in re.findall(r"{(\w+)}", path):
+                assert any(p["name"] == name and p["in"] == "path" for p in operation["parameters"])
+    jsonschema.Draft202012Validator.check_schema({"components": doc["components"], "$defs": {}})
+    for name in doc["components"]["schemas"]:
+        openapi_validator(client, name)  # every schema is a valid JSON Schema 2020-12
+
+
+def test_trail_filter_parameters_are_all_documented(client):
+    import inspect
+
+    from trails.filters import FilterSet
+
+    doc = client.get("/api/openapi.json").get_json()
+    documented = {p["name"] for p in doc["paths"]["/api/trails"]["get"]["parameters"]}
+    source = inspect.getsource(FilterSet.from_params)
+    keys = set(re.findall(r'(?:one|_multi\(params,)\s*\(?\s*"(\w+)"', source)) - {"published"}
+    keys |= set(re.findall(r'"((?:min|max)_\w+)"', source))
+    assert keys and keys <= documented, keys - documented
+
+
+@pytest.mark.parametrize("path", ["/api/trails", "/api/pois", "/api/openapi.json"])
+def test_cors_on_read_only_endpoints(client, catalogue, path):
+    response = client.get(path, headers={"Origin": "https://www.mairie-aubenas.fr"})
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    preflight = client.options(path, headers={"Origin": "https://www.mairie-aubenas.fr",
+                                              "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_cors_is_not_given_to_html_pages(client, catalogue):
+    assert "Access-Control-Allow-Origin" not in client.get("/").headers
+
+
+def test_unknown_api_address_and_wrong_method_answer_json(client):
+    response = client.get("/api/circuits")
+    assert response.status_code == 404 and response.get_json()["error"]
+    response = client.delete("/api/trails")
+    assert response.status_code == 405 and response.get_json()["error"]
+
+
+def test_json_is_utf8_and_xss_free(client, catalogue, app, db_path):
+    store = TrailStore(open_db(db_path))
+    evil = store.get(catalogue["Le Bateau - Arlix"])
+    evil.summary = "<script>alert(1)</script>"
+    store.save(evil)
+    response = client.get("/api/trails?q=arlix")
+    assert response.mimetype == "application/json"  # never rendered as HTML
+    assert response.get_json()["trails"][0]["summary"] == "<script>alert(1)</script>"

@@ -1,0 +1,282 @@
+"""JSON API (blueprint ``api``, under ``/api``): circuits, circuit detail as GeoJSON, POIs as GeoJSON.
+
+=========================  ===================================================================
+``GET /api/trails``        published circuits with the catalogue's filters (query parameters of
+                           :meth:`trails.filters.FilterSet.from_params`), ``sort``, ``limit``
+                           (1-100, default 20) and ``offset``; facet counts and filter sentences
+``GET /api/trails/<id>``   one published circuit as a GeoJSON Feature (RFC 7946) whose
+                           ``properties.stops`` lists its stops; ``?format=collection`` gives the
+                           FeatureCollection of :func:`exporter.geojson.collection` instead
+``GET /api/pois``          POIs as a FeatureCollection: ``bbox=minlon,minlat,maxlon,maxlat``,
+                           ``q`` (full text), ``category``, ``limit`` (1-1000, default 100), ``offset``
+``GET /api/pois/<id>``     one POI as a Feature, with the published circuits it is a stop of
+``GET /api/openapi.json``  the OpenAPI 3.1 description (:mod:`webapp.openapi`)
+=========================  ===================================================================
+
+Every answer carries its licences and attributions (``credits``); errors are
+``{"error": "..."}`` with status 400 (bad parameter), 404 (unknown or unpublished)
+or 405. The read-only endpoints answer cross-origin requests
+(``Access-Control-Allow-Origin: *``) so communes' websites can use them.
+Unpublished circuits do not exist for the API.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from exporter import geojson
+from exporter.common import safe_url, trail_credit
+from exporter.qr import bundle_url
+from poi.errors import BaliseError, NotFoundError
+from poi.i18n import gettext as _
+from trails.filters import FilterSet, search
+from trails.models import Trail
+from webapp import db
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+TRAILS_LIMIT, TRAILS_MAX = 20, 100
+POIS_LIMIT, POIS_MAX = 100, 1000
+TEXT_HITS, PAGE = 10_000, 2_000
+#: Said in every list answer: what the licences of ``credits`` cover.
+LICENCE_NOTE = ("Each circuit and point of interest carries its own licence and attribution; "
+                "reuse them as each licence says and credit the sources listed in 'credits'.")
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "86400"}
+
+
+class ApiBadRequest(BaliseError, ValueError):
+    """A query parameter of the API cannot be understood."""
+
+
+def int_param(name: str, default: int, low: int, high: int) -> int:
+    """The whole-number query parameter ``name`` within ``[low, high]`` (ApiBadRequest otherwise)."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    raw = raw.strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiBadRequest(_("{name} must be a whole number from {low} to {high}, not {value!r}",
+                              name=name, low=low, high=high, value=raw))
+    return int(raw)
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``minlon,minlat,maxlon,maxlat`` in WGS84 degrees.
+
+    >>> parse_bbox("3.5,44.1, 3.9,44.4")
+    (3.5, 44.1, 3.9, 44.4)
+    >>> from poi.i18n import language
+    >>> with language("en"):
+    ...     parse_bbox("44.1,3.5,44.4")
+    Traceback (most recent call last):
+    webapp.api.ApiBadRequest: bbox must be minlon,minlat,maxlon,maxlat in degrees (WGS84), e.g. 3.5,44.1,3.9,44.4
+    """
+    message = _("bbox must be minlon,minlat,maxlon,maxlat in degrees (WGS84), e.g. 3.5,44.1,3.9,44.4")
+    try:
+        west, south, east, north = (float(p) for p in text.split(","))
+    except ValueError as e:
+        raise ApiBadRequest(message) from e
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise ApiBadRequest(message)
+    return west, south, east, north
+
+
+def trail_links(trail: Trail) -> dict:
+    """Absolute URLs of a circuit's page, GeoJSON, GPX and offline bundle."""
+    return {"url": external_url("public.trail_page", trail_id=trail.id),
+            "api_url": external_url("api.trail", trail_id=trail.id),
+            "gpx_url": external_url("public.trail_gpx", trail_id=trail.id),
+            "bundle_url": bundle_url(public_base_url(), trail.id)}
+
+
+def public_base_url() -> str:
+    """``BASE_URL`` when configured (the site's public address), else the root URL of this request."""
+    return current_app.config.get("BASE_URL") or request.url_root
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL under :func:`public_base_url` (what QR codes and other sites should link to)."""
+    path = url_for(endpoint, **values)
+    if current_app.config.get("BASE_URL"):
+        return public_base_url().rstrip("/") + path.removeprefix(request.script_root)
+    return url_for(endpoint, _external=True, **values)
+
+
+def trail_item(trail: Trail) -> dict:
+    """One circuit of ``/api/trails``: the ``--json`` summary, commune, start point and links."""
+    start = trail.start
+    return {**trail.summary_dict(), "commune": trail.commune or "", "summary": trail.summary or "",
+            "start": {"lon": start[0], "lat": start[1]} if start else None, **trail_links(trail)}
+
+
+def _credits(trails: list[Trail]) -> list[dict]:
+    seen: dict[tuple, dict] = {}
+    for t in trails:
+        if (c := trail_credit(t)) is not None:
+            seen.setdefault(tuple(c), c._asdict())
+    return list(seen.values())
+
+
+@bp.route("/trails")
+def trails():
+    filters = FilterSet.from_params(request.args)  # public: published circuits only
+    limit = int_param("limit", TRAILS_LIMIT, 1, TRAILS_MAX)
+    offset = int_param("offset", 0, 0, 10**9)
+    result = search(db.get_db(), filters, sort=request.args.get("sort") or "name", limit=limit, offset=offset)
+    return jsonify({
+        "total": result.total, "limit": limit, "offset": offset,
+        "filters": filters.describe(skip=("published",)),
+        "facets": result.facets,
+        "trails": [trail_item(t) for t in result.trails],
+        "credits": _credits(result.trails), "licence_note": LICENCE_NOTE,
+    })
+
+
+def published_or_404(trail_id: int) -> Trail:
+    """The published trail ``trail_id``; unknown and unpublished ids give the same 404."""
+    try:
+        trail = db.trails().get(trail_id)
+    except NotFoundError:
+        abort(404)
+    if not trail.published:
+        abort(404)
+    return trail
+
+
+@bp.route("/trails/<int:trail_id>")
+def trail(trail_id: int):
+    found = published_or_404(trail_id)
+    stops = db.trails().stops_with_pois(trail_id)
+    if request.args.get("format", "feature") == "collection":
+        data = geojson.collection(found, stops)
+    elif request.args.get("format", "feature") == "feature":
+        data = geojson.feature(found)
+        data["properties"]["stops"] = [stop_item(s) for s in stops]
+        data["properties"].update(trail_links(found))
+        data["credits"] = geojson.credit_list(found, stops)
+    else:
+        raise ApiBadRequest(_("format must be feature or collection"))
+    data["licence_note"] = LICENCE_NOTE
+    return jsonify(data)
+
+
+def stop_item(item) -> dict:
+    """A stop in ``properties.stops`` of a circuit Feature."""
+    poi, stop = item.poi, item.stop
+    return {"poi_id": poi.id, "name": poi.name, "category": poi.category, "lon": poi.lon, "lat": poi.lat,
+            "position": stop.position, "distance_along_m": round(float(stop.distance_along_m), 1),
+            "trigger_radius_m": float(stop.trigger_radius_m or poi.effective_trigger_radius_m),
+            "url": external_url("public.poi_page", poi_id=poi.id),
+            "api_url": external_url("api.poi", poi_id=poi.id)}
+
+
+@bp.route("/pois")
+def pois():
+    limit = int_param("limit", POIS_LIMIT, 1, POIS_MAX)
+    offset = int_param("offset", 0, 0, 10**9)
+    box = parse_bbox(request.args["bbox"]) if request.args.get("bbox") else None
+    category = (request.args.get("category") or "").strip()
+    text = (request.args.get("q") or "").strip()
+    found = find_pois(text, box, category, limit, offset)
+    data = geojson.pois_collection(found)
+    data.update({"limit": limit, "offset": offset, "licence_note": LICENCE_NOTE})
+    return jsonify(data)
+
+
+def find_pois(text: str, box, category: str, limit: int, offset: int) -> list:
+    """POIs matching every given criterion, through the store's full-text index or R*Tree.
+
+    Text matches come by relevance (at most :data:`TEXT_HITS` of them), the others by id.
+    """
+    store = db.pois()
+    wanted = (lambda p: p.category == category) if category else (lambda p: True)
+    if text:
+        found = store.search(text, limit=TEXT_HITS)
+        if box:
+            west, south, east, north = box
+            found = [p for p in found if west <= p.lon <= east and south <= p.lat <= north]
+    elif box:
+        found = sorted(store.in_bbox(*box), key=lambda p: p.id)
+    elif not category:
+        return store.all(limit=limit, offset=offset)
+    else:  # category alone: walk the table page by page, never all of it at once
+        found, skipped, start = [], 0, 0
+        while len(found) < limit and (page := store.all(limit=PAGE, offset=start)):
+            for p in filter(wanted, page):
+                if skipped < offset:
+                    skipped += 1
+                elif len(found) < limit:
+                    found.append(p)
+            start += PAGE
+        return found
+    return [p for p in found if wanted(p)][offset:offset + limit]
+
+
+@bp.route("/pois/<int:poi_id>")
+def poi(poi_id: int):
+    found = db.pois().get(poi_id)  # NotFoundError -> 404
+    data = geojson.poi_feature(found)
+    data["properties"]["url"] = external_url("public.poi_page", poi_id=poi_id)
+    data["properties"]["source_url"] = safe_url(found.url)
+    data["properties"]["trails"] = [{"id": t.id, "name": t.name, "url": external_url("public.trail_page", trail_id=t.id),
+                                     "api_url": external_url("api.trail", trail_id=t.id)}
+                                    for t in db.trails().trails_of_poi(poi_id)]
+    data["credits"] = geojson.pois_collection([found])["credits"]
+    data["licence_note"] = LICENCE_NOTE
+    return jsonify(data)
+
+
+@bp.route("/openapi.json")
+def openapi():
+    from webapp.openapi import document
+
+    return jsonify(document(server_url=request.url_root.rstrip("/")))
+
+
+# -- errors and CORS ------------------------------------------------------------------------------------------
+def error_response(status: int, message: str):
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(BaliseError)
+def _balise_error(e: BaliseError):
+    if isinstance(e, NotFoundError):
+        return error_response(404, str(e))
+    if isinstance(e, ValueError):
+        return error_response(400, str(e))
+    raise e  # a store failure is a server error
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(e: HTTPException):
+    messages = {404: _("no published circuit or point of interest here"),
+                405: _("this address only answers GET requests")}
+    return error_response(e.code or 500, messages.get(e.code, e.description or e.name))
+
+
+def _routing_error():
+    """Unknown ``/api/...`` addresses and wrong methods answer in JSON too (routing fails before any view)."""
+    e = request.routing_exception
+    if (isinstance(e, HTTPException) and (e.code or 0) >= 400
+            and (request.path == "/api" or request.path.startswith("/api/"))):
+        response = _http_error(e)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            response.headers.update(CORS_HEADERS)
+        return response
+    return None
+
+
+@bp.after_request
+def _cors(response):
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        response.headers.update(CORS_HEADERS)
+        response.headers.setdefault("Vary", "Origin")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.before_request(_routing_error)

@@ -1,0 +1,267 @@
+"""The OpenAPI 3.1 description of the JSON API (served at ``/api/openapi.json``), written as data.
+
+Schemas are JSON Schema 2020-12 (what OpenAPI 3.1 uses), so the tests validate the
+API's real answers against them with ``jsonschema``. Keep this file in step with
+:mod:`webapp.api`: ``tests/test_api.py`` fails when a route of the ``/api`` blueprint
+is not described here, or when an answer does not match its schema.
+
+>>> doc = document("https://rando.example.fr")
+>>> doc["openapi"], sorted(doc["paths"])[:2]
+('3.1.0', ['/api/openapi.json', '/api/pois'])
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+
+from trails.filters import DURATION_BUCKETS
+from trails.models import DIFFICULTIES, PRACTICES, ROUTE_TYPES
+
+VERSION = "1.0.0"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+STRING, INTEGER, NUMBER, BOOLEAN = ({"type": "string"}, {"type": "integer"}, {"type": "number"},
+                                    {"type": "boolean"})
+NULLABLE_NUMBER = {"type": ["number", "null"]}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": NUMBER,
+            "description": "[longitude, latitude] or [longitude, latitude, elevation in metres], WGS84"}
+BBOX = {"type": "array", "minItems": 4, "maxItems": 4, "items": NUMBER,
+        "description": "[west, south, east, north] in WGS84 degrees (RFC 7946 §5)"}
+
+SCHEMAS: dict[str, dict] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": STRING},
+              "description": "What went wrong and what to do next."},
+    "Credit": {"type": "object", "required": ["attribution", "licence", "url"],
+               "properties": {"attribution": STRING, "licence": STRING, "url": STRING},
+               "description": "Who to credit and under which licence (url: the licence text)."},
+    "Point": {"type": "object", "required": ["lon", "lat"], "properties": {"lon": NUMBER, "lat": NUMBER}},
+    "TrailSummary": {
+        "type": "object",
+        "required": ["id", "name", "length_m", "ascent_m", "descent_m", "duration_min", "duration_computed_min",
+                     "duration_source", "difficulty", "themes", "route_type", "practice", "licence", "attribution",
+                     "commune", "start", "url", "api_url", "gpx_url", "bundle_url"],
+        "properties": {
+            "id": INTEGER, "name": STRING, "summary": STRING, "commune": STRING,
+            "length_m": {**NUMBER, "description": "geodesic length (WGS84 ellipsoid)"},
+            "ascent_m": {**NUMBER, "description": "D+ after smoothing"}, "descent_m": NUMBER,
+            "duration_min": {**INTEGER, "description": "the duration shown: staff override, else the source's, "
+                                                       "else computed (DIN 33466)"},
+            "duration_computed_min": INTEGER,
+            "duration_source": {"enum": ["computed", "override", "source"]},
+            "difficulty": {"enum": list(DIFFICULTIES)},
+            "difficulty_source": {"enum": ["computed", "override", "source"]},
+            "themes": _array(STRING), "route_type": {"enum": list(ROUTE_TYPES)},
+            "practice": {"type": "string", "examples": list(PRACTICES)},
+            "published": BOOLEAN, "source": STRING, "licence": STRING, "attribution": STRING,
+            "start": {"oneOf": [_ref("Point"), {"type": "null"}], "description": "first point of the trace"},
+            "url": {**STRING, "description": "the circuit's web page"},
+            "api_url": STRING, "gpx_url": STRING,
+            "bundle_url": {**STRING, "description": "the offline bundle (what the trailhead QR code opens)"},
+        },
+    },
+    "Facets": {
+        "type": "object", "required": ["difficulty", "theme", "duration", "practice", "route_type"],
+        "description": "counts of each value under the other active filters; duration buckets: "
+                       + ", ".join(b[0] for b in DURATION_BUCKETS),
+        "properties": {k: COUNTS for k in ("difficulty", "theme", "duration", "practice", "route_type")},
+    },
+    "TrailList": {
+        "type": "object",
+        "required": ["total", "limit", "offset", "filters", "facets", "trails", "credits", "licence_note"],
+        "properties": {
+            "total": {**INTEGER, "description": "number of matching circuits (all pages)"},
+            "limit": INTEGER, "offset": INTEGER,
+            "filters": {**_array(STRING), "description": "one sentence per active filter, in the asked language"},
+            "facets": _ref("Facets"), "trails": _array(_ref("TrailSummary")),
+            "credits": _array(_ref("Credit")), "licence_note": STRING,
+        },
+    },
+    "LineGeometry": {
+        "oneOf": [
+            {"type": "object", "required": ["type", "coordinates"],
+             "properties": {"type": {"const": "LineString"}, "coordinates": _array(POSITION)}},
+            {"type": "object", "required": ["type", "coordinates"],
+             "properties": {"type": {"const": "MultiLineString"}, "coordinates": _array(_array(POSITION))}},
+            {"type": "null"},
+        ],
+    },
+    "PointGeometry": {"type": "object", "required": ["type", "coordinates"],
+                      "properties": {"type": {"const": "Point"}, "coordinates": POSITION}},
+    "StopItem": {
+        "type": "object",
+        "required": ["poi_id", "name", "category", "lon", "lat", "position", "distance_along_m",
+                     "trigger_radius_m", "url", "api_url"],
+        "properties": {"poi_id": INTEGER, "name": STRING, "category": STRING, "lon": NUMBER, "lat": NUMBER,
+                       "position": INTEGER, "distance_along_m": NUMBER, "trigger_radius_m": NUMBER,
+                       "url": STRING, "api_url": STRING},
+    },
+    "TrailProperties": {
+        "type": "object",
+        "required": ["kind", "id", "name", "length_m", "duration_min", "difficulty", "licence", "licence_url",
+                     "attribution"],
+        "properties": {"kind": {"const": "trail"}, "id": INTEGER, "name": STRING, "summary": STRING,
+                       "description": {**STRING, "description": "sanitised HTML"}, "commune": STRING,
+                       "length_m": NUMBER, "ascent_m": NUMBER, "descent_m": NUMBER, "duration_min": INTEGER,
+                       "difficulty": {"enum": list(DIFFICULTIES)}, "themes": _array(STRING),
+                       "licence": STRING, "licence_url": STRING, "attribution": STRING,
+                       "stops": _array(_ref("StopItem")), "url": STRING, "api_url": STRING,
+                       "gpx_url": STRING, "bundle_url": STRING},
+    },
+    "TrailFeature": {
+        "type": "object", "required": ["type", "id", "geometry", "properties", "credits"],
+        "properties": {"type": {"const": "Feature"}, "id": INTEGER, "geometry": _ref("LineGeometry"),
+                       "properties": {"allOf": [_ref("TrailProperties"),
+                                                {"required": ["stops", "url", "bundle_url"]}]},
+                       "credits": _array(_ref("Credit")), "licence_note": STRING},
+    },
+    "TrailCollection": {
+        "type": "object", "required": ["type", "name", "features", "credits"],
+        "description": "format=collection: the circuit Feature (id 'trail-<id>') then one Point Feature "
+                       "per stop (id 'poi-<id>', kind 'stop'), as exporter.geojson writes it",
+        "properties": {
+            "type": {"const": "FeatureCollection"}, "name": STRING, "bbox": {"oneOf": [BBOX, {"type": "null"}]},
+            "credits": _array(_ref("Credit")), "licence_note": STRING,
+            "features": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["type", "id", "geometry", "properties"],
+                "properties": {"type": {"const": "Feature"}, "id": STRING,
+                               "properties": {"type": "object", "required": ["kind"],
+                                              "properties": {"kind": {"enum": ["trail", "stop"]}}}}}},
+        },
+    },
+    "PoiProperties": {
+        "type": "object",
+        "required": ["id", "name", "category", "themes", "summary", "url", "licence", "licence_url", "attribution",
+                     "trigger_radius_m", "source", "updated_at"],
+        "properties": {"id": INTEGER, "name": STRING, "category": STRING, "themes": _array(STRING),
+                       "summary": STRING, "url": STRING, "licence": STRING, "licence_url": STRING,
+                       "attribution": STRING, "trigger_radius_m": NUMBER, "source": STRING, "updated_at": STRING},
+    },
+    "PoiFeature": {
+        "type": "object", "required": ["type", "id", "geometry", "properties"],
+        "properties": {"type": {"const": "Feature"}, "id": INTEGER, "geometry": _ref("PointGeometry"),
+                       "properties": _ref("PoiProperties")},
+    },
+    "PoiDetail": {
+        "allOf": [_ref("PoiFeature"), {
+            "type": "object", "required": ["credits", "licence_note"],
+            "properties": {
+                "credits": _array(_ref("Credit")), "licence_note": STRING,
+                "properties": {"type": "object", "required": ["source_url", "trails"], "properties": {
+                    "url": {**STRING, "description": "the POI's page on this site"},
+                    "source_url": {**STRING, "description": "the page of the data source, if any"},
+                    "trails": _array({"type": "object", "required": ["id", "name", "url", "api_url"],
+                                      "properties": {"id": INTEGER, "name": STRING, "url": STRING,
+                                                     "api_url": STRING}})}}}}],
+    },
+    "PoiCollection": {
+        "type": "object", "required": ["type", "features", "credits", "limit", "offset", "licence_note"],
+        "properties": {"type": {"const": "FeatureCollection"}, "bbox": BBOX,
+                       "features": _array(_ref("PoiFeature")), "credits": _array(_ref("Credit")),
+                       "limit": INTEGER, "offset": INTEGER, "licence_note": STRING},
+    },
+}
+
+
+def _param(name: str, description: str, schema: dict | None = None, *, where: str = "query",
+           required: bool = False, example=None) -> dict:
+    out = {"name": name, "in": where, "required": required or where == "path", "description": description,
+           "schema": schema or STRING}
+    if example is not None:
+        out["example"] = example
+    return out
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {"description": description, "headers": {"Access-Control-Allow-Origin": {
+        "description": "always *: the API is public and read-only", "schema": STRING}},
+        "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+MULTI = {"oneOf": [STRING, _array(STRING)]}
+TRAIL_FILTERS = [
+    _param("min_duration", "at least this long: minutes (90) or hours and minutes (2h30, 1:45)", example="1h"),
+    _param("max_duration", "at most this long (same forms)", example="2h30"),
+    _param("min_length_km", "at least this many km", NUMBER), _param("max_length_km", "at most this many km", NUMBER),
+    _param("min_ascent", "at least this D+ in metres", NUMBER), _param("max_ascent", "at most this D+ in metres",
+                                                                      NUMBER),
+    _param("difficulty", "one or more of " + ", ".join(DIFFICULTIES) + " (repeat or comma-separate)", MULTI),
+    _param("theme", "any of these themes (repeat or comma-separate)", MULTI),
+    _param("practice", "one or more of " + ", ".join(PRACTICES), MULTI),
+    _param("route_type", "one or more of " + ", ".join(ROUTE_TYPES), MULTI),
+    _param("loop", "1: loops only", {"enum": ["1", "0", "true", "false"]}),
+    _param("near", "centre 'latitude,longitude' in degrees", example="44.33,3.59"),
+    _param("radius_km", "radius around near, in km (default 10)", NUMBER),
+    _param("q", "words found in the name, summary or commune (accents ignored)"),
+    _param("sort", "name, duration, length or ascent; '-' in front for descending",
+           {"enum": ["name", "duration", "length", "ascent", "-name", "-duration", "-length", "-ascent"]}),
+    _param("limit", "circuits per page, 1 to 100 (default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
+    _param("offset", "circuits to skip (default 0)", {"type": "integer", "minimum": 0}),
+    _param("lang", "language of the filter sentences (default: Accept-Language, else fr)", {"enum": ["fr", "en"]}),
+]
+
+
+def _paths() -> dict:
+    bad, missing = _error("a parameter cannot be understood"), _error("no such published circuit or POI")
+    return {
+        "/api/trails": {"get": {
+            "operationId": "listTrails", "summary": "Published circuits, with the catalogue's filters",
+            "parameters": TRAIL_FILTERS,
+            "responses": {"200": _json("TrailList", "one page of circuits, facet counts, filter sentences"),
+                          "400": bad}}},
+        "/api/trails/{trail_id}": {"get": {
+            "operationId": "getTrail", "summary": "One published circuit as GeoJSON (RFC 7946)",
+            "description": "Default: a Feature whose properties.stops lists the stops in walking order. "
+                           "format=collection: a FeatureCollection of the circuit and one Point per stop.",
+            "parameters": [_param("trail_id", "circuit id", INTEGER, where="path"),
+                           _param("format", "feature (default) or collection", {"enum": ["feature", "collection"]})],
+            "responses": {"200": {**_json("TrailFeature", "the circuit"), "content": {"application/json": {
+                "schema": {"oneOf": [_ref("TrailFeature"), _ref("TrailCollection")]}}}},
+                "400": bad, "404": missing}}},
+        "/api/pois": {"get": {
+            "operationId": "listPois", "summary": "Points of interest as a GeoJSON FeatureCollection",
+            "parameters": [
+                _param("bbox", "minlon,minlat,maxlon,maxlat in WGS84 degrees", example="3.5,44.1,3.9,44.4"),
+                _param("q", "full-text search (names, summaries, descriptions; accents ignored)"),
+                _param("category", "one Balise category (monument, church, viewpoint, water, ...)"),
+                _param("limit", "POIs per page, 1 to 1000 (default 100)",
+                       {"type": "integer", "minimum": 1, "maximum": 1000}),
+                _param("offset", "POIs to skip (default 0)", {"type": "integer", "minimum": 0})],
+            "responses": {"200": _json("PoiCollection", "matching POIs (by relevance with q, else by id)"),
+                          "400": bad}}},
+        "/api/pois/{poi_id}": {"get": {
+            "operationId": "getPoi", "summary": "One POI as a GeoJSON Feature, with the circuits it is a stop of",
+            "parameters": [_param("poi_id", "POI id", INTEGER, where="path")],
+            "responses": {"200": _json("PoiDetail", "the POI"), "404": missing}}},
+        "/api/openapi.json": {"get": {
+            "operationId": "getOpenApi", "summary": "This description (OpenAPI 3.1)",
+            "responses": {"200": {"description": "the OpenAPI document",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    }
+
+
+def document(server_url: str = "") -> dict:
+    """The OpenAPI 3.1 document; ``server_url`` is where the API is served (without ``/api``)."""
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "Balise API", "version": VERSION,
+                 "description": "Read-only JSON and GeoJSON (RFC 7946, WGS84 lon/lat) of the published heritage "
+                                "circuits and points of interest. CORS: any origin. Every answer carries the "
+                                "licences and attributions of its data (credits); errors are {\"error\": ...}.",
+                 "license": {"name": "data: see each record's licence"}},
+        "servers": [{"url": server_url or "/"}],
+        "paths": _paths(),
+        "components": {"schemas": deepcopy(SCHEMAS)},
+    }
