@@ -364,7 +364,8 @@ class OSMImporter(Importer):
         return value
 
     def clean_ele_m(self, value, record) -> float | None:
-        m = re.match(r"\s*(-?\d+(?:[.,]\d+)?)", str(value or ""))
+        text = re.sub(r"(?<=\d)[ \u00a0\u202f](?=\d{3}\b)", "", str(value or ""))  # "1 234 m"
+        m = re.match(r"\s*(-?\d+(?:[.,]\d+)?)", text)
         return float(m.group(1).replace(",", ".")) if m else None
 
     def run(self, store, path, **kwargs) -> ImportReport:
