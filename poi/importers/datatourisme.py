@@ -419,17 +419,19 @@ class DatatourismeImporter(Importer):
             for n, data in enumerate(iter_json_items(file), start=1):
                 if n == 1 and not is_record(data):
                     keys = ", ".join(list(data)[:6]) if isinstance(data, Mapping) else type(data).__name__
-                    raise SourceFormatError(_(
-                        "{file}: not DATAtourisme JSON-LD (no @id and @type; found {keys}); "
-                        "check --format", file=where_file, keys=keys))
+                    raise SourceFormatError(_("{file}: not DATAtourisme JSON-LD (no @id and @type; found {keys})",
+                                              file=where_file, keys=keys))
                 label = french(data.get("rdfs:label")) if isinstance(data, Mapping) else ""
                 where = _("{file}, record {n}", file=where_file, n=n) + (f" ({label})" if label else "")
                 yield Record(where, data if isinstance(data, Mapping) else {})
 
     # -- cleaning ------------------------------------------------------------------------------------
-    def clean_category(self, value, record) -> tuple[str, list[str]]:
-        if not is_record(record):
+    def build(self, record: Record):
+        if not is_record(record.data):
             raise ImportRowError(_("not a DATAtourisme record (no @id and @type)"))
+        return super().build(record)
+
+    def clean_category(self, value, record) -> tuple[str, list[str]]:
         category, themes = category_of_types(as_list(record.get("@type")), french(record.get("rdfs:label")))
         return category, themes or list(CATEGORY_THEMES.get(category, ()))
 
