@@ -1,0 +1,140 @@
+"""The served offline bundle (/trails/<id>/bundle/), its zip, the QR code and the poster, and the
+"save for offline" block of the circuit page. Data: the ``catalogue`` fixture of tests/test_api.py.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from poi.store import open_db
+from trails.store import TrailStore
+
+from test_api import catalogue  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def leg(catalogue):  # noqa: F811
+    return catalogue["Le Bateau - Arlix"]
+
+
+def test_bundle_index_and_every_file_are_served(client, leg):
+    response = client.get(f"/trails/{leg}/bundle/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.headers["Cache-Control"] == "no-cache" and response.headers["ETag"]
+    html = response.get_data(as_text=True)
+    assert "<title>Le Bateau - Arlix" in html and 'rel="manifest" href="manifest.webmanifest"' in html
+    sw = client.get(f"/trails/{leg}/bundle/sw.js")
+    assert sw.status_code == 200 and sw.mimetype == "text/javascript"
+    assert sw.headers["Cache-Control"] == "no-cache"
+    files = json.loads(re.search(r"var FILES = (\[.*?\]);", sw.get_data(as_text=True), re.S).group(1))
+    assert "index.html" in files and "trail.json" in files
+    types = {"manifest.webmanifest": "application/manifest+json", "trail.json": "application/json",
+             "trail.gpx": "application/gpx+xml", "app.css": "text/css", "leaflet.js": "text/javascript",
+             "icons/icon-192.png": "image/png", "trail.html": "text/html"}
+    for name in files:  # everything the service worker precaches is there, with its type
+        r = client.get(f"/trails/{leg}/bundle/{name}")
+        assert r.status_code == 200, name
+        if name in types:
+            assert r.mimetype == types[name], name
+    data = client.get(f"/trails/{leg}/bundle/trail.json").get_json()
+    assert [s["name"] for s in data["stops"]] == ["Arlix", "Le Ruisseau (parking)", "Le Bateau"]
+    assert data["bundle_url"] == f"http://localhost/trails/{leg}/bundle/"
+    manifest = client.get(f"/trails/{leg}/bundle/manifest.webmanifest").get_json()
+    assert manifest["start_url"] == "."  # relative: scope is the bundle's folder
+
+
+def test_bundle_folder_without_slash_redirects_and_unknown_file_is_404(client, leg):
+    response = client.get(f"/trails/{leg}/bundle")
+    assert response.status_code in (301, 308) and response.headers["Location"].endswith(f"/trails/{leg}/bundle/")
+    assert client.get(f"/trails/{leg}/bundle/nothing.js").status_code == 404
+    assert client.get(f"/trails/{leg}/bundle/../../etc/passwd").status_code == 404
+
+
+def test_conditional_get_gives_304(client, leg):
+    etag = client.get(f"/trails/{leg}/bundle/app.js").headers["ETag"]
+    again = client.get(f"/trails/{leg}/bundle/app.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("path", ["bundle/", "bundle/sw.js", "bundle.zip", "qr.svg", "qr.png", "poster.svg"])
+def test_unpublished_and_unknown_trails_are_404(client, catalogue, path):  # noqa: F811
+    hidden = catalogue["La vallée du Tarn (à VTT)"]
+    assert client.get(f"/trails/{hidden}/{path}").status_code == 404
+    assert client.get(f"/trails/99999/{path}").status_code == 404
+
+
+def test_bundle_is_cached_and_rebuilt_when_the_trail_changes(app, client, leg, db_path):
+    cache = app.extensions["balise_bundles"]
+    client.get(f"/trails/{leg}/bundle/")
+    client.get(f"/trails/{leg}/bundle/trail.json")
+    assert cache.builds == 1
+    store = TrailStore(open_db(db_path))
+    trail = store.get(leg)
+    trail.name = "Le Bateau – Arlix par le ruisseau"
+    store.save(trail)
+    assert client.get(f"/trails/{leg}/bundle/trail.json").get_json()["name"] == "Le Bateau – Arlix par le ruisseau"
+    assert cache.builds == 2
+    store.set_stop_status(leg, store.stops(leg)[0].poi_id, "removed")  # a stop removed by staff
+    assert len(client.get(f"/trails/{leg}/bundle/trail.json").get_json()["stops"]) == 2
+    assert cache.builds == 3
+
+
+def test_bundle_zip_holds_the_same_files_in_one_folder(client, leg):
+    response = client.get(f"/trails/{leg}/bundle.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert 'filename="le-bateau-arlix.zip"' in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
+        names = zf.namelist()
+        assert "le-bateau-arlix/index.html" in names and "le-bateau-arlix/sw.js" in names
+        assert zf.read("le-bateau-arlix/trail.json") == client.get(f"/trails/{leg}/bundle/trail.json").data
+
+
+def test_base_url_goes_into_the_bundle_and_the_qr(app, client, leg):
+    app.config["BASE_URL"] = "https://rando.example.fr/"
+    data = client.get(f"/trails/{leg}/bundle/trail.json").get_json()
+    assert data["bundle_url"] == f"https://rando.example.fr/trails/{leg}/bundle/"
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbarimg (zbar-tools) not installed")
+def test_qr_png_decodes_to_the_bundle_url(client, leg, tmp_path):
+    response = client.get(f"/trails/{leg}/qr.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    (tmp_path / "qr.png").write_bytes(response.data)
+    out = subprocess.run(["zbarimg", "--raw", "-q", str(tmp_path / "qr.png")], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == f"http://localhost/trails/{leg}/bundle/"
+
+
+def test_qr_svg_and_download_names(client, leg):
+    response = client.get(f"/trails/{leg}/qr.svg")
+    assert response.mimetype == "image/svg+xml" and response.data.startswith(b"<?xml")
+    assert "Content-Disposition" not in response.headers  # shown inline on the circuit page
+    download = client.get(f"/trails/{leg}/qr.svg?download=1")
+    assert 'filename="le-bateau-arlix-qr.svg"' in download.headers["Content-Disposition"]
+    assert client.get(f"/trails/{leg}/qr.pdf").status_code == 404
+
+
+def test_poster_sizes(client, leg):
+    a4 = client.get(f"/trails/{leg}/poster.svg")
+    assert a4.status_code == 200 and a4.mimetype == "image/svg+xml"
+    assert b'width="210.0mm" height="297.0mm"' in a4.data and b"Le Bateau - Arlix" in a4.data
+    a3 = client.get(f"/trails/{leg}/poster.svg?size=a3&download=1")
+    assert b'width="297.0mm" height="420.0mm"' in a3.data
+    assert "poster-a3.svg" in a3.headers["Content-Disposition"]
+    bad = client.get(f"/trails/{leg}/poster.svg?size=A0&lang=en")
+    assert bad.status_code == 400 and "poster size must be A4 or A3" in bad.get_data(as_text=True)
+
+
+def test_circuit_page_offers_the_offline_version(client, leg):
+    html = client.get(f"/trails/{leg}?lang=en").get_data(as_text=True)
+    assert f'href="/trails/{leg}/bundle/"' in html and "Open the offline version" in html
+    assert f'src="/trails/{leg}/qr.svg"' in html and f"http://localhost/trails/{leg}/bundle/" in html
+    assert f'href="/trails/{leg}/bundle.zip"' in html and f"/trails/{leg}/poster.svg?size=A4" in html
+    html = client.get(f"/trails/{leg}?lang=fr").get_data(as_text=True)
+    assert "Ouvrir la version hors ligne" in html
