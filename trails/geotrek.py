@@ -140,9 +140,8 @@ def _load(path: Path) -> list:
     treks = data.get("results", [data]) if isinstance(data, dict) else data
     if not isinstance(treks, list) or not treks or not all(isinstance(t, dict) for t in treks) \
             or not any("geometry" in t and any(k in t for k in _TREK_KEYS) for t in treks):
-        raise SourceFormatError(_(
-            "{file}: not Geotrek API v2 treks (a page of /api/v2/trek/ with results holding name, "
-            "geometry, practice, duration...); check --format", file=path.name))
+        raise SourceFormatError(_("{file}: not Geotrek API v2 treks (a page of /api/v2/trek/: name, geometry, practice...)",
+                                  file=path.name))
     return treks
 
 

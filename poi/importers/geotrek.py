@@ -237,9 +237,8 @@ class GeotrekImporter(Importer):
             if n == 1 and not (isinstance(data, Mapping) and "geometry" in data and "name" in data
                                and ("id" in data or "uuid" in data)):
                 keys = ", ".join(list(data)[:6]) if isinstance(data, Mapping) else type(data).__name__
-                raise SourceFormatError(_(
-                    "{file}: not Geotrek API v2 or Geotrek-rando data (records need id, name and geometry; "
-                    "found {keys}); check --format", file=path.name, keys=keys))
+                raise SourceFormatError(_("{file}: not Geotrek data (records need id, name and geometry; found {keys})",
+                                          file=path.name, keys=keys))
             data = data if isinstance(data, Mapping) else {}
             name = text_fr(data.get("name"))
             where = _("record {n}", n=n) + (f" ({name})" if name else "")
