@@ -165,8 +165,13 @@ def _r(coords):
     return [(round(lon, 6), round(lat, 6)) for lon, lat in coords]
 
 
-def _hash(*parts) -> str:
-    return hashlib.sha1(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
+def _geojson(geometry: dict) -> str:
+    return json.dumps(geometry, separators=(",", ":"))
+
+
+def _hash(kind: str, cls: str, name: str, geometry_json: str, cuts=()) -> str:
+    key = f"{kind}|{cls}|{name}|{geometry_json}|{','.join(f'{a}-{b}' for a, b in cuts)}"
+    return hashlib.sha1(key.encode()).hexdigest()
 
 
 def _intersects(box, bbox) -> bool:
@@ -213,8 +218,9 @@ def _way_rows(o, tags, kind, cls, junctions, bbox):
         if walkable:
             edges = cut_edges(refs, coords, junctions.get)
     name = tags.get("name", "")
-    digest = _hash(kind, cls, name, geometry, [(e.from_node, e.to_node) for e in edges])
-    return WayRow(f"way/{o.id}", kind, cls, name, geometry, box, length_m, walkable, digest), edges
+    text = _geojson(geometry)
+    digest = _hash(kind, cls, name, text, [(e.from_node, e.to_node) for e in edges])
+    return WayRow(f"way/{o.id}", kind, cls, name, text, box, length_m, walkable, digest), edges
 
 
 def _area_row(o, tags, kind, cls, bbox):
@@ -233,8 +239,9 @@ def _area_row(o, tags, kind, cls, bbox):
         return None
     geometry = {"type": "MultiPolygon", "coordinates": polygons}
     name = tags.get("name", "")
-    return WayRow(f"relation/{o.orig_id()}", kind, cls, name, geometry, box, None, False,
-                  _hash(kind, cls, name, geometry)), []
+    text = _geojson(geometry)
+    return WayRow(f"relation/{o.orig_id()}", kind, cls, name, text, box, None, False,
+                  _hash(kind, cls, name, text)), []
 
 
 def _rows(osmium, path: Path, junctions, bbox):

@@ -78,7 +78,7 @@ class WayRow(NamedTuple):
     kind: str
     cls: str
     name: str
-    geometry: dict  # GeoJSON geometry, lon/lat
+    geometry: str  # GeoJSON geometry (JSON text), lon/lat
     bbox: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
     length_m: float | None
     walkable: bool
@@ -137,7 +137,7 @@ class NetworkStore:
                                        [way.osm_id]).fetchone()
             if existing and existing[1] == way.content_hash:
                 return "unchanged"
-            row = [way.kind, way.cls, way.name, json.dumps(way.geometry, separators=(",", ":")),
+            row = [way.kind, way.cls, way.name, way.geometry,
                    way.length_m, int(way.walkable), way.content_hash, utcnow()]
             if existing:
                 wid = existing[0]
