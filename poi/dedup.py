@@ -44,8 +44,8 @@ STOP_WORDS = frozenset(
 
 #: Synonyms, folded: each word maps to a canonical generic word.
 SYNONYMS = {
-    **dict.fromkeys("eglise chapelle basilique cathedrale collegiale temple church chapel basilica cathedral "
-                    "esglesia iglesia ermita ermitage oratoire sanctuaire santuari prieure abbatiale".split(),
+    **dict.fromkeys("eglise chapelle capella capela basilique cathedrale collegiale temple church chapel basilica "
+                    "cathedral esglesia iglesia ermita ermitage oratoire sanctuaire santuari prieure abbatiale".split(),
                     "church"),
     **dict.fromkeys("chateau castle castell castillo forteresse fort".split(), "castle"),
     **dict.fromkeys("musee museum museu museo".split(), "museum"),
