@@ -1,0 +1,309 @@
+"""Editor routes for a trail's stops and its POIs' media.
+
+Stops: add a POI (found with the search box, or picked among the nearby POIs
+shown on the map), remove it (status ``removed``: :func:`trails.corridor.attach_stops`
+never brings it back), restore it (status ``manual``), set its trigger radius.
+Reordering by hand needs ``TrailStore.set_stop_order`` (not there yet): stops are
+in their order along the trace.
+
+Media: photos and audio are checked by their content and stored by
+:class:`poi.media.MediaStore` (content-addressed, beside the database), then
+listed on the POI (``PoiStore.update_fields(poi_id, media=[...])``).
+"""
+from __future__ import annotations
+
+import sqlite_utils
+import folium
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from markupsafe import escape
+
+from poi.errors import BaliseError, NotFoundError
+from poi.i18n import gettext as _
+from poi.media import MediaStore
+from poi.models import Media
+from poi.store import PoiStore, transaction
+from trails.corridor import find_stops
+from trails.models import Stop, Trail
+from trails.store import TrailStore
+from webapp import db, maps
+from webapp.auth import login_required
+from webapp.csrf import csrf_field
+from webapp.editor import bp, trail_or_404, user_name
+from webapp.editor_history import record, snapshot
+
+#: POIs this close to the trace (metres) are offered on the stops page and its map.
+NEARBY_M = 500.0
+#: A POI farther than this from the trace (metres) cannot be a stop.
+MAX_STOP_DISTANCE_M = 50_000.0
+MIN_RADIUS_M, MAX_RADIUS_M = 5.0, 1000.0
+
+
+class StopError(BaliseError, ValueError):
+    """A stop change the editor cannot make; the message says why."""
+
+
+class _OnePoi:
+    """A POI store holding one POI: :func:`find_stops` then measures that POI against the trace only."""
+
+    def __init__(self, store: PoiStore, poi_id: int):
+        self.poi = store.get(poi_id)
+
+    def points_in_bbox(self, min_lon, min_lat, max_lon, max_lat):
+        p = self.poi
+        inside = min_lon <= p.lon <= max_lon and min_lat <= p.lat <= max_lat
+        return [(p.id, p.lon, p.lat)] if inside else []
+
+    def get_many(self, ids):
+        return [self.poi] if self.poi.id in set(ids) else []
+
+
+def add_stop(database: sqlite_utils.Database, trail: Trail, poi_id: int) -> Stop:
+    """Make a POI a ``manual`` stop of ``trail``, placed along the trace like the corridor places them."""
+    try:
+        one = _OnePoi(PoiStore(database), poi_id)
+    except NotFoundError as e:
+        raise StopError(_("there is no POI with id {id}", id=poi_id)) from e
+    found = find_stops(trail, one, width_m=MAX_STOP_DISTANCE_M)
+    if not found:
+        raise StopError(_("“{name}” is more than {km} km from the trace: it cannot be a stop of this trail",
+                          name=one.poi.name, km=int(MAX_STOP_DISTANCE_M // 1000)))
+    c = found[0]
+    stop = Stop(trail_id=trail.id, poi_id=poi_id, distance_along_m=round(c.distance_along_m, 2),
+                offset_m=round(c.offset_m, 2), status="manual")
+    trails = TrailStore(database)
+    with transaction(database):
+        existing = {s.poi_id: s for s in trails.stops(trail.id, include_removed=True)}
+        if poi_id in existing:
+            trails.set_stop_status(trail.id, poi_id, "manual")
+        else:
+            trails.upsert_stops([stop])
+    return stop
+
+
+def set_stop_radius(database: sqlite_utils.Database, trail_id: int, poi_id: int, radius_m: float | None) -> None:
+    """Give one stop its own trigger radius (``None``: the POI's own, else its category's default).
+
+    Uses ``TrailStore.set_stop_trigger_radius(trail_id, poi_id, radius_m)`` when
+    the store has it; until then the stop is replaced, in one transaction, through
+    the store's public methods (its status, distance and offset kept).
+    """
+    trails = TrailStore(database)
+    setter = getattr(trails, "set_stop_trigger_radius", None)
+    if setter is not None:
+        setter(trail_id, poi_id, radius_m)
+        return
+    with transaction(database):
+        stops = {s.poi_id: s for s in trails.stops(trail_id, include_removed=True)}
+        if poi_id not in stops:
+            raise StopError(_("POI {id} is not a stop of this trail", id=poi_id))
+        stop = stops[poi_id]
+        if stop.status != "auto":
+            trails.set_stop_status(trail_id, poi_id, "auto")
+        trails.delete_auto_stops_except(trail_id, [s.poi_id for s in stops.values()
+                                                   if s.status == "auto" and s.poi_id != poi_id])
+        stop.trigger_radius_m = radius_m
+        trails.upsert_stops([stop])
+
+
+def parse_radius(text: str) -> float | None:
+    """A trigger radius from a form field: empty for the default, else 5-1000 metres.
+
+    >>> parse_radius(""), parse_radius("40"), parse_radius("35,5")
+    (None, 40.0, 35.5)
+    """
+    raw = (text or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError as e:
+        raise StopError(_("the trigger radius must be a number of metres, not {value!r}", value=raw)) from e
+    if not MIN_RADIUS_M <= value <= MAX_RADIUS_M:
+        raise StopError(_("the trigger radius must be between {min} and {max} m", min=int(MIN_RADIUS_M),
+                          max=int(MAX_RADIUS_M)))
+    return value
+
+
+# -- pages ------------------------------------------------------------------------------------
+def _stops_map(trail: Trail, stops, nearby) -> maps.MapParts:
+    """The trail's map with its stops, plus the nearby POIs as small markers with an "Add" button."""
+    m = maps.build_trail_map(
+        trail, stops, tiles_url=current_app.config["TILES_URL"],
+        tiles_attribution=current_app.config["TILES_ATTRIBUTION"],
+        leaflet_js=url_for("leaflet.static", filename="leaflet.js"),
+        leaflet_css=url_for("leaflet.static", filename="leaflet.css"))
+    action = url_for("editor.stop_add", trail_id=trail.id)
+    for poi, distance_m in nearby:
+        marker = folium.CircleMarker(maps.latlon(poi.lon, poi.lat), radius=7, color="#0040c1", weight=2,
+                                     fill=True, fill_color="#fff", fill_opacity=1)
+        form = (f'<form method="post" action="{escape(action)}">{csrf_field()}'
+                f'<input type="hidden" name="poi_id" value="{poi.id}">'
+                f'<strong>{escape(poi.name)}</strong><br>{escape(_("{n} m from the trace", n=round(distance_m)))}<br>'
+                f'<button type="submit">{escape(_("Add as a stop"))}</button></form>')
+        marker.add_child(maps.JsPopup(form))
+        marker.add_to(m)
+    return maps.render_parts(m)
+
+
+@bp.route("/trails/<int:trail_id>/stops")
+@login_required
+def stops(trail_id: int):
+    trail = trail_or_404(trail_id)
+    trails, pois = db.trails(), db.pois()
+    all_stops = trails.stops(trail_id, include_removed=True)
+    by_id = {p.id: p for p in pois.get_many([s.poi_id for s in all_stops])}
+    rows = [(s, by_id[s.poi_id]) for s in all_stops if s.poi_id in by_id]
+    taken = {s.poi_id for s in all_stops}
+    candidates = [c for c in find_stops(trail, pois, width_m=NEARBY_M) if c.poi_id not in taken][:200]
+    near_pois = {p.id: p for p in pois.get_many([c.poi_id for c in candidates])}
+    nearby = [(near_pois[c.poi_id], c.distance_m) for c in candidates if c.poi_id in near_pois]
+    query = request.args.get("q", "").strip()[:200]
+    results = [p for p in pois.search(query, limit=30) if p.id not in taken] if query else []
+    shown = trails.stops_with_pois(trail_id)
+    return render_template("editor/stops.html", trail=trail, rows=rows, nearby=nearby, query=query,
+                           results=results, map=_stops_map(trail, shown, nearby), nearby_m=int(NEARBY_M))
+
+
+def _stop_change(trail_id: int, change, summary: str):
+    """Run ``change(database)`` and record it as a ``stops`` revision, in one transaction."""
+    database = db.get_db()
+    try:
+        with transaction(database):
+            before = snapshot(database, trail_id)
+            change(database)
+            record(database, trail_id, user_name(), "stops", summary, before=before)
+    except (StopError, NotFoundError) as e:
+        flash(str(e), "error")
+    else:
+        flash(summary)
+    return redirect(url_for("editor.stops", trail_id=trail_id) + "#stops")
+
+
+def _poi_name(poi_id: int) -> str:
+    try:
+        return db.pois().get(poi_id).name
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/trails/<int:trail_id>/stops/add", methods=["POST"])
+@login_required
+def stop_add(trail_id: int):
+    trail = trail_or_404(trail_id)
+    raw = request.form.get("poi_id", "")
+    if not raw.isdigit():
+        abort(400, _("choose a POI to add"))
+    name = _poi_name(int(raw))
+    return _stop_change(trail_id, lambda d: add_stop(d, trail, int(raw)), _("added the stop “{name}”", name=name))
+
+
+@bp.route("/trails/<int:trail_id>/stops/<int:poi_id>/status", methods=["POST"])
+@login_required
+def stop_status(trail_id: int, poi_id: int):
+    trail_or_404(trail_id)
+    name = _poi_name(poi_id)
+    if request.form.get("status") == "removed":
+        return _stop_change(trail_id, lambda d: TrailStore(d).set_stop_status(trail_id, poi_id, "removed"),
+                            _("removed the stop “{name}”", name=name))
+    return _stop_change(trail_id, lambda d: TrailStore(d).set_stop_status(trail_id, poi_id, "manual"),
+                        _("restored the stop “{name}”", name=name))
+
+
+@bp.route("/trails/<int:trail_id>/stops/<int:poi_id>/radius", methods=["POST"])
+@login_required
+def stop_radius(trail_id: int, poi_id: int):
+    trail_or_404(trail_id)
+    name = _poi_name(poi_id)
+    try:
+        radius = parse_radius(request.form.get("trigger_radius_m", ""))
+    except StopError as e:
+        flash(str(e), "error")
+        return redirect(url_for("editor.stops", trail_id=trail_id) + "#stops")
+    text = (_("trigger radius of “{name}”: {r} m", name=name, r=f"{radius:g}") if radius is not None
+            else _("trigger radius of “{name}”: default", name=name))
+    return _stop_change(trail_id, lambda d: set_stop_radius(d, trail_id, poi_id, radius), text)
+
+
+# -- media ---------------------------------------------------------------------------------------
+def _media_store() -> MediaStore:
+    return MediaStore.for_db(current_app.config["DATABASE"], db.get_db())
+
+
+@bp.route("/trails/<int:trail_id>/pois/<int:poi_id>/media", methods=["GET", "POST"])
+@login_required
+def poi_media(trail_id: int, poi_id: int):
+    trail = trail_or_404(trail_id)
+    try:
+        poi = db.pois().get(poi_id)
+    except NotFoundError:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            stored = _upload_media()
+            item = Media(kind=stored.kind, url=stored.url, title=_field("title"), author=_field("author"),
+                         licence=_field("licence"))
+            database = db.get_db()
+            with transaction(database):
+                before = snapshot(database, trail_id)
+                db.pois().update_fields(poi_id, media=[*poi.media, item])
+                record(database, trail_id, user_name(), "media",
+                       _("added a {kind} to “{name}”", kind=_("photo") if item.kind == "image" else _("audio file"),
+                         name=poi.name), before=before)
+        except BaliseError as e:
+            error = str(e)
+        else:
+            flash(_("File added to “{name}”.", name=poi.name))
+            return redirect(url_for("editor.poi_media", trail_id=trail_id, poi_id=poi_id))
+    return render_template("editor/media.html", trail=trail, poi=poi, error=error,
+                           max_mb=current_app.config["EDITOR_MAX_MEDIA_BYTES"] // (1024 * 1024)), \
+        (400 if error else 200)
+
+
+def _field(name: str, limit: int = 200) -> str:
+    return (request.form.get(name) or "").strip()[:limit]
+
+
+def _upload_media():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise StopError(_("choose a photo or an audio file to upload"))
+    limit = current_app.config["EDITOR_MAX_MEDIA_BYTES"]
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise StopError(_("the file is larger than {mb} MB", mb=limit // (1024 * 1024)))
+    kind = request.form.get("kind") or None
+    if kind not in (None, "image", "audio"):
+        raise StopError(_("choose photo or audio"))
+    return _media_store().add_file(data, kind=kind)  # checks the type by content (MediaError otherwise)
+
+
+@bp.route("/trails/<int:trail_id>/pois/<int:poi_id>/media/remove", methods=["POST"])
+@login_required
+def poi_media_remove(trail_id: int, poi_id: int):
+    trail_or_404(trail_id)
+    try:
+        poi = db.pois().get(poi_id)
+    except NotFoundError:
+        abort(404)
+    url = request.form.get("url", "")
+    kept = [m for m in poi.media if m.url != url]
+    if len(kept) != len(poi.media):
+        database = db.get_db()
+        with transaction(database):
+            before = snapshot(database, trail_id)
+            db.pois().update_fields(poi_id, media=kept)
+            record(database, trail_id, user_name(), "media",
+                   _("removed a file from “{name}”", name=poi.name), before=before)
+        flash(_("File removed (the history keeps it)."))
+    return redirect(url_for("editor.poi_media", trail_id=trail_id, poi_id=poi_id))
+
+
+@bp.route("/media/<name>")
+@login_required
+def media_file(name: str):
+    """A stored media file (only names the store made: ``<sha256>.<ext>``)."""
+    path = _media_store().path_of(f"media/{name}")
+    if path is None:
+        abort(404)
+    return send_from_directory(path.parent, path.name, max_age=3600)
