@@ -255,3 +255,26 @@ def en():
 
     with language("en"):
         yield
+
+
+def test_stored_media_reach_the_offline_bundle(store, data, tmp_path):
+    """The bundle exporter resolves ``media/<sha256>.<ext>`` against the db folder: the store's default place."""
+    from exporter.bundle import build_files
+    from trails.models import Stop, Trail
+    from trails.store import TrailStore
+
+    media_store = MediaStore.for_db(tmp_path / "balise.db", store.db)
+    assert media_store.root == (tmp_path / "media").resolve()
+    photo = media_store.add_file(data / ROTATED)
+    audio = media_store.add_file(data / WAV)
+    store.upsert(POI(name="Lavoir", lon=3.6520, lat=44.2462, media=[Media("image", photo.url),
+                                                                       Media("audio", audio.url)]))
+    trails = TrailStore(store.db)
+    tid = trails.save(Trail(name="Boucle", segments=[[(3.6515, 44.2465), (3.6530, 44.2456)]]))
+    trails.upsert_stops([Stop(tid, 1, 40.0, 2.0)])
+    files = build_files(trails.get(tid), trails.stops_with_pois(tid), media_root=tmp_path)
+    bundled = sorted((p for p in files if p.startswith("media/")), key=lambda p: p.endswith(".wav"))
+    assert len(bundled) == 2 and bundled[0].endswith(".jpg") and bundled[1].endswith(".wav")
+    assert files[bundled[1]] == (data / WAV).read_bytes()
+    with Image.open(io.BytesIO(files[bundled[0]])) as img:
+        assert img.size == (477, 720)  # portrait, as the store turned it
