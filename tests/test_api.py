@@ -33,7 +33,6 @@ def catalogue(app, data, db_path):
     ids = {}
     for trail in read_circuits(data / "web" / "cevennes_4_circuits.geojson"):
         trail.published = "VTT" not in trail.name
-        trail.commune = trail.commune or ("Florac Trois Rivières" if "Tournel" in trail.name else "")
         ids[trail.name] = store.save(measure(trail))
     feature, *guideposts = json.loads((data / "web" / "aubenas_leg_le-bateau-arlix_with_3_guideposts.geojson")
                                       .read_text(encoding="utf-8"))["features"]
