@@ -4,7 +4,7 @@ Two streaming passes over the file with pyosmium (never loaded whole):
 
 1. ways only, no locations: mark the *junctions* of the walkable network, the
    nodes shared by two walkable ways (or used twice by one) and the ends of every
-   walkable way (kept in osmium's compact ``IdSet``);
+   walkable way;
 2. everything, with the node location cache and multipolygon assembly: each way
    (or multipolygon relation) of a kind the map draws (:data:`MAP_KINDS`) is
    stored with its geometry; each walkable way is cut at its junctions into
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -141,24 +142,29 @@ class MapImportReport:
                                edges=self.edges_written)
 
 
-def _junctions(osmium, path: Path):
-    """Pass 1: the node ids where walkable ways meet or end."""
-    seen, junctions = osmium.index.IdSet(), osmium.index.IdSet()
+def _junctions(osmium, path: Path) -> set[int]:
+    """Pass 1: the node ids where walkable ways meet or end.
+
+    Node references go into a flat int64 array (8 bytes each), sorted once with
+    numpy: a reference met twice is a junction. Only junctions become a Python set.
+    (osmium's ``IdSet`` bitmap would cost ~1 bit per possible id, hundreds of MB
+    for today's 10-digit node ids, even for a small extract.)
+    """
+    import numpy as np
+
+    inner, ends = array("q"), array("q")
     processor = osmium.FileProcessor(osm_file(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway"))
     for way in processor:
         if not is_walkable(way.tags):
             continue
         refs = [n.ref for n in way.nodes]
-        if not refs:
-            continue
-        junctions.set(refs[0])
-        junctions.set(refs[-1])
-        for ref in refs[1:-1]:
-            if seen.get(ref):
-                junctions.set(ref)
-            else:
-                seen.set(ref)
-    return junctions
+        if refs:
+            ends.append(refs[0])
+            ends.append(refs[-1])
+            inner.extend(refs[1:-1])
+    refs = np.sort(np.frombuffer(inner, dtype=np.int64)) if inner else np.empty(0, dtype=np.int64)
+    twice = refs[1:][refs[1:] == refs[:-1]]
+    return set(np.unique(twice).tolist()) | set(ends)
 
 
 def _r(coords):
@@ -216,7 +222,7 @@ def _way_rows(o, tags, kind, cls, junctions, bbox):
         length_m = float(sum(GEOD.line_lengths(xs, ys)))
         walkable = is_walkable(tags)
         if walkable:
-            edges = cut_edges(refs, coords, junctions.get)
+            edges = cut_edges(refs, coords, junctions.__contains__)
     name = tags.get("name", "")
     text = _geojson(geometry)
     digest = _hash(kind, cls, name, text, [(e.from_node, e.to_node) for e in edges])
