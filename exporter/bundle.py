@@ -17,11 +17,17 @@ A bundle is a folder (optionally zipped) that any static web server can serve:
 ``media/<sha256>.<ext>``          photos (resized, re-encoded) and audio
 ``trail.html``                    the same app as ONE self-contained file (everything
                                   inlined, photos at most 640 px wide) that works from ``file://``
+``map.json``, ``basemap.js``      the offline map (:mod:`exporter.offline_map`): OSM ways of the
+                                  database clipped to the trail's corridor, and the list of
+``tiles/{z}/{x}/{y}.{ext}``       raster tiles of an MBTiles file for the corridor only
+                                  (:mod:`exporter.mbtiles`); only when there is a map to draw
 ================================  ==========================================================
 
-Nothing is fetched from anywhere else: there is no background map (the trace and
-stops are drawn on a neutral background; ``window.BaliseBaseLayers`` is the hook
-for offline vector/MBTiles layers). The contract the pages honour is in
+Nothing is fetched from anywhere else. Without map data the trace and stops are
+drawn on a neutral background; ``basemap.js`` draws the offline map through the
+``window.BaliseBaseLayers`` hook of ``app.js``. ``trail.html`` carries the vector map
+and the tiles as ``data:`` URIs, the tiles only up to :data:`SINGLE_TILES_MAX_BYTES`
+(whole zoom levels, lowest first; the report says when some are left out). The contract the pages honour is in
 ``docs``/DESIGN.md ("Offline bundle contract"): ``data-poi-id`` elements,
 ``balise:trigger`` events, ``window.balise.triggered`` and ``window.balise.feed``.
 
@@ -45,6 +51,7 @@ from exporter import bundle_assets as assets
 from exporter.bundle_media import MIME, MediaSet, resize_photo
 from exporter.common import format_credit, licence_info, plain_text, poi_credit, trail_credit
 from exporter.errors import ExportError
+from exporter.offline_map import OfflineMap
 from poi.i18n import gettext as _
 from poi.text import sanitize_html
 from trails.models import Trail, TrailStop
@@ -53,11 +60,16 @@ from trails.models import Trail, TrailStop
 SPEED_3G_BPS = 384_000
 #: Parts of a bundle, for size reports.
 PARTS = ("shell", "data", "map", "media", "single")
+#: Files of the offline map besides Leaflet and the tiles.
+MAP_FILES = ("map.json", "basemap.js")
 #: Photos inlined in ``trail.html`` are smaller than the folder's: the single file duplicates
 #: every medium of the folder (and the service worker caches both), so its photos are
 #: re-encoded at most this wide, at this JPEG quality.
 SINGLE_PHOTO_MAX_WIDTH = 640
 SINGLE_PHOTO_QUALITY = 60
+#: Raster tiles inlined in ``trail.html`` (raw bytes, whole zoom levels from the lowest):
+#: the single file is shared by email or USB, so it carries at most this much of them.
+SINGLE_TILES_MAX_BYTES = 1_000_000
 
 
 @dataclass(slots=True)
@@ -83,6 +95,7 @@ class BundleReport:
     budget_kb: float
     zip_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    map_parts: dict[str, PartSize] = field(default_factory=dict)  # the map part: leaflet, vector, tiles
 
     @property
     def download_3g_s(self) -> float:
@@ -108,10 +121,12 @@ def part_of(path: str) -> str:
 
     >>> [part_of(p) for p in ("index.html", "trail.json", "leaflet.js", "media/ab.jpg", "trail.html")]
     ['shell', 'data', 'map', 'media', 'single']
+    >>> [part_of(p) for p in ("map.json", "basemap.js", "tiles/15/16525/12123.png")]
+    ['map', 'map', 'map']
     """
     if path.startswith("media/"):
         return "media"
-    if path.startswith("leaflet."):
+    if path.startswith(("leaflet.", "tiles/")) or path in MAP_FILES:
         return "map"
     if path in ("trail.json", "trail.gpx"):
         return "data"
@@ -135,6 +150,23 @@ def measure(files: dict[str, bytes]) -> tuple[dict[str, PartSize], PartSize]:
             size.raw_bytes += len(data)
             size.gzip_bytes += gz
     return parts, total
+
+
+def measure_map(files: dict[str, bytes]) -> dict[str, PartSize]:
+    """Sizes of the map part: ``leaflet`` (JS, CSS), ``vector`` (``map.json``, ``basemap.js``), ``tiles``.
+
+    >>> sizes = measure_map({"leaflet.js": b"L" * 100, "tiles/1/0/0.png": b"png", "index.html": b"x"})
+    >>> sizes["leaflet"].raw_bytes, sizes["vector"].raw_bytes, sizes["tiles"].raw_bytes
+    (100, 0, 3)
+    """
+    sizes = {"leaflet": PartSize(), "vector": PartSize(), "tiles": PartSize()}
+    for path, data in files.items():
+        if part_of(path) != "map":
+            continue
+        size = sizes["tiles" if path.startswith("tiles/") else "leaflet" if path.startswith("leaflet.") else "vector"]
+        size.raw_bytes += len(data)
+        size.gzip_bytes += len(gzip.compress(data, 9, mtime=0))
+    return sizes
 
 
 def content_version(files: dict[str, bytes]) -> str:
@@ -207,7 +239,8 @@ def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, med
 
 
 def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, media_root, photo_max_width: int,
-           photo_quality: int, accuracy_max_m: float) -> tuple[dict[str, bytes], list[str]]:
+           photo_quality: int, accuracy_max_m: float, offline_map: OfflineMap | None = None
+           ) -> tuple[dict[str, bytes], list[str]]:
     from exporter import gpx
 
     if not trail.coords or len(trail.coords) < 2:
@@ -219,10 +252,17 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, me
     root = Path(media_root) if media_root else None
     data = trail_data(trail, stops, media=media, media_root=root, photo_max_width=photo_max_width,
                       photo_quality=photo_quality, accuracy_max_m=accuracy_max_m, base_url=base_url)
+    basemap = offline_map is not None and not offline_map.empty
+    warnings = list(media.warnings)
+    data["map"] = "map.json" if basemap else None
     files: dict[str, bytes] = {}
     files["trail.json"] = assets.script_json(data).encode("utf-8")
     files["trail.gpx"] = gpx.export(trail, stops).encode("utf-8")
     files.update(media.files)
+    if basemap:
+        files.update(offline_map.files())
+        files["basemap.js"] = assets.template_bytes("basemap.js")
+        warnings += offline_map.warnings
     files["leaflet.js"] = assets.leaflet_js()
     files["leaflet.css"] = assets.leaflet_css()
     files["engine.js"] = assets.template_bytes("engine.js")
@@ -232,16 +272,43 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, me
     files["icons/icon-512.png"] = assets.icon_png(512)
     files["manifest.webmanifest"] = assets.manifest(trail.name, trail.name, data["summary"])
     messages = assets.catalogue()
-    page = dict(title=trail.name, messages=messages, m=messages["fr"], lang="fr", inline=False)
+    page = dict(title=trail.name, messages=messages, m=messages["fr"], lang="fr", inline=False, basemap=basemap)
     files["index.html"] = assets.render("index.html", **page).encode("utf-8")
-    files["trail.html"] = _single_file(page, data, files).encode("utf-8")
+    inline_map = None
+    if basemap:
+        inline_map, warning = _inline_map(offline_map)
+        warnings += [warning] if warning else []
+    files["trail.html"] = _single_file(page, data, files, inline_map).encode("utf-8")
     files["sw.js"] = b""  # listed in its own precache; its bytes do not enter the version
     files["sw.js"] = assets.service_worker(list(files), content_version(
         {k: v for k, v in files.items() if k != "sw.js"}))
-    return files, media.warnings
+    return files, warnings
 
 
-def _single_file(page: dict, data: dict, files: dict[str, bytes]) -> str:
+def _inline_map(offline_map: OfflineMap) -> tuple[dict, str | None]:
+    """The map data of ``trail.html``: tiles as ``data:`` URIs up to :data:`SINGLE_TILES_MAX_BYTES`."""
+    from exporter.offline_map import tiles_within
+
+    tiles = offline_map.tiles
+    if tiles is None:
+        return offline_map.data(), None
+    kept = tiles_within(tiles, SINGLE_TILES_MAX_BYTES)
+    inline = {"{}/{}/{}".format(*k): assets.data_uri(v, tiles.mime) for k, v in sorted(kept.items())}
+    warning = None
+    if len(kept) < len(tiles.tiles):
+        cap = round(SINGLE_TILES_MAX_BYTES / 1000)
+        if kept:
+            zooms = sorted({k[0] for k in kept})
+            warning = _("trail.html carries the tiles of zooms {min}-{max} only (at most {cap} KB of tiles); "
+                        "the bundle folder has zooms {fmin}-{fmax}", min=zooms[0], max=zooms[-1], cap=cap,
+                        fmin=tiles.min_zoom, fmax=tiles.max_zoom)
+        else:
+            warning = _("trail.html carries no tiles (at most {cap} KB of tiles); the bundle folder has them",
+                        cap=cap)
+    return offline_map.data(inline_tiles=inline), warning
+
+
+def _single_file(page: dict, data: dict, files: dict[str, bytes], inline_map: dict | None = None) -> str:
     """``trail.html``: the app with its data, scripts, styles, media and GPX inlined."""
     def inline(src: str) -> str:
         body = files[src]
@@ -254,17 +321,19 @@ def _single_file(page: dict, data: dict, files: dict[str, bytes]) -> str:
     inlined["stops"] = [dict(s, media=[dict(m, src=inline(m["src"])) for m in s["media"]]) for s in data["stops"]]
     inlined["gpx"] = assets.data_uri(files["trail.gpx"], "application/gpx+xml")
     inlined["inline"] = True
+    inlined["map"] = inline_map
+    basemap_js = assets.inline_script(files["basemap.js"]) if "basemap.js" in files else ""
     return assets.render(
         "index.html", **dict(page, inline=True), data=inlined,
         icon=assets.data_uri(files["icons/icon-192.png"], "image/png"),
         leaflet_css=assets.inline_style(files["leaflet.css"]), app_css=assets.inline_style(files["app.css"]),
         leaflet_js=assets.inline_script(files["leaflet.js"]), engine_js=assets.inline_script(files["engine.js"]),
-        app_js=assets.inline_script(files["app.js"]))
+        basemap_js=basemap_js, app_js=assets.inline_script(files["app.js"]))
 
 
 def build_files(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None = None,
                 media_root: str | os.PathLike | None = None, photo_max_width: int = 1280, photo_quality: int = 75,
-                accuracy_max_m: float = 50) -> dict[str, bytes]:
+                accuracy_max_m: float = 50, offline_map: OfflineMap | None = None) -> dict[str, bytes]:
     """Every file of a trail's offline bundle, path -> bytes (the pure core of :func:`export`).
 
     Parameters
@@ -280,6 +349,9 @@ def build_files(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | Non
         Photos are re-encoded as JPEG no wider than this, at this quality.
     accuracy_max_m
         Fixes claiming a worse accuracy are ignored by the proximity engine.
+    offline_map : OfflineMap, optional
+        The map of the trail's corridor (:func:`exporter.offline_map.for_trail`): vector
+        ways and/or raster tiles; without it (or when it is empty) the neutral background.
 
     Examples
     --------
@@ -296,12 +368,13 @@ def build_files(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | Non
     exporter.errors.ExportError: trail 'Vide' has fewer than two points: import a GPX trace for it first
     """
     return _build(trail, stops, base_url=base_url, media_root=media_root, photo_max_width=photo_max_width,
-                  photo_quality=photo_quality, accuracy_max_m=accuracy_max_m)[0]
+                  photo_quality=photo_quality, accuracy_max_m=accuracy_max_m, offline_map=offline_map)[0]
 
 
 def export(trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLike, base_url: str | None = None,
            media_root: str | os.PathLike | None = None, photo_max_width: int = 1280, photo_quality: int = 75,
-           accuracy_max_m: float = 50, budget_kb: float = 3000, zip: bool = False) -> BundleReport:
+           accuracy_max_m: float = 50, budget_kb: float = 3000, zip: bool = False,
+           offline_map: OfflineMap | None = None) -> BundleReport:
     """Write a trail's offline bundle into ``out_dir`` (and ``out_dir.zip`` with ``zip=True``).
 
     The folder is replaced as a whole: the bundle is built in a temporary folder
@@ -321,7 +394,7 @@ def export(trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLi
     """
     files, warnings = _build(trail, stops, base_url=base_url, media_root=media_root,
                              photo_max_width=photo_max_width, photo_quality=photo_quality,
-                             accuracy_max_m=accuracy_max_m)
+                             accuracy_max_m=accuracy_max_m, offline_map=offline_map)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ExportError(_("{path} exists and is not a folder: choose another --out", path=out))
@@ -351,11 +424,31 @@ def export(trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLi
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, files[path])
     parts, total = measure(files)
-    report = BundleReport(out, {p: len(d) for p, d in files.items()}, parts, total, budget_kb, zip_path, warnings)
+    report = BundleReport(out, {p: len(d) for p, d in files.items()}, parts, total, budget_kb, zip_path, warnings,
+                          measure_map(files))
     if report.over_budget:
         report.warnings.append(_("bundle is {size} KB gzipped, over the budget of {budget} KB",
                                  size=round(total.gzip_bytes / 1000), budget=round(budget_kb)))
     return report
+
+
+def export_trail(db, trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLike,
+                 corridor_m: float = 500.0, tiles: str | os.PathLike | None = None, min_zoom: int = 12,
+                 max_zoom: int = 16, **options) -> BundleReport:
+    """:func:`export` with the offline map of the trail's corridor: the map ways of ``db`` (an OSM
+    import provides them) and, with ``tiles``, the raster tiles of an MBTiles file for zooms
+    ``min_zoom..max_zoom`` (:func:`exporter.offline_map.for_trail`). ``options`` go to :func:`export`.
+
+    Raises :class:`exporter.mbtiles.MBTilesError` (an :class:`ExportError`) for a file that is not
+    a raster MBTiles or holds no tile of the corridor; nothing is written then.
+    """
+    from exporter.offline_map import for_trail
+
+    offline = None
+    if trail.coords and len(trail.coords) >= 2:
+        offline = for_trail(db, trail.segments, corridor_m=corridor_m, tiles=tiles, min_zoom=min_zoom,
+                            max_zoom=max_zoom)
+    return export(trail, stops, out_dir=out_dir, offline_map=offline, **options)
 
 
 def format_report(report: BundleReport, *, warnings: bool = True) -> str:
@@ -372,6 +465,13 @@ def format_report(report: BundleReport, *, warnings: bool = True) -> str:
               "media": _("media"), "single": _("single file trail.html")}
     lines = [_("{part}: {raw} KB, {gz} KB gzipped", part=labels[name], raw=_kb(size.raw_bytes),
                gz=_kb(size.gzip_bytes)) for name, size in report.parts.items()]
+    detail = report.map_parts
+    if detail and (detail["vector"].raw_bytes or detail["tiles"].raw_bytes):
+        tiles = sum(1 for p in report.files if p.startswith("tiles/"))
+        line = _("  of which Leaflet {leaflet} KB, vector map {vector} KB, {n} tiles {tiles} KB (gzipped)",
+                 leaflet=_kb(detail["leaflet"].gzip_bytes), vector=_kb(detail["vector"].gzip_bytes), n=tiles,
+                 tiles=_kb(detail["tiles"].gzip_bytes))
+        lines.insert(list(report.parts).index("map") + 1, line)
     lines.append(_("total: {raw} KB, {gz} KB gzipped, {n} files", raw=_kb(report.total.raw_bytes),
                    gz=_kb(report.total.gzip_bytes), n=len(report.files)))
     lines.append(_("download at 3G (384 kbit/s): {s} s", s=f"{report.download_3g_s:.1f}"))

@@ -56,6 +56,9 @@ def _messages() -> dict[str, str]:
         "offline_ready": _("Ready to use without network."),
         "download_gpx": _("Download the GPX trace"),
         "map_note": _("Map: the trace and its stops only (no background map offline)."),
+        "map_note_corridor": _("Map: the surroundings of the trail only (a corridor), stored in the app: "
+                               "nothing is downloaded while you walk."),
+        "map_data": _("Map data:"),
         "map_label": _("Map of the trail"),
         "length": _("Length"),
         "duration": _("Duration"),

@@ -220,8 +220,8 @@ def read_tiles(path: str | Path, corridor, *, min_zoom: int = 12, max_zoom: int 
                 wanted = {(x, tms_to_xyz_row(z, y)) for x, y in corridor_tiles(corridor, z)}
                 if not wanted:
                     continue
-                xs = [x for x, _ in wanted]
-                rows = [tms_to_xyz_row(z, y) for _, y in wanted]
+                xs = [column for column, _row in wanted]
+                rows = [row for _column, row in wanted]
                 cursor = conn.execute(
                     "SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ? "
                     "AND tile_column BETWEEN ? AND ? AND tile_row BETWEEN ? AND ?",

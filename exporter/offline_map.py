@@ -92,7 +92,9 @@ class Corridor:
         (299, 9.1)
         >>> c.contains_lonlat(1.5708, 42.5188), c.contains_lonlat(1.5708, 42.5192)  # 83 m, 116 m from the trail
         (True, False)
-        >>> Corridor.of_segments([], 100)
+        >>> from poi.i18n import language
+        >>> with language("en"):
+        ...     Corridor.of_segments([], 100)
         Traceback (most recent call last):
         ...
         exporter.errors.ExportError: the trail has no points: there is no corridor to draw
@@ -124,6 +126,15 @@ class Corridor:
     def to_metric(self, geometry: dict):
         """A GeoJSON geometry (lon/lat) as a shapely geometry in the corridor's projection."""
         return shapely.transform(shape(geometry), lambda xy: _stack(self.projector.to_metric(xy[:, 0], xy[:, 1])))
+
+    def outline(self, tolerance_m: float = 5.0) -> list[list[list[int]]]:
+        """The corridor as encoded polygons (lists of rings, :func:`encode_line`), simplified to ``tolerance_m``."""
+        simple = self.polygon.simplify(tolerance_m)
+        out = []
+        for poly in getattr(simple, "geoms", [simple]):
+            rings = [poly.exterior, *poly.interiors]
+            out.append([encode_line(zip(*self.projector.to_wgs84(*map(list, zip(*r.coords))))) for r in rings])
+        return out
 
     def contains_lonlat(self, lon: float, lat: float) -> bool:
         x, y = self.projector.to_metric(lon, lat)
@@ -328,13 +339,14 @@ class OfflineMap:
                      "bounds": [round(v, 6) for v in self.corridor.bbox], "attribution": [], "styles": [],
                      "features": [], "tiles": None}
         if self.vector is not None:
+            doc["corridor"] = self.corridor.outline()
             doc["attribution"].append(OSM_CREDIT)
             doc["styles"] = [{"kind": k, **STYLES[k]} for k in self.vector.styles]
             doc["features"] = self.vector.features
         if self.tiles is not None:
             keys = sorted("{}/{}/{}".format(*k) for k in self.tiles.tiles)
             tiles = {"url": "tiles/{z}/{x}/{y}." + self.tiles.ext, "min_zoom": self.tiles.min_zoom,
-                     "max_zoom": self.tiles.max_zoom, "keys": keys}
+                     "max_zoom": self.tiles.max_zoom, "keys": keys, "name": self.tiles.name}
             if inline_tiles is not None:
                 zooms = [int(k.split("/")[0]) for k in inline_tiles] or [self.tiles.min_zoom]
                 tiles.update(keys=sorted(inline_tiles), inline=inline_tiles, min_zoom=min(zooms),
