@@ -261,7 +261,7 @@ def combine(records: list[POI]) -> POI:
 # -- finding ------------------------------------------------------------------------
 def _split_pairs(store: PoiStore) -> set[frozenset]:
     return {frozenset({(d["a_source"], d["a_source_id"]), (d["b_source"], d["b_source_id"])})
-            for d in store.decisions("split")}
+            for d in store.provenance_store.decisions("split")}
 
 
 def find_duplicates(db, *, max_distance_m: float = 50.0, min_similarity: float = 0.8) -> list[Match]:
@@ -296,7 +296,7 @@ def find_duplicates(db, *, max_distance_m: float = 50.0, min_similarity: float =
     store = db if isinstance(db, PoiStore) else PoiStore(db)
     if max_distance_m <= 0 or not 0 < min_similarity <= 1:
         raise DedupError(_("the distance must be positive and the similarity between 0 and 1"))
-    merged = store.merged_keys()
+    merged = store.provenance_store.merged_keys()
     split = _split_pairs(store)
     brief = {r[0]: r for r in store.brief()}
 
@@ -356,14 +356,15 @@ def merge(db, match_or_ids: Match | tuple[int, int], *, reason: str | None = Non
         raise DedupError(_("POI {id} cannot be merged with itself", id=a))
     survivor_id, loser_id = sorted((int(a), int(b)))
     reason = reason or f"merged by {user}"
+    provenances = store.provenance_store
     with transaction(store.db):
-        kept = store.source_records(survivor_id)
-        gone = [(p, matched_by or reason) for p, matched_by in store.source_records(loser_id)]
+        kept = provenances.source_records(survivor_id)
+        gone = [(p, matched_by or reason) for p, matched_by in provenances.source_records(loser_id)]
         records = kept + gone
         for (p, _m), (q, _n) in product(kept, gone):
-            store.record_decision((p.source, p.source_id), (q.source, q.source_id), "merge", user=user,
-                                  reason=reason)
-        return store.merge_pois(survivor_id, loser_id, combine([p for p, _m in records]), records)
+            provenances.record_decision((p.source, p.source_id), (q.source, q.source_id), "merge", user=user,
+                                        reason=reason)
+        return provenances.merge_pois(survivor_id, loser_id, combine([p for p, _m in records]), records)
 
 
 def split(db, poi_id: int, source: str, source_id: str | None = None, *, user: str = "cli") -> POI:
@@ -381,8 +382,9 @@ def split(db, poi_id: int, source: str, source_id: str | None = None, *, user: s
         No such POI, or it holds no merged provenance ``source:source_id``.
     """
     store = db if isinstance(db, PoiStore) else PoiStore(db)
+    provenances = store.provenance_store
     with transaction(store.db):
-        records = store.source_records(poi_id)
+        records = provenances.source_records(poi_id)
         keys = [(p.source, p.source_id) for p, _m in records]
         if source_id is None:
             text = source
@@ -395,8 +397,8 @@ def split(db, poi_id: int, source: str, source_id: str | None = None, *, user: s
             raise NotFoundError(_(msg, id=poi_id, source=source, source_id=source_id))
         for other in keys:
             if other != (source, source_id):
-                store.record_decision(other, (source, source_id), "split", user=user)
-        _rest, out = store.split_poi(poi_id, source, source_id)
+                provenances.record_decision(other, (source, source_id), "split", user=user)
+        _rest, out = provenances.split_poi(poi_id, source, source_id)
     return out
 
 

@@ -294,7 +294,7 @@ class MediaStore:
         data = _read(path_or_bytes)
         original = hashlib.sha256(data).hexdigest()
         if self.store is not None:
-            known = self.store.media_by_original(original)
+            known = self.store.media_records.media_by_original(original)
             if known and (self.root / f"{known['sha256']}.{known['ext']}").is_file():
                 return self._stored(known)
         audio = sniff_audio(data)
@@ -314,7 +314,7 @@ class MediaStore:
             tmp.replace(target)  # atomic: a reader never sees half a file
         if self.store is not None:
             with transaction(self.store.db):
-                self.store.save_media(record)
+                self.store.media_records.save_media(record)
         return self._stored(record)
 
     def _audio(self, data: bytes, audio: str) -> dict:
@@ -430,7 +430,7 @@ def import_media(db, media_store: MediaStore, poi_ids=None, *, base: str | os.Pa
                 report.problems.append(_("POI {id}: media file not found: {url}", id=poi.id, url=url))
                 continue
             try:
-                known = store.media_by_original(hashlib.sha256(path.read_bytes()).hexdigest())
+                known = store.media_records.media_by_original(hashlib.sha256(path.read_bytes()).hexdigest())
                 stored = media_store.add_file(path, kind=m.kind if m.kind == "audio" else None)
             except MediaError as e:
                 report.problems.append(_("POI {id}: {url}: {reason}", id=poi.id, url=url, reason=str(e)))
@@ -441,6 +441,6 @@ def import_media(db, media_store: MediaStore, poi_ids=None, *, base: str | os.Pa
                 report.stored += 1
             renamed[m.url] = stored.url
         if renamed:
-            store.rename_media(poi.id, renamed)
+            store.media_records.rename_media(poi.id, renamed)
             report.pois += 1
     return report

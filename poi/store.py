@@ -1,4 +1,8 @@
-"""SQLite storage of POIs: the only module of ``poi`` that speaks SQL.
+"""SQLite storage of POIs, the migrations runner and transactions.
+
+With :mod:`poi.provenance_store` (sources of merged POIs, staff decisions) and
+:mod:`poi.media_store` (records of stored media files), built on this module,
+these are the modules of ``poi`` that speak SQL (with ``poi.network.store``).
 
 One SQLite file (sqlite-utils) holds everything; each package registers its own
 numbered migrations through :func:`apply_migrations`. POIs are indexed by an
@@ -18,13 +22,18 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
 from poi.errors import NotFoundError, StoreError
 from poi.models import POI, Media
 from poi.text import fold, html_to_text
+
+if TYPE_CHECKING:
+    from poi.media_store import MediaRecordStore
+    from poi.provenance_store import Provenance, ProvenanceStore
 
 DEFAULT_DB = "balise.db"
 
@@ -204,7 +213,8 @@ _COLUMNS = ("source", "source_id", "name", "category", "themes", "lon", "lat", "
             "updated_at", "content_hash")
 
 
-def _row_of(poi: POI) -> dict:
+def row_of(poi: POI) -> dict:
+    """The ``pois`` row of a POI, with its content hash (the update time is not hashed)."""
     row = {
         "source": poi.source or "manual",
         "source_id": str(poi.source_id) if poi.source_id not in (None, "") else uuid.uuid4().hex,
@@ -241,34 +251,6 @@ def poi_from_row(row: sqlite3.Row | dict) -> POI:
     )
 
 
-class Provenance(NamedTuple):
-    """One source of a POI: who published it, under which licence, and why it was merged."""
-
-    source: str
-    source_id: str
-    licence: str
-    attribution: str
-    url: str
-    matched_by: str  # "" for the POI's own source; e.g. "distance 12 m, name similarity 0.91"
-
-
-def _record_json(poi: POI) -> str:
-    """One source's record of a POI, as JSON (kept to recombine and to split merged POIs)."""
-    return json.dumps({
-        "name": poi.name, "lon": poi.lon, "lat": poi.lat, "category": poi.category, "themes": list(poi.themes),
-        "ele_m": poi.ele_m, "summary": poi.summary, "description": poi.description,
-        "media": [m.to_dict() for m in poi.media], "trigger_radius_m": poi.trigger_radius_m, "url": poi.url,
-        "source": poi.source, "source_id": str(poi.source_id), "licence": poi.licence,
-        "attribution": poi.attribution, "updated_at": poi.updated_at, "extra": poi.extra or {},
-    }, ensure_ascii=False, sort_keys=True)
-
-
-def _record_poi(text: str) -> POI:
-    d = json.loads(text)
-    d["media"] = [Media.from_dict(m) for m in d.get("media", [])]
-    return POI(**d)
-
-
 def _fts_query(text: str) -> str:
     tokens = [t for t in "".join(c if c.isalnum() else " " for c in fold(text)).split() if t]
     return " ".join(f'"{t}"*' for t in tokens)
@@ -302,30 +284,34 @@ class PoiStore:
         merged fields recomputed, so re-importing either source never brings the
         duplicate back.
         """
-        row = _row_of(poi)
+        row = row_of(poi)
         with transaction(self.db):
             existing = self.db.execute(
                 "SELECT id, content_hash FROM pois WHERE source = ? AND source_id = ?",
                 [row["source"], row["source_id"]]).fetchone()
-            owner = self._merged_owner(row["source"], row["source_id"], existing)
+            owner = self.provenance_store.merged_owner(row["source"], row["source_id"],
+                                                       existing["id"] if existing else None)
             if owner is not None:
-                status = self._update_source_record(owner, poi, row)
+                status = self.provenance_store.update_source_record(owner, poi, row)
                 poi.id = owner
                 return status, owner
             if existing and existing["content_hash"] == row["content_hash"]:
                 return "unchanged", existing["id"]
             if existing:
                 pid = existing["id"]
-                self._write_row(pid, row, poi, new=False)
+                self.write_row(pid, row, poi, new=False)
                 status = "updated"
             else:
-                pid = self._write_row(None, row, poi, new=True)
+                pid = self.write_row(None, row, poi, new=True)
                 status = "added"
         poi.id = pid
         return status, pid
 
-    def _write_row(self, pid: int | None, row: dict, poi: POI, *, new: bool) -> int:
-        """Write one POI row and its R*Tree and FTS entries (inside a transaction)."""
+    def write_row(self, pid: int | None, row: dict, poi: POI, *, new: bool) -> int:
+        """Write one POI row and its R*Tree and FTS entries (inside a transaction).
+
+        ``row`` is :func:`row_of` the POI; a new row when ``new``, else the row ``pid``.
+        """
         if new:
             cols = ", ".join(_COLUMNS)
             vals = ", ".join(f":{c}" for c in _COLUMNS)
@@ -351,11 +337,11 @@ class PoiStore:
                 raise ValueError(f"unknown or read-only POI field: {key}")
             setattr(poi, key, value)
         poi.updated_at = ""
-        row = _row_of(poi)
+        row = row_of(poi)
         with transaction(self.db):
             current = self.db.execute("SELECT content_hash FROM pois WHERE id = ?", [poi_id]).fetchone()
             if current["content_hash"] != row["content_hash"]:
-                self._write_row(poi_id, row, poi, new=False)
+                self.write_row(poi_id, row, poi, new=False)
         return self.get(poi_id)
 
     def delete(self, poi_id: int) -> None:
@@ -364,214 +350,32 @@ class PoiStore:
             self.db.execute("DELETE FROM pois_fts WHERE rowid = ?", [poi_id])
             self.db.execute("DELETE FROM pois WHERE id = ?", [poi_id])
 
-    # -- provenance of merged POIs (see poi/dedup.py) --------------------------
-    def _merged_owner(self, source: str, source_id: str, existing) -> int | None:
-        """The POI that holds (source, source_id) as one of several merged provenances, if any."""
-        if existing is not None:
-            merged = self.db.execute("SELECT 1 FROM poi_sources WHERE poi_id = ? LIMIT 1",
-                                     [existing["id"]]).fetchone()
-            return existing["id"] if merged else None
-        row = self.db.execute("SELECT poi_id FROM poi_sources WHERE source = ? AND source_id = ?",
-                              [source, source_id]).fetchone()
-        return row["poi_id"] if row else None
+    # -- provenance of merged POIs and stored media: SQL in poi/provenance_store.py, poi/media_store.py --
+    @cached_property
+    def provenance_store(self) -> ProvenanceStore:
+        """Sources of merged POIs and staff decisions (:class:`poi.provenance_store.ProvenanceStore`)."""
+        from poi.provenance_store import ProvenanceStore  # it builds on this module
 
-    def _update_source_record(self, pid: int, poi: POI, row: dict) -> str:
-        """Re-import of one provenance of a merged POI: keep its record, recompute the POI."""
-        current = self.db.execute("SELECT content_hash FROM poi_sources WHERE source = ? AND source_id = ?",
-                                  [row["source"], row["source_id"]]).fetchone()
-        if current is not None and current["content_hash"] == row["content_hash"]:
-            return "unchanged"
-        self.db.execute(
-            "UPDATE poi_sources SET record = ?, content_hash = ?, licence = ?, attribution = ?, url = ?, "
-            "updated_at = ? WHERE source = ? AND source_id = ?",
-            [_record_json(poi), row["content_hash"], row["licence"], row["attribution"], row["url"],
-             row["updated_at"], row["source"], row["source_id"]])
-        self._recombine(pid)
-        return "updated"
+        return ProvenanceStore(self)
 
-    def _recombine(self, pid: int) -> None:
-        from poi.dedup import combine  # the merge rules live with the matcher (no SQL there)
+    @cached_property
+    def media_records(self) -> MediaRecordStore:
+        """Records of stored media files (:class:`poi.media_store.MediaRecordStore`)."""
+        from poi.media_store import MediaRecordStore  # it builds on this module
 
-        head = self.db.execute("SELECT source, source_id FROM pois WHERE id = ?", [pid]).fetchone()
-        merged = combine([p for p, _ in self.source_records(pid)])
-        merged.source, merged.source_id = head["source"], head["source_id"]
-        merged.updated_at = ""
-        self._write_row(pid, _row_of(merged), merged, new=False)
+        return MediaRecordStore(self)
 
     def provenance(self, poi_id: int) -> list[Provenance]:
-        """Every source a POI comes from, with its licence and why it was merged.
-
-        A POI that was never merged has one provenance, its own.
-        """
-        rows = self.db.execute(
-            "SELECT s.source, s.source_id, s.licence, s.attribution, s.url, s.matched_by FROM poi_sources s "
-            "JOIN pois p ON p.id = s.poi_id WHERE s.poi_id = ? "
-            "ORDER BY (s.source = p.source AND s.source_id = p.source_id) DESC, s.rowid", [poi_id]).fetchall()
-        if rows:
-            return [Provenance(*r) for r in rows]
-        poi = self.get(poi_id)
-        return [Provenance(poi.source, poi.source_id, poi.licence, poi.attribution, poi.url, "")]
-
-    def source_records(self, poi_id: int) -> list[tuple[POI, str]]:
-        """The record each source gave for a POI, with why it was merged (the POI's own first)."""
-        rows = self.db.execute(
-            "SELECT s.record, s.matched_by FROM poi_sources s JOIN pois p ON p.id = s.poi_id "
-            "WHERE s.poi_id = ? ORDER BY (s.source = p.source AND s.source_id = p.source_id) DESC, s.rowid",
-            [poi_id]).fetchall()
-        if rows:
-            return [(_record_poi(r["record"]), r["matched_by"]) for r in rows]
-        poi = self.get(poi_id)
-        poi.id = None
-        return [(poi, "")]
+        """Every source a POI comes from (:meth:`~poi.provenance_store.ProvenanceStore.provenance`)."""
+        return self.provenance_store.provenance(poi_id)
 
     def resolve(self, source: str, source_id: str) -> int | None:
-        """Id of the POI that carries (source, source_id), merged or not; None if none."""
-        row = self.db.execute("SELECT id FROM pois WHERE source = ? AND source_id = ?",
-                              [source, source_id]).fetchone()
-        if row is None:
-            row = self.db.execute("SELECT poi_id AS id FROM poi_sources WHERE source = ? AND source_id = ?",
-                                  [source, source_id]).fetchone()
-        return row["id"] if row else None
-
-    def brief(self) -> Iterator[tuple[int, str, str, float, float, str, str]]:
-        """``(id, name, category, lon, lat, source, source_id)`` of every POI, streamed (for matching)."""
-        yield from (tuple(r) for r in self.db.execute(
-            "SELECT id, name, category, lon, lat, source, source_id FROM pois ORDER BY id"))
-
-    def merged_keys(self) -> dict[int, list[tuple[str, str]]]:
-        """``poi_id -> [(source, source_id), ...]`` of the POIs that hold several provenances."""
-        keys: dict[int, list[tuple[str, str]]] = {}
-        for r in self.db.execute("SELECT poi_id, source, source_id FROM poi_sources ORDER BY rowid"):
-            keys.setdefault(r[0], []).append((r[1], r[2]))
-        return keys
-
-    def merge_pois(self, survivor_id: int, loser_id: int, merged: POI,
-                   records: Sequence[tuple[POI, str]]) -> POI:
-        """Make two POIs one, in one transaction.
-
-        ``records`` (each source's record and why it matched) become the survivor's
-        provenance; every row of another table that points at the loser (trail
-        stops...) is moved to the survivor, unless the survivor already has one
-        there; the loser is deleted; the survivor's fields become ``merged``.
-        """
-        if survivor_id == loser_id:
-            raise StoreError(f"cannot merge POI {survivor_id} with itself")
-        with transaction(self.db):
-            head = self.get(survivor_id)
-            self.get(loser_id)
-            self.db.execute("DELETE FROM poi_sources WHERE poi_id IN (?, ?)", [survivor_id, loser_id])
-            self._insert_records(survivor_id, records)
-            for table, column in self._references():
-                self.db.execute(f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
-                                [survivor_id, loser_id])
-            self.delete(loser_id)
-            merged.source, merged.source_id, merged.updated_at = head.source, head.source_id, ""
-            self._write_row(survivor_id, _row_of(merged), merged, new=False)
-        return self.get(survivor_id)
-
-    def split_poi(self, poi_id: int, source: str, source_id: str) -> tuple[POI, POI]:
-        """Take one provenance out of a merged POI as a POI of its own; returns (rest, split off).
-
-        The rest keeps the id, stops and the remaining provenances (recombined);
-        if the provenance taken out was the POI's own, the next one becomes its
-        identity. The caller records the decision (:meth:`record_decision`).
-        """
-        with transaction(self.db):
-            records = self.source_records(poi_id)
-            keys = [(p.source, p.source_id) for p, _ in records]
-            if (source, source_id) not in keys or len(keys) < 2:
-                raise NotFoundError(f"POI {poi_id} has no merged provenance {source}:{source_id}")
-            out = records[keys.index((source, source_id))][0]
-            rest = [r for r in records if (r[0].source, r[0].source_id) != (source, source_id)]
-            self.db.execute("DELETE FROM poi_sources WHERE poi_id = ?", [poi_id])
-            head = rest[0][0]
-            if len(rest) > 1:
-                self._insert_records(poi_id, rest)
-                from poi.dedup import combine
-
-                kept = combine([p for p, _ in rest])
-            else:
-                kept = head
-            kept.source, kept.source_id, kept.updated_at = head.source, head.source_id, ""
-            kept.id = None
-            self._write_row(poi_id, _row_of(kept), kept, new=False)
-            out.id, out.updated_at = None, ""
-            self.upsert(out)
-        return self.get(poi_id), self.get(out.id)
-
-    def _insert_records(self, poi_id: int, records: Sequence[tuple[POI, str]]) -> None:
-        for poi, matched_by in records:
-            row = _row_of(poi)
-            self.db.execute(
-                "INSERT INTO poi_sources (poi_id, source, source_id, licence, attribution, url, matched_by, "
-                "record, content_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [poi_id, row["source"], row["source_id"], row["licence"], row["attribution"], row["url"],
-                 matched_by, _record_json(poi), row["content_hash"], row["updated_at"]])
-
-    def _references(self) -> list[tuple[str, str]]:
-        """(table, column) of every foreign key to ``pois.id`` (trail stops, ...), found in the schema."""
-        found = []
-        for (table,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-            if table == "poi_sources":
-                continue
-            for fk in self.db.execute(f'PRAGMA foreign_key_list("{table}")').fetchall():
-                if fk["table"] == "pois" and fk["to"] in (None, "id"):
-                    found.append((table, fk["from"]))
-        return found
-
-    # -- staff decisions on duplicates ------------------------------------------
-    def record_decision(self, a: tuple[str, str], b: tuple[str, str], decision: str, *, user: str,
-                        reason: str = "") -> None:
-        """Remember that staff merged or split two provenances (the later decision wins)."""
-        (a_s, a_id), (b_s, b_id) = sorted([tuple(a), tuple(b)])
-        self.db.execute(
-            "INSERT OR REPLACE INTO dedup_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [a_s, a_id, b_s, b_id, decision, user, reason, utcnow()])
+        """The POI carrying a provenance (:meth:`~poi.provenance_store.ProvenanceStore.resolve`)."""
+        return self.provenance_store.resolve(source, source_id)
 
     def decisions(self, decision: str | None = None) -> list[dict]:
-        """Every remembered decision (optionally only ``"split"`` or ``"merge"``)."""
-        sql = "SELECT * FROM dedup_decisions"
-        args: list = []
-        if decision:
-            sql += " WHERE decision = ?"
-            args.append(decision)
-        return [dict(r) for r in self.db.execute(sql + " ORDER BY decided_at, rowid", args).fetchall()]
-
-    # -- stored media files (see poi/media.py) -----------------------------------
-    def media_by_original(self, original_sha256: str) -> dict | None:
-        """The stored media record made from a file with this SHA-256, if any."""
-        row = self.db.execute("SELECT * FROM media WHERE original_sha256 = ? OR sha256 = ? LIMIT 1",
-                              [original_sha256, original_sha256]).fetchone()
-        return dict(row) if row else None
-
-    def save_media(self, record: dict) -> None:
-        """Remember one stored media file (keys: the columns of the ``media`` table)."""
-        self.db.execute(
-            "INSERT OR IGNORE INTO media (sha256, ext, kind, mime, width, height, duration_s, bytes, "
-            "original_sha256, created_at) VALUES (:sha256, :ext, :kind, :mime, :width, :height, :duration_s, "
-            ":bytes, :original_sha256, :created_at)", {"created_at": utcnow(), **record})
-
-    def rename_media(self, poi_id: int, renamed: dict[str, str]) -> POI:
-        """Point a POI's media at new URLs (``old url -> new url``, e.g. into the media store).
-
-        The POI's other fields and update time are kept; merged provenance records
-        are rewritten too, so recombining them keeps the new URLs.
-        """
-        poi = self.get(poi_id)
-        for m in poi.media:
-            m.url = renamed.get(m.url, m.url)
-        row = _row_of(poi)
-        row["updated_at"] = poi.updated_at
-        with transaction(self.db):
-            self._write_row(poi_id, row, poi, new=False)
-            for rec in self.db.execute("SELECT rowid, record FROM poi_sources WHERE poi_id = ?",
-                                       [poi_id]).fetchall():
-                data = json.loads(rec["record"])
-                for m in data.get("media", []):
-                    m["url"] = renamed.get(m.get("url"), m.get("url"))
-                self.db.execute("UPDATE poi_sources SET record = ? WHERE rowid = ?",
-                                [json.dumps(data, ensure_ascii=False, sort_keys=True), rec["rowid"]])
-        return self.get(poi_id)
+        """Remembered staff decisions (:meth:`~poi.provenance_store.ProvenanceStore.decisions`)."""
+        return self.provenance_store.decisions(decision)
 
     # -- reading -------------------------------------------------------------
     def get(self, poi_id: int) -> POI:
@@ -600,10 +404,15 @@ class PoiStore:
 
     def points_in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float
                        ) -> list[tuple[int, float, float]]:
-        """``(id, lon, lat)`` of the POIs inside a lon/lat box, through the R*Tree."""
+        """``(id, lon, lat)`` of the POIs inside a lon/lat box, through the R*Tree.
+
+        The coordinates are the exact stored ones (the R*Tree only holds 32-bit
+        floats, off by up to about 1 m).
+        """
         return [tuple(r) for r in self.db.execute(
-            "SELECT id, min_lon, min_lat FROM pois_rtree WHERE min_lon >= ? AND max_lon <= ? "
-            "AND min_lat >= ? AND max_lat <= ?", [min_lon, max_lon, min_lat, max_lat]).fetchall()]
+            "SELECT r.id, p.lon, p.lat FROM pois_rtree r JOIN pois p ON p.id = r.id "
+            "WHERE r.min_lon >= ? AND r.max_lon <= ? AND r.min_lat >= ? AND r.max_lat <= ?",
+            [min_lon, max_lon, min_lat, max_lat]).fetchall()]
 
     def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> list[POI]:
         """Full POIs inside a lon/lat box."""
@@ -620,9 +429,23 @@ class PoiStore:
             [query, limit]).fetchall()
         return [poi_from_row(r) for r in rows]
 
+    def brief(self) -> Iterator[tuple[int, str, str, float, float, str, str]]:
+        """``(id, name, category, lon, lat, source, source_id)`` of every POI, streamed (for matching)."""
+        yield from (tuple(r) for r in self.db.execute(
+            "SELECT id, name, category, lon, lat, source, source_id FROM pois ORDER BY id"))
+
     def sources(self) -> list[dict]:
         """Each source with its POI count, licence and attribution (for credits pages)."""
         rows = self.db.execute(
             "SELECT source, COUNT(*) AS n, MAX(licence) AS licence, MAX(attribution) AS attribution "
             "FROM pois GROUP BY source ORDER BY source").fetchall()
         return [dict(r) for r in rows]
+
+
+def __getattr__(name: str):
+    """``Provenance`` lives in :mod:`poi.provenance_store`; ``from poi.store import Provenance`` still works."""
+    if name == "Provenance":
+        from poi.provenance_store import Provenance
+
+        return Provenance
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
