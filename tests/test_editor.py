@@ -276,7 +276,9 @@ def test_photo_and_audio_uploads_are_stored_by_content(editor, trail_id, data, d
     media = pois.get(poi_id).media
     assert [m.kind for m in media] == ["image", "audio"]
     assert all(re.fullmatch(r"media/[0-9a-f]{64}\.(jpg|wav)", m.url) for m in media)
-    assert editor.get("/editor/" + media[0].url).status_code == 200
+    with editor.get("/editor/" + media[0].url) as r:
+        assert r.status_code == 200 and r.mimetype == "image/jpeg"
+    assert editor.get("/editor/media/..%2Fbalise.db").status_code == 404
     assert [r.action for r in staff.revisions(trail_id)][:2] == ["media", "media"]
 
 

@@ -70,8 +70,7 @@ def _check() -> None:
     expected = session.get("csrf")
     sent = request.headers.get(HEADER) or request.form.get(FIELD) or ""
     if not expected or not hmac.compare_digest(str(sent).encode(), str(expected).encode()):
-        raise CSRFError(_("This form has expired or did not come from this site. "
-                          "Go back, reload the page and send it again."))
+        raise CSRFError(_("This form has expired or did not come from this site: reload the page and send it again."))
 
 
 def init_app(app: Flask) -> None:
