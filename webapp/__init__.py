@@ -17,6 +17,10 @@ SUBSYSTEMS = (
     "csrf",
     "auth",
     "editor",
+    "api",
+    "embed",
+    "feedback",
+    "bundles",
 )
 
 
