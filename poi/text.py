@@ -1,4 +1,4 @@
-"""Text helpers: HTML sanitising (nh3) and diacritic folding."""
+"""Text helpers: HTML sanitising (nh3), plain text as HTML paragraphs, and diacritic folding."""
 from __future__ import annotations
 
 import html
@@ -40,6 +40,18 @@ def html_to_text(value: str | None) -> str:
     text = nh3.clean(value, tags=set())
     text = html.unescape(text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def paragraphs(text: str) -> str:
+    """Plain text as HTML paragraphs (escaped; line breaks kept).
+
+    >>> paragraphs("Galettes & crêpes\\nSpécialités <maison>\\n\\nOuvert")
+    '<p>Galettes &amp; crêpes<br>Spécialités &lt;maison&gt;</p><p>Ouvert</p>'
+    """
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return "".join("<p>" + "<br>".join(html.escape(line.strip(), quote=False)
+                                       for line in b.split("\n") if line.strip()) + "</p>"
+                   for b in blocks)
 
 
 def fold(value: str) -> str:

@@ -162,6 +162,7 @@ class Importer:
     fields : POI field -> key | tuple of keys | callable(record).
     options : names of the format-specific options :meth:`records` accepts.
     keep_extra : keep the record's unmapped, non-empty values in ``POI.extra``.
+    accepts_directories : :meth:`run` also takes a folder (handed to :meth:`records` as it is).
     """
 
     format: ClassVar[str] = ""
@@ -172,6 +173,7 @@ class Importer:
     fields: ClassVar[dict[str, FieldSpec]] = {}
     options: ClassVar[tuple[str, ...]] = ()
     keep_extra: ClassVar[bool] = False
+    accepts_directories: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -185,7 +187,10 @@ class Importer:
 
     # -- what subclasses provide ----------------------------------------------
     def records(self, path: Path, **options) -> Iterator[Record]:
-        """Yield the raw records of ``path``, streaming; raise SourceFormatError if broken."""
+        """Yield the raw records of ``path``, streaming; raise SourceFormatError if broken.
+
+        ``path`` is a file, or a folder when the class ``accepts_directories``.
+        """
         raise NotImplementedError
 
     def lookup(self, data: Any, key: str) -> Any:
@@ -335,10 +340,11 @@ class Importer:
 
         Returns the :class:`ImportReport`. Raises :class:`SourceFormatError` (nothing
         written) when the file is missing or broken. With ``dry_run`` everything is
-        done, counted, then rolled back.
+        done, counted, then rolled back. ``path`` may be a folder when the importer
+        ``accepts_directories``.
         """
         path = Path(path)
-        if not path.is_file():
+        if not path.is_file() and not (self.accepts_directories and path.is_dir()):
             raise SourceFormatError(_("{path}: no such file", path=path))
         unknown = sorted(k for k, v in options.items() if v is not None and k not in self.options)
         if unknown:

@@ -9,7 +9,8 @@ each place as a JSON-LD object; ``--format datatourisme`` reads
   catalogue is not a record and is passed over).
 
 Every file is streamed: array items and ``@graph`` members are decoded one at a
-time (:func:`iter_json_items`), so memory stays at the size of the largest record.
+time (:func:`poi.importers.geojson.iter_json_items`), so memory stays at the size
+of the largest record.
 
 Field mapping (POI <- record):
 
@@ -40,8 +41,6 @@ is imported.
 """
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,9 +49,9 @@ from poi.categories import CATEGORY_THEMES, match_words
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
 from poi.importers.base import Importer, Record
-from poi.importers.geojson import _Reader
+from poi.importers.geojson import iter_json_items
 from poi.models import Media
-from poi.store import PoiStore
+from poi.text import paragraphs
 
 LICENCE = "Licence Ouverte 2.0 (Etalab)"
 #: File names of a folder export that hold no record.
@@ -153,82 +152,6 @@ def category_of_types(types: list[str], name: str = "") -> tuple[str, list[str]]
     return "other", []
 
 
-# -- streaming JSON ------------------------------------------------------------------------------------
-
-def iter_json_items(path: Path, array_keys: tuple[str, ...] = ("@graph",), *,
-                    header: dict | None = None, whole: bool = True) -> Iterator[Any]:
-    """Items of a JSON file, decoded one at a time.
-
-    * a top-level array: each item;
-    * an object with one of ``array_keys`` holding an array: the items of that array
-      (the object's other members go to ``header``);
-    * any other object: the object itself when ``whole`` (a single-record file).
-
-    Raises :class:`SourceFormatError` for a file that is not JSON.
-
-    >>> import tempfile, os
-    >>> with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-    ...     _ = f.write('{"@context": {}, "@graph": [{"@id": "a"}, {"@id": "b"}]}')
-    >>> [item["@id"] for item in iter_json_items(Path(f.name))]
-    ['a', 'b']
-    >>> os.remove(f.name)
-    """
-    header = {} if header is None else header
-    reader = _Reader(path)
-    decoder = json.JSONDecoder()
-    try:
-        first = reader.skip_ws()
-        if first == "[":
-            yield from _items(reader, decoder, path)
-        elif first == "{":
-            reader.pos += 1
-            found = False
-            if reader.skip_ws() == "}":
-                reader.pos += 1
-            else:
-                while True:
-                    key = reader.value(decoder)
-                    _expect(reader, ":", path)
-                    if key in array_keys and reader.skip_ws() == "[":
-                        found = True
-                        yield from _items(reader, decoder, path)
-                    else:
-                        header[key] = reader.value(decoder)
-                    if _expect(reader, ",}", path) == "}":
-                        break
-            if not found and whole:
-                yield header
-        else:
-            raise SourceFormatError(_("{file}: not a JSON file (it does not start with {{ or [)",
-                                      file=path.name))
-        if reader.skip_ws():
-            raise SourceFormatError(_("{file}: unexpected data after the end of the JSON object",
-                                      file=path.name))
-    finally:
-        reader.close()
-
-
-def _expect(reader: _Reader, chars: str, path: Path) -> str:
-    c = reader.skip_ws()
-    if not c or c not in chars:
-        raise SourceFormatError(_("{file}: not valid JSON (expected {expected}, found {found})",
-                                  file=path.name, expected=" or ".join(repr(x) for x in chars),
-                                  found=repr(c) if c else _("end of file")))
-    reader.pos += 1
-    return c
-
-
-def _items(reader: _Reader, decoder: json.JSONDecoder, path: Path) -> Iterator[Any]:
-    _expect(reader, "[", path)
-    if reader.skip_ws() == "]":
-        reader.pos += 1
-        return
-    while True:
-        yield reader.value(decoder)
-        if _expect(reader, ",]", path) == "]":
-            return
-
-
 # -- reading JSON-LD values ----------------------------------------------------------------------------
 
 def as_list(value: Any) -> list:
@@ -273,18 +196,6 @@ def french(value: Any) -> str:
     """The French text of a language map, else its first language."""
     texts = languages(value)
     return texts.get("fr") or next(iter(texts.values()), "")
-
-
-def paragraphs(text: str) -> str:
-    """Plain text as HTML paragraphs (escaped; line breaks kept).
-
-    >>> paragraphs("Galettes & crêpes\\nSpécialités <maison>\\n\\nOuvert")
-    '<p>Galettes &amp; crêpes<br>Spécialités &lt;maison&gt;</p><p>Ouvert</p>'
-    """
-    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
-    return "".join("<p>" + "<br>".join(html.escape(line.strip(), quote=False)
-                                       for line in b.split("\n") if line.strip()) + "</p>"
-                   for b in blocks)
 
 
 def _place(record: Mapping) -> Mapping:
@@ -377,6 +288,7 @@ class DatatourismeImporter(Importer):
     licence = LICENCE
     attribution = "DATAtourisme"
     eid = ("@id", "dc:identifier")
+    accepts_directories = True
     fields = {
         "name": lambda r: french(r.get("rdfs:label")),
         "lon": lambda r: _geo(r, "schema:longitude"),
@@ -390,22 +302,6 @@ class DatatourismeImporter(Importer):
         "extra": lambda r: r,
     }
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._folder: Path | None = None
-
-    def run(self, store: PoiStore, path, **kwargs):
-        """As :meth:`Importer.run`; ``path`` may also be a folder of JSON files."""
-        path = Path(path)
-        self._folder = None
-        if path.is_dir():
-            files = self.files(path)
-            if not files:
-                raise SourceFormatError(_("{path}: no .json files in this folder", path=path))
-            self._folder = path
-            path = files[0]  # Importer.run checks a file; records() reads the whole folder
-        return super().run(store, path, **kwargs)
-
     @staticmethod
     def files(folder: Path) -> list[Path]:
         """The record files of a folder export, sorted, recursively."""
@@ -413,9 +309,12 @@ class DatatourismeImporter(Importer):
                       and p.name.lower() not in NOT_RECORDS)
 
     def records(self, path: Path, **options) -> Iterator[Record]:
-        files = self.files(self._folder) if self._folder else [path]
+        folder = path if path.is_dir() else None
+        files = self.files(folder) if folder else [path]
+        if not files:
+            raise SourceFormatError(_("{path}: no .json files in this folder", path=path))
         for file in files:
-            where_file = str(file.relative_to(self._folder)) if self._folder else file.name
+            where_file = str(file.relative_to(folder)) if folder else file.name
             for n, data in enumerate(iter_json_items(file), start=1):
                 if n == 1 and not is_record(data):
                     keys = ", ".join(list(data)[:6]) if isinstance(data, Mapping) else type(data).__name__

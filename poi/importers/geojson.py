@@ -2,7 +2,8 @@
 
 The file is never loaded whole: :func:`iter_features` decodes it in chunks and
 hands each feature to :meth:`json.JSONDecoder.raw_decode` as soon as it is
-complete, so memory stays at the size of the largest feature. Points are used as
+complete, so memory stays at the size of the largest feature
+(:class:`JSONReader`; :func:`iter_json_items` reads other JSON files the same way). Points are used as
 they are; other geometries give their representative point (a point inside the
 shape, shapely's ``representative_point``).
 
@@ -31,13 +32,31 @@ _WS = " \t\r\n"
 _WGS84_CRS = ("crs84", "4326", "wgs84", "wgs 84")
 
 
-class _Reader:
-    """Text of a file, decoded in chunks, with a sliding buffer for raw_decode."""
+class JSONReader:
+    """Text of a JSON file, decoded in chunks, with a sliding buffer for ``raw_decode``.
 
-    def __init__(self, path: Path):
+    The streaming reader under :func:`iter_features` and :func:`iter_json_items`:
+    :meth:`keys` walks an object member by member, :meth:`items` an array item by
+    item, :meth:`value` decodes one whole value. ``geojson`` words the errors for
+    a GeoJSON file.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+    ...     _ = f.write('{"n": 2, "items": [1, {"a": [3]}]}')
+    >>> reader = JSONReader(Path(f.name))
+    >>> for key in reader.keys():
+    ...     print(key, list(reader.items()) if key == "items" else reader.value())
+    n 2
+    items [1, {'a': [3]}]
+    >>> reader.close(); os.remove(f.name)
+    """
+
+    def __init__(self, path: Path, *, geojson: bool = False):
         self.name = path.name
+        self.geojson = geojson
         self.file = path.open("rb")
         self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.json = json.JSONDecoder()
         self.buf = ""
         self.pos = 0
         self.eof = False
@@ -72,21 +91,26 @@ class _Reader:
                 return ""
 
     def expect(self, chars: str) -> str:
+        """Consume the next non-blank character, one of ``chars``; SourceFormatError if another."""
         c = self.skip_ws()
         if not c or c not in chars:
+            expected = " or ".join(repr(x) for x in chars)
             found = repr(c) if c else _("end of file")
-            raise SourceFormatError(_(
-                "{file}: not a GeoJSON FeatureCollection (expected {expected}, found {found})",
-                file=self.name, expected=" or ".join(repr(x) for x in chars), found=found))
+            if self.geojson:
+                raise SourceFormatError(_(
+                    "{file}: not a GeoJSON FeatureCollection (expected {expected}, found {found})",
+                    file=self.name, expected=expected, found=found))
+            raise SourceFormatError(_("{file}: not valid JSON (expected {expected}, found {found})",
+                                      file=self.name, expected=expected, found=found))
         self.pos += 1
         return c
 
-    def value(self, decoder: json.JSONDecoder) -> Any:
+    def value(self) -> Any:
         """Decode the next JSON value, reading more until it is complete."""
         self.skip_ws()
         while True:
             try:
-                value, end = decoder.raw_decode(self.buf, self.pos)
+                value, end = self.json.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as e:
                 # Double what we hold: big features cost O(n log n), not O(n^2).
                 if self.more(len(self.buf) - self.pos):
@@ -100,6 +124,36 @@ class _Reader:
             self.pos = end
             return value
 
+    def keys(self) -> Iterator[Any]:
+        """The keys of the object that starts here; read each key's value before asking for the next."""
+        self.expect("{")
+        if self.skip_ws() == "}":
+            self.pos += 1
+            return
+        while True:
+            key = self.value()
+            self.expect(":")
+            yield key
+            if self.expect(",}") == "}":
+                return
+
+    def items(self) -> Iterator[Any]:
+        """The items of the array that starts here, decoded one at a time."""
+        self.expect("[")
+        if self.skip_ws() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield self.value()
+            if self.expect(",]") == "]":
+                return
+
+    def end(self) -> None:
+        """SourceFormatError unless only blanks are left."""
+        if self.skip_ws():
+            raise SourceFormatError(_("{file}: unexpected data after the end of the JSON object",
+                                      file=self.name))
+
     def close(self) -> None:
         self.file.close()
 
@@ -111,33 +165,22 @@ def iter_features(path: Path, header: dict | None = None) -> Iterator[Any]:
     Raises :class:`SourceFormatError` if the file is not JSON or not a FeatureCollection.
     """
     header = {} if header is None else header
-    reader = _Reader(path)
-    decoder = json.JSONDecoder()
+    reader = JSONReader(path, geojson=True)
     saw_features = False
     try:
         if reader.skip_ws() != "{":
             raise SourceFormatError(_("{file}: not a GeoJSON file (it does not start with a JSON object)",
                                       file=path.name))
-        reader.expect("{")
-        if reader.skip_ws() == "}":
-            reader.pos += 1
-        else:
-            while True:
-                key = reader.value(decoder)
-                reader.expect(":")
-                if key == "features":
-                    saw_features = True
-                    yield from _array(reader, decoder)
-                else:
-                    header[key] = reader.value(decoder)
-                    if key == "type" and header[key] != "FeatureCollection":
-                        raise SourceFormatError(_("{file}: a GeoJSON {type}, not a FeatureCollection",
-                                                  file=path.name, type=header[key]))
-                if reader.expect(",}") == "}":
-                    break
-        if reader.skip_ws():
-            raise SourceFormatError(_("{file}: unexpected data after the end of the JSON object",
-                                      file=path.name))
+        for key in reader.keys():
+            if key == "features":
+                saw_features = True
+                yield from reader.items()
+            else:
+                header[key] = reader.value()
+                if key == "type" and header[key] != "FeatureCollection":
+                    raise SourceFormatError(_("{file}: a GeoJSON {type}, not a FeatureCollection",
+                                              file=path.name, type=header[key]))
+        reader.end()
     finally:
         reader.close()
     if header.get("type") != "FeatureCollection" or not saw_features:
@@ -146,15 +189,46 @@ def iter_features(path: Path, header: dict | None = None) -> Iterator[Any]:
                                   file=path.name, members=members))
 
 
-def _array(reader: _Reader, decoder: json.JSONDecoder) -> Iterator[Any]:
-    reader.expect("[")
-    if reader.skip_ws() == "]":
-        reader.pos += 1
-        return
-    while True:
-        yield reader.value(decoder)
-        if reader.expect(",]") == "]":
-            return
+def iter_json_items(path: Path, array_keys: tuple[str, ...] = ("@graph",), *,
+                    header: dict | None = None, whole: bool = True) -> Iterator[Any]:
+    """Items of a JSON file, decoded one at a time.
+
+    * a top-level array: each item;
+    * an object with one of ``array_keys`` holding an array: the items of that array
+      (the object's other members go to ``header``);
+    * any other object: the object itself when ``whole`` (a single-record file).
+
+    Raises :class:`SourceFormatError` for a file that is not JSON.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+    ...     _ = f.write('{"@context": {}, "@graph": [{"@id": "a"}, {"@id": "b"}]}')
+    >>> [item["@id"] for item in iter_json_items(Path(f.name))]
+    ['a', 'b']
+    >>> os.remove(f.name)
+    """
+    header = {} if header is None else header
+    reader = JSONReader(path)
+    try:
+        first = reader.skip_ws()
+        if first == "[":
+            yield from reader.items()
+        elif first == "{":
+            found = False
+            for key in reader.keys():
+                if key in array_keys and reader.skip_ws() == "[":
+                    found = True
+                    yield from reader.items()
+                else:
+                    header[key] = reader.value()
+            if not found and whole:
+                yield header
+        else:
+            raise SourceFormatError(_("{file}: not a JSON file (it does not start with {{ or [)",
+                                      file=path.name))
+        reader.end()
+    finally:
+        reader.close()
 
 
 def point_of(geometry: Any) -> tuple[float, float] | None:

@@ -53,8 +53,7 @@ from poi.categories import CATEGORY_THEMES, categorize
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
 from poi.importers.base import Importer, Record
-from poi.importers.datatourisme import iter_json_items
-from poi.importers.geojson import point_of
+from poi.importers.geojson import iter_json_items, point_of
 from poi.models import Media
 from poi.text import html_to_text, sanitize_html
 

@@ -49,9 +49,8 @@ from poi.errors import SourceFormatError
 from poi.i18n import gettext as _
 from poi.importers.base import Importer, Record, parse_number
 from poi.importers.csv import CSVImporter, column_key
-from poi.importers.datatourisme import paragraphs
 from poi.importers.geojson import GeoJSONImporter, point_of
-from poi.text import fold
+from poi.text import fold, paragraphs
 
 LICENCE = "Licence Ouverte 2.0"
 ATTRIBUTION = "Ministère de la Culture, base Mérimée / Inventaire général du patrimoine culturel"
