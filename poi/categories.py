@@ -213,11 +213,20 @@ WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
     **_each("gare, arret de bus, navette, station, bus stop", ("transport", ())),
 }
 
-#: Extra readings inside heritage inventories (a Mérimée "hôtel" is a town mansion).
+#: Readings inside heritage inventories (Mérimée denominations), over :data:`WORDS`: what an
+#: inventory lists is a building, so a "hôtel" is a town mansion and a "café", a "marché" or a
+#: "hôtel de voyageurs" are listed buildings, not services; an "écluse" or a "port" are water and
+#: industrial heritage. Read only for the keys of :data:`HERITAGE_KEYS`.
 HERITAGE_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    **_each("hotel, maison, immeuble, demeure, ecole, college, lycee, caserne, hopital, edifice, villa, "
-            "lotissement, gare", ("monument", (BUILT,))),
-    **_each("ferme, metairie", ("monument", (RUR,))),
+    **_each("hotel, maison, immeuble, demeure, ecole, college, lycee, hopital, edifice, villa, "
+            "lotissement, gare, hotel de voyageur, cafe, restaurant, auberge, auberge de jeunesse, marche, "
+            "magasin de commerce, boutique, bourse de commerce, cite jardin, parc de stationnement, "
+            "groupe scolaire, etablissement administratif", ("monument", (BUILT,))),
+    **_each("ferme, metairie, ferme auberge", ("monument", (RUR,))),
+    **_each("garage, entrepot", ("monument", (IND,))),
+    "port": ("water", (IND, WATER)),
+    **_each("enceinte, fortification", ("castle", (MIL,))),
+    "caserne": ("monument", (MIL,)),
 }
 
 

@@ -14,9 +14,10 @@ Field mapping (POI <- field):
 ``name``             ``tico`` (titre courant), first letter capitalised; when it only repeats the
                      denomination ("immeuble"), the address is added; without a title, the
                      denomination + address
-``category/themes``  ``deno`` (first denomination) through :data:`DENOMINATIONS`, else
-                     :func:`poi.categories.categorize` read as a heritage inventory (a "hôtel" is a
-                     town mansion; anything unknown is architecture)
+``category/themes``  ``deno`` (first denomination) through :func:`poi.categories.categorize`
+                     read as a heritage inventory (:data:`poi.categories.HERITAGE_WORDS`: a
+                     "hôtel" is a town mansion, a "café" a listed building; anything unknown
+                     is architecture)
 ``summary``          denomination and century ("Église paroissiale, 2e moitié 18e siècle")
 ``description``      ``hist`` (history), as paragraphs
 ``lon``/``lat``      the GeoJSON geometry, else the CSV latitude/longitude columns, else
@@ -68,31 +69,6 @@ EXTRA_KEYS = {
     "affe": "assignment", "obs": "remarks",
 }
 
-MIL, IND, RUR, BUILT, HIST, WATER = ("military_heritage", "industrial_heritage", "rural_heritage",
-                                     "architecture", "history", "water")
-
-#: Inventory denominations (diacritics folded; a prefix of the denomination's words) whose reading
-#: differs from the general word table of :mod:`poi.categories` (which names services: a "café"
-#: is a restaurant there, a listed building here). Longest match wins. To move to
-#: ``poi.categories.HERITAGE_WORDS`` when that table is next revised.
-DENOMINATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "hotel de voyageur": ("monument", (BUILT,)), "cafe": ("monument", (BUILT,)),
-    "restaurant": ("monument", (BUILT,)), "auberge": ("monument", (BUILT,)),
-    "marche": ("monument", (BUILT,)), "magasin de commerce": ("monument", (BUILT,)),
-    "edifice commercial": ("monument", (BUILT,)), "boutique": ("monument", (BUILT,)),
-    "bourse de commerce": ("monument", (BUILT,)), "cite jardin": ("monument", (BUILT,)),
-    "parc de stationnement": ("monument", (BUILT,)), "groupe scolaire": ("monument", (BUILT,)),
-    "etablissement administratif": ("monument", (BUILT,)),
-    "site d ecluse": ("water", (IND, WATER)), "ecluse": ("water", (IND, WATER)),
-    "port": ("water", (IND, WATER)), "canal": ("water", (IND, WATER)),
-    "usine": ("monument", (IND,)), "atelier": ("monument", (IND,)), "garage": ("monument", (IND,)),
-    "entrepot": ("monument", (IND,)), "moulin": ("mill", (IND,)), "moulin a eau": ("mill", (IND, WATER)),
-    "croix": ("monument", ("religious_heritage",)), "ferme": ("monument", (RUR,)),
-    "monument aux mort": ("memorial", (HIST,)), "monument commemoratif": ("memorial", (HIST,)),
-    "enceinte": ("castle", (MIL,)), "fortification": ("castle", (MIL,)), "caserne": ("monument", (MIL,)),
-}
-
-
 def normal_key(key: str) -> str:
     """How a Mérimée field name is matched: folded, without the ``chp`` prefix.
 
@@ -124,12 +100,6 @@ def heritage_category(denomination: str) -> tuple[str, list[str]]:
     ('monument', ['architecture'])
     """
     head = (denomination or "").split(";")[0]
-    words = " ".join(re.split(r"[^0-9a-z]+", fold(head))).strip()
-    best = max((k for k in DENOMINATIONS if words == k or words.startswith(k + " ") or
-                words.startswith(k + "s ") or words == k + "s"), key=len, default=None)
-    if best:
-        category, themes = DENOMINATIONS[best]
-        return category, list(themes)
     return categorize({"chpdeno": head or "édifice"})
 
 
