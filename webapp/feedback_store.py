@@ -113,7 +113,6 @@ class FeedbackStore:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self.db.conn.row_factory = sqlite3.Row
-        _migrate(db)
 
     def add(self, fb: Feedback) -> int:
         """Store a new message (always ``pending``); returns its id."""
