@@ -203,9 +203,9 @@ def test_describe_can_leave_out_published_only():
                                   "  Mas  cévenol\tde La Roquette\n", ""])
 def test_fast_folding_is_poi_text_fold(text):
     from poi.text import fold
-    from trails.filters import _fold_text
+    from trails.filter_params import fold_text
 
-    assert _fold_text(text) == " ".join(fold(text).split())
+    assert fold_text(text) == " ".join(fold(text).split())
 
 
 def test_format_duration_edge_cases():
