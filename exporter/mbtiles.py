@@ -20,13 +20,10 @@ vector tiles (``pbf``) need a style and a renderer the bundle does not carry.
 from __future__ import annotations
 
 import math
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shapely.geometry import box
-
-from exporter.errors import ExportError
+from exporter.mbtiles_store import MBTilesError, MBTilesFile
 from poi.i18n import gettext as _
 
 #: Image formats of raster MBTiles: metadata ``format`` -> (file extension, MIME type).
@@ -36,10 +33,6 @@ FORMATS = {"png": ("png", "image/png"), "jpg": ("jpg", "image/jpeg"), "jpeg": ("
 MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"RIFF", "webp"))
 #: Highest zoom level accepted (Leaflet and every tile server stop well before).
 MAX_ZOOM = 22
-
-
-class MBTilesError(ExportError):
-    """The file is not a readable raster MBTiles, or holds no tile for the corridor."""
 
 
 def lonlat_to_tile(lon: float, lat: float, zoom: int) -> tuple[int, int]:
@@ -114,57 +107,25 @@ class TileSet:
         return sum(len(v) for v in self.tiles.values())
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    if not path.is_file():
-        raise MBTilesError(_("{path}: no such file", path=path))
-    with path.open("rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise MBTilesError(_("{path} is not an MBTiles file (not an SQLite database): give a raster "
-                                 ".mbtiles file", path=path))
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    except sqlite3.DatabaseError as e:
-        raise MBTilesError(_("{path} is not an MBTiles file ({error}): give a raster .mbtiles file",
-                             path=path, error=e)) from e
-    if not {"tiles", "metadata"} <= names:
-        conn.close()
-        raise MBTilesError(_("{path} is not an MBTiles file (no tiles and metadata tables): give a raster "
-                             ".mbtiles file", path=path))
-    return conn
-
-
 def metadata(path: str | Path) -> dict[str, str]:
     """The ``metadata`` table of an MBTiles file (name -> value)."""
-    conn = _open(Path(path))
-    try:
-        return _metadata(conn, Path(path))
-    finally:
-        conn.close()
+    with MBTilesFile(path) as f:
+        return f.metadata()
 
 
-def _metadata(conn: sqlite3.Connection, path: Path) -> dict[str, str]:
-    try:
-        return {str(k): str(v) for k, v in conn.execute("SELECT name, value FROM metadata")}
-    except sqlite3.DatabaseError as e:
-        raise MBTilesError(_("{path} is not an MBTiles file ({error}): give a raster .mbtiles file",
-                             path=path, error=e)) from e
-
-
-def _format(meta: dict[str, str], conn: sqlite3.Connection, path: Path) -> tuple[str, str]:
+def _format(meta: dict[str, str], f: MBTilesFile) -> tuple[str, str]:
     fmt = meta.get("format", "").strip().lower()
     if fmt in ("pbf", "mvt"):
         raise MBTilesError(_("{path} holds vector tiles (pbf): the bundle embeds raster tiles only (png, jpg, "
-                             "webp); the OSM map ways of the database are drawn as vectors already", path=path))
+                             "webp); the OSM map ways of the database are drawn as vectors already", path=f.path))
     if fmt in FORMATS:
         return FORMATS[fmt]
-    row = conn.execute("SELECT tile_data FROM tiles LIMIT 1").fetchone()
-    head = bytes(row[0][:12]) if row and row[0] else b""
+    head = f.first_tile()[:12]
     for magic, name in MAGIC:
         if head.startswith(magic):
             return FORMATS[name]
     raise MBTilesError(_("{path}: unknown tile format {format!r}: raster MBTiles hold png, jpg or webp tiles",
-                         path=path, format=fmt))
+                         path=f.path, format=fmt))
 
 
 def corridor_tiles(corridor, zoom: int) -> list[tuple[int, int]]:
@@ -205,35 +166,24 @@ def read_tiles(path: str | Path, corridor, *, min_zoom: int = 12, max_zoom: int 
     ...     read_tiles(__file__, None)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    exporter.mbtiles.MBTilesError: ...mbtiles.py is not an MBTiles file (not an SQLite database): give a raster .mbtiles file
+    exporter.mbtiles_store.MBTilesError: ...mbtiles.py is not an MBTiles file (not an SQLite database): give a raster .mbtiles file
     """
     path = Path(path)
-    conn = _open(path)
-    try:
-        if not 0 <= min_zoom <= max_zoom <= MAX_ZOOM:
-            raise MBTilesError(_("zoom levels must satisfy 0 <= --min-zoom <= --max-zoom <= {max}", max=MAX_ZOOM))
-        meta = _metadata(conn, path)
-        ext, mime = _format(meta, conn, path)
+    if not 0 <= min_zoom <= max_zoom <= MAX_ZOOM:
+        raise MBTilesError(_("zoom levels must satisfy 0 <= --min-zoom <= --max-zoom <= {max}", max=MAX_ZOOM))
+    with MBTilesFile(path) as f:
+        meta = f.metadata()
+        ext, mime = _format(meta, f)
         found = TileSet(ext, mime, name=meta.get("name", path.stem), attribution=meta.get("attribution", ""))
-        try:
-            for z in range(min_zoom, max_zoom + 1):
-                wanted = {(x, tms_to_xyz_row(z, y)) for x, y in corridor_tiles(corridor, z)}
-                if not wanted:
-                    continue
-                xs = [column for column, _row in wanted]
-                rows = [row for _column, row in wanted]
-                cursor = conn.execute(
-                    "SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ? "
-                    "AND tile_column BETWEEN ? AND ? AND tile_row BETWEEN ? AND ?",
-                    [z, min(xs), max(xs), min(rows), max(rows)])
-                for column, row, data in cursor:
-                    if (column, row) in wanted and data:
-                        found.tiles[(z, int(column), tms_to_xyz_row(z, int(row)))] = bytes(data)
-        except sqlite3.DatabaseError as e:
-            raise MBTilesError(_("{path} is not an MBTiles file ({error}): give a raster .mbtiles file",
-                                 path=path, error=e)) from e
-    finally:
-        conn.close()
+        for z in range(min_zoom, max_zoom + 1):
+            wanted = {(x, tms_to_xyz_row(z, y)) for x, y in corridor_tiles(corridor, z)}
+            if not wanted:
+                continue
+            columns = [column for column, _row in wanted]
+            rows = [row for _column, row in wanted]
+            for column, row, data in f.tiles_in(z, (min(columns), max(columns)), (min(rows), max(rows))):
+                if (column, row) in wanted:
+                    found.tiles[(z, column, tms_to_xyz_row(z, row))] = data
     if not found.tiles:
         bounds = meta.get("bounds", "?")
         raise MBTilesError(_("{path} has no tile in the trail's corridor at zooms {min}-{max} (the file covers "
