@@ -7,12 +7,16 @@ temporary folder). Prints, per trail: build time, gzipped KB of the shell, data,
 media and single-file parts, the gzipped total and its download time at 3G (384 kbit/s);
 then the targets:
 
-* shell + data + map <= 300 KB gzipped for a 12 km, 25-stop circuit;
+* shell + data + map <= 300 KB gzipped for a 12 km, 25-stop circuit (with its vector map);
 * the whole bundle with photos <= 3 MB gzipped.
 
-The demo data carries no photos, so a last row bundles the real 12 km "Pauparelle"
+Each trail of the database is bundled with its offline map (the database's OSM map ways in a
+500 m corridor, :func:`exporter.offline_map.for_trail`), timed with the build.
+The demo data carries no photos, so a row bundles the real 12 km "Pauparelle"
 circuit (tests/data/bundle) with 25 stops, each with its own photo (25 distinct crops of
-the real test photo, 720 px wide) to measure the photo budget.
+the real test photo, 720 px wide) to measure the photo budget. Two last rows bundle the
+real 12 km GR-11 stretch from Escaldes (tests/data/mbtiles) with 25 stops and the vector
+map of the real Andorra OSM extract, then also with the corridor's tiles (z13-15).
 """
 from __future__ import annotations
 
@@ -30,13 +34,15 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from exporter import bundle  # noqa: E402
+from exporter import bundle, offline_map  # noqa: E402
+from poi.network import import_osm_map  # noqa: E402
 from poi.models import POI, Media  # noqa: E402
 from poi.store import open_db  # noqa: E402
 from trails.models import Stop, Trail, TrailStop  # noqa: E402
 from trails.store import TrailStore  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "bundle"
+MAP_DATA = ROOT / "tests" / "data" / "mbtiles"
 CORE_TARGET_KB = 300
 WHOLE_TARGET_KB = 3000
 
@@ -80,6 +86,37 @@ def synthetic(folder: Path, photo_max_width: int, photo_quality: int):
     return trail, stops
 
 
+def gr11_rows(args) -> float:
+    """The 12 km GR-11 with 25 stops and its vector map, then with tiles too; returns the core with vectors."""
+    db = open_db(":memory:")
+    import_osm_map(db, MAP_DATA / "andorra_escaldes_gr11-bbox.osm.pbf")
+    feature = json.loads((MAP_DATA / "andorra_gr11_escaldes_12km.geojson").read_text())["features"][0]
+    coords = [(c[0], c[1], None) for c in feature["geometry"]["coordinates"]]
+    trail = Trail(name="GR-11 Escaldes", segments=[coords], id=0, length_m=feature["properties"]["length_m"])
+    stops = []
+    for i in range(25):
+        lon, lat, _ = coords[(i + 1) * len(coords) // 26]
+        poi = POI(f"Stop {i + 1}", lon, lat, category="monument", summary="Résumé " * 10,
+                  description="<p>" + "Texte de la fiche. " * 60 + "</p>", id=i + 1)
+        stops.append(TrailStop(Stop(0, i + 1, distance_along_m=i * 450.0, offset_m=10.0), poi))
+    core = 0.0
+    for label, tiles in (("GR-11 12 km + vector map", None),
+                         ("GR-11 12 km + vector + tiles", MAP_DATA / "andorra_escaldes_gr11-bbox_z13-15.mbtiles")):
+        t0 = time.perf_counter()
+        offline = offline_map.for_trail(db, trail.segments, tiles=tiles, min_zoom=13, max_zoom=15)
+        files = bundle.build_files(trail, stops, photo_max_width=args.photo_max_width,
+                                   photo_quality=args.photo_quality, offline_map=offline)
+        seconds = time.perf_counter() - t0
+        row_core, _total = row(label, trail.length_m / 1000, 25, seconds, files)
+        detail = bundle.measure_map(files)
+        print(f"{'':34} map: Leaflet {detail['leaflet'].gzip_bytes / 1000:.1f} KB, vector "
+              f"{detail['vector'].gzip_bytes / 1000:.1f} KB, {sum(1 for p in files if p.startswith('tiles/'))} tiles "
+              f"{detail['tiles'].gzip_bytes / 1000:.1f} KB (gzipped)")
+        core = core or row_core
+    db.conn.close()
+    return core
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="SQLite database (default: build the demo catalogue in a temp folder)")
@@ -101,8 +138,9 @@ def main(argv=None) -> int:
         for trail in trails:
             stops = store.stops_with_pois(trail.id)
             t0 = time.perf_counter()
+            offline = offline_map.for_trail(db, trail.segments) if len(trail.coords) >= 2 else None
             files = bundle.build_files(trail, stops, media_root=db_path.parent, photo_max_width=args.photo_max_width,
-                                       photo_quality=args.photo_quality)
+                                       photo_quality=args.photo_quality, offline_map=offline)
             seconds = time.perf_counter() - t0
             times.append(seconds)
             core, total = row(f"{trail.id} {trail.name}", trail.length_m / 1000, len(stops), seconds, files)
@@ -114,6 +152,7 @@ def main(argv=None) -> int:
         files = bundle.build_files(trail, stops, photo_max_width=args.photo_max_width,
                                    photo_quality=args.photo_quality)
         core, total = row(trail.name, 12.0, 25, time.perf_counter() - t0, files)
+        map_core = gr11_rows(args)
         print()
         if times:
             print(f"{len(times)} trails built in {sum(times):.2f} s (mean {1000 * sum(times) / len(times):.0f} ms, "
@@ -122,6 +161,8 @@ def main(argv=None) -> int:
                   f"largest whole bundle: {worst_total[0] / 1000:.1f} KB ({worst_total[1]})")
         print(f"12 km, 25 stops: core {core / 1000:.1f} KB gzipped, target <= {CORE_TARGET_KB} KB: "
               f"{'OK' if core <= CORE_TARGET_KB * 1000 else 'OVER'} (ratio {core / 1000 / CORE_TARGET_KB:.2f})")
+        print(f"12 km GR-11, 25 stops, vector map: core {map_core / 1000:.1f} KB gzipped, target <= {CORE_TARGET_KB} KB: "
+              f"{'OK' if map_core <= CORE_TARGET_KB * 1000 else 'OVER'} (ratio {map_core / 1000 / CORE_TARGET_KB:.2f})")
         print(f"12 km, 25 stops, 25 photos: whole {total / 1000:.1f} KB gzipped, target <= {WHOLE_TARGET_KB} KB: "
               f"{'OK' if total <= WHOLE_TARGET_KB * 1000 else 'OVER'} (ratio {total / 1000 / WHOLE_TARGET_KB:.2f}), "
               f"3G {bundle.download_seconds(total):.0f} s")
