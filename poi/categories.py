@@ -320,7 +320,9 @@ def categorize(tags: Mapping | str | None) -> tuple[str, list[str]]:
     ('church', ['religious_heritage'])
     >>> categorize({"chpdeno": "hôtel"})           # Mérimée: a town mansion
     ('monument', ['architecture'])
-    >>> categorize({"chpdeno": "entrepôt frigorifique"})
+    >>> categorize({"chpdeno": "café"}), categorize({"type": "café"})   # a listed café is a building
+    (('monument', ['architecture']), ('restaurant', []))
+    >>> categorize({"chpdeno": "pavillon de chasse"})   # whatever an inventory lists is architecture
     ('monument', ['architecture'])
     >>> categorize("Eglise de la Nativité")
     ('church', ['religious_heritage'])

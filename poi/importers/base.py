@@ -48,6 +48,17 @@ from poi.text import fold, sanitize_html
 FIELDS = ("name", "lon", "lat", "category", "themes", "ele_m", "summary", "description", "media",
           "trigger_radius_m", "url", "updated_at", "extra")
 
+#: Where generic files (CSV columns, GeoJSON properties) name the POI fields: candidate keys,
+#: the first non-empty one wins (the Mérimée ``chptico``/``chphist`` included).
+GENERIC_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "nom", "title", "titre", "libelle", "label", "appellation", "chptico", "tico"),
+    "description": ("description", "descriptif", "desc", "chphist", "hist", "historique"),
+    "summary": ("summary", "resume", "description_teaser", "chapo"),
+    "url": ("url", "website", "contact:website", "site_web", "site_internet", "lien"),
+    "media": ("images", "image", "photos", "photo", "pictures", "medias"),
+    "ele_m": ("ele", "altitude", "elevation"),
+}
+
 #: ``progress`` callbacks are called every this many records (and once at the end).
 PROGRESS_EVERY = 500
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from poi.errors import SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import Importer, Record
+from poi.importers.base import GENERIC_FIELDS, Importer, Record
 from poi.text import fold
 
 LAT_COLUMNS = ("lat", "latitude", "y", "lat_wgs84", "latitude_wgs84", "wgs84_lat", "coord_y")
@@ -86,17 +86,7 @@ class CSVImporter(Importer):
     eid = ("id", "identifiant", "ref", "uuid", "gid", "code")
     keep_extra = True
     options = ("lat_col", "lon_col", "delimiter", "encoding")
-    fields = {
-        "name": ("name", "nom", "title", "titre", "libelle", "label", "appellation", "tico", "chptico"),
-        "lat": LAT_COLUMNS,
-        "lon": LON_COLUMNS,
-        "category": _categories,
-        "description": ("description", "descriptif", "desc", "hist", "chphist", "historique"),
-        "summary": ("summary", "resume", "chapo"),
-        "url": ("url", "website", "site_web", "site_internet", "lien"),
-        "media": ("images", "image", "photos", "photo", "medias"),
-        "ele_m": ("ele", "altitude", "elevation"),
-    }
+    fields = {**GENERIC_FIELDS, "lat": LAT_COLUMNS, "lon": LON_COLUMNS, "category": _categories}
 
     def records(self, path: Path, *, lat_col: str | None = None, lon_col: str | None = None,
                 delimiter: str | None = None, encoding: str | None = None) -> Iterator[Record]:

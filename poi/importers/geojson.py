@@ -25,7 +25,7 @@ from typing import Any
 
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import Importer, Record
+from poi.importers.base import GENERIC_FIELDS, Importer, Record
 
 CHUNK_CHARS = 1 << 16
 _WS = " \t\r\n"
@@ -283,17 +283,7 @@ class GeoJSONImporter(Importer):
     format = "geojson"
     eid = ("@id", "id", "identifiant", "uuid", "gid", "ref")
     keep_extra = True
-    fields = {
-        "name": ("name", "nom", "title", "titre", "libelle", "label", "appellation", "chptico", "tico"),
-        "lon": _lon,
-        "lat": _lat,
-        "category": _tags,
-        "description": ("description", "descriptif", "desc", "chphist", "hist", "historique"),
-        "summary": ("summary", "resume", "description_teaser", "chapo"),
-        "url": ("url", "website", "contact:website", "site_web", "site_internet", "lien"),
-        "media": ("images", "image", "photos", "photo", "pictures", "medias"),
-        "ele_m": ("ele", "altitude", "elevation"),
-    }
+    fields = {**GENERIC_FIELDS, "lon": _lon, "lat": _lat, "category": _tags}
 
     def lookup(self, data, key):
         if key in ("id", "@id") and data.get(key) not in (None, ""):

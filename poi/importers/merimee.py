@@ -149,6 +149,12 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+#: The fields both readings take from a (normalised) Mérimée record; the ``clean_*`` hooks of
+#: ``_Merimee`` read the rest of the record.
+MERIMEE_FIELDS = {"name": ("tico", "deno"), "category": ("deno",), "description": ("hist", "historique"),
+                  "extra": ("ref",)}
+
+
 class _Merimee:
     """What both readings share: the field mapping, the cleaning and the provenance."""
 
@@ -207,14 +213,7 @@ class MerimeeGeoJSON(_Merimee, GeoJSONImporter):
     """A GeoJSON FeatureCollection of Mérimée/inventory records."""
 
     format = "merimee"
-    fields = {
-        "name": ("tico", "deno"),
-        "lon": _geometry_or_wgs84(0),
-        "lat": _geometry_or_wgs84(1),
-        "category": ("deno",),
-        "description": ("hist", "historique"),
-        "extra": ("ref",),
-    }
+    fields = {**MERIMEE_FIELDS, "lon": _geometry_or_wgs84(0), "lat": _geometry_or_wgs84(1)}
 
     def records(self, path: Path, **options) -> Iterator[Record]:
         for n, record in enumerate(super().records(path, **options), start=1):
@@ -228,13 +227,7 @@ class MerimeeCSV(_Merimee, CSVImporter):
     """A CSV export of Mérimée (POP) or of an inventory; rows without coordinates are skipped."""
 
     format = "merimee"
-    fields = {
-        **CSVImporter.fields,
-        "name": ("tico", "deno"),
-        "category": ("deno",),
-        "description": ("hist", "historique"),
-        "extra": ("ref",),
-    }
+    fields = {**CSVImporter.fields, **MERIMEE_FIELDS}
 
     def records(self, path: Path, **options) -> Iterator[Record]:
         for n, record in enumerate(super().records(path, **options), start=1):
