@@ -8,13 +8,16 @@ filters and facets come from :mod:`trails.filters`, the GPX from
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 
-from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from exporter.gpx import export as export_gpx
 from poi.errors import BaliseError, NotFoundError
+from poi.i18n import current_language
 from poi.i18n import gettext as _
 from trails.filters import DURATION_BUCKETS, SORTS, FilterSet, label, search
 from trails.models import Trail
@@ -120,10 +123,42 @@ def difficulty_source_text(trail: Trail) -> str:
 def trail_page(trail_id: int):
     trail = _published_trail(trail_id)
     stops = db.trails().stops_with_pois(trail_id)
-    return render_template("public/trail.html", trail=trail, stops=stops, map=maps.trail_map(trail, stops),
+    return render_template("public/trail.html", trail=trail, stops=stops, map=_trail_map(trail, stops),
                            duration_source=duration_source_text(trail),
                            difficulty_source=difficulty_source_text(trail),
                            poi_credits=_poi_credits(stops))
+
+
+#: Rendered maps of the circuit pages, most recently used last. Building and rendering a folium map
+#: takes ~25 ms (most of a circuit page); the key holds everything the map is made of, so an edited
+#: trail or stop simply misses, and every process and app keeps its own copies.
+_MAPS: OrderedDict[tuple, maps.MapParts] = OrderedDict()
+_MAPS_LOCK = threading.Lock()
+MAP_CACHE_SIZE = 256
+
+
+def _map_key(trail: Trail, stops) -> tuple:
+    config = current_app.config
+    return (trail.id, trail.name, len(trail.segments), hash(tuple(tuple(seg) for seg in trail.segments)),
+            tuple((ts.poi.id, ts.poi.name, ts.poi.lon, ts.poi.lat, ts.poi.summary, ts.stop.distance_along_m)
+                  for ts in stops),
+            current_language(), config["TILES_URL"], config["TILES_ATTRIBUTION"], request.script_root)
+
+
+def _trail_map(trail: Trail, stops) -> maps.MapParts:
+    """:func:`webapp.maps.trail_map`, remembered for the last :data:`MAP_CACHE_SIZE` maps."""
+    key = _map_key(trail, stops)
+    with _MAPS_LOCK:
+        parts = _MAPS.get(key)
+        if parts is not None:
+            _MAPS.move_to_end(key)
+            return parts
+    parts = maps.trail_map(trail, stops)
+    with _MAPS_LOCK:
+        _MAPS[key] = parts
+        while len(_MAPS) > MAP_CACHE_SIZE:
+            _MAPS.popitem(last=False)
+    return parts
 
 
 def _poi_credits(stops) -> list[tuple[str, str]]:

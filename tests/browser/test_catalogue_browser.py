@@ -371,3 +371,36 @@ def test_wide_screen_puts_the_filters_beside_the_results(context, site, tmp_path
     form, results = page.locator("form.filters").bounding_box(), page.locator("section.results").bounding_box()
     assert form["x"] + form["width"] <= results["x"] and abs(form["y"] - results["y"]) < 80
     save_screenshot(page.screenshot(), tmp_path, "wide_catalogue.png")
+
+
+def test_circuit_map_follows_edits_of_the_trail_and_its_stops(demo, tmp_path):
+    """The circuit page remembers rendered maps (webapp.public._trail_map): an edit must show at once."""
+    import shutil
+
+    from poi.store import PoiStore, open_db
+    from trails.store import TrailStore
+    from webapp import create_app
+
+    path = tmp_path / "balise.db"
+    shutil.copy(demo.db_path, path)
+    client = create_app({"DATABASE": str(path)}).test_client()
+    url = f"/trails/{demo.trail_id}?lang=en"
+    before = client.get(url).get_data(as_text=True)
+    assert client.get(url).get_data(as_text=True) == before  # served from the cache, same page
+    db = open_db(path)
+    try:
+        trail = TrailStore(db).get(demo.trail_id)
+        trail.name = "Renamed for the cache test"
+        trail.segments[0] = trail.segments[0][1:]
+        TrailStore(db).save(trail)
+        pois = PoiStore(db)
+        poi = pois.get(demo.poi_id)
+        poi.name = "Renamed stop"
+        pois.upsert(poi)
+    finally:
+        db.conn.close()
+    after = client.get(url).get_data(as_text=True)
+    script = after.rsplit("<script>", 1)[1]
+    assert "Renamed for the cache test" in script and "Renamed stop" in script
+    french = client.get(f"/trails/{demo.trail_id}?lang=fr").get_data(as_text=True).rsplit("<script>", 1)[1]
+    assert french != script  # popups follow the language

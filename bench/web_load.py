@@ -1,0 +1,277 @@
+"""Load benchmark of the public web pages: ``balise serve`` (waitress) on loopback under concurrent clients.
+
+Setup: the demo catalogue (:func:`webapp.demo.build_demo` over ``data/``: 118 trails, ~1,000 POIs) in a
+temporary database, served by ``balise serve --db ... --port <free>`` in a child process, exactly as
+in production (waitress, its thread pool).
+
+Load: ``--clients`` threads, each with its own keep-alive ``http.client`` connection, request a fixed
+mix of URLs in turn for ``--seconds``: the catalogue (first page, page 3, another sort), the catalogue
+with filter combinations (difficulty, loop + duration, theme, text, near a place) and circuit pages
+(the one with the most stops, the longest trace, two ordinary ones). Every URL is requested once
+before the clock starts (warm-up: first-hit times are printed separately). An error is any status
+other than 200 or a failed connection.
+
+Printed, per URL kind and in all: requests, requests/s, p50, p90, p99, max, errors; the server's CPU
+time per request (from /proc); and the verdict against the targets of issue 4: >= 200 req/s,
+p99 < 100 ms, no errors, on a 2-core machine. The client threads share the machine with the server,
+so the figures are a lower bound for the server alone.
+
+``--profile`` runs the same URL mix in-process under cProfile (Flask test client, no server) and
+prints where the time goes. Run: ``python3 bench/web_load.py [--seconds 20] [--clients 8]``.
+It prints figures; it asserts nothing (exit status 0 unless the server cannot start).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TARGET_RPS = 200
+TARGET_P99_MS = 100.0
+
+
+def build_demo_db(folder: Path) -> tuple[Path, list[int]]:
+    """The demo catalogue in ``folder/balise.db``; returns the path and the circuit ids to visit."""
+    import trails.store  # noqa: F401  (registers the trail tables)
+    from poi.store import open_db
+    from trails.store import TrailStore
+    from webapp.demo import build_demo
+
+    path = folder / "balise.db"
+    db = open_db(path)
+    try:
+        report = build_demo(db)
+        store = TrailStore(db)
+        trails = [store.get(tid) for tid in report.trail_ids]
+        most_stops = max(report.trail_ids, key=lambda tid: len(store.stops(tid)))
+        longest = max(trails, key=lambda t: t.points).id
+        ordinary = sorted(t.id for t in trails if t.id not in (most_stops, longest))
+        circuits = list(dict.fromkeys([most_stops, longest, ordinary[len(ordinary) // 3],
+                                       ordinary[2 * len(ordinary) // 3]]))
+    finally:
+        db.conn.close()
+    print(f"demo: {report.trails} trails, {report.pois} POIs, {report.stops} stops "
+          f"(built in {report.seconds:.1f} s); circuits visited: {circuits}")
+    return path, circuits
+
+
+def url_mix(circuits: list[int]) -> list[tuple[str, str]]:
+    """``(kind, path)`` pairs requested in turn: a third catalogue pages, a third searches, a third circuits."""
+    catalogue = ["/", "/?page=3", "/?sort=-duration&lang=en"]
+    filtered = ["/?difficulty=easy", "/?route_type=loop&max_duration=3h", f"/?theme={quote('Forêt')}&lang=en",
+                "/?q=moulin", "/?near=44.35,3.6&radius_km=25&difficulty=medium,hard",
+                "/?practice=walking&min_duration=2h&sort=ascent"]
+    circuit = [f"/trails/{tid}" for tid in circuits]
+    mix = []
+    for i in range(12):
+        mix += [("catalogue", catalogue[i % len(catalogue)]), ("catalogue+filters", filtered[i % len(filtered)]),
+                ("circuit", circuit[i % len(circuit)])]
+    return mix
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_path: Path, port: int) -> subprocess.Popen:
+    """``balise serve`` in a child process (the console script if installed, else the module)."""
+    exe = shutil.which("balise")
+    cmd = [exe] if exe else [sys.executable, "-c", "from webapp.cli import main; main()"]
+    cmd += ["serve", "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "BALISE_DB": str(db_path)})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"balise serve exited with {proc.returncode}:\n{proc.stdout.read()}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("balise serve did not answer within 30 s")
+
+
+def server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class Client(threading.Thread):
+    """One visitor: a keep-alive connection, the URL mix in turn (starting at its own offset)."""
+
+    def __init__(self, port: int, mix: list[tuple[str, str]], start: int, stop_at: float):
+        super().__init__(daemon=True)
+        self.port, self.mix, self.i, self.stop_at = port, mix, start, stop_at
+        self.samples: list[tuple[str, float, bool]] = []  # (kind, ms, ok)
+        self.conn = None
+
+    def _get(self, path: str) -> bool:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            self.conn.request("GET", path, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+            response = self.conn.getresponse()
+            body = response.read()
+            if response.getheader("Connection", "").lower() == "close":
+                self.conn.close()
+                self.conn = None
+            return response.status == 200 and len(body) > 0
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = None
+            return False
+
+    def run(self):
+        while (now := time.perf_counter()) < self.stop_at:
+            kind, path = self.mix[self.i % len(self.mix)]
+            self.i += 1
+            ok = self._get(path)
+            self.samples.append((kind, (time.perf_counter() - now) * 1000, ok))
+        if self.conn is not None:
+            self.conn.close()
+
+
+def percentile(sorted_ms: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of sorted values."""
+    if not sorted_ms:
+        return float("nan")
+    rank = max(1, min(len(sorted_ms), round(q / 100 * len(sorted_ms) + 0.5)))
+    return sorted_ms[rank - 1]
+
+
+def warm_up(port: int, mix: list[tuple[str, str]]) -> dict[str, float]:
+    """Each distinct URL once (caches filled, as on a running site); first-hit time per URL."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    first = {}
+    for _kind, path in dict.fromkeys(mix):
+        started = time.perf_counter()
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"warm-up: {path} answered {response.status}")
+        first[path] = (time.perf_counter() - started) * 1000
+    conn.close()
+    return first
+
+
+def run_load(port: int, pid: int, mix: list[tuple[str, str]], clients: int, seconds: float) -> None:
+    first = warm_up(port, mix)
+    print("first hit (cold) per URL: " + ", ".join(f"{p} {ms:.0f} ms" for p, ms in first.items()))
+    cpu0, t0 = server_cpu_s(pid), time.perf_counter()
+    threads = [Client(port, mix, start=i * 7, stop_at=t0 + seconds) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed, cpu = time.perf_counter() - t0, server_cpu_s(pid) - cpu0
+    by_kind = defaultdict(list)
+    for t in threads:
+        for kind, ms, ok in t.samples:
+            by_kind[kind].append((ms, ok))
+    by_kind["all"] = [s for kind in list(by_kind) for s in by_kind[kind]]
+    print(f"\n{clients} clients, {elapsed:.1f} s, server: balise serve (waitress) pid {pid}, "
+          f"{os.cpu_count()} CPUs")
+    print(f"{'kind':18} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'errors':>6}")
+    for kind, samples in by_kind.items():
+        ms = sorted(m for m, _ok in samples)
+        errors = sum(1 for _m, ok in samples if not ok)
+        print(f"{kind:18} {len(ms):8d} {len(ms) / elapsed:8.1f} {statistics.median(ms):8.1f} "
+              f"{percentile(ms, 90):8.1f} {percentile(ms, 99):8.1f} {ms[-1]:8.1f} {errors:6d}")
+    everything = sorted(m for m, _ok in by_kind["all"])
+    rps, p99 = len(everything) / elapsed, percentile(everything, 99)
+    errors = sum(1 for _m, ok in by_kind["all"] if not ok)
+    if cpu:
+        print(f"server CPU: {cpu:.1f} s over {elapsed:.1f} s ({cpu / elapsed:.2f} cores), "
+              f"{cpu / len(everything) * 1000:.2f} ms CPU per request")
+    print(f"targets: req/s {rps:.0f} vs >= {TARGET_RPS} ({rps / TARGET_RPS:.2f}x) "
+          f"{'OK' if rps >= TARGET_RPS else 'MISSED'}; p99 {p99:.1f} ms vs < {TARGET_P99_MS:.0f} ms "
+          f"({p99 / TARGET_P99_MS:.2f}x) {'OK' if p99 < TARGET_P99_MS else 'MISSED'}; "
+          f"errors {errors} {'OK' if not errors else 'MISSED'}")
+
+
+def run_profile(db_path: Path, mix: list[tuple[str, str]], rounds: int) -> None:
+    """The URL mix in-process under cProfile: per-kind mean time, then the top functions."""
+    import cProfile
+    import pstats
+
+    import trails.store  # noqa: F401
+    from webapp import create_app
+
+    client = create_app({"DATABASE": str(db_path)}).test_client()
+    for _kind, path in dict.fromkeys(mix):
+        client.get(path)
+    times = defaultdict(list)
+    for _ in range(rounds):
+        for kind, path in mix:
+            started = time.perf_counter()
+            client.get(path)
+            times[kind].append((time.perf_counter() - started) * 1000)
+    print("in-process mean time per request (no profiler): " +
+          ", ".join(f"{k} {statistics.mean(v):.2f} ms" for k, v in times.items()))
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(rounds):
+        for _kind, path in mix:
+            client.get(path)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    stats.sort_stats("cumulative").print_stats(r"webapp|trails|poi|jinja2/environment.py.*render|folium", 30)
+    stats.sort_stats("tottime").print_stats(15)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the timed run (default 20)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients (default 8)")
+    parser.add_argument("--profile", action="store_true", help="profile the URL mix in-process instead")
+    parser.add_argument("--rounds", type=int, default=5, help="--profile: passes over the URL mix (default 5)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="balise-web-load-") as tmp:
+        db_path, circuits = build_demo_db(Path(tmp))
+        mix = url_mix(circuits)
+        if args.profile:
+            run_profile(db_path, mix, args.rounds)
+            return
+        port = free_port()
+        proc = start_server(db_path, port)
+        try:
+            run_load(port, proc.pid, mix, args.clients, args.seconds)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            output = proc.stdout.read()
+            if "Traceback" in output or "ERROR" in output:
+                print("server output:\n" + output[-3000:])
+
+
+if __name__ == "__main__":
+    main()
