@@ -166,3 +166,16 @@ def test_the_catalogue_form_is_operable_with_the_keyboard(context, site):
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+@pytest.mark.parametrize("path", ["/trails/{trail}?lang=en", "/pois/{poi}?lang=fr", "/trails/99999999?lang=fr"])
+def test_focus_is_visible_on_every_stop_of_the_other_pages(context, site, demo, path):
+    page = context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(site.url + path.format(trail=demo.trail_id, poi=demo.poi_id))
+    page.wait_for_load_state("networkidle")
+    stops = tab_through(page)
+    assert len(stops) >= 3
+    no_outline = [s for s in stops if s["outline"] == "none" or s["outlineWidth"] < 2]
+    assert not no_outline, f"focus not visible on: {json.dumps(no_outline, indent=1)}"
+    hidden = [s for s in stops if not s["visible"]]
+    assert not hidden, f"focus lands on invisible elements: {hidden}"
