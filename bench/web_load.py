@@ -182,6 +182,7 @@ def warm_up(port: int, mix: list[tuple[str, str]]) -> dict[str, float]:
 def run_load(port: int, pid: int, mix: list[tuple[str, str]], clients: int, seconds: float) -> None:
     first = warm_up(port, mix)
     print("first hit (cold) per URL: " + ", ".join(f"{p} {ms:.0f} ms" for p, ms in first.items()))
+    load0 = os.getloadavg()[0]
     cpu0, t0 = server_cpu_s(pid), time.perf_counter()
     threads = [Client(port, mix, start=i * 7, stop_at=t0 + seconds) for i in range(clients)]
     for t in threads:
@@ -195,7 +196,8 @@ def run_load(port: int, pid: int, mix: list[tuple[str, str]], clients: int, seco
             by_kind[kind].append((ms, ok))
     by_kind["all"] = [s for kind in list(by_kind) for s in by_kind[kind]]
     print(f"\n{clients} clients, {elapsed:.1f} s, server: balise serve (waitress) pid {pid}, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, load average before/after {load0:.1f}/{os.getloadavg()[0]:.1f} "
+          "(other work on the machine slows every figure)")
     print(f"{'kind':18} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
           f"{'errors':>6}")
     for kind, samples in by_kind.items():

@@ -40,6 +40,10 @@ PAGES = [
     ("not-found", "/trails/99999999", "public.trail_page"),
     ("login", "/login", None),
     ("embed", "/embed", None),
+    ("embed-theme", "/embed?theme=For%C3%AAt", None),
+    ("embed-help", "/embed/help", None),
+    ("feedback", "/trails/{trail}/feedback", None),
+    ("feedback-thanks", "/trails/{trail}/feedback/thanks", None),
 ]
 
 
@@ -51,7 +55,7 @@ def route_exists(app, path: str, endpoint: str | None) -> bool:
     if endpoint:
         return endpoint in app.view_functions
     try:
-        app.url_map.bind("localhost").match(path.split("?")[0])
+        app.url_map.bind("localhost").match(path.split("?")[0].replace("{trail}", "1").replace("{poi}", "1"))
     except (RequestRedirect, MethodNotAllowed):
         return True
     except NotFound:
