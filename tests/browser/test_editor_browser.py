@@ -86,6 +86,7 @@ def test_log_in_upload_a_gpx_review_stops_publish_and_find_it(staff_site, staff_
     trail_id = int(page.url.rsplit("/", 1)[1])
 
     page.get_by_role("link", name="Étapes et médias").click()
+    page.wait_for_url(f"{base}/editor/trails/{trail_id}/stops")
     rows = page.locator("table.stops tbody tr")
     assert rows.count() == 3
     assert set(page.eval_on_selector_all("table.stops tbody tr", "rs => rs.map(r => r.dataset.status)")) == {"auto"}
@@ -98,6 +99,7 @@ def test_log_in_upload_a_gpx_review_stops_publish_and_find_it(staff_site, staff_
     page.wait_for_selector('tr[data-status="removed"]')
 
     page.get_by_role("link", name="Textes et chiffres").click()
+    page.wait_for_url(f"{base}/editor/trails/{trail_id}")
     page.get_by_role("button", name="Publier").click()
     page.wait_for_selector(".status.published")
 
