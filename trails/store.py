@@ -95,6 +95,10 @@ MIGRATIONS = [
     CREATE TRIGGER trail_themes_revision_delete AFTER DELETE ON trail_themes
         BEGIN UPDATE trails_revision SET n = n + 1; END;
     """,
+    # 3: staff may order the stops by hand; the order then survives re-attachment.
+    """
+    ALTER TABLE trails ADD COLUMN stops_ordered_by_staff INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -277,7 +281,7 @@ class TrailStore:
                         "INSERT INTO trail_stops VALUES (:trail_id, :poi_id, :distance_along_m, :offset_m, "
                         ":position, :status, :trigger_radius_m)",
                         {"trail_id": s.trail_id, "poi_id": s.poi_id, "distance_along_m": s.distance_along_m,
-                         "offset_m": s.offset_m, "position": s.position, "status": s.status,
+                         "offset_m": s.offset_m, "position": -1, "status": s.status,
                          "trigger_radius_m": s.trigger_radius_m})
                     added += 1
                 elif existing["status"] == "auto":
@@ -307,10 +311,40 @@ class TrailStore:
         if cur.rowcount == 0:
             raise NotFoundError(f"POI {poi_id} is not a stop of trail {trail_id}")
 
+    def set_stop_order(self, trail_id: int, poi_ids: Sequence[int]) -> None:
+        """Put the stops in the order staff chose; stops not listed follow, by distance along.
+        The order is kept when stops are attached again (new stops go last)."""
+        known = {r[0] for r in self.db.execute("SELECT poi_id FROM trail_stops WHERE trail_id = ?",
+                                                [trail_id]).fetchall()}
+        unknown = [p for p in poi_ids if p not in known]
+        if unknown:
+            raise NotFoundError(f"POI {unknown[0]} is not a stop of trail {trail_id}")
+        rest = [r[0] for r in self.db.execute(
+            "SELECT poi_id FROM trail_stops WHERE trail_id = ? ORDER BY distance_along_m", [trail_id]).fetchall()
+            if r[0] not in set(poi_ids)]
+        with transaction(self.db):
+            for i, poi_id in enumerate(list(dict.fromkeys(poi_ids)) + rest):
+                self.db.execute("UPDATE trail_stops SET position = ? WHERE trail_id = ? AND poi_id = ?",
+                                [i, trail_id, poi_id])
+            self.db.execute("UPDATE trails SET stops_ordered_by_staff = 1 WHERE id = ?", [trail_id])
+
+    def set_stop_trigger_radius(self, trail_id: int, poi_id: int, radius_m: float | None) -> None:
+        """A stop's own proximity radius (None: the POI's, else its category's default)."""
+        if radius_m is not None and not 0 < float(radius_m) <= 1000:
+            raise ValueError(f"a trigger radius must be between 0 and 1000 m, not {radius_m}")
+        cur = self.db.execute("UPDATE trail_stops SET trigger_radius_m = ? WHERE trail_id = ? AND poi_id = ?",
+                              [radius_m, trail_id, poi_id])
+        if cur.rowcount == 0:
+            raise NotFoundError(f"POI {poi_id} is not a stop of trail {trail_id}")
+
     def _renumber(self, trail_ids: set[int]) -> None:
         for tid in trail_ids:
-            rows = self.db.execute("SELECT poi_id FROM trail_stops WHERE trail_id = ? "
-                                   "ORDER BY distance_along_m", [tid]).fetchall()
+            manual = self.db.execute("SELECT stops_ordered_by_staff FROM trails WHERE id = ?", [tid]).fetchone()
+            # staff order kept: existing stops by their position, new ones (position NULL-like: -1) last
+            order = ("CASE WHEN position < 0 THEN 1 ELSE 0 END, position, distance_along_m"
+                     if manual and manual[0] else "distance_along_m")
+            rows = self.db.execute(f"SELECT poi_id FROM trail_stops WHERE trail_id = ? ORDER BY {order}",
+                                   [tid]).fetchall()
             for i, r in enumerate(rows):
                 self.db.execute("UPDATE trail_stops SET position = ? WHERE trail_id = ? AND poi_id = ?",
                                 [i, tid, r[0]])
