@@ -106,6 +106,17 @@ class MapWay(NamedTuple):
     length_m: float | None
 
 
+class PathEdge(NamedTuple):
+    """An edge of the walkable network, as :func:`NetworkStore.edges_in_bbox` returns it (for routing)."""
+
+    id: int
+    from_node: int
+    to_node: int
+    length_m: float
+    highway: str
+    coords: list[tuple[float, float]]  # lon/lat, from ``from_node`` to ``to_node``
+
+
 class NetworkStats(NamedTuple):
     """Counts of the map and the path network."""
 
@@ -203,6 +214,15 @@ class NetworkStore:
         """``(from_node, to_node, length_m)`` of every edge (for routing and stats)."""
         return self.db.execute("SELECT from_node, to_node, length_m FROM path_edges")
 
+    def edges_in_bbox(self, bbox: Sequence[float]) -> list[PathEdge]:
+        """Path edges whose bounding box meets ``bbox`` = (min_lon, min_lat, max_lon, max_lat), by id."""
+        x0, y0, x1, y1 = bbox
+        rows = self.db.execute(
+            "SELECT e.id, e.from_node, e.to_node, e.length_m, e.highway, e.geometry FROM path_edges_rtree r "
+            "JOIN path_edges e ON e.id = r.id WHERE r.max_lon >= ? AND r.min_lon <= ? "
+            "AND r.max_lat >= ? AND r.min_lat <= ? ORDER BY e.id", [x0, x1, y0, y1]).fetchall()
+        return [PathEdge(r[0], r[1], r[2], r[3], r[4], [tuple(c) for c in json.loads(r[5])]) for r in rows]
+
     def stats(self) -> NetworkStats:
         ways = dict(self.db.execute("SELECT kind, COUNT(*) FROM map_ways GROUP BY kind ORDER BY kind").fetchall())
         nodes = self.db.execute("SELECT COUNT(*) FROM path_nodes").fetchone()[0]
@@ -226,4 +246,4 @@ class NetworkStore:
         return NetworkStats(ways, nodes, edges, float(edges_m), float(walk_m), components)
 
 
-__all__ = ["EdgeRow", "MapWay", "NetworkStats", "NetworkStore", "WayRow", "migrate"]
+__all__ = ["EdgeRow", "MapWay", "NetworkStats", "NetworkStore", "PathEdge", "WayRow", "migrate"]
