@@ -2,9 +2,10 @@
 
 Stops: add a POI (found with the search box, or picked among the nearby POIs
 shown on the map), remove it (status ``removed``: :func:`trails.corridor.attach_stops`
-never brings it back), restore it (status ``manual``), set its trigger radius.
-Reordering by hand needs ``TrailStore.set_stop_order`` (not there yet): stops are
-in their order along the trace.
+never brings it back), restore it (status ``manual``), set its trigger radius
+(``TrailStore.set_stop_trigger_radius``), move it up or down the list
+(``TrailStore.set_stop_order``: the staff order is kept when the corridor attaches
+stops again, new stops go last).
 
 Media: photos and audio are checked by their content and stored by
 :class:`poi.media.MediaStore` (content-addressed, beside the database), then
@@ -81,28 +82,43 @@ def add_stop(database: sqlite_utils.Database, trail: Trail, poi_id: int) -> Stop
 
 
 def set_stop_radius(database: sqlite_utils.Database, trail_id: int, poi_id: int, radius_m: float | None) -> None:
-    """Give one stop its own trigger radius (``None``: the POI's own, else its category's default).
+    """Give one stop its own trigger radius (``None``: the POI's own, else its category's default)."""
+    TrailStore(database).set_stop_trigger_radius(trail_id, poi_id, radius_m)
 
-    Uses ``TrailStore.set_stop_trigger_radius(trail_id, poi_id, radius_m)`` when
-    the store has it; until then the stop is replaced, in one transaction, through
-    the store's public methods (its status, distance and offset kept).
+
+def moved_order(poi_ids: list[int], poi_id: int, direction: str) -> list[int]:
+    """The stop order after moving ``poi_id`` one place ``up`` (earlier) or ``down`` (later).
+
+    >>> moved_order([7, 3, 9], 9, "up"), moved_order([7, 3, 9], 7, "down")
+    ([7, 9, 3], [3, 7, 9])
+    >>> from poi.i18n import language
+    >>> with language("en"):
+    ...     moved_order([7, 3, 9], 7, "up")
+    Traceback (most recent call last):
+    ...
+    webapp.editor_stops.StopError: this stop is already the first one
     """
+    if direction not in ("up", "down"):
+        raise StopError(_("choose to move the stop up or down"))
+    if poi_id not in poi_ids:
+        raise StopError(_("POI {id} is not a stop of this trail", id=poi_id))
+    i = poi_ids.index(poi_id)
+    j = i - 1 if direction == "up" else i + 1
+    if j < 0:
+        raise StopError(_("this stop is already the first one"))
+    if j >= len(poi_ids):
+        raise StopError(_("this stop is already the last one"))
+    order = list(poi_ids)
+    order[i], order[j] = order[j], order[i]
+    return order
+
+
+def move_stop(database: sqlite_utils.Database, trail_id: int, poi_id: int, direction: str) -> list[int]:
+    """Move a stop one place up or down the trail's list (removed stops keep their place too); returns the order."""
     trails = TrailStore(database)
-    setter = getattr(trails, "set_stop_trigger_radius", None)
-    if setter is not None:
-        setter(trail_id, poi_id, radius_m)
-        return
-    with transaction(database):
-        stops = {s.poi_id: s for s in trails.stops(trail_id, include_removed=True)}
-        if poi_id not in stops:
-            raise StopError(_("POI {id} is not a stop of this trail", id=poi_id))
-        stop = stops[poi_id]
-        if stop.status != "auto":
-            trails.set_stop_status(trail_id, poi_id, "auto")
-        trails.delete_auto_stops_except(trail_id, [s.poi_id for s in stops.values()
-                                                   if s.status == "auto" and s.poi_id != poi_id])
-        stop.trigger_radius_m = radius_m
-        trails.upsert_stops([stop])
+    order = moved_order([s.poi_id for s in trails.stops(trail_id, include_removed=True)], poi_id, direction)
+    trails.set_stop_order(trail_id, order)
+    return order
 
 
 def parse_radius(text: str) -> float | None:
@@ -160,12 +176,17 @@ def stops(trail_id: int):
     query = request.args.get("q", "").strip()[:200]
     results = [p for p in pois.search(query, limit=30) if p.id not in taken] if query else []
     shown = trails.stops_with_pois(trail_id)
+    moved = request.args.get("moved", type=int)
+    direction = request.args.get("direction") if request.args.get("direction") in ("up", "down") else None
     return render_template("editor/stops.html", trail=trail, rows=rows, nearby=nearby, query=query,
-                           results=results, map=_stops_map(trail, shown, nearby), nearby_m=int(NEARBY_M))
+                           results=results, map=_stops_map(trail, shown, nearby), nearby_m=int(NEARBY_M),
+                           moved=moved, direction=direction)
 
 
-def _stop_change(trail_id: int, change, summary: str):
-    """Run ``change(database)`` and record it as a ``stops`` revision, in one transaction."""
+def _stop_change(trail_id: int, change, summary: str, *, back: str | None = None):
+    """Run ``change(database)`` and record it as a ``stops`` revision, in one transaction.
+
+    ``back``: where to go afterwards (the stops list by default)."""
     database = db.get_db()
     try:
         with transaction(database):
@@ -176,7 +197,7 @@ def _stop_change(trail_id: int, change, summary: str):
         flash(str(e), "error")
     else:
         flash(summary)
-    return redirect(url_for("editor.stops", trail_id=trail_id) + "#stops")
+    return redirect(back or url_for("editor.stops", trail_id=trail_id) + "#stops")
 
 
 def _poi_name(poi_id: int) -> str:
@@ -222,6 +243,22 @@ def stop_radius(trail_id: int, poi_id: int):
     text = (_("trigger radius of “{name}”: {r} m", name=name, r=f"{radius:g}") if radius is not None
             else _("trigger radius of “{name}”: default", name=name))
     return _stop_change(trail_id, lambda d: set_stop_radius(d, trail_id, poi_id, radius), text)
+
+
+@bp.route("/trails/<int:trail_id>/stops/<int:poi_id>/move", methods=["POST"])
+@login_required
+def stop_move(trail_id: int, poi_id: int):
+    """Move a stop up or down; the page comes back with focus on the same button (``autofocus``, no script)."""
+    trail_or_404(trail_id)
+    name = _poi_name(poi_id)
+    direction = request.form.get("direction", "")
+    if direction not in ("up", "down"):
+        abort(400, _("choose to move the stop up or down"))
+    text = (_("moved the stop “{name}” up", name=name) if direction == "up"
+            else _("moved the stop “{name}” down", name=name))
+    # no #fragment: browsers skip autofocus when the URL has one
+    back = url_for("editor.stops", trail_id=trail_id, moved=poi_id, direction=direction)
+    return _stop_change(trail_id, lambda d: move_stop(d, trail_id, poi_id, direction), text, back=back)
 
 
 # -- media ---------------------------------------------------------------------------------------
