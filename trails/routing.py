@@ -342,10 +342,11 @@ def route_trail(db: sqlite_utils.Database, poi_ids: Sequence[int], *, name: str,
     Returns
     -------
     Trail
-        One segment; ``source="routed"``, ``route_type`` as measured (``loop``, ``one_way``,
-        or ``out_and_back`` for a loop that comes back the way it went), ``extra["routed_through"]`` the POI ids, ``extra["routing"]`` the
-        practice, loop flag and each stop's ``distance_along_m``, ``offset_m`` and
-        ``snap_m`` (distance from the POI to the path).
+        One segment; ``source="routed"``; ``route_type`` as measured (``loop``,
+        ``one_way``, or ``out_and_back`` for a loop that comes back the way it went);
+        ``extra["routed_through"]`` the POI ids; ``extra["routing"]`` the practice, the
+        loop flag and each stop's ``distance_along_m``, ``offset_m`` and ``snap_m``
+        (from the POI to the path).
 
     Raises
     ------
