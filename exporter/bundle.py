@@ -16,7 +16,7 @@ A bundle is a folder (optionally zipped) that any static web server can serve:
 ``trail.gpx``                     the trace and stops (:func:`exporter.gpx.export`)
 ``media/<sha256>.<ext>``          photos (resized, re-encoded) and audio
 ``trail.html``                    the same app as ONE self-contained file (everything
-                                  inlined, photos at most 640 px wide) that works from ``file://``
+                                  inlined, photos at most 480 px wide) that works from ``file://``
 ``map.json``, ``basemap.js``      the offline map (:mod:`exporter.offline_map`): OSM ways of the
                                   database clipped to the trail's corridor, and the list of
 ``tiles/{z}/{x}/{y}.{ext}``       raster tiles of an MBTiles file for the corridor only
@@ -37,136 +37,38 @@ them and returns a :class:`BundleReport` of sizes.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from exporter import bundle_assets as assets
 from exporter.bundle_media import MIME, MediaSet, resize_photo
+from exporter.bundle_report import (MAP_FILES, PARTS, SPEED_3G_BPS, BundleReport, PartSize,  # noqa: F401 (re-exported)
+                                    download_seconds, format_report, measure, measure_map, part_of, report_of)
 from exporter.common import format_credit, licence_info, plain_text, poi_credit, trail_credit
 from exporter.errors import ExportError
-from exporter.offline_map import OfflineMap
+from exporter.offline_map import CORRIDOR_M, OfflineMap, for_trail, tiles_within
 from poi.i18n import gettext as _
 from poi.text import sanitize_html
 from trails.models import Trail, TrailStop
 
-#: 3G download speed used for the download-time estimate (384 kbit/s, UMTS release 99).
-SPEED_3G_BPS = 384_000
-#: Parts of a bundle, for size reports.
-PARTS = ("shell", "data", "map", "media", "single")
-#: Files of the offline map besides Leaflet and the tiles.
-MAP_FILES = ("map.json", "basemap.js")
+#: Photos of the bundle folder are re-encoded as JPEG at most this wide, at this quality (defaults of
+#: :func:`build_files`): 25 photos of a circuit then stay near 1.7 MB (bench/bundle.py).
+PHOTO_MAX_WIDTH = 1024
+PHOTO_QUALITY = 70
 #: Photos inlined in ``trail.html`` are smaller than the folder's: the single file duplicates
 #: every medium of the folder (and the service worker caches both), so its photos are
-#: re-encoded at most this wide, at this JPEG quality.
-SINGLE_PHOTO_MAX_WIDTH = 640
+#: re-encoded at most this wide, at this JPEG quality (25 photos: about 0.9 MB instead of 1.3 MB at
+#: 640 px), which keeps a 25-photo circuit under the 3 MB budget of the whole bundle.
+SINGLE_PHOTO_MAX_WIDTH = 480
 SINGLE_PHOTO_QUALITY = 60
 #: Raster tiles inlined in ``trail.html`` (raw bytes, whole zoom levels from the lowest):
 #: the single file is shared by email or USB, so it carries at most this much of them.
 SINGLE_TILES_MAX_BYTES = 1_000_000
-
-
-@dataclass(slots=True)
-class PartSize:
-    """Bytes of a part of a bundle, raw and gzip-compressed (level 9, as a web server would send it)."""
-
-    raw_bytes: int = 0
-    gzip_bytes: int = 0
-
-
-@dataclass(slots=True)
-class BundleReport:
-    """What :func:`export` wrote: sizes by part, the 3G download time, budget warnings.
-
-    1 KB is 1000 bytes. ``total`` is every file of the bundle, i.e. what the
-    service worker downloads on the first visit.
-    """
-
-    out_dir: Path
-    files: dict[str, int]
-    parts: dict[str, PartSize]
-    total: PartSize
-    budget_kb: float
-    zip_path: Path | None = None
-    warnings: list[str] = field(default_factory=list)
-    map_parts: dict[str, PartSize] = field(default_factory=dict)  # the map part: leaflet, vector, tiles
-
-    @property
-    def download_3g_s(self) -> float:
-        """Seconds to download the gzipped bundle at 384 kbit/s."""
-        return download_seconds(self.total.gzip_bytes)
-
-    @property
-    def over_budget(self) -> bool:
-        return self.total.gzip_bytes > self.budget_kb * 1000
-
-
-def download_seconds(size_bytes: int, bits_per_s: int = SPEED_3G_BPS) -> float:
-    """Seconds to download ``size_bytes`` at ``bits_per_s`` (default 3G, 384 kbit/s).
-
-    >>> download_seconds(48_000)
-    1.0
-    """
-    return size_bytes * 8 / bits_per_s
-
-
-def part_of(path: str) -> str:
-    """The part of the bundle a file belongs to.
-
-    >>> [part_of(p) for p in ("index.html", "trail.json", "leaflet.js", "media/ab.jpg", "trail.html")]
-    ['shell', 'data', 'map', 'media', 'single']
-    >>> [part_of(p) for p in ("map.json", "basemap.js", "tiles/15/16525/12123.png")]
-    ['map', 'map', 'map']
-    """
-    if path.startswith("media/"):
-        return "media"
-    if path.startswith(("leaflet.", "tiles/")) or path in MAP_FILES:
-        return "map"
-    if path in ("trail.json", "trail.gpx"):
-        return "data"
-    if path == "trail.html":
-        return "single"
-    return "shell"
-
-
-def measure(files: dict[str, bytes]) -> tuple[dict[str, PartSize], PartSize]:
-    """Sizes of a bundle's files by part, raw and gzipped.
-
-    >>> parts, total = measure({"index.html": b"x" * 1000, "trail.json": b"{}"})
-    >>> parts["shell"].raw_bytes, total.raw_bytes, total.gzip_bytes < total.raw_bytes
-    (1000, 1002, True)
-    """
-    parts = {name: PartSize() for name in PARTS}
-    total = PartSize()
-    for path, data in files.items():
-        gz = len(gzip.compress(data, 9, mtime=0))
-        for size in (parts[part_of(path)], total):
-            size.raw_bytes += len(data)
-            size.gzip_bytes += gz
-    return parts, total
-
-
-def measure_map(files: dict[str, bytes]) -> dict[str, PartSize]:
-    """Sizes of the map part: ``leaflet`` (JS, CSS), ``vector`` (``map.json``, ``basemap.js``), ``tiles``.
-
-    >>> sizes = measure_map({"leaflet.js": b"L" * 100, "tiles/1/0/0.png": b"png", "index.html": b"x"})
-    >>> sizes["leaflet"].raw_bytes, sizes["vector"].raw_bytes, sizes["tiles"].raw_bytes
-    (100, 0, 3)
-    """
-    sizes = {"leaflet": PartSize(), "vector": PartSize(), "tiles": PartSize()}
-    for path, data in files.items():
-        if part_of(path) != "map":
-            continue
-        size = sizes["tiles" if path.startswith("tiles/") else "leaflet" if path.startswith("leaflet.") else "vector"]
-        size.raw_bytes += len(data)
-        size.gzip_bytes += len(gzip.compress(data, 9, mtime=0))
-    return sizes
 
 
 def content_version(files: dict[str, bytes]) -> str:
@@ -210,8 +112,8 @@ def stop_data(item: TrailStop, number: int, *, media: MediaSet, media_root: Path
 
 
 def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, media_root: Path | None = None,
-               photo_max_width: int = 1280, photo_quality: int = 75, accuracy_max_m: float = 50,
-               base_url: str | None = None) -> dict:
+               photo_max_width: int = PHOTO_MAX_WIDTH, photo_quality: int = PHOTO_QUALITY,
+               accuracy_max_m: float = 50, base_url: str | None = None) -> dict:
     """The content of ``trail.json``: what the app shows and what the proximity engine reads.
 
     Coordinates are ``[lon, lat, ele]`` with 6 decimals (about 0.1 m), elevations to 0.1 m.
@@ -287,8 +189,6 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, me
 
 def _inline_map(offline_map: OfflineMap) -> tuple[dict, str | None]:
     """The map data of ``trail.html``: tiles as ``data:`` URIs up to :data:`SINGLE_TILES_MAX_BYTES`."""
-    from exporter.offline_map import tiles_within
-
     tiles = offline_map.tiles
     if tiles is None:
         return offline_map.data(), None
@@ -332,8 +232,9 @@ def _single_file(page: dict, data: dict, files: dict[str, bytes], inline_map: di
 
 
 def build_files(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None = None,
-                media_root: str | os.PathLike | None = None, photo_max_width: int = 1280, photo_quality: int = 75,
-                accuracy_max_m: float = 50, offline_map: OfflineMap | None = None) -> dict[str, bytes]:
+                media_root: str | os.PathLike | None = None, photo_max_width: int = PHOTO_MAX_WIDTH,
+                photo_quality: int = PHOTO_QUALITY, accuracy_max_m: float = 50,
+                offline_map: OfflineMap | None = None) -> dict[str, bytes]:
     """Every file of a trail's offline bundle, path -> bytes (the pure core of :func:`export`).
 
     Parameters
@@ -372,8 +273,8 @@ def build_files(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | Non
 
 
 def export(trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLike, base_url: str | None = None,
-           media_root: str | os.PathLike | None = None, photo_max_width: int = 1280, photo_quality: int = 75,
-           accuracy_max_m: float = 50, budget_kb: float = 3000, zip: bool = False,
+           media_root: str | os.PathLike | None = None, photo_max_width: int = PHOTO_MAX_WIDTH,
+           photo_quality: int = PHOTO_QUALITY, accuracy_max_m: float = 50, budget_kb: float = 3000, zip: bool = False,
            offline_map: OfflineMap | None = None) -> BundleReport:
     """Write a trail's offline bundle into ``out_dir`` (and ``out_dir.zip`` with ``zip=True``).
 
@@ -423,62 +324,49 @@ def export(trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLi
                 info = zipfile.ZipInfo(f"{out.name}/{path}", date_time=(2020, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, files[path])
-    parts, total = measure(files)
-    report = BundleReport(out, {p: len(d) for p, d in files.items()}, parts, total, budget_kb, zip_path, warnings,
-                          measure_map(files))
-    if report.over_budget:
-        report.warnings.append(_("bundle is {size} KB gzipped, over the budget of {budget} KB",
-                                 size=round(total.gzip_bytes / 1000), budget=round(budget_kb)))
-    return report
+    return report_of(out, files, budget_kb=budget_kb, zip_path=zip_path, warnings=warnings)
+
+
+def trail_map(db, trail: Trail, *, corridor_m: float = CORRIDOR_M, tiles: str | os.PathLike | None = None,
+              min_zoom: int = 12, max_zoom: int = 16) -> OfflineMap | None:
+    """The offline map of a trail's corridor (:func:`exporter.offline_map.for_trail`): the map ways of
+    ``db`` (an OSM import provides them) and, with ``tiles``, the raster tiles of an MBTiles file for
+    zooms ``min_zoom..max_zoom``; None for a trail of fewer than two points.
+
+    >>> from poi.store import open_db
+    >>> trail = Trail(name="Boucle", segments=[[(3.6515, 44.2465), (3.6530, 44.2456)]])
+    >>> trail_map(open_db(":memory:"), trail).empty, trail_map(None, Trail(name="Vide"))
+    (True, None)
+    """
+    if not trail.coords or len(trail.coords) < 2:
+        return None
+    return for_trail(db, trail.segments, corridor_m=corridor_m, tiles=tiles, min_zoom=min_zoom, max_zoom=max_zoom)
+
+
+def build_trail_files(db, trail: Trail, stops: Sequence[TrailStop], *, corridor_m: float = CORRIDOR_M,
+                      tiles: str | os.PathLike | None = None, min_zoom: int = 12, max_zoom: int = 16,
+                      **options) -> dict[str, bytes]:
+    """:func:`build_files` with the offline map of the trail's corridor (:func:`trail_map`); what the web
+    app serves. ``options`` go to :func:`build_files`.
+
+    >>> from poi.store import open_db
+    >>> trail = Trail(name="Boucle", segments=[[(3.6515, 44.2465), (3.6530, 44.2456)]])
+    >>> files = build_trail_files(open_db(":memory:"), trail, [])
+    >>> "index.html" in files, "map.json" in files  # no map ways in this database: neutral background
+    (True, False)
+    """
+    offline = trail_map(db, trail, corridor_m=corridor_m, tiles=tiles, min_zoom=min_zoom, max_zoom=max_zoom)
+    return build_files(trail, stops, offline_map=offline, **options)
 
 
 def export_trail(db, trail: Trail, stops: Sequence[TrailStop], *, out_dir: str | os.PathLike,
-                 corridor_m: float = 500.0, tiles: str | os.PathLike | None = None, min_zoom: int = 12,
+                 corridor_m: float = CORRIDOR_M, tiles: str | os.PathLike | None = None, min_zoom: int = 12,
                  max_zoom: int = 16, **options) -> BundleReport:
-    """:func:`export` with the offline map of the trail's corridor: the map ways of ``db`` (an OSM
-    import provides them) and, with ``tiles``, the raster tiles of an MBTiles file for zooms
-    ``min_zoom..max_zoom`` (:func:`exporter.offline_map.for_trail`). ``options`` go to :func:`export`.
+    """:func:`export` with the offline map of the trail's corridor (:func:`trail_map`). ``options`` go to
+    :func:`export`.
 
     Raises :class:`exporter.mbtiles.MBTilesError` (an :class:`ExportError`) for a file that is not
     a raster MBTiles or holds no tile of the corridor; nothing is written then.
     """
-    from exporter.offline_map import for_trail
-
-    offline = None
-    if trail.coords and len(trail.coords) >= 2:
-        offline = for_trail(db, trail.segments, corridor_m=corridor_m, tiles=tiles, min_zoom=min_zoom,
-                            max_zoom=max_zoom)
+    offline = trail_map(db, trail, corridor_m=corridor_m, tiles=tiles, min_zoom=min_zoom, max_zoom=max_zoom)
     return export(trail, stops, out_dir=out_dir, offline_map=offline, **options)
-
-
-def format_report(report: BundleReport, *, warnings: bool = True) -> str:
-    """Sizes by part, total, 3G download time and (unless ``warnings=False``) warnings, one line each.
-
-    >>> from poi.i18n import language
-    >>> parts, total = measure({"index.html": b"<p>" * 2000})
-    >>> report = BundleReport(Path("b"), {"index.html": 6000}, parts, total, budget_kb=3000)
-    >>> with language("en"):
-    ...     print(format_report(report).splitlines()[0])
-    app shell: 6.0 KB, 0.0 KB gzipped
-    """
-    labels = {"shell": _("app shell"), "data": _("trail data"), "map": _("map (Leaflet)"),
-              "media": _("media"), "single": _("single file trail.html")}
-    lines = [_("{part}: {raw} KB, {gz} KB gzipped", part=labels[name], raw=_kb(size.raw_bytes),
-               gz=_kb(size.gzip_bytes)) for name, size in report.parts.items()]
-    detail = report.map_parts
-    if detail and (detail["vector"].raw_bytes or detail["tiles"].raw_bytes):
-        tiles = sum(1 for p in report.files if p.startswith("tiles/"))
-        line = _("  of which Leaflet {leaflet} KB, vector map {vector} KB, {n} tiles {tiles} KB (gzipped)",
-                 leaflet=_kb(detail["leaflet"].gzip_bytes), vector=_kb(detail["vector"].gzip_bytes), n=tiles,
-                 tiles=_kb(detail["tiles"].gzip_bytes))
-        lines.insert(list(report.parts).index("map") + 1, line)
-    lines.append(_("total: {raw} KB, {gz} KB gzipped, {n} files", raw=_kb(report.total.raw_bytes),
-                   gz=_kb(report.total.gzip_bytes), n=len(report.files)))
-    lines.append(_("download at 3G (384 kbit/s): {s} s", s=f"{report.download_3g_s:.1f}"))
-    if warnings:
-        lines += [_("warning: {text}", text=w) for w in report.warnings]
-    return "\n".join(lines)
-
-
-def _kb(size: int) -> str:
-    return f"{size / 1000:.1f}"
