@@ -417,6 +417,24 @@ def test_restore_brings_back_removed_media(editor, trail_id, data, db_path):
     assert [m.url for m in pois.get(poi_id).media] == [stored]
 
 
+def test_the_menu_links_to_visitor_feedback_with_the_pending_count(editor, trail_id, db_path):
+    from webapp.feedback_store import Feedback, FeedbackStore
+
+    html = editor.get("/editor/?lang=en").get_data(as_text=True)
+    menu = re.search(r'<nav class="editor-bar".*?</nav>', html, re.S).group(0)
+    assert '<a href="/editor/feedback">Visitor feedback</a>' in menu
+    feedback = FeedbackStore(open_db(db_path))
+    for rating in (4, 5):
+        feedback.add(Feedback(trail_id=trail_id, kind="review", rating=rating))
+    feedback.db.conn.commit()
+    html = editor.get(f"/editor/trails/{trail_id}/stops").get_data(as_text=True)
+    assert 'href="/editor/feedback">Visitor feedback&nbsp;<span class="count">(2 pending)</span></a>' in html
+    html = editor.get("/editor/?lang=fr").get_data(as_text=True)
+    assert 'href="/editor/feedback">Avis des visiteurs&nbsp;<span class="count">(2 en attente)</span></a>' in html
+    page = editor.get("/editor/feedback").get_data(as_text=True)
+    assert 'href="/editor/feedback" aria-current="page"' in page
+
+
 # -- permissions ---------------------------------------------------------------------------------------------------------
 def test_an_editor_cannot_do_admin_things(editor, trail_id, db_path):
     assert editor.get("/editor/users").status_code == 403

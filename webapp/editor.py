@@ -21,6 +21,7 @@ from trails.models import Trail
 from webapp import db
 from webapp.auth import admin_required, current_user, login_required, staff
 from webapp.editor_history import ACTIONS, restore
+from webapp.feedback_store import FeedbackStore
 from webapp.staff_store import ROLES
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -33,6 +34,11 @@ assert set(ACTION_LABELS) == set(ACTIONS)
 
 def user_name() -> str:
     return current_user().username
+
+
+def pending_feedback_count() -> int:
+    """How many visitor messages wait for moderation (the editor menu shows it; one GROUP BY query)."""
+    return FeedbackStore(db.get_db()).counts().get("pending", 0)
 
 
 def trail_or_404(trail_id: int) -> Trail:
@@ -140,4 +146,5 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("EDITOR_MAX_GPX_BYTES", 10 * 1024 * 1024)
     app.config.setdefault("EDITOR_MAX_MEDIA_BYTES", 30 * 1024 * 1024)
+    app.jinja_env.globals["pending_feedback_count"] = pending_feedback_count
     app.register_blueprint(bp)
