@@ -168,6 +168,16 @@ def test_andorra_valley_to_pass_longer_route(andorra):
     assert trail.route_type == "loop"
 
 
+def test_a_star_finds_what_dijkstra_finds(andorra, monkeypatch):
+    names = ("Casa d'Areny-Plandolit", "Lac d'Engolasters", "Refugi d'Ensagents")
+    ids = [poi_id(andorra, n) for n in names]
+    a_star = route_trail(andorra, ids, name="A*")
+    monkeypatch.setattr(routing, "HEURISTIC_SCALE", 0.0)  # no heuristic: Dijkstra
+    dijkstra = route_trail(andorra, ids, name="Dijkstra")
+    assert a_star.length_m == pytest.approx(dijkstra.length_m, abs=0.01)
+    assert a_star.extra["routing"] == dijkstra.extra["routing"]
+
+
 def test_walkers_pay_for_roads(monaco, monkeypatch):
     ids = [poi_id(monaco, n) for n in ROCHER]
     walking = route_trail(monaco, ids, name="w")

@@ -21,8 +21,9 @@ How a route is made (:func:`route_trail`)
    dynamic programming over the stops (Viterbi), each step one multi-source A* (``heapq``)
    from the feet of a POI, starting at their cost so far, until the feet of the next one
    are settled. A loop closes on one foot. The heuristic is the straight metric distance
-   to the nearest target times :data:`HEURISTIC_SCALE` (absorbs the projection's scale
-   error, under 0.3 %) times the smallest factor: it never overestimates, so A* is exact.
+   to the box of the targets times :data:`HEURISTIC_SCALE` (absorbs the projection's scale
+   error, under 0.3 %) times the smallest factor: it never overestimates and is
+   consistent, so A* is exact.
 4. **geometry.** Edge pieces are joined in the direction walked (reversed when walked
    from their end), shared vertices once; elevations are None, or read from SRTM tiles
    (:class:`trails.elevation.SrtmTiles`) when given.
@@ -45,8 +46,10 @@ from poi.geo import GEOD, Projector, bbox_around, geodesic_length_m
 from poi.i18n import gettext as _
 from poi.network.store import NetworkStore, PathEdge
 from poi.store import PoiStore, transaction
+from trails.assembly import measure, save_trail
 from trails.errors import BaliseError, NotFoundError
 from trails.models import PRACTICES, Stop, Trail
+from trails.store import TrailStore
 
 #: Farthest a POI may be from the path network (metres, geodesic).
 MAX_SNAP_M = 300.0
@@ -202,12 +205,13 @@ class _Network:
         Returns target -> ``(cost, [(piece, forward), ...], source)``: the cheapest
         starting cost plus path over all sources, which is one Viterbi step.
         """
-        goals = [self.pos[t] for t in targets]
+        gx0, gy0 = min(self.pos[t][0] for t in targets), min(self.pos[t][1] for t in targets)
+        gx1, gy1 = max(self.pos[t][0] for t in targets), max(self.pos[t][1] for t in targets)
         scale = HEURISTIC_SCALE * min(self.factors.values(), default=1.0)
 
-        def h(node: int) -> float:  # a minimum of consistent heuristics is consistent
+        def h(node: int) -> float:  # distance to the targets' box: 1-Lipschitz, so consistent
             x, y = self.pos[node]
-            return min(math.hypot(x - gx, y - gy) for gx, gy in goals) * scale
+            return math.hypot(max(gx0 - x, 0.0, x - gx1), max(gy0 - y, 0.0, y - gy1)) * scale
 
         best, came, done, found = dict(sources), {}, set(), {}
         heap = [(g + h(n), g, n) for n, g in sources.items()]
@@ -276,16 +280,6 @@ def _chain(network: _Network, feet: dict[int, list[Foot]], order: list[int], by_
     return total, chosen[::-1], legs[::-1]
 
 
-def _choose(network: _Network, feet: dict[int, list[Foot]], order: list[int], loop: bool, by_id: dict):
-    """The feet and legs of the circuit; a loop whose best chain starts and ends on different feet of
-    the first POI is chained again from each of the two, and the cheaper kept."""
-    total, chosen, legs = _chain(network, feet, order, by_id)
-    if loop and chosen[0] != chosen[-1]:
-        total, chosen, legs = min((_chain(network, feet, order, by_id, ends=(f, f))
-                                   for f in (chosen[0], chosen[-1])), key=lambda c: c[0])
-    return chosen, legs
-
-
 def _route(network: _Network, pois, order: list[int], loop: bool, max_snap_m: float):
     """Feet, legs and geometry: (coords, along_m per stop, vertex index per stop, foot per stop)."""
     by_id = {p.id: p for p in pois}
@@ -298,7 +292,10 @@ def _route(network: _Network, pois, order: list[int], loop: bool, max_snap_m: fl
                               "FILE.osm.pbf", poi=_label(p), distance=round(network.nearest_m(p.lon, p.lat)),
                               max=round(max_snap_m)))
     network.build()
-    chosen, legs = _choose(network, feet, order, loop, by_id)
+    total, chosen, legs = _chain(network, feet, order, by_id)
+    if loop and chosen[0] != chosen[-1]:  # chain again from each of the two feet, keep the cheaper
+        total, chosen, legs = min((_chain(network, feet, order, by_id, ends=(f, f))
+                                   for f in (chosen[0], chosen[-1])), key=lambda c: c[0])
     coords, along, vertex, walked_m = [chosen[0].lonlat], [0.0], [0], 0.0
     for steps in legs:
         for piece, forward in steps:
@@ -412,8 +409,6 @@ def route_trail(db: sqlite_utils.Database, poi_ids: Sequence[int], *, name: str,
     trail = Trail(name=name, segments=[segment], practice=practice, route_type="loop" if loop else "one_way",
                   source="routed", extra={"routed_through": given, "routing": {
                       "practice": practice, "loop": bool(loop), "stops": stops}})
-    from trails.assembly import measure
-
     return measure(trail)
 
 
@@ -426,9 +421,6 @@ def save_routed_trail(db: sqlite_utils.Database, poi_ids: Sequence[int], *, name
     the chosen POIs become ``manual`` stops, placed where the route passes them, so
     later corridor updates never move or drop them. Returns the stored trail.
     """
-    from trails.assembly import save_trail
-    from trails.store import TrailStore
-
     trail = route_trail(db, poi_ids, name=name, loop=loop, practice=practice, max_snap_m=max_snap_m, srtm=srtm)
     trail.themes = list(dict.fromkeys(themes))
     trail.published = bool(publish)
