@@ -429,6 +429,55 @@ class PoiStore:
             [query, limit]).fetchall()
         return [poi_from_row(r) for r in rows]
 
+    def find(self, text: str | None = None, bbox: Sequence[float] | None = None, category: str | None = None,
+             limit: int = 50, offset: int = 0) -> list[POI]:
+        """POIs matching every criterion given, in one SQL query paged by ``LIMIT``/``OFFSET``.
+
+        ``text`` goes through the full-text index with the folded prefix query of
+        :meth:`search` (results by relevance, then id); ``bbox`` is
+        ``(west, south, east, north)`` in degrees, read through the R*Tree and then
+        checked on the exact stored coordinates (the R*Tree keeps 32-bit floats),
+        edges included; ``category`` must match exactly. Without ``text`` the POIs
+        come by id. A ``text`` with no word in it finds nothing.
+
+        Examples
+        --------
+        >>> store = PoiStore(open_db(":memory:"))
+        >>> for i, (name, lon, category) in enumerate([("Église Saint-Jean", 1.44, "church"),
+        ...                                          ("Moulin de l'Église", 1.45, "mill"),
+        ...                                          ("Église Notre-Dame", 3.00, "church")]):
+        ...     _ = store.upsert(POI(name=name, lon=lon, lat=43.6, category=category, source="demo", source_id=str(i)))
+        >>> [p.name for p in store.find("eglise", bbox=(1.4, 43.5, 1.5, 43.7))]
+        ['Église Saint-Jean', "Moulin de l'Église"]
+        >>> [p.name for p in store.find("egl", category="church", limit=1, offset=1)]
+        ['Église Notre-Dame']
+        >>> [p.name for p in store.find(category="mill")], store.find("  ?! ")
+        (["Moulin de l'Église"], [])
+        """
+        joins, where, params = [], [], []
+        order = "pois.id"
+        if text is not None:
+            query = _fts_query(text)
+            if not query:
+                return []
+            joins.append("JOIN pois_fts ON pois_fts.rowid = pois.id")
+            where.append("pois_fts MATCH ?")
+            params.append(query)
+            order = "bm25(pois_fts, 10.0, 1.0), pois.id"
+        if bbox is not None:
+            west, south, east, north = (float(v) for v in bbox)
+            joins.append("JOIN pois_rtree r ON r.id = pois.id")
+            where.append("r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ? "
+                         "AND pois.lon BETWEEN ? AND ? AND pois.lat BETWEEN ? AND ?")
+            params += [west, east, south, north, west, east, south, north]
+        if category:
+            where.append("pois.category = ?")
+            params.append(category)
+        sql = (f"SELECT pois.* FROM pois {' '.join(joins)} WHERE {' AND '.join(where) or '1'} "
+               f"ORDER BY {order} LIMIT ? OFFSET ?")
+        rows = self.db.execute(sql, [*params, int(limit), int(offset)]).fetchall()
+        return [poi_from_row(r) for r in rows]
+
     def brief(self) -> Iterator[tuple[int, str, str, float, float, str, str]]:
         """``(id, name, category, lon, lat, source, source_id)`` of every POI, streamed (for matching)."""
         yield from (tuple(r) for r in self.db.execute(

@@ -182,6 +182,18 @@ def test_pois_collection_bbox_text_category_limit(client, catalogue, openapi):
     assert len(client.get("/api/pois?limit=2").get_json()["features"]) == 2
 
 
+def test_pois_text_box_and_category_together_are_paged_in_the_query(client, catalogue):
+    """q, bbox and category in one request; pages of one concatenate to the whole answer, by relevance."""
+    box = "4.3,44.6,4.4,44.7"  # the whole Aubenas leg
+    whole = [f["id"] for f in client.get(f"/api/pois?q=le&bbox={box}&category=information").get_json()["features"]]
+    assert len(whole) == 2  # "Le Bateau", "Le Ruisseau (parking)"; not "Arlix"
+    pages = [client.get(f"/api/pois?q=le&bbox={box}&category=information&limit=1&offset={i}").get_json()["features"]
+             for i in range(3)]
+    assert [f["id"] for page in pages for f in page] == whole and pages[2] == []
+    assert client.get(f"/api/pois?q=le&bbox={box}&category=church").get_json()["features"] == []
+    assert client.get("/api/pois?q=%3F%21").get_json()["features"] == []  # no word in the text
+
+
 @pytest.mark.parametrize("query", ["bbox=1,2,3", "bbox=4,44,3,45", "bbox=a,b,c,d", "limit=0", "limit=1001"])
 def test_bad_poi_parameters_are_400(client, catalogue, query):
     response = client.get(f"/api/pois?{query}")

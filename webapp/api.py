@@ -37,7 +37,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 TRAILS_LIMIT, TRAILS_MAX = 20, 100
 POIS_LIMIT, POIS_MAX = 100, 1000
-TEXT_HITS, PAGE = 10_000, 2_000
 #: Said in every list answer: what the licences of ``credits`` cover.
 LICENCE_NOTE = ("Each circuit and point of interest carries its own licence and attribution; "
                 "reuse them as each licence says and credit the sources listed in 'credits'.")
@@ -185,32 +184,11 @@ def pois():
 
 
 def find_pois(text: str, box, category: str, limit: int, offset: int) -> list:
-    """POIs matching every given criterion, through the store's full-text index or R*Tree.
+    """POIs matching every given criterion: one paged query of :meth:`poi.store.PoiStore.find`.
 
-    Text matches come by relevance (at most :data:`TEXT_HITS` of them), the others by id.
+    Text matches come by relevance, the others by id.
     """
-    store = db.pois()
-    wanted = (lambda p: p.category == category) if category else (lambda p: True)
-    if text:
-        found = store.search(text, limit=TEXT_HITS)
-        if box:
-            west, south, east, north = box
-            found = [p for p in found if west <= p.lon <= east and south <= p.lat <= north]
-    elif box:
-        found = sorted(store.in_bbox(*box), key=lambda p: p.id)
-    elif not category:
-        return store.all(limit=limit, offset=offset)
-    else:  # category alone: walk the table page by page, never all of it at once
-        found, skipped, start = [], 0, 0
-        while len(found) < limit and (page := store.all(limit=PAGE, offset=start)):
-            for p in filter(wanted, page):
-                if skipped < offset:
-                    skipped += 1
-                elif len(found) < limit:
-                    found.append(p)
-            start += PAGE
-        return found
-    return [p for p in found if wanted(p)][offset:offset + limit]
+    return db.pois().find(text or None, box or None, category or None, limit=limit, offset=offset)
 
 
 @bp.route("/pois/<int:poi_id>")
