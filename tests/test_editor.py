@@ -296,8 +296,6 @@ def test_moving_a_stop_past_either_end_changes_nothing(editor, trail_id, db_path
     assert re.search(rf'id="down-{first}" autofocus', html)  # the other button when the pressed one is gone
 
 
-@pytest.mark.xfail(strict=True, reason="webapp/editor_history.py _restore_stops does not put the order back yet "
-                                       "(needs TrailStore.set_stop_order with the snapshot's positions)")
 def test_restore_brings_back_the_previous_stop_order(editor, trail_id, db_path):
     trails, _, staff = stores(db_path)
     before = _order(trails, trail_id)

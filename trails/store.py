@@ -311,9 +311,15 @@ class TrailStore:
         if cur.rowcount == 0:
             raise NotFoundError(f"POI {poi_id} is not a stop of trail {trail_id}")
 
-    def set_stop_order(self, trail_id: int, poi_ids: Sequence[int]) -> None:
+    def set_stop_order(self, trail_id: int, poi_ids: Sequence[int] | None) -> None:
         """Put the stops in the order staff chose; stops not listed follow, by distance along.
-        The order is kept when stops are attached again (new stops go last)."""
+        The order is kept when stops are attached again (new stops go last).
+        ``None`` goes back to the walking order (by distance along the trail)."""
+        if poi_ids is None:
+            with transaction(self.db):
+                self.db.execute("UPDATE trails SET stops_ordered_by_staff = 0 WHERE id = ?", [trail_id])
+                self._renumber({trail_id})
+            return
         known = {r[0] for r in self.db.execute("SELECT poi_id FROM trail_stops WHERE trail_id = ?",
                                                 [trail_id]).fetchall()}
         unknown = [p for p in poi_ids if p not in known]

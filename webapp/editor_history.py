@@ -172,3 +172,11 @@ def _restore_stops(db: sqlite_utils.Database, trail_id: int, wanted: list[dict])
     for poi_id, stop in current.items():
         if poi_id not in wanted_ids and stop.status == "manual":
             trails.set_stop_status(trail_id, poi_id, "removed")
+    # the snapshot's order; the walking order (by distance) when that is what the snapshot had
+    kept = [s for s in wanted if s["poi_id"] in wanted_ids]
+    order = [s["poi_id"] for s in sorted(kept, key=lambda s: s.get("position", 0))]
+    walking = [s["poi_id"] for s in sorted(kept, key=lambda s: s["distance_along_m"])]
+    if order == walking:
+        trails.set_stop_order(trail_id, None)
+    elif [s.poi_id for s in trails.stops(trail_id, include_removed=True) if s.poi_id in wanted_ids] != order:
+        trails.set_stop_order(trail_id, order)
