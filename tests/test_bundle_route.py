@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +139,64 @@ def test_circuit_page_offers_the_offline_version(client, leg):
     assert f'href="/trails/{leg}/bundle.zip"' in html and f"/trails/{leg}/poster.svg?size=A4" in html
     html = client.get(f"/trails/{leg}?lang=fr").get_data(as_text=True)
     assert "Ouvrir la version hors ligne" in html
+
+
+# -- the served bundle's offline map (real GR-11 stretch and OSM extract of tests/data/mbtiles) ------------
+MAP_DATA = Path(__file__).parent / "data" / "mbtiles"
+
+
+@pytest.fixture
+def andorra_app(tmp_path):
+    """A published real 12 km GR-11 stretch in a database holding the map ways of the OSM extract around it."""
+    from poi.network import import_osm_map
+    from trails.assembly import save_trail
+    from trails.models import Trail
+    from webapp import create_app
+
+    path = tmp_path / "andorra.db"
+    database = open_db(path)
+    assert import_osm_map(database, MAP_DATA / "andorra_escaldes_gr11-bbox.osm.pbf").ways == 713
+    feature = json.loads((MAP_DATA / "andorra_gr11_escaldes_12km.geojson").read_text(encoding="utf-8"))["features"][0]
+    trail = Trail(name="GR-11 Escaldes", segments=[[(c[0], c[1], None) for c in feature["geometry"]["coordinates"]]],
+                  published=True, licence="ODbL 1.0", attribution="© OpenStreetMap contributors")
+    save_trail(database, trail)
+    database.conn.close()
+    app = create_app({"DATABASE": str(path), "TESTING": True, "SECRET_KEY": "test"})
+    return app, trail.id, path
+
+
+def test_served_andorra_bundle_carries_its_vector_map(andorra_app):
+    app, tid, _path = andorra_app
+    client = app.test_client()
+    sw = client.get(f"/trails/{tid}/bundle/sw.js").get_data(as_text=True)
+    files = json.loads(re.search(r"var FILES = (\[.*?\]);", sw, re.S).group(1))
+    assert {"map.json", "basemap.js"} <= set(files)
+    response = client.get(f"/trails/{tid}/bundle/map.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    doc = response.get_json()
+    kinds = {style["kind"] for style in doc["styles"]}
+    assert len(doc["features"]) > 100 and {"path", "track", "water", "building"} <= kinds
+    assert doc["attribution"] == ["© OpenStreetMap contributors, ODbL 1.0"] and doc["corridor_m"] == 500
+    assert client.get(f"/trails/{tid}/bundle/trail.json").get_json()["map"] == "map.json"
+    html = client.get(f"/trails/{tid}/bundle/trail.html").get_data(as_text=True)
+    assert "balise-map/1" in html  # the single file carries the map too
+
+
+def test_a_map_import_rebuilds_the_served_bundle(andorra_app, tmp_path):
+    from poi.network import import_osm_map
+
+    app, tid, path = andorra_app
+    client, cache = app.test_client(), app.extensions["balise_bundles"]
+    before = client.get(f"/trails/{tid}/bundle/map.json").get_json()
+    client.get(f"/trails/{tid}/bundle/trail.json")
+    assert cache.builds == 1  # same trail, same map data: served from the cache
+    # a new footway across the start of the trail (Escaldes), imported from another connection
+    osm = tmp_path / "new_footway.osm"
+    osm.write_text('<osm version="0.6"><node id="9000000001" lat="42.5170" lon="1.5700"/>'
+                   '<node id="9000000002" lat="42.5185" lon="1.5715"/><way id="9000000010"><nd ref="9000000001"/>'
+                   '<nd ref="9000000002"/><tag k="highway" v="footway"/></way></osm>', encoding="utf-8")
+    other = open_db(path)
+    assert import_osm_map(other, osm).added == 1
+    other.conn.close()
+    after = client.get(f"/trails/{tid}/bundle/map.json").get_json()
+    assert cache.builds == 2 and len(after["features"]) == len(before["features"]) + 1

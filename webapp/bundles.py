@@ -11,10 +11,12 @@ code and the printable poster of a published circuit.
 ``/trails/<id>/poster.svg``         trailhead poster, ``?size=A4`` (default) or ``A3``
 ==================================  =============================================================
 
-Bundles are built on first request and kept in memory (:class:`BundleCache`, at most
-:data:`CACHE_BYTES` in all, least recently used first out), keyed on everything they are
-made of: the trail (its ``updated_at`` and fields), its stops and their POIs, and the
-bundle URL; any change gives a new key, so an edited circuit is rebuilt on its next visit.
+Bundles are built on first request (:func:`exporter.bundle.build_trail_files`: with the offline
+map of the trail's 500 m corridor, ``map.json``, when the database holds OSM map ways) and kept
+in memory (:class:`BundleCache`, at most :data:`CACHE_BYTES` in all, least recently used first
+out), keyed on everything they are made of: the trail (its ``updated_at`` and fields), its stops
+and their POIs, the bundle URL and a revision of the map data (:func:`map_revision`); any change
+gives a new key, so an edited circuit, or a new ``balise map import``, is rebuilt on its next visit.
 Media are read from the folder of the database (``media/<sha256>.<ext>``).
 Answers carry an ETag (the file's hash) and ``Cache-Control``: ``no-cache`` for
 ``index.html``, ``sw.js`` and the manifest (always revalidated, so a new version is seen),
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import zipfile
 from collections import OrderedDict
@@ -36,6 +39,7 @@ from exporter import poster as poster_exporter
 from exporter import qr as qr_exporter
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
+from poi.network import network_stats
 from trails.models import Trail
 from webapp import db
 from webapp.api import public_base_url
@@ -111,13 +115,45 @@ def bundle_address(trail_id: int) -> str:
     return qr_exporter.bundle_url(public_base_url(), trail_id)
 
 
-def cache_key(trail: Trail, stops, url: str) -> str:
-    """A digest of everything a bundle is made of (trail, stops, their POIs, URL)."""
+def cache_key(trail: Trail, stops, url: str, map_rev: str = "") -> str:
+    """A digest of everything a bundle is made of (trail, stops, their POIs, URL, map data revision)."""
     digest = hashlib.sha256()
-    for part in (repr(trail), repr([(s.stop, s.poi) for s in stops]), url):
+    for part in (repr(trail), repr([(s.stop, s.poi) for s in stops]), url, map_rev):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _file_stamp(database: str) -> tuple | None:
+    """(mtime, size) of the database file and its WAL: they change with every write; None in memory."""
+    if database == ":memory:":
+        return None
+    stamp = []
+    for path in (database, database + "-wal"):
+        try:
+            st = os.stat(path)
+        except OSError:
+            stamp.append(None)
+        else:
+            stamp.append((st.st_mtime_ns, st.st_size))
+    return tuple(stamp)
+
+
+def map_revision() -> str:
+    """A revision of the database's map data (:func:`poi.network.network_stats`: ways by kind, path
+    nodes, edges and their length), for the cache key. The counts are taken again only when the
+    database file changed since (any write, e.g. a ``balise map import`` from another process)."""
+    memo = current_app.extensions["balise_map_revision"]
+    stamp = _file_stamp(current_app.config["DATABASE"])
+    with memo["lock"]:
+        if stamp is not None and memo.get("stamp") == stamp:
+            return memo["revision"]
+    stats = network_stats(db.get_db())
+    revision = repr((sorted(stats.ways.items()), stats.nodes, stats.edges, round(stats.edges_length_m, 3),
+                     round(stats.walkable_ways_length_m, 3)))
+    with memo["lock"]:
+        memo.update(stamp=stamp, revision=revision)
+    return revision
 
 
 def bundle_files(trail: Trail) -> dict[str, bytes]:
@@ -127,8 +163,9 @@ def bundle_files(trail: Trail) -> dict[str, bytes]:
     cache: BundleCache = current_app.extensions["balise_bundles"]
     database = current_app.config["DATABASE"]
     media_root = Path(database).resolve().parent if database != ":memory:" else None
-    return cache.get(cache_key(trail, stops, url), lambda: bundle_exporter.build_files(
-        trail, stops, base_url=url, media_root=media_root))
+    connection = db.get_db()
+    return cache.get(cache_key(trail, stops, url, map_revision()), lambda: bundle_exporter.build_trail_files(
+        connection, trail, stops, base_url=url, media_root=media_root))
 
 
 def _send(body: bytes, name: str, *, cache_control: str, download: str | None = None) -> Response:
@@ -206,5 +243,6 @@ def poster(trail_id: int):
 
 def init_app(app: Flask) -> None:
     app.extensions["balise_bundles"] = BundleCache(app.config.get("BUNDLE_CACHE_BYTES", CACHE_BYTES))
+    app.extensions["balise_map_revision"] = {"lock": threading.Lock()}
     app.register_blueprint(bp)
     app.jinja_env.globals["bundle_address"] = bundle_address
