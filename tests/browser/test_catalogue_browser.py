@@ -110,7 +110,7 @@ def tile_png() -> bytes:
 
 @pytest.fixture
 def context(browser, tile_png):
-    """``context(**options)``: a new browser context (phone size, French) whose tile requests are answered
+    """``context(**options)`` (this module's own, in place of pytest-playwright's): a new browser context (phone size, French) whose tile requests are answered
     locally (never the network); each context records every request URL in ``ctx.requested``."""
     made = []
 
