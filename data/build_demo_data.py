@@ -17,7 +17,10 @@ What it writes (see data/README.md for sources and licences):
   as GPX, elevations taken from the SRTM tile (bilinear, :mod:`trails.elevation`);
 * Ardèche: the 257 signposts of the Bassin d'Aubenas node network as POIs, and
   walks made by chaining its signposted legs (3D geometry kept) as GPX;
-* Toulouse: the heritage inventory records that are not plain houses/blocks.
+* Toulouse: the heritage inventory records that are not plain houses/blocks;
+* the OSM extracts of Andorra (map ways, path network) and Monaco (POIs, map, streets)
+  copied unchanged, and the Monaco heritage walks ``balise demo`` routes
+  (``build_demo_maps.py``).
 
 Everything is deterministic: the same inputs give byte-identical outputs.
 """
@@ -40,6 +43,7 @@ sys.path.insert(0, str(OUT.parent))
 
 from pyproj import Geod  # noqa: E402
 
+from build_demo_maps import build_maps  # noqa: E402
 from trails.elevation import SrtmTiles  # noqa: E402
 
 GEOD = Geod(ellps="WGS84")
@@ -486,10 +490,11 @@ def main(argv=None) -> int:
     build_andorra(args.shared, manifest)
     build_ardeche(args.shared, manifest)
     build_toulouse(args.shared, manifest)
-    manifest.sort(key=lambda e: (e["kind"] != "pois", e["path"]))
+    routes = build_maps(args.shared, OUT, manifest)
+    manifest.sort(key=lambda e: (e["kind"] != "pois", e["kind"] != "map", e["path"]))
     write_json(OUT / "demo.json", {
         "description": "Balise demo catalogue: real circuits and POIs (see README.md for sources and licences).",
-        "files": manifest})
+        "files": manifest, "routes": routes})
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"{len(manifest)} files in the manifest, data/ is {size / 1e6:.2f} MB", file=sys.stderr)
     return 0

@@ -1,4 +1,5 @@
-"""The demo catalogue built from the project's real data (data/demo.json): size, provenance, stops, idempotence."""
+"""The demo catalogue built from the project's real data (data/demo.json): size, provenance, stops, idempotence,
+the offline maps of the OSM extracts (Andorra, Monaco) and the walks routed through Monaco's heritage."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ import trails.store  # noqa: F401  (registers the trail tables)
 from poi.errors import SourceFormatError
 from poi.store import PoiStore, open_db
 from trails.store import TrailStore
-from webapp.demo import DEFAULT_DATA_DIR, build_demo, read_manifest
+from webapp.demo import DEFAULT_DATA_DIR, build_demo, read_manifest, read_routes
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -25,7 +26,8 @@ def built(tmp_path_factory):
     counts = (TrailStore(db).count(), PoiStore(db).count(), _stop_rows(db))
     second = build_demo(db)
     print(f"\ndemo build: {first.seconds:.2f} s (second run {second.seconds:.2f} s): {first.trails} trails, "
-          f"{first.pois} POIs, {first.trails_with_stops} trails with {first.stops} stops")
+          f"{first.pois} POIs, {first.trails_with_stops} trails with {first.stops} stops, {first.routes} routed, "
+          f"{first.map_ways} map ways, {first.path_edges} path edges")
     yield db, first, second, counts, lines
     db.conn.close()
 
@@ -68,6 +70,7 @@ def test_second_run_changes_nothing(built):
     assert (TrailStore(db).count(), PoiStore(db).count(), _stop_rows(db)) == counts
     assert (second.trails, second.pois, second.trails_with_stops, second.stops) == \
         (first.trails, first.pois, first.trails_with_stops, first.stops)
+    assert (second.routes, second.map_ways, second.path_edges) == (first.routes, first.map_ways, first.path_edges)
     assert sorted(second.trail_ids) == sorted(first.trail_ids)
 
 
@@ -113,10 +116,85 @@ def test_refuges_are_stops_of_the_mountain_sections(built):
     assert {"Refugi de la Comapedrosa", "Refugi de Juclar"} <= names
 
 
+def test_the_osm_extracts_give_the_map_and_the_path_network(built):
+    _, report, _, _, lines = built
+    # Andorra 2188 map ways, 2565 path edges; Monaco 1858 and 1531 (poi.network.import_osm_map)
+    assert report.map_ways == 2188 + 1858 and report.path_edges == 2565 + 1531
+    assert 850 < report.path_km < 950
+    assert sum(line.startswith(("Map:", "Carte :")) for line in lines) == 2
+
+
+def test_andorra_sections_get_a_vector_offline_map(built):
+    from exporter.bundle import build_trail_files, trail_map
+
+    db = built[0]
+    store = TrailStore(db)
+    sections = [t for t in store.all() if t.source == "osm:andorra-2013"]
+    maps = {t.name: trail_map(db, t) for t in sections}
+    assert all(m.vector is not None and "path" in m.vector.styles for m in maps.values()), maps
+    # the mountain sections' maps are sparse (2013 OSM); the one down through Andorra la Vella has streets
+    town = next(t for t in sections if t.name == "GR-11 : Coll de Jovell – Lloc de Repos de Redort")
+    files = build_trail_files(db, town, store.stops_with_pois(town.id))
+    doc = json.loads(files["map.json"])
+    assert len(doc["features"]) > 200, len(doc["features"])
+    assert {"path", "footway", "road_minor", "building", "river"} <= {style["kind"] for style in doc["styles"]}
+    assert json.loads(files["trail.json"])["map"] == "map.json"
+
+
+#: The stops of the routed walks of data/demo.json, in walking order.
+MONACO_WALKS = {
+    "Monaco-Ville : du Palais princier au Jardin exotique": [
+        "Palais Princier de Monaco", "Chapelle des Pénitents", "Cathédrale Notre-Dame-Immaculée",
+        "Musée Océanographique", "Jardin Exotique"],
+    "Monte-Carlo : de Sainte-Dévote aux jardins": [
+        "Chapelle de Sainte-Devote", "Square Beaumarchais", "Jardins de la Petite Afrique", "Église Saint-Charles",
+        "Jardin Japonais", "Nouveau Musée National - Villa Sauber"],
+}
+
+
+def test_monaco_walks_are_routed_through_their_heritage_stops(built):
+    from shapely.geometry import LineString, Point
+
+    from poi.geo import Projector
+
+    db, report = built[0], built[1]
+    store = TrailStore(db)
+    walks = {t.name: t for t in store.all() if t.source == "osm:monaco"}
+    assert sorted(walks) == sorted(MONACO_WALKS) and report.routes == 2
+    assert [r["name"] for r in read_routes(DATA)] == list(MONACO_WALKS)
+    for name, stops in MONACO_WALKS.items():
+        walk = walks[name]
+        assert walk.published and walk.licence == "ODbL 1.0" and "OpenStreetMap" in walk.attribution
+        assert 1000 < walk.length_m < 4000 and walk.route_type == "one_way", (name, walk.length_m)
+        shown = store.stops_with_pois(walk.id)
+        assert [s.poi.name for s in shown] == stops  # exactly the chosen POIs, in order
+        assert all(s.stop.status == "manual" for s in shown)
+        along = [s.stop.distance_along_m for s in shown]
+        assert along == sorted(along) and along[0] < 50 and abs(along[-1] - walk.length_m) < 50
+        projector = Projector.for_coords(walk.coords)
+        line = LineString(zip(*projector.to_metric([c[0] for c in walk.coords], [c[1] for c in walk.coords])))
+        for s in shown:  # each stop triggers from the walk, even a palace drawn 120 m from the street
+            distance_m = line.distance(Point(projector.to_metric(s.poi.lon, s.poi.lat)))
+            radius_m = s.stop.trigger_radius_m or s.poi.effective_trigger_radius_m
+            assert distance_m < radius_m, (s.poi.name, distance_m, radius_m)
+
+
+def test_routed_walks_bundle_with_the_monaco_map(built):
+    from exporter.bundle import build_trail_files
+
+    db = built[0]
+    store = TrailStore(db)
+    walk = next(t for t in store.all() if t.source == "osm:monaco")
+    files = build_trail_files(db, walk, store.stops_with_pois(walk.id))
+    kinds = {style["kind"] for style in json.loads(files["map.json"])["styles"]}
+    assert {"building", "road_minor", "footway"} <= kinds, kinds
+
+
 def test_progress_reports_each_file(built):
     lines = built[4]
     manifest = read_manifest(DATA)
-    assert len(lines) == len([e for e in manifest if e["format"] != "gpx"]) + 1
+    # one line a file (POIs, map, circuits), one for all GPX traces, one for the routed walks
+    assert len(lines) == len([e for e in manifest if e["format"] != "gpx"]) + 2
 
 
 def test_manifest_files_are_documented_and_small():
@@ -135,9 +213,11 @@ def test_the_demo_never_reads_the_shared_folder():
         assert "/work/shared" not in path.read_text(encoding="utf-8")
 
 
-def _copy_data(tmp_path: Path, only: set[str]) -> Path:
+def _copy_data(tmp_path: Path, only: set[str], routes: bool = False) -> Path:
     manifest = json.loads((DATA / "demo.json").read_text(encoding="utf-8"))
     manifest["files"] = [e for e in manifest["files"] if e["path"] in only]
+    if not routes:
+        manifest.pop("routes", None)
     for entry in manifest["files"]:
         shutil.copyfile(DATA / entry["path"], tmp_path / Path(entry["path"]).name)
         entry["path"] = Path(entry["path"]).name
@@ -179,3 +259,33 @@ def test_bad_manifests(tmp_path, db, change, message):
 def test_no_manifest(tmp_path, db):
     with pytest.raises(SourceFormatError):
         build_demo(db, data_dir=tmp_path)
+
+
+def test_a_route_through_an_unknown_poi_leaves_the_database_unchanged(tmp_path, db):
+    from poi.i18n import language
+
+    folder = _copy_data(tmp_path, {"monaco_graphhopper.osm.gz"}, routes=True)
+    manifest = json.loads((folder / "demo.json").read_text(encoding="utf-8"))
+    manifest["files"] = [e for e in manifest["files"] if e["kind"] == "pois"]  # no map: fails before routing
+    manifest["routes"][0]["stops"][1]["name"] = "Chapelle qui n'existe pas"
+    (folder / "demo.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with language("en"), pytest.raises(SourceFormatError, match="0 POIs of osm:monaco are named"):
+        build_demo(db, data_dir=folder)
+    assert PoiStore(db).count() == 0 and TrailStore(db).count() == 0
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r.pop("licence"),
+    lambda r: r.update(stops=[{"name": "Palais Princier de Monaco"}]),
+    lambda r: r.update(stops="Palais Princier de Monaco, Cathédrale"),
+])
+def test_bad_routes(tmp_path, db, change):
+    from poi.i18n import language
+
+    folder = _copy_data(tmp_path, {"ardeche_aubenas_guideposts.geojson"}, routes=True)
+    manifest = json.loads((folder / "demo.json").read_text(encoding="utf-8"))
+    change(manifest["routes"][0])
+    (folder / "demo.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with language("en"), pytest.raises(SourceFormatError, match="at least two named stops"):
+        build_demo(db, data_dir=folder)
+    assert PoiStore(db).count() == 0

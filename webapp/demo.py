@@ -1,10 +1,14 @@
 """Build the demo catalogue from the real data of ``data/`` (``balise demo``).
 
-``data/demo.json`` lists each file with its kind (``pois`` or ``trails``), format,
+``data/demo.json`` lists each file with its kind (``pois``, ``map`` or ``trails``), format,
 source name, licence and attribution (see ``data/README.md``). POIs are imported
-first (:func:`poi.importers.import_file`), then trails
-(:func:`trails.assembly.import_circuits`, which measures each trail, stores it
-and attaches the POIs of its corridor as stops), so every circuit finds its stops.
+first (:func:`poi.importers.import_file`), then the map ways and path networks of the
+OSM extracts (:func:`poi.network.import_osm_map`: the bundles' offline maps and the
+routing network), then trails (:func:`trails.assembly.import_circuits`, which measures
+each trail, stores it and attaches the POIs of its corridor as stops), so every circuit
+finds its stops. Last, the manifest's ``routes`` are routed over the path network
+through POIs picked by name (:func:`trails.routing.route_trail`), stored with
+:func:`trails.assembly.save_trail`, and get exactly those POIs as stops, in order.
 All trails are published.
 
 GPX entries are read with :func:`trails.gpx_in.read_trace` and handed to
@@ -32,7 +36,11 @@ from poi.store import transaction
 #: Where ``balise demo`` looks for the manifest when no folder is given (the source checkout's ``data/``).
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MANIFEST = "demo.json"
-KINDS = {"pois": ("geojson", "csv", "gpx"), "trails": ("gpx", "schema_randonnee")}
+KINDS = {"pois": ("geojson", "csv", "gpx", "osm"), "map": ("osm",), "trails": ("gpx", "schema_randonnee")}
+#: A routed walk's stops are placed along it when they lie within this distance (the router snaps at 300 m).
+ROUTE_STOP_WIDTH_M = 350.0
+#: A routed stop farther from the walk than its trigger radius gets a radius of its distance plus this.
+ROUTE_TRIGGER_MARGIN_M = 30.0
 
 
 @dataclass(slots=True)
@@ -45,8 +53,27 @@ class DemoReport:
     stops: int = 0
     seconds: float = 0.0
     files: int = 0
+    routes: int = 0  # walks routed over the path network
+    map_ways: int = 0  # ways of the offline maps (whole database)
+    path_edges: int = 0  # edges of the walkable path network
+    path_km: float = 0.0  # their total length
     trail_ids: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for people.
+
+        >>> from poi.i18n import language
+        >>> with language("en"):
+        ...     DemoReport(trails=3, pois=9, trails_with_stops=2, stops=5, seconds=1.25, routes=1, map_ways=40,
+        ...                path_edges=70, path_km=12.34).summary()
+        'Demo built in 1.2 s: 3 trails (2 with stops), 9 POIs, 5 stops; 1 routed walks; 40 map ways, 70 path edges (12.3 km).'
+        """
+        return _("Demo built in {seconds} s: {trails} trails ({with_stops} with stops), {pois} POIs, {stops} stops; "
+                 "{routes} routed walks; {ways} map ways, {edges} path edges ({km} km).",
+                 seconds=f"{self.seconds:.1f}", trails=self.trails, with_stops=self.trails_with_stops,
+                 pois=self.pois, stops=self.stops, routes=self.routes, ways=self.map_ways, edges=self.path_edges,
+                 km=f"{self.path_km:.1f}")
 
 
 def read_manifest(data_dir: Path) -> list[dict]:
@@ -81,6 +108,30 @@ def read_manifest(data_dir: Path) -> list[dict]:
     return entries
 
 
+def read_routes(data_dir: Path) -> list[dict]:
+    """The walks to route of ``data_dir/demo.json`` (its ``routes``, none if absent), checked.
+
+    Each has a ``name``, ``source``, ``source_id``, ``licence``, ``attribution``, the ``pois_source``
+    its stops come from and ``stops``: POI names (``{"name": ..., "category": ...}``, the category
+    when the name is not unique), at least two.
+    """
+    path = data_dir / MANIFEST
+    try:
+        routes = json.loads(path.read_text(encoding="utf-8")).get("routes", [])
+    except (OSError, ValueError, AttributeError) as e:
+        raise SourceFormatError(_("{path} is not a demo manifest (a JSON object with a list of files): {error}",
+                                  path=path, error=e)) from e
+    for route in routes:
+        keys = ("name", "source", "source_id", "licence", "attribution", "pois_source")
+        stops = route.get("stops") if isinstance(route, dict) else None
+        if (not all(isinstance(route.get(k), str) and route[k] for k in keys) or not isinstance(stops, list)
+                or len(stops) < 2 or not all(isinstance(x, dict) and x.get("name") for x in stops)):
+            where = route.get("name", "?") if isinstance(route, dict) else "?"
+            raise SourceFormatError(_("{path}: route {route} needs a name, source, source_id, licence, attribution, "
+                                      "pois_source and at least two named stops", path=path, route=where))
+    return routes
+
+
 def build_demo(db, data_dir: Path | None = None, progress: Callable[..., None] | None = None) -> DemoReport:
     """Import the demo POIs, then the demo trails (published, stops attached); idempotent.
 
@@ -98,6 +149,7 @@ def build_demo(db, data_dir: Path | None = None, progress: Callable[..., None] |
         stops, and the time taken.
     """
     from poi.importers import import_file
+    from poi.network import import_osm_map, network_stats
     from trails import assembly
     from trails.schema_randonnee import read_circuits
     from trails.store import TrailStore
@@ -105,16 +157,20 @@ def build_demo(db, data_dir: Path | None = None, progress: Callable[..., None] |
     started = time.perf_counter()
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     entries = read_manifest(data_dir)
+    routes = read_routes(data_dir)
     say = progress or (lambda *parts: None)
     report = DemoReport(files=len(entries))
     trail_ids: list[int] = []
-    with transaction(db):
+    with transaction(db):  # the map imports and the routing nest in it (savepoints)
         for entry in (e for e in entries if e["kind"] == "pois"):
             result = import_file(db, data_dir / entry["path"], format=entry["format"], source=entry["source"],
                                  licence=entry["licence"], attribution=entry["attribution"])
             report.pois += result.added + result.updated + result.unchanged
-            report.problems.extend(f"{entry['path']}: {p}" for p in result.problems)
+            if entry["format"] != "osm":  # a whole OSM extract: unnamed benches, duplicates... skipped by design
+                report.problems.extend(f"{entry['path']}: {p}" for p in result.problems)
             say(_("POIs: {file}: {summary}", file=entry["path"], summary=result.summary()))
+        for entry in (e for e in entries if e["kind"] == "map"):
+            say(_("Map: {summary}", summary=import_osm_map(db, data_dir / entry["path"]).summary()))
         circuits = [e for e in entries if e["kind"] == "trails" and e["format"] == "schema_randonnee"]
         for entry in circuits:
             problems: list = []
@@ -130,6 +186,12 @@ def build_demo(db, data_dir: Path | None = None, progress: Callable[..., None] |
             ids = _ids(assembly.import_circuits(db, (gpx_trail(data_dir, e) for e in gpx), publish=True))
             trail_ids.extend(ids)
             say(_("Trails: {n} GPX traces", n=len(ids)))
+        if routes:
+            routed = [save_route(db, route) for route in routes]
+            trail_ids.extend(t.id for t in routed)
+            report.routes = len(routed)
+            say(_("Trails: {n} walks routed over the path network ({km} km)", n=len(routed),
+                  km=f"{sum(t.length_m for t in routed) / 1000:.1f}"))
     store = TrailStore(db)
     report.trail_ids = list(dict.fromkeys(trail_ids))
     report.trails = len(report.trail_ids)
@@ -137,8 +199,83 @@ def build_demo(db, data_dir: Path | None = None, progress: Callable[..., None] |
         n = len(store.stops(tid))
         report.stops += n
         report.trails_with_stops += 1 if n else 0
+    stats = network_stats(db)
+    report.map_ways, report.path_edges = sum(stats.ways.values()), stats.edges
+    report.path_km = stats.edges_length_m / 1000
     report.seconds = time.perf_counter() - started
     return report
+
+
+def save_route(db, route: dict):
+    """Route one walk of the manifest through its POIs, store it published; its stops are exactly those POIs.
+
+    The POIs are looked up by name (and category) among those of ``route["pois_source"]``;
+    :func:`trails.routing.route_trail` finds the way between them. The trail is stored with
+    :func:`trails.assembly.save_trail` under the route's source and id (a second run updates it);
+    the chosen POIs become ``manual`` stops (with a trigger radius that reaches the walk), the
+    other POIs its corridor attached are marked ``removed`` (as staff would for a curated walk). Raises a BaliseError (nothing stored) when
+    a stop is not found or the POIs are not joined by the network.
+    """
+    from poi.store import PoiStore
+    from trails import assembly
+    from trails.models import Stop
+    from trails.routing import route_trail
+    from trails.store import TrailStore
+
+    pois = PoiStore(db)
+    named = [p for p in pois.all() if p.source == route["pois_source"]]
+    ids = [_route_stop(named, route, stop) for stop in route["stops"]]
+    trail = route_trail(db, ids, name=route["name"], loop=bool(route.get("loop")),
+                        practice=route.get("practice", "walking"))
+    trail.summary = route.get("summary", "")
+    trail.description = f"<p>{html.escape(trail.summary, quote=False)}</p>" if trail.summary else ""
+    trail.themes = list(route.get("themes", []))
+    trail.source, trail.source_id = route["source"], route["source_id"]
+    trail.licence, trail.attribution = route["licence"], route["attribution"]
+    trail.published = True
+    store = TrailStore(db)
+    with transaction(db):
+        assembly.save_trail(db, trail)
+        placed = _placements(trail, pois, ids)
+        store.upsert_stops([Stop(trail.id, pid, along_m, offset_m, status="manual")
+                            for pid, (along_m, offset_m) in placed.items()])
+        by_id = {p.id: p for p in named}
+        for stop in store.stops(trail.id, include_removed=True):
+            status = "manual" if stop.poi_id in placed else "removed"
+            if stop.status != status:
+                store.set_stop_status(trail.id, stop.poi_id, status)
+            if status == "manual":  # a palace drawn 120 m from the street still triggers from it
+                need_m = float(round(abs(placed[stop.poi_id][1]) + ROUTE_TRIGGER_MARGIN_M))
+                if need_m > max(stop.trigger_radius_m or 0.0, by_id[stop.poi_id].effective_trigger_radius_m):
+                    store.set_stop_trigger_radius(trail.id, stop.poi_id, need_m)
+    return trail
+
+
+def _placements(trail, pois, ids: list[int]) -> dict[int, tuple[float, float]]:
+    """POI id -> (distance along, offset) of the chosen POIs: where the router reached each of them
+    (``extra["routing"]["stops"]``, first passage), else their nearest point of the trace."""
+    from trails.corridor import find_stops
+
+    placed: dict[int, tuple[float, float]] = {}
+    for s in (trail.extra.get("routing") or {}).get("stops") or []:
+        if s.get("poi_id") in ids:
+            placed.setdefault(s["poi_id"], (float(s["distance_along_m"]), float(s.get("offset_m") or 0.0)))
+    missing = set(ids) - set(placed)
+    if missing:
+        for c in find_stops(trail, pois, width_m=ROUTE_STOP_WIDTH_M):
+            if c.poi_id in missing:
+                placed[c.poi_id] = (c.distance_along_m, c.offset_m)
+    return placed
+
+
+def _route_stop(pois, route: dict, stop: dict) -> int:
+    """The id of the one POI of ``pois`` named ``stop["name"]`` (of ``stop["category"]`` if given)."""
+    found = [p.id for p in pois if p.name == stop["name"] and stop.get("category") in (None, p.category)]
+    if len(found) != 1:
+        raise SourceFormatError(_("route {route}: {n} POIs of {source} are named {name}; the manifest needs one "
+                                  "(give its category)", route=route["name"], n=len(found),
+                                  source=route["pois_source"], name=repr(stop["name"])))
+    return found[0]
 
 
 def gpx_trail(data_dir: Path, entry: dict):
