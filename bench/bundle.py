@@ -11,7 +11,9 @@ then the targets:
 * the whole bundle with photos <= 3 MB gzipped.
 
 Each trail of the database is bundled with its offline map (the database's OSM map ways in a
-500 m corridor, :func:`exporter.offline_map.for_trail`), timed with the build.
+500 m corridor, :func:`exporter.bundle.build_trail_files`, as the web app serves it), timed with
+the build. Photos default to :data:`exporter.bundle.PHOTO_MAX_WIDTH` px at
+:data:`exporter.bundle.PHOTO_QUALITY`, ``trail.html``'s copies to ``SINGLE_PHOTO_MAX_WIDTH``.
 The demo data carries no photos, so a row bundles the real 12 km "Pauparelle"
 circuit (tests/data/bundle) with 25 stops, each with its own photo (25 distinct crops of
 the real test photo, 720 px wide) to measure the photo budget. Two last rows bundle the
@@ -120,8 +122,8 @@ def gr11_rows(args) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="SQLite database (default: build the demo catalogue in a temp folder)")
-    parser.add_argument("--photo-max-width", type=int, default=1280)
-    parser.add_argument("--photo-quality", type=int, default=75)
+    parser.add_argument("--photo-max-width", type=int, default=bundle.PHOTO_MAX_WIDTH)
+    parser.add_argument("--photo-quality", type=int, default=bundle.PHOTO_QUALITY)
     parser.add_argument("--limit", type=int, default=None, help="only the first N trails")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,9 +140,8 @@ def main(argv=None) -> int:
         for trail in trails:
             stops = store.stops_with_pois(trail.id)
             t0 = time.perf_counter()
-            offline = offline_map.for_trail(db, trail.segments) if len(trail.coords) >= 2 else None
-            files = bundle.build_files(trail, stops, media_root=db_path.parent, photo_max_width=args.photo_max_width,
-                                       photo_quality=args.photo_quality, offline_map=offline)
+            files = bundle.build_trail_files(db, trail, stops, media_root=db_path.parent,
+                                             photo_max_width=args.photo_max_width, photo_quality=args.photo_quality)
             seconds = time.perf_counter() - t0
             times.append(seconds)
             core, total = row(f"{trail.id} {trail.name}", trail.length_m / 1000, len(stops), seconds, files)
@@ -165,7 +166,8 @@ def main(argv=None) -> int:
               f"{'OK' if map_core <= CORE_TARGET_KB * 1000 else 'OVER'} (ratio {map_core / 1000 / CORE_TARGET_KB:.2f})")
         print(f"12 km, 25 stops, 25 photos: whole {total / 1000:.1f} KB gzipped, target <= {WHOLE_TARGET_KB} KB: "
               f"{'OK' if total <= WHOLE_TARGET_KB * 1000 else 'OVER'} (ratio {total / 1000 / WHOLE_TARGET_KB:.2f}), "
-              f"3G {bundle.download_seconds(total):.0f} s")
+              f"3G {bundle.download_seconds(total):.0f} s; photos {args.photo_max_width} px q{args.photo_quality}, "
+              f"trail.html's copies {bundle.SINGLE_PHOTO_MAX_WIDTH} px q{bundle.SINGLE_PHOTO_QUALITY}")
     return 0
 
 
