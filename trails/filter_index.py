@@ -312,6 +312,8 @@ def search(store_or_db, filters: FilterSet | Iterable[Filter] = (), *, sort: str
     descending (ties by name). Each facet (difficulty, theme, duration bucket,
     practice, route_type) is counted under all the other active filters.
     ``engine="sql"`` runs the reference SQL path instead of the numpy index.
+    The trails come without their trace (``segments`` empty; ``Trail.start`` gives the trailhead):
+    load one with ``TrailStore.get`` to draw or export it.
 
     >>> from poi.store import open_db
     >>> from trails.filters import FilterSet
@@ -341,4 +343,5 @@ def search(store_or_db, filters: FilterSet | Iterable[Filter] = (), *, sort: str
         ids, total, raw = _run_sql(store, fs, sort, limit, offset)
     else:
         ids, total, raw = _run_index(trail_index(store), fs, sort, limit, offset)
-    return SearchResult(store.get_many(ids), total, _shape_facets(raw, fs), fs.describe())
+    # list pages show figures, never the trace: leave it out (Trail.start keeps the trailhead)
+    return SearchResult(store.get_many(ids, segments=False), total, _shape_facets(raw, fs), fs.describe())

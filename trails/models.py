@@ -74,6 +74,8 @@ class Trail:
     created_at: str = ""
     updated_at: str = ""
     id: int | None = None
+    #: The first point, kept when a trail is loaded without its trace (catalogue pages).
+    trailhead: Point | None = None
 
     @property
     def duration_min(self) -> int:
@@ -115,7 +117,7 @@ class Trail:
 
     @property
     def start(self) -> Point | None:
-        return self.segments[0][0] if self.segments and self.segments[0] else None
+        return self.segments[0][0] if self.segments and self.segments[0] else self.trailhead
 
     def summary_dict(self) -> dict:
         """The fields of the CLI/API ``--json`` contract."""
