@@ -289,3 +289,16 @@ def test_bad_routes(tmp_path, db, change):
     with language("en"), pytest.raises(SourceFormatError, match="at least two named stops"):
         build_demo(db, data_dir=folder)
     assert PoiStore(db).count() == 0
+
+
+def test_a_broken_map_extract_leaves_the_database_unchanged(tmp_path, db):
+    folder = _copy_data(tmp_path, {"ardeche_aubenas_guideposts.geojson", "andorra_2013_graphhopper.osm.pbf"})
+    sources = Path(__file__).parent / "data" / "sources" / "osm"
+    shutil.copyfile(sources / "andorra_2013_graphhopper_truncated-at-300kB.osm.pbf",
+                    folder / "andorra_2013_graphhopper.osm.pbf")
+    with pytest.raises(SourceFormatError):
+        build_demo(db, data_dir=folder)
+    assert PoiStore(db).count() == 0  # the POIs imported before the map went too (one transaction)
+    from poi.network import network_stats
+
+    assert network_stats(db).edges == 0

@@ -66,8 +66,9 @@ class DemoReport:
         >>> from poi.i18n import language
         >>> with language("en"):
         ...     DemoReport(trails=3, pois=9, trails_with_stops=2, stops=5, seconds=1.25, routes=1, map_ways=40,
-        ...                path_edges=70, path_km=12.34).summary()
-        'Demo built in 1.2 s: 3 trails (2 with stops), 9 POIs, 5 stops; 1 routed walks; 40 map ways, 70 path edges (12.3 km).'
+        ...                path_edges=70, path_km=12.34).summary()  # doctest: +NORMALIZE_WHITESPACE
+        'Demo built in 1.2 s: 3 trails (2 with stops), 9 POIs, 5 stops; 1 routed walks;
+         40 map ways, 70 path edges (12.3 km).'
         """
         return _("Demo built in {seconds} s: {trails} trails ({with_stops} with stops), {pois} POIs, {stops} stops; "
                  "{routes} routed walks; {ways} map ways, {edges} path edges ({km} km).",
@@ -213,8 +214,9 @@ def save_route(db, route: dict):
     :func:`trails.routing.route_trail` finds the way between them. The trail is stored with
     :func:`trails.assembly.save_trail` under the route's source and id (a second run updates it);
     the chosen POIs become ``manual`` stops (with a trigger radius that reaches the walk), the
-    other POIs its corridor attached are marked ``removed`` (as staff would for a curated walk). Raises a BaliseError (nothing stored) when
-    a stop is not found or the POIs are not joined by the network.
+    other POIs its corridor attached are marked ``removed`` (as staff would for a curated walk).
+    Raises a BaliseError (nothing stored) when a stop is not found or the POIs are not joined by
+    the network.
     """
     from poi.store import PoiStore
     from trails import assembly
