@@ -92,7 +92,7 @@ def start_server(db_path: Path, port: int) -> subprocess.Popen:
     """``balise serve`` in a child process (the console script if installed, else the module)."""
     exe = shutil.which("balise")
     cmd = [exe] if exe else [sys.executable, "-c", "from webapp.cli import main; main()"]
-    cmd += ["serve", "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["serve", "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)] + (["--threads", os.environ["BALISE_BENCH_THREADS"]] if os.environ.get("BALISE_BENCH_THREADS") else [])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "BALISE_DB": str(db_path)})
     deadline = time.monotonic() + 30
