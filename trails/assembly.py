@@ -19,6 +19,7 @@ import sqlite_utils
 from poi.i18n import gettext as _
 from poi.store import transaction
 from poi.text import html_to_text
+from trails import duration as visits
 from trails import metrics
 from trails.errors import BaliseError, SourceFormatError, TraceError
 from trails.gpx_in import read_trace
@@ -48,6 +49,9 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
     ``extra["metrics_note"]`` says so. A route type published by the source
     (``extra["route_type_label"]`` without ``extra["route_type_detected"]``) is
     kept; the detected one goes to ``extra["route_type_measured"]``.
+    ``extra["duration_visit_min"]`` is the time at stops known without the
+    stops (the interpretation-trail allowance of :mod:`trails.duration`), absent
+    when 0; it is never part of ``duration_computed_min``.
 
     >>> t = measure(Trail(name="Up", segments=[[(3.6, 44.1, 500.0), (3.6, 44.15, 700.0)]]))
     >>> round(t.length_m), t.ascent_m, t.duration_computed_min, t.difficulty_computed, t.route_type
@@ -80,6 +84,11 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
     else:
         trail.route_type = detected
     trail.extra = extra
+    visit_min = visits.visit_time(trail).minutes
+    if visit_min:
+        extra["duration_visit_min"] = visit_min
+    else:
+        extra.pop("duration_visit_min", None)
     trail.length_m = round(m.length_m, 1)
     trail.ascent_m, trail.descent_m = round(ascent, 1), round(descent, 1)
     trail.ele_min_m, trail.ele_max_m = ele_min, ele_max

@@ -158,10 +158,13 @@ def visit_time(trail: Trail, categories: Iterable[str | None] = ()) -> Visit:
 def visit_text(walking_min: int, visit: Visit) -> str:
     """The "with visits" formula shown on a circuit page.
 
-    >>> visit_text(130, Visit(25, 5, "stops"))
+    >>> from poi.i18n import language
+    >>> with language("en"):
+    ...     visit_text(130, Visit(25, 5, "stops"))
     '2 h 10 walking (DIN 33466) + 25 min at 5 stops'
-    >>> visit_text(41, Visit(32, 0, "interpretation"))
-    '41 min walking (DIN 33466) + 32 min at the stops of an interpretation trail'
+    >>> with language("fr"):
+    ...     visit_text(41, Visit(32, 0, "interpretation"))
+    "41 min de marche (DIN 33466) + 32 min aux arrêts d'un sentier d'interprétation"
     """
     walking = _("{duration} walking (DIN 33466)", duration=format_duration(walking_min))
     if visit.basis == "interpretation":

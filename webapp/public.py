@@ -19,6 +19,7 @@ from exporter.gpx import export as export_gpx
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import current_language
 from poi.i18n import gettext as _
+from trails.duration import visit_text, visit_time
 from trails.filters import DURATION_BUCKETS, SORTS, FilterSet, label, search
 from trails.models import Trail
 from webapp import db, maps
@@ -111,6 +112,20 @@ def duration_source_text(trail: Trail) -> str:
     return _("computed (DIN 33466: t = max(h, v) + min(h, v)/2, h = km/4, v = D+/300 + D-/500)")
 
 
+def visit_figures(trail: Trail, stops) -> tuple[int, str] | None:
+    """``(walking + visit minutes, formula)`` for the "with visits" line, or None.
+
+    Only when the shown duration is computed (a published or staff duration already
+    says what it includes); see :mod:`trails.duration`.
+    """
+    if trail.duration_source != "computed":
+        return None
+    visit = visit_time(trail, [ts.poi.category for ts in stops])
+    if not visit.minutes:
+        return None
+    return trail.duration_computed_min + visit.minutes, visit_text(trail.duration_computed_min, visit)
+
+
 def difficulty_source_text(trail: Trail) -> str:
     if trail.difficulty_source == "override":
         return _("set by staff: {reason}", reason=trail.difficulty_override_reason or _("no reason given"))
@@ -126,6 +141,7 @@ def trail_page(trail_id: int):
     return render_template("public/trail.html", trail=trail, stops=stops, map=_trail_map(trail, stops),
                            duration_source=duration_source_text(trail),
                            difficulty_source=difficulty_source_text(trail),
+                           with_visits=visit_figures(trail, stops),
                            poi_credits=_poi_credits(stops))
 
 
