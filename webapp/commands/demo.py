@@ -24,11 +24,9 @@ def demo(env, host, port, no_serve):
     from webapp.commands.serve import run_server
 
     report = build_demo(env.db, progress=_progress)
-    click.echo(_("Demo built in {seconds} s: {trails} trails ({with_stops} with stops), {pois} POIs, {stops} stops.",
-                 seconds=f"{report.seconds:.1f}", trails=report.trails, with_stops=report.trails_with_stops,
-                 pois=report.pois, stops=report.stops))
+    click.echo(report.summary())
     for problem in report.problems:
-        click.echo(_("warning: {message}", message=problem), err=True)
+        click.echo(_("warning: {text}", text=problem), err=True)
     click.echo(_("Database: {path}", path=env.db_path))
     if not no_serve:
         run_server(env.db_path, host, port)

@@ -21,9 +21,9 @@ from webapp.commands.groups import export
 @click.option("--zip", "make_zip", is_flag=True, help="Also write DIR.zip.")
 @click.option("--base-url", "base_url", default=None, metavar="URL",
               help="Where the bundle will be published (shown in the app's credits).")
-@click.option("--photo-max-width", "photo_max_width", type=click.IntRange(16, 8000), default=1280,
+@click.option("--photo-max-width", "photo_max_width", type=click.IntRange(16, 8000), default=bundle_exporter.PHOTO_MAX_WIDTH,
               show_default=True, metavar="N", help="Photos are resized to at most N pixels wide.")
-@click.option("--photo-quality", "photo_quality", type=click.IntRange(1, 95), default=75, show_default=True,
+@click.option("--photo-quality", "photo_quality", type=click.IntRange(1, 95), default=bundle_exporter.PHOTO_QUALITY, show_default=True,
               metavar="Q", help="JPEG quality of the photos.")
 @click.option("--budget-kb", "budget_kb", type=click.FloatRange(min=1), default=3000, show_default=True,
               metavar="K", help="Warn when the whole bundle is over K KB gzipped.")
