@@ -58,3 +58,19 @@ def test_demo_serves_with_waitress_unless_no_serve(runner, db_path, monkeypatch)
     result = runner.invoke(cli, ["demo", "--port", "8123", "--host", "127.0.0.1"])
     assert result.exit_code == 0, result.output
     assert calls == [(str(db_path), "127.0.0.1", 8123)]
+
+
+def test_demo_reports_build_warnings_on_stderr(runner, monkeypatch):
+    import webapp.demo
+
+    real = webapp.demo.build_demo
+
+    def with_a_problem(db, **kw):
+        report = real(db, **kw)
+        report.problems.append("andorra_osm: 3 features skipped (no name)")
+        return report
+
+    monkeypatch.setattr(webapp.demo, "build_demo", with_a_problem)
+    result = runner.invoke(cli, ["--lang", "en", "demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "warning: andorra_osm: 3 features skipped (no name)" in result.stderr
