@@ -13,6 +13,13 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "a",
                 "h3", "h4", "blockquote", "span"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
+# Text without these characters comes out of nh3 as it went in (checked on every code
+# point: only NUL, CR, <, >, &, the no-break space and a leading BOM are rewritten), so the
+# common plain-text description skips the HTML parser (an import calls it per POI).
+_HTML_SPECIAL = re.compile("[<>&\r\0\xa0\ufeff]")
+_TEXT_SPECIAL = re.compile("[<&\0\ufeff]")
+_BLANKS = re.compile(r"\s+")
+
 
 def sanitize_html(value: str | None) -> str:
     """Clean rich text down to a small safe subset of HTML.
@@ -24,6 +31,8 @@ def sanitize_html(value: str | None) -> str:
     """
     if not value:
         return ""
+    if not _HTML_SPECIAL.search(value):
+        return value.strip()
     cleaned = nh3.clean(value, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                         url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
     return cleaned.strip()
@@ -37,9 +46,9 @@ def html_to_text(value: str | None) -> str:
     """
     if not value:
         return ""
-    text = nh3.clean(value, tags=set())
-    text = html.unescape(text)
-    return re.sub(r"\s+", " ", text).strip()
+    if _TEXT_SPECIAL.search(value):
+        value = html.unescape(nh3.clean(value, tags=set()))
+    return _BLANKS.sub(" ", value).strip()
 
 
 def paragraphs(text: str) -> str:
