@@ -32,7 +32,9 @@ Field mapping (schema property <- ``Trail``):
 ``themes``                ``themes`` joined with ", "
 ``presentation``          ``description`` (sanitised HTML); ``presentation_courte``: ``summary``
 ``instructions``, ``recommandations``, ``accessibilite``, ``acces_routier``,
-``transports_commun``, ``balisage``, ``type_sol``, ``itineraire_parent``   from ``extra``
+``transports_commun``, ``balisage``, ``type_sol``, ``itineraire_parent``   from ``extra``;
+                          ``accessibilite`` also says each code of ``accessibility`` the text
+                          does not (:func:`accessibility_text`)
 ``parking_info``/``_geometrie``  ``extra["parking"]`` (WKT ``POINT(lon lat)``)
 ``date_creation``/``date_modification``   ``created_at`` / the later of ``updated_at`` and the
                           source's ``date_modified`` (``AAAA-MM-JJ``)
@@ -59,7 +61,7 @@ from exporter.common import licence_info, plain_text, poi_credit, safe_url
 from exporter.errors import ExportError
 from exporter.geojson import dumps, position, write_text
 from trails.models import Trail, TrailStop
-from trails.schema_randonnee import PRACTICE_MAP, ROUTE_TYPE_MAP
+from trails.schema_randonnee import ACCESSIBILITY_TEXT, PRACTICE_MAP, ROUTE_TYPE_MAP, accessibility_from_text
 
 SCHEMA_ID = "https://github.com/PnX-SI/schema_randonnee/raw/v1.1.0/schema.json"
 #: Balise practice -> schema ``pratique`` enum.
@@ -139,6 +141,22 @@ def _int(value) -> int | None:
         return None if value is None else int(round(float(value)))
     except (TypeError, ValueError):
         return None
+
+
+def accessibility_text(trail: Trail) -> str | None:
+    """``accessibilite``: the source's text, with a sentence for each of ``trail.accessibility`` it does
+    not state (what :func:`trails.schema_randonnee.accessibility_from_text` reads back).
+
+    >>> accessibility_text(Trail(name="t", accessibility=["pushchair", "reduced_mobility"],
+    ...                          extra={"accessibility": "Accessible aux poussettes."}))
+    'Accessible aux poussettes. Accessible aux personnes à mobilité réduite.'
+    >>> accessibility_text(Trail(name="t")) is None
+    True
+    """
+    text = _text(trail.extra.get("accessibility")) or ""
+    stated = accessibility_from_text(text)
+    missing = [ACCESSIBILITY_TEXT[c] for c in trail.accessibility if c in ACCESSIBILITY_TEXT and c not in stated]
+    return _text(" ".join([text, *missing]))
 
 
 def _text(value) -> str | None:
@@ -258,7 +276,7 @@ def properties(trail: Trail, stops: Sequence[TrailStop] = (), *, producer: str =
         "presentation_courte": _text(plain_text(trail.summary)),
         "themes": ", ".join(trail.themes) or None,
         "recommandations": _text(trail.extra.get("recommendations")),
-        "accessibilite": _text(trail.extra.get("accessibility")),
+        "accessibilite": accessibility_text(trail),
         "acces_routier": _text(trail.extra.get("access")),
         "transports_commun": _text(trail.extra.get("public_transport")),
         "parking_info": parking_info,

@@ -246,3 +246,19 @@ def test_cli_bad_input_is_one_line_and_exit_2(runner, catalogue, tmp_path, args,
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
     assert not out.exists()
+
+
+def test_accessibility_round_trip(tmp_path, validator):
+    stated = Trail(name="Lac", segments=[[(3.6, 44.2, None), (3.61, 44.21, None)]], source="pnc", source_id="1",
+                   accessibility=["pushchair", "reduced_mobility"],
+                   extra={"accessibility": "<p>Accessible aux poussettes.</p>"})
+    ticked = Trail(name="Mas", segments=[[(3.6, 44.2, None), (3.61, 44.21, None)]], source="pnc", source_id="2",
+                   accessibility=["reduced_mobility"])
+    document = schema_exporter.export([(stated, []), (ticked, []), (Trail(name="Col", segments=ticked.segments,
+                                                                            source="pnc", source_id="3"), [])])
+    assert errors_of(validator, document) == []
+    props = [f["properties"]["accessibilite"] for f in json.loads(document)["features"]]
+    assert props == ["<p>Accessible aux poussettes.</p> Accessible aux personnes à mobilité réduite.",
+                     "Accessible aux personnes à mobilité réduite.", None]
+    back = reread(tmp_path, document)
+    assert [t.accessibility for t in back] == [["pushchair", "reduced_mobility"], ["reduced_mobility"], []]

@@ -12,11 +12,12 @@ from poi.i18n import language
 from poi.store import open_db
 from poi.text import html_to_text
 from trails.errors import FilterError
-from trails.filters import (AscentRange, DifficultyIn, DurationRange, FilterSet, LengthRange, Near,
+from trails.filters import (AccessibleFor, AscentRange, DifficultyIn, DurationRange, FilterSet, LengthRange, Near,
                             PracticeIn, Published, RouteTypeIn, TextQuery, ThemeAnyOf, format_duration,
                             parse_duration_min, search)
 from trails.models import Trail
 from trails.store import TrailStore
+from trails.towns import TownFinder
 
 CEVENNES = Path(__file__).parent / "data" / "filters" / "pnc_cevennes_93_treks_reduced.geojson"
 PRACTICES = {"pédestre": "walking", "VTT": "mountain_bike", "trail": "trail_running"}
@@ -52,6 +53,8 @@ def cevennes_trails() -> list[Trail]:
             trail.difficulty_override = "hard"
         if i % 17 == 5:
             trail.route_type_override = "out_and_back"
+        # as staff tick them (the park's export leaves accessibilite empty)
+        trail.accessibility = [c for c, every in (("pushchair", 3), ("reduced_mobility", 4)) if i % every == 0]
         trails.append(trail)
     return trails
 
@@ -88,6 +91,13 @@ SENTENCES = [
      "type d’itinéraire : aller-retour ou aller simple"),
     (Near(44.2, 3.7, 10), "within 10 km of 44.2, 3.7", "à moins de 10 km de 44.2, 3.7"),
     (Near(44.177, 3.4297, 2.5), "within 2.5 km of 44.177, 3.4297", "à moins de 2,5 km de 44.177, 3.4297"),
+    (Near(44.177, 3.4297, 8, town="Meyrueis"), "within 8 km of Meyrueis", "à moins de 8 km de Meyrueis"),
+    (AccessibleFor(("pushchair",)), "suitable for pushchairs", "adapté aux poussettes"),
+    (AccessibleFor(("reduced_mobility",)), "accessible with reduced mobility",
+     "accessible aux personnes à mobilité réduite"),
+    (AccessibleFor(("pushchair", "reduced_mobility")),
+     "suitable for pushchairs and accessible with reduced mobility",
+     "adapté aux poussettes et accessible aux personnes à mobilité réduite"),
     (TextQuery("moulin"), "matching “moulin”", "contenant « moulin »"),
     (Published(), "published only", "publiés uniquement"),
 ]
@@ -130,6 +140,9 @@ def test_unreadable_durations_say_how_to_write_one(text):
     ({"radius_km": "5"}, '"radius_km" needs "near"'),
     ({"loop": "maybe"}, '"loop" must be 1 or 0'),
     ({"published": "perhaps"}, '"published" must be 1'),
+    ({"accessibility": "ski"}, 'unknown accessibility "ski": choose among pushchair, reduced_mobility'),
+    ({"town": "Meyrueis"}, '"town" needs the catalogue'),
+    ({"town": "Meyrueis", "near": "44.2,3.7"}, 'either "near" .* or "town"'),
 ])
 def test_bad_values_raise_filter_errors_with_a_hint(params, message):
     with language("en"), pytest.raises(FilterError, match=message.replace("(", r"\(")):
@@ -160,6 +173,7 @@ ROUND_TRIPS = [
     {"near": "44.177,3.4297", "radius_km": "2.5"},
     {"q": "Moulin du Bougès"},
     {"published": "1", "max_duration": "1h05", "difficulty": ["hard"]},
+    {"accessibility": ["pushchair", "reduced_mobility"]},
 ]
 
 
@@ -182,6 +196,8 @@ def test_params_accept_labels_commas_and_multidicts():
     assert fs.get("practice") == PracticeIn(("mountain_bike",))
     assert fs.get("route_type") == RouteTypeIn(("loop",))
     assert fs.get("duration") is None
+    fs = FilterSet.from_params(MultiDict([("accessibility", "Poussette"), ("accessibility", "PMR")]))
+    assert fs.get("accessibility") == AccessibleFor(("pushchair", "reduced_mobility"))
 
 
 def test_the_public_only_ever_sees_published_trails_and_staff_see_all_by_default():
@@ -231,6 +247,11 @@ QUERIES = [
     {"q": "zzz-nothing"},
     {"published": "1", "difficulty": "medium", "theme": "Histoire et culture"},
     {"published": "1", "min_duration": "8h"},
+    {"accessibility": "pushchair"},
+    {"accessibility": ["pushchair", "reduced_mobility"], "loop": "1"},
+    {"accessibility": "reduced_mobility", "difficulty": "easy", "theme": "Forêt"},
+    {"town": "Meyrueis", "radius_km": "8"},
+    {"town": "saint-jean", "accessibility": "pushchair", "radius_km": "30"},
 ]
 
 
@@ -241,7 +262,7 @@ def _predicate_engine(trails, fs, skip=None):
 @pytest.mark.parametrize("params", QUERIES, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "all")
 @pytest.mark.parametrize("sort", ["name", "-duration", "length", "-ascent"])
 def test_index_sql_and_predicate_engines_agree(cevennes, params, sort):
-    fs = FilterSet.from_params(params, staff=True)
+    fs = FilterSet.from_params(params, staff=True, towns=TownFinder(cevennes))
     fast = search(cevennes, fs, sort=sort)
     reference = search(cevennes, fs, sort=sort, engine="sql")
     assert [t.id for t in fast.trails] == [t.id for t in reference.trails]
@@ -288,6 +309,21 @@ def test_facets_keep_known_values_in_order_and_the_selected_ones(cevennes):
     assert result.facets["practice"]["snowshoe"] == 0
     themes = search(cevennes, FilterSet()).facets["theme"]
     assert list(themes)[0] == "Architecture et village" and themes["Architecture et village"] == 55
+
+
+def test_accessibility_requires_every_choice_and_is_a_facet(cevennes):
+    trails = cevennes.all()
+    both = search(cevennes, FilterSet.from_params({"accessibility": "pushchair,reduced_mobility"}, staff=True))
+    assert {t.id for t in both.trails} == {t.id for t in trails if {"pushchair", "reduced_mobility"}
+                                          <= set(t.accessibility)}
+    assert both.total == 8  # i % 12 == 0 among 93
+    # the facet is counted under the other filters, not its own
+    assert both.facets["accessibility"] == {"pushchair": 31, "reduced_mobility": 24}
+    loops = search(cevennes, FilterSet.from_params({"loop": "1"}, staff=True))
+    assert loops.facets["accessibility"]["pushchair"] == len(
+        [t for t in trails if t.effective_route_type == "loop" and "pushchair" in t.accessibility])
+    empty = search(cevennes, FilterSet.from_params({"practice": "snowshoe"}, staff=True)).facets
+    assert empty["accessibility"] == {"pushchair": 0, "reduced_mobility": 0}
 
 
 def test_durations_follow_override_then_published_then_computed(cevennes):

@@ -156,3 +156,58 @@ def test_3d_geometry_keeps_elevation():
     segs = segments_of({"type": "MultiLineString", "coordinates": [[[1, 42, 1000], [1.001, 42, 1010.5]],
                                                                    [[1.002, 42, None], [1.003, 42]]]})
     assert segs == [[(1.0, 42.0, 1000.0), (1.001, 42.0, 1010.5)], [(1.002, 42.0, None), (1.003, 42.0, None)]]
+
+
+# -- accessibility ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, codes", [
+    ("Accessible aux poussettes", ["pushchair"]),
+    ("<p>Sentier accessible aux PMR et aux poussettes tout-terrain.</p>", ["pushchair", "reduced_mobility"]),
+    ("Itinéraire adapté aux fauteuils roulants (pente < 5 %)", ["reduced_mobility"]),
+    ("Accessible aux personnes à mobilité réduite ; poussettes déconseillées", ["reduced_mobility"]),
+    ("Non accessible aux personnes handicapées. Poussette possible sur le premier kilomètre", ["pushchair"]),
+    ("Sentier en joëlette avec accompagnateurs", ["reduced_mobility"]),
+    ("Handicap auditif : panneaux illustrés", []),
+    ("Aucune infrastructure spécifique", []),
+    ("Accessibilité aménagement", []),
+    ("Pas adapté aux poussettes ni aux fauteuils roulants", []),
+    ("Suitable for pushchairs, not for wheelchairs", ["pushchair"]),
+])
+def test_accessibility_is_read_in_the_text(text, codes):
+    from trails.schema_randonnee import accessibility_from_text
+
+    assert accessibility_from_text(text) == codes
+
+
+def test_accessibilite_fills_accessibility_and_keeps_the_text(tmp_path):
+    from pathlib import Path
+
+    source = json.loads((Path(__file__).parent / "data" / SRC / "exemple_valide_8_circuits.json").read_text())
+    source["features"][0]["properties"]["accessibilite"] = "Accessible aux poussettes et aux PMR."
+    path = tmp_path / "with_accessibilite.json"
+    path.write_text(json.dumps(source), encoding="utf-8")
+    first, *others = read_circuits(path)
+    assert first.accessibility == ["pushchair", "reduced_mobility"]
+    assert first.extra["accessibility"] == "Accessible aux poussettes et aux PMR."
+    assert all(t.accessibility == [] for t in others)
+
+
+def test_geotrek_accessibilities_and_disabled_infrastructure(tmp_path):
+    """The real trek page; a trek_accessibility.json page beside it (written here: labels of a
+    Geotrek-admin instance) names accessibility 1; the trek's text is kept too."""
+    import shutil
+    from pathlib import Path
+
+    from trails.geotrek import read_treks
+
+    api = Path(__file__).parent / "data" / "sources" / "geotrek" / "api-v2"
+    folder = tmp_path / "api-v2"
+    shutil.copytree(api, folder)
+    treks = list(read_treks(folder / "trek.json"))
+    assert [t.accessibility for t in treks] == [[]] * len(treks)  # no vocabulary: id 1 means nothing yet
+    (folder / "trek_accessibility.json").write_text(json.dumps({"count": 2, "results": [
+        {"id": 1, "name": {"fr": "Poussette", "en": "Stroller"}},
+        {"id": 2, "name": {"fr": "Fauteuil roulant", "en": "Wheelchair"}}]}), encoding="utf-8")
+    treks = list(read_treks(folder / "trek.json"))
+    assert treks[0].accessibility == ["pushchair"]
+    assert treks[0].extra["accessibility"] == "Accessibilité aménagement"
+    assert all(t.accessibility == [] for t in treks[1:])

@@ -56,3 +56,53 @@ def test_staff_order_of_stops_survives_reattachment(db, trail_store):
         trail_store.set_stop_trigger_radius(tid, 999, 30)
     with pytest.raises(ValueError):
         trail_store.set_stop_trigger_radius(tid, ids[0], -3)
+
+
+def test_migration_4_adds_accessibility_to_an_existing_database(tmp_path):
+    """A database made before accessibility existed (trails migrations 1-3) opens, keeps its trails,
+    and stores what they suit from then on."""
+    import json
+
+    import sqlite_utils
+
+    from poi.store import apply_migrations, open_db
+    from trails.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    open_db(path).conn.close()
+    old = sqlite_utils.Database(path)  # rebuilt as the previous release left it
+    old.execute("DROP TABLE trails")
+    old.execute("DELETE FROM schema_migrations WHERE component = 'trails'")
+    for table in ("trails_revision", "trail_themes", "trail_stops", "trails_rtree"):
+        old.execute(f"DROP TABLE {table}")
+    apply_migrations(old, "trails", MIGRATIONS[:3])
+    old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, start_lon, start_lat) "
+                "VALUES ('Pauparelle', ?, 'p1', '2024-01-01', '2024-01-01', 3.43, 44.18)",
+                [json.dumps(SEG)])
+    old.conn.commit()
+    assert "accessibility" not in old["trails"].columns_dict
+    old.conn.close()
+
+    db = open_db(path)
+    store = TrailStore(db)
+    [trail] = store.all()
+    assert (trail.name, trail.accessibility) == ("Pauparelle", [])
+    trail.accessibility = ["reduced_mobility", "pushchair", "pushchair"]
+    store.save(trail)
+    assert store.get(trail.id).accessibility == ["reduced_mobility", "pushchair"]
+    assert store.get_many([trail.id], segments=False)[0].accessibility == ["reduced_mobility", "pushchair"]
+    assert store.get(trail.id).summary_dict()["accessibility"] == ["reduced_mobility", "pushchair"]
+    assert db.execute("SELECT MAX(version) FROM schema_migrations WHERE component = 'trails'").fetchone()[0] >= 4
+    db.conn.close()
+
+
+def test_reimport_keeps_what_staff_ticked_unless_the_source_says(trail_store):
+    tid = trail_store.save(Trail(name="Lac des Pises", segments=SEG, source="pnc", source_id="9"))
+    stored = trail_store.get(tid)
+    stored.accessibility = ["pushchair"]
+    trail_store.save(stored)
+    trail_store.save(Trail(name="Lac des Pises", segments=SEG, source="pnc", source_id="9"))
+    assert trail_store.get(tid).accessibility == ["pushchair"]
+    trail_store.save(Trail(name="Lac des Pises", segments=SEG, source="pnc", source_id="9",
+                           accessibility=["reduced_mobility"]))
+    assert trail_store.get(tid).accessibility == ["reduced_mobility"]

@@ -15,6 +15,7 @@ Everything here is also importable from :mod:`trails.filters`.
 """
 from __future__ import annotations
 
+import json
 import re
 import threading
 import weakref
@@ -27,7 +28,7 @@ from poi.geo import GEOD
 from poi.i18n import gettext as _
 from trails.errors import FilterError
 from trails.filter_params import distance_m, fold_text
-from trails.models import DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
+from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
 from trails.store import TrailStore
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 DURATION_BUCKETS = (("<1h", 0, 60), ("1-2h", 60, 120), ("2-4h", 120, 240), ("4-8h", 240, 480),
                     (">8h", 480, None))
 #: Facets counted by :func:`search`, each blocked only by the filter of the same key.
-FACETS = ("difficulty", "theme", "duration", "practice", "route_type")
+FACETS = ("difficulty", "theme", "duration", "practice", "route_type", "accessibility")
 SORTS = {"name": None, "duration": "duration_min", "length": "length_m", "ascent": "ascent_m"}
 
 
@@ -49,7 +50,7 @@ class TrailIndex:
     """
 
     def __init__(self, rows: list, theme_pairs: list):
-        cols = list(zip(*rows)) if rows else [()] * 13
+        cols = list(zip(*rows)) if rows else [()] * 14
         self.ids = np.array(cols[0], dtype=np.int64)
         self.duration_min = np.array(cols[1], dtype=np.int64)
         self.length_m = np.array(cols[2], dtype=np.float64)
@@ -59,6 +60,10 @@ class TrailIndex:
         self.start_lon = np.array(cols[7], dtype=np.float64)
         self.start_lat = np.array(cols[8], dtype=np.float64)
         self.published = np.array(cols[9], dtype=bool)
+        # one boolean row per accessibility code (few codes, few trails carry any)
+        suitable = [json.loads(text) for text in cols[13]]
+        self.accessibility = np.array([[code in codes for codes in suitable] for code in ACCESSIBILITY],
+                                      dtype=bool).reshape(len(ACCESSIBILITY), len(rows))
         self.duration_bucket = np.searchsorted([b[2] for b in DURATION_BUCKETS[:-1]], self.duration_min,
                                                side="right")
         self.theme_names = sorted({t for _tid, t in theme_pairs})
@@ -92,7 +97,8 @@ class TrailIndex:
         cursor = store.db.conn.cursor()
         cursor.row_factory = None  # plain tuples: a third of the time of sqlite3.Row here
         rows = cursor.execute("SELECT id, duration_min, length_m, ascent_m, difficulty, practice, "
-                              "effective_route_type, start_lon, start_lat, published, name, summary, commune "
+                              "effective_route_type, start_lon, start_lat, published, name, summary, commune, "
+                              "accessibility "
                               "FROM trails ORDER BY id").fetchall()
         return cls(rows, cursor.execute("SELECT trail_id, theme FROM trail_themes").fetchall())
 
@@ -140,6 +146,15 @@ class TrailIndex:
             return np.zeros(len(self.ids), dtype=bool)
         packed = np.bitwise_or.reduce(self.theme_bits[codes], axis=0)
         return np.unpackbits(packed, count=len(self.ids)).view(bool)
+
+    def accessible_for(self, codes: Iterable[str]) -> np.ndarray:
+        """Mask of the rows suitable for every one of ``codes`` (``trails.models.ACCESSIBILITY``)."""
+        result = np.ones(len(self.ids), dtype=bool)
+        for code in codes:
+            if code not in ACCESSIBILITY:
+                return np.zeros(len(self.ids), dtype=bool)
+            result &= self.accessibility[ACCESSIBILITY.index(code)]
+        return result
 
     def starting_within(self, box: tuple, lon: float, lat: float, radius_m: float) -> np.ndarray:
         """Mask of the rows whose trailhead lies in ``box`` (x0, y0, x1, y1) and within ``radius_m``
@@ -241,6 +256,9 @@ def _run_sql(store: TrailStore, fs: FilterSet, sort: str, limit, offset):
         if facet == "theme":
             sql = (f"SELECT trail_themes.theme, COUNT(*) FROM trail_themes JOIN trails "
                    f"ON trails.id = trail_themes.trail_id WHERE {where} GROUP BY 1")
+        elif facet == "accessibility":
+            sql = (f"SELECT j.value, COUNT(*) FROM (SELECT accessibility FROM trails WHERE {where}) AS t, "
+                   f"json_each(t.accessibility) AS j GROUP BY 1")
         else:
             column = {"duration": bucket, "route_type": "effective_route_type"}.get(facet, facet)
             sql = f"SELECT {column}, COUNT(*) FROM trails WHERE {where} GROUP BY 1"
@@ -268,6 +286,8 @@ def _run_index(index: TrailIndex, fs: FilterSet, sort: str, limit, offset):
         if facet == "theme":
             counts = np.bitwise_count(index.theme_bits & np.packbits(mask)).sum(axis=1, dtype=np.int64)
             names = index.theme_names
+        elif facet == "accessibility":
+            counts, names = np.count_nonzero(index.accessibility & mask, axis=1), ACCESSIBILITY
         else:
             if facet == "duration":
                 names, doubled = [b[0] for b in DURATION_BUCKETS], index.duration_bucket2
@@ -282,7 +302,7 @@ def _run_index(index: TrailIndex, fs: FilterSet, sort: str, limit, offset):
 def _shape_facets(raw: dict, fs: FilterSet) -> dict[str, dict[str, int]]:
     """Known values first in their natural order (zeros kept), then others by count; selected values kept."""
     fixed = {"difficulty": DIFFICULTIES, "duration": tuple(b[0] for b in DURATION_BUCKETS),
-             "practice": PRACTICES, "route_type": ROUTE_TYPES, "theme": ()}
+             "practice": PRACTICES, "route_type": ROUTE_TYPES, "theme": (), "accessibility": ACCESSIBILITY}
     facets = {}
     for facet in FACETS:
         counts = raw.get(facet, {})
@@ -310,7 +330,7 @@ def search(store_or_db, filters: FilterSet | Iterable[Filter] = (), *, sort: str
 
     ``sort`` is ``name``, ``duration``, ``length`` or ``ascent``, ``-`` in front for
     descending (ties by name). Each facet (difficulty, theme, duration bucket,
-    practice, route_type) is counted under all the other active filters.
+    practice, route_type, accessibility) is counted under all the other active filters.
     ``engine="sql"`` runs the reference SQL path instead of the numpy index.
     The trails come without their trace (``segments`` empty; ``Trail.start`` gives the trailhead):
     load one with ``TrailStore.get`` to draw or export it.

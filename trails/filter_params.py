@@ -33,10 +33,13 @@ LABELS = {
     "industrial_heritage": "industrial heritage", "rural_heritage": "rural heritage",
     "architecture": "architecture", "history": "history", "water": "water", "geology": "geology",
     "fauna_flora": "fauna and flora", "forest": "forest", "viewpoint": "viewpoints",
+    "pushchair": "suitable for pushchairs", "reduced_mobility": "accessible with reduced mobility",
 }
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", "all"}
 _EXTRA_ALIASES = {"pedestre": "walking", "a_pied": "walking", "rando": "walking", "vtt": "mountain_bike",
-                  "trail": "trail_running", "itinerance": "one_way"}
+                  "trail": "trail_running", "itinerance": "one_way", "poussette": "pushchair",
+                  "poussettes": "pushchair", "stroller": "pushchair", "pmr": "reduced_mobility",
+                  "wheelchair": "reduced_mobility", "fauteuil_roulant": "reduced_mobility"}
 _HM = re.compile(r"(\d+(?:[.,]\d+)?)\s*h(?:\s*(\d{1,2})\s*(?:min|mn|m)?)?")
 
 
@@ -56,6 +59,18 @@ def either(values: Iterable[str]) -> str:
     """
     names = [label(v) for v in values]
     return names[0] if len(names) == 1 else _("{first} or {last}", first=", ".join(names[:-1]), last=names[-1])
+
+
+def both(values: Iterable[str]) -> str:
+    """The labels of ``values`` joined as all required.
+
+    >>> from poi.i18n import language
+    >>> with language("en"):
+    ...     both(["pushchair"]), both(["pushchair", "reduced_mobility"])
+    ('suitable for pushchairs', 'suitable for pushchairs and accessible with reduced mobility')
+    """
+    names = [label(v) for v in values]
+    return names[0] if len(names) == 1 else _("{first} and {last}", first=", ".join(names[:-1]), last=names[-1])
 
 
 def show_number(x: float) -> str:

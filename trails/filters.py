@@ -28,7 +28,7 @@ and :func:`parse_duration_min` (from :mod:`trails.filter_params`) are importable
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -36,13 +36,14 @@ from poi.geo import bbox_around
 from poi.i18n import gettext as _
 from trails.errors import FilterError
 from trails.filter_index import DURATION_BUCKETS, FACETS, SORTS, SearchResult, TrailIndex, search, trail_index
-from trails.filter_params import (LABELS, codes_of, distance_m, duration_param, either, fold_text,
+from trails.filter_params import (LABELS, both, codes_of, distance_m, duration_param, either, fold_text,
                                   format_duration, label, param_value, param_values, parse_duration_min,
                                   parse_flag, parse_lat_lon, parse_number, plain_number, query_tokens,
                                   show_number)
-from trails.models import DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
+from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
 
-__all__ = ["DEFAULT_RADIUS_KM", "DURATION_BUCKETS", "FACETS", "LABELS", "SORTS", "AscentRange", "DifficultyIn",
+__all__ = ["DEFAULT_RADIUS_KM", "DURATION_BUCKETS", "FACETS", "LABELS", "SORTS", "AccessibleFor", "AscentRange",
+           "DifficultyIn",
            "DurationRange", "Filter", "FilterSet", "LengthRange", "Near", "PracticeIn", "Published", "RouteTypeIn",
            "SearchResult", "TextQuery", "ThemeAnyOf", "TrailIndex", "format_duration", "label",
            "parse_duration_min", "search", "trail_index"]
@@ -277,16 +278,42 @@ class ThemeAnyOf(_AnyOf):
 
 
 @dataclass(frozen=True, slots=True)
+class AccessibleFor(Filter):
+    """The trail is suitable for **every** one of ``values`` (codes of ``trails.models.ACCESSIBILITY``)."""
+
+    values: tuple[str, ...]
+    key = "accessibility"
+
+    def where(self):
+        return " AND ".join(["EXISTS (SELECT 1 FROM json_each(trails.accessibility) WHERE json_each.value = ?)"]
+                            * len(self.values)) or "1", list(self.values)
+
+    def mask(self, index):
+        return index.accessible_for(self.values)
+
+    def matches(self, trail):
+        return all(v in trail.accessibility for v in self.values)
+
+    def human(self):
+        return both(self.values)
+
+    def params(self):
+        return {"accessibility": list(self.values)}
+
+
+@dataclass(frozen=True, slots=True)
 class Near(Filter):
     """The trailhead (start of the trace) lies within ``radius_km`` of a point (geodesic, WGS84).
 
     Bounding box first (R*Tree in SQL, array comparison in the index), then exact
-    geodesic distance (``pyproj.Geod(ellps="WGS84").inv``).
+    geodesic distance (``pyproj.Geod(ellps="WGS84").inv``). ``town`` names the point when
+    it is a town's (``town=`` parameter, resolved by :mod:`trails.towns`).
     """
 
     lat: float
     lon: float
     radius_km: float = DEFAULT_RADIUS_KM
+    town: str = ""
     key = "near"
 
     def __post_init__(self):
@@ -313,12 +340,14 @@ class Near(Filter):
         return start is not None and distance_m(start[0], start[1], self.lon, self.lat) <= self.radius_km * 1000
 
     def human(self):
+        if self.town:
+            return _("within {radius} km of {town}", radius=show_number(self.radius_km), town=self.town)
         return _("within {radius} km of {lat}, {lon}", radius=show_number(self.radius_km),
                  lat=plain_number(self.lat), lon=plain_number(self.lon))
 
     def params(self):
-        return {"near": f"{plain_number(self.lat)},{plain_number(self.lon)}",
-                "radius_km": plain_number(self.radius_km)}
+        where = {"town": self.town} if self.town else {"near": f"{plain_number(self.lat)},{plain_number(self.lon)}"}
+        return {**where, "radius_km": plain_number(self.radius_km)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,13 +414,17 @@ class FilterSet:
     filters: tuple[Filter, ...] = ()
 
     @classmethod
-    def from_params(cls, params: Mapping, *, staff: bool = False) -> "FilterSet":
+    def from_params(cls, params: Mapping, *, staff: bool = False,
+                    towns: Callable[[str], tuple] | None = None) -> "FilterSet":
         """Filters from ``min_duration, max_duration, min_length_km, max_length_km, min_ascent,
-        max_ascent, difficulty*, theme*, practice*, route_type*, loop, near ("lat,lon"), radius_km,
-        q, published`` (* several values, repeated or comma-separated); other keys are ignored.
+        max_ascent, difficulty*, theme*, practice*, route_type*, loop, accessibility*, near ("lat,lon")
+        or town, radius_km, q, published`` (* several values, repeated or comma-separated); other
+        keys are ignored.
 
         The public (``staff=False``, the default) only ever sees published trails and
         ``published`` is ignored; staff see every trail unless ``published`` is "1".
+        ``towns`` resolves ``town`` (a name) to ``(name, lon, lat, ...)``, e.g.
+        :class:`trails.towns.TownFinder`; without it ``town`` is refused.
         Raises :class:`~trails.errors.FilterError` on a value it cannot read.
         """
         one = lambda key: param_value(params, key)  # noqa: E731
@@ -411,12 +444,22 @@ class FilterSet:
             routes = tuple(dict.fromkeys(routes + ("loop",)))
         if routes:
             found.append(RouteTypeIn(routes))
-        near, radius = one("near"), one("radius_km")
+        if values := param_values(params, "accessibility"):
+            found.append(AccessibleFor(codes_of(values, ACCESSIBILITY, "accessibility")))
+        near, town, radius = one("near"), one("town"), one("radius_km")
+        radius_km = parse_number(radius, "radius", "km") if radius else DEFAULT_RADIUS_KM
+        if near and town:
+            raise FilterError(_('give either "near" (a point) or "town" (a name), not both'))
         if near:
             lat, lon = parse_lat_lon(near)
-            found.append(Near(lat, lon, parse_number(radius, "radius", "km") if radius else DEFAULT_RADIUS_KM))
+            found.append(Near(lat, lon, radius_km))
+        elif town:
+            if towns is None:
+                raise FilterError(_('"town" needs the catalogue\'s towns: give "near" (latitude,longitude)'))
+            name, lon, lat = towns(town)[:3]
+            found.append(Near(lat, lon, radius_km, town=name))
         elif radius:
-            raise FilterError(_('"radius_km" needs "near" (the centre, as "latitude,longitude")'))
+            raise FilterError(_('"radius_km" needs "near" (the centre, as "latitude,longitude") or "town"'))
         if (q := one("q")) and query_tokens(q):
             found.append(TextQuery(q))
         bad_published = _('"published" must be 1 (published only) or 0 (all trails)')

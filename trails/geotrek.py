@@ -21,6 +21,9 @@ Field mapping (``Trail`` attribute <- trek):
 ``difficulty_published``    difficulty label through :data:`DIFFICULTY_MAP`
 ``duration_published_min``  ``duration`` (hours) x 60
 ``themes``                  theme labels
+``accessibility``           codes read (:func:`trails.schema_randonnee.accessibility_from_text`) in
+                            the labels of ``accessibilities`` (``trek_accessibility.json`` beside
+                            the file: Poussette, Fauteuil roulant...) and in ``disabled_infrastructure``
 ``source``/``source_id``    ``geotrek:<host of the API url>`` (else ``geotrek:<structure>``) /
                             ``uuid`` (else ``id``)
 ``licence``/``attribution`` Licence Ouverte 2.0 unless given / the structure's name, else the host
@@ -51,7 +54,7 @@ from poi.text import fold, html_to_text, sanitize_html
 from trails.errors import SourceFormatError
 from trails.models import Trail
 from trails.schema_randonnee import (DIFFICULTY_MAP, PRACTICE_MAP as SCHEMA_PRACTICES, ROUTE_TYPE_MAP,
-                                     segments_of)
+                                     accessibility_from_text, segments_of)
 
 LICENCE = "Licence Ouverte 2.0"
 #: Practice labels of Geotrek instances (diacritics folded) -> Balise practice.
@@ -112,7 +115,9 @@ def read_treks(path: str | Path, *, vocabulary: Vocabulary | None = None, licenc
     """
     path = Path(path)
     treks = _load(path)
-    vocabulary = load_vocabulary(path.parent) if vocabulary is None else vocabulary
+    if vocabulary is None:
+        vocabulary = load_vocabulary(path.parent)
+        vocabulary.setdefault("accessibility", accessibility_labels(path.parent / "trek_accessibility.json"))
 
     def generate() -> Iterator[Trail]:
         for index, trek in enumerate(treks, start=1):
@@ -143,6 +148,28 @@ def _load(path: Path) -> list:
         raise SourceFormatError(_("{file}: not Geotrek API v2 treks (a page of /api/v2/trek/: name, geometry, practice...)",
                                   file=path.name))
     return treks
+
+
+def accessibility_labels(path: Path) -> dict[str, dict]:
+    """``{id: {"label": French name}}`` of a saved ``/api/v2/trek_accessibility/`` page ({} if absent).
+
+    >>> import json, tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+    ...     json.dump({"results": [{"id": 2, "name": {"fr": "Poussette", "en": "Stroller"}}]}, f)
+    >>> accessibility_labels(Path(f.name)), accessibility_labels(Path("/nonexistent.json"))
+    ({'2': {'label': 'Poussette'}}, {})
+    >>> os.remove(f.name)
+    """
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SourceFormatError(_("{file}: not valid JSON; save the page of /api/v2/trek_accessibility/ again",
+                                  file=path.name)) from e
+    entries = data.get("results", []) if isinstance(data, dict) else data
+    return {str(e["id"]): {"label": text_fr(e.get("name") or e.get("label"))}
+            for e in entries if isinstance(e, dict) and "id" in e}
 
 
 def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence: str = LICENCE,
@@ -209,6 +236,8 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
     if not source_id:
         raise ImportRowError(_("no id or uuid"))
     description = "".join(sanitize_html(text_fr(trek.get(k))) for k in ("ambiance", "description"))
+    suitable = [label(vocabulary, "accessibility", a) for a in trek.get("accessibilities") or []]
+    suitable.append(text_fr(trek.get("disabled_infrastructure")))
     return Trail(
         name=name,
         segments=segments,
@@ -224,6 +253,7 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
         licence=licence,
         attribution=attribution or structure or host,
         url="",
+        accessibility=accessibility_from_text(". ".join(t for t in suitable if t)),
         extra=extra,
     )
 

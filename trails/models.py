@@ -12,6 +12,8 @@ Point = tuple[float, float, "float | None"]
 ROUTE_TYPES = ("loop", "out_and_back", "one_way")
 PRACTICES = ("walking", "trail_running", "mountain_bike", "cycling", "horse_riding", "snowshoe")
 DIFFICULTIES = ("very_easy", "easy", "medium", "hard", "very_hard")
+#: What a circuit is suitable for, as visitors filter on it (a trail carries any of these codes).
+ACCESSIBILITY = ("pushchair", "reduced_mobility")
 
 
 class Metrics(NamedTuple):
@@ -70,6 +72,8 @@ class Trail:
     attribution: str = ""
     url: str = ""
     commune: str = ""
+    #: Codes of :data:`ACCESSIBILITY` (suitable for pushchairs, for people with reduced mobility).
+    accessibility: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     created_at: str = ""
     updated_at: str = ""
@@ -128,6 +132,7 @@ class Trail:
             "duration_source": self.duration_source, "difficulty": self.difficulty,
             "difficulty_source": self.difficulty_source, "themes": list(self.themes),
             "route_type": self.effective_route_type, "practice": self.practice,
+            "accessibility": list(self.accessibility),
             "published": self.published, "source": self.source, "licence": self.licence,
             "attribution": self.attribution,
         }

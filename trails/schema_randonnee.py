@@ -25,6 +25,8 @@ Field mapping (``Trail`` attribute <- schema property):
                             ``uuid``, ``id_osm``
 ``licence``/``attribution`` Licence Ouverte 2.0 / ``producteur`` (both overridable)
 ``url``, ``commune``        ``url``, ``communes_nom``
+``accessibility``           codes read in ``accessibilite`` by :func:`accessibility_from_text`
+                            (the text itself is kept in ``extra["accessibility"]``)
 ``extra``                   ``published_length_m`` (``longueur``), ``ascent_m``/``descent_m``
                             (``denivele_positif``/``negatif`` as positive metres),
                             ``ele_max_m``/``ele_min_m``, ``parking`` ({lon, lat, info}),
@@ -47,9 +49,9 @@ from typing import Iterator
 
 from poi.geo import GEOD
 from poi.errors import ImportRowError
-from poi.text import html_to_text, sanitize_html
+from poi.text import fold, html_to_text, sanitize_html
 from trails.errors import SourceFormatError
-from trails.models import Point, Trail
+from trails.models import ACCESSIBILITY, Point, Trail
 
 LICENCE = "Licence Ouverte 2.0"
 #: A trace whose end is this close to its start is a loop when the file does not say.
@@ -69,6 +71,18 @@ DIFFICULTY_MAP = {
     "très facile": "very_easy", "facile": "easy", "moyen": "medium", "moyenne": "medium",
     "intermédiaire": "medium", "difficile": "hard", "très difficile": "very_hard",
 }
+#: Words (folded) that say a circuit suits a need, as French (and some English) texts write them.
+ACCESSIBILITY_WORDS = {
+    "pushchair": r"poussettes?|landaus?|pushchairs?|strollers?|buggy|buggies",
+    "reduced_mobility": (r"pmr|mobilite reduite|fauteuils? roulants?|handicap(?:e|es|ees)?(?! (?:auditif|visuel|mental)"
+                         r"|s (?:auditifs|visuels|mentaux))(?: moteurs?)?|personnes handicapees|"
+                         r"tous publics handicapes|wheelchairs?|reduced mobility|joelettes?"),
+}
+#: A clause holding one of these words says the opposite ("non accessible aux poussettes").
+NEGATIONS = r"\b(?:non|pas|ne|n|inaccessibles?|deconseillee?s?|impossibles?|interdite?s?|aucune?|sauf|not|unsuitable)\b"
+#: What the exporter writes for each code (and what :func:`accessibility_from_text` reads back).
+ACCESSIBILITY_TEXT = {"pushchair": "Adapté aux poussettes.",
+                      "reduced_mobility": "Accessible aux personnes à mobilité réduite."}
 _WGS84_CRS = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326"}
 _WKT_POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+)[\s,]+(-?[\d.]+)\s*\)", re.IGNORECASE)
 
@@ -207,8 +221,31 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
         attribution=attribution or producer,
         url=_text(p.get("url")),
         commune=", ".join(c.strip() for c in _text(p.get("communes_nom")).split(",") if c.strip()),
+        accessibility=accessibility_from_text(_text(p.get("accessibilite"))),
         extra=extra,
     )
+
+
+def accessibility_from_text(text: str) -> list[str]:
+    """Codes of :data:`~trails.models.ACCESSIBILITY` a free text states, clause by clause
+    (a clause with a negation says nothing).
+
+    >>> accessibility_from_text("<p>Accessible aux poussettes et aux PMR.</p>")
+    ['pushchair', 'reduced_mobility']
+    >>> accessibility_from_text("Fauteuil roulant : sentier aménagé. Non accessible aux poussettes")
+    ['reduced_mobility']
+    >>> accessibility_from_text("Déconseillé aux personnes à mobilité réduite, pas de poussette"), accessibility_from_text("")
+    ([], [])
+    >>> accessibility_from_text("Handicap visuel : boucle sonore")
+    []
+    """
+    found = set()
+    for clause in re.split(r"[.;:!?,\n()]|\bmais\b|\bbut\b", " ".join(re.findall(r"\w+|[.;:!?,\n()]",
+                                                                                  fold(html_to_text(text or ""))))):
+        if re.search(NEGATIONS, clause):
+            continue
+        found.update(code for code, words in ACCESSIBILITY_WORDS.items() if re.search(rf"\b(?:{words})\b", clause))
+    return [code for code in ACCESSIBILITY if code in found]
 
 
 def segments_of(geometry) -> list[list[Point]]:

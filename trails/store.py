@@ -99,6 +99,10 @@ MIGRATIONS = [
     """
     ALTER TABLE trails ADD COLUMN stops_ordered_by_staff INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: what a circuit is suitable for (trails.models.ACCESSIBILITY codes), a JSON list.
+    """
+    ALTER TABLE trails ADD COLUMN accessibility TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 
 
@@ -125,6 +129,7 @@ def _row_of(trail: Trail) -> dict:
     row = {c: getattr(trail, c) for c in _SCALARS}
     row["source_id"] = trail.source_id or uuid.uuid4().hex
     row["themes"] = json.dumps(list(trail.themes), ensure_ascii=False)
+    row["accessibility"] = json.dumps(list(dict.fromkeys(trail.accessibility)))
     row["segments"] = json.dumps(trail.segments)
     row["extra"] = json.dumps(trail.extra or {}, ensure_ascii=False, sort_keys=True)
     row["published"] = 1 if trail.published else 0
@@ -143,11 +148,13 @@ def trail_from_row(row) -> Trail:
     segments = [[tuple(p) for p in seg] for seg in json.loads(r["segments"])] if "segments" in r else []
     return Trail(
         id=r["id"], themes=json.loads(r["themes"]), segments=segments, trailhead=trailhead,
+        accessibility=json.loads(r.get("accessibility") or "[]"),
         extra=json.loads(r["extra"]), published=bool(r["published"]), **kwargs)
 
 
 #: Every column but the trace: what list pages need (the trace is most of a row's bytes).
-_LIGHT_COLUMNS = ", ".join(("id", "themes", "extra", "published", "start_lon", "start_lat") + _SCALARS)
+_LIGHT_COLUMNS = ", ".join(("id", "themes", "accessibility", "extra", "published", "start_lon", "start_lat")
+                           + _SCALARS)
 
 
 class TrailStore:
@@ -172,6 +179,10 @@ class TrailStore:
                         if row[key] in (None, "") and existing[key] not in (None, ""):
                             row[key] = existing[key]
                             setattr(trail, key, existing[key])
+                    if row["accessibility"] == "[]" and existing["accessibility"] != "[]":
+                        # staff may tick what the source does not say
+                        row["accessibility"] = existing["accessibility"]
+                        trail.accessibility = json.loads(existing["accessibility"])
                     if existing["published"] and not row["published"]:
                         row["published"] = 1
                         trail.published = True
@@ -247,6 +258,21 @@ class TrailStore:
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         return [trail_from_row(r) for r in self.db.execute(sql, list(params)).fetchall()]
+
+    def commune_points(self) -> list[tuple[str, float, float, str]]:
+        """``(communes, lon, lat, kind)``: each trail's commune text (maybe several, comma-separated) and
+        trailhead (kind ``trail``), and each POI with a commune in ``extra`` (kind ``poi``)."""
+        rows = self.db.execute("SELECT commune, start_lon, start_lat, 'trail' FROM trails WHERE commune != '' "
+                               "AND start_lon IS NOT NULL").fetchall()
+        rows += self.db.execute("SELECT json_extract(extra, '$.commune'), lon, lat, 'poi' FROM pois "
+                                "WHERE extra LIKE '%\"commune\"%' AND json_valid(extra) "
+                                "AND json_type(extra, '$.commune') = 'text'").fetchall()
+        return [tuple(r) for r in rows]
+
+    def communes_revision(self) -> tuple:
+        """Changes when :meth:`commune_points` may have changed (trails changed, POIs added or removed)."""
+        trails = self.db.execute("SELECT n FROM trails_revision").fetchone()[0]
+        return (trails, *self.db.execute("SELECT COUNT(*), MAX(id) FROM pois").fetchone())
 
     def rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         """Run a read-only query written by :mod:`trails.filters` (facets, counts)."""

@@ -25,10 +25,11 @@ import click
 
 from poi.i18n import gettext as _
 from trails.filters import FilterSet, format_duration, label, search
+from trails.towns import TownFinder
 from webapp.cli import db_option, pass_env
 
 _FACET_TITLES = {"difficulty": "difficulty", "theme": "theme", "duration": "duration",
-                 "practice": "practice", "route_type": "route type"}
+                 "practice": "practice", "route_type": "route type", "accessibility": "accessibility"}
 
 
 @click.command("trails")
@@ -44,8 +45,11 @@ _FACET_TITLES = {"difficulty": "difficulty", "theme": "theme", "duration": "dura
 @click.option("--practice", multiple=True, metavar="P", help="walking, trail_running, mountain_bike, ...")
 @click.option("--route-type", multiple=True, metavar="R", help="loop, out_and_back, one_way.")
 @click.option("--loop", is_flag=True, help="Loops only.")
+@click.option("--accessibility", multiple=True, metavar="A",
+              help="pushchair, reduced_mobility (repeat: suitable for all of them).")
 @click.option("--near", metavar="LAT,LON", help="Trailhead near this point (latitude,longitude).")
-@click.option("--radius-km", metavar="KM", help="Radius around --near (default 10 km).")
+@click.option("--town", metavar="NAME", help="Trailhead near this town (a commune of the catalogue).")
+@click.option("--radius-km", metavar="KM", help="Radius around --near or --town (default 10 km).")
 @click.option("--q", "--text", "q", metavar="TEXT", help="Words in the name, summary or commune.")
 @click.option("--published/--all", default=False, help="Published trails only, or all (default).")
 @click.option("--sort", default="name", show_default=True, help="name, duration, length, ascent; -x descending.")
@@ -60,7 +64,8 @@ def trails(env, sort, limit, offset, as_json, facets, loop, published, **options
     params = {key: value for key, value in options.items() if value not in (None, ())}
     params["loop"] = "1" if loop else None
     params["published"] = "1" if published else "0"
-    result = search(env.db, FilterSet.from_params(params, staff=True), sort=sort, limit=limit, offset=offset)
+    filters = FilterSet.from_params(params, staff=True, towns=TownFinder(env.db))
+    result = search(env.db, filters, sort=sort, limit=limit, offset=offset)
     summaries = [t.summary_dict() for t in result.trails]
     if as_json:
         data = ({"trails": summaries, "total": result.total, "facets": result.facets,
