@@ -218,3 +218,99 @@ def test_language_switch(client, trails_db):
     assert 'href="/?max_duration=2h&amp;lang=fr"' in html
     # the last choice (English) is remembered by a cookie
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+# -- accessibility, towns, "near me" ------------------------------------------------------------------------------
+def _tick(db_path, name: str, accessibility: list[str]) -> int:
+    db = open_db(db_path)
+    store = TrailStore(db)
+    trail = next(t for t in store.all() if t.name == name)
+    trail.accessibility = accessibility
+    store.save(trail)
+    db.conn.close()
+    return trail.id
+
+
+def test_accessibility_filter_facet_and_circuit_page(client, trails_db, db_path):
+    tournel = _tick(db_path, "Château du Tournel", ["pushchair", "reduced_mobility"])
+    _tick(db_path, "Mas cévenol de La Roquette", ["pushchair"])
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert re.search(r'name="accessibility" value="pushchair"\s*>\s*<span>suitable for pushchairs</span>\s*'
+                     r'<span class="count">\(2\)', html)
+    assert re.search(r'value="reduced_mobility"\s*>\s*<span>accessible with reduced mobility</span>\s*'
+                     r'<span class="count">\(1\)', html)
+    html = client.get("/?accessibility=pushchair&accessibility=reduced_mobility&lang=en").get_data(as_text=True)
+    assert "Château du Tournel" in html and "Mas cévenol" not in html and ">1 trail<" in html
+    assert "suitable for pushchairs and accessible with reduced mobility" in html
+    assert re.search(r'value="pushchair" checked', html)
+    html = client.get("/?accessibility=poussette&lang=fr").get_data(as_text=True)
+    assert "2 circuits" in html and "adapté aux poussettes" in html
+    page = client.get(f"/trails/{tournel}?lang=fr").get_data(as_text=True)
+    assert "Accessibilité" in page and "adapté aux poussettes · accessible aux personnes à mobilité réduite" in page
+    assert client.get("/?accessibility=ski&lang=en").status_code == 400
+
+
+def test_near_a_town_from_the_datalist(client, trails_db):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    datalist = re.search(r'<datalist id="f-towns">(.*?)</datalist>', html, re.S).group(1)
+    assert re.findall(r'<option value="([^"]+)">', datalist)[:3] == ["Aubenas", "Bassurels", "Bédouès"]
+    assert 'list="f-towns"' in html and 'name="town"' in html
+    html = client.get("/?town=saint-julien&radius_km=5&lang=en").get_data(as_text=True)
+    assert "Château du Tournel" in html and ">1 trail<" in html
+    assert "within 5 km of Saint-Julien-du-Tournel" in html
+    assert 'value="saint-julien"' in html  # the form keeps what was typed
+    response = client.get("/?town=Molezonn&lang=en")
+    assert response.status_code == 400 and "did you mean: Molezon?" in response.get_data(as_text=True)
+    response = client.get("/?town=Molezon&near=44.2,3.7&lang=fr")
+    assert response.status_code == 400 and "pas les deux" in response.get_data(as_text=True)
+
+
+def test_near_me_is_a_hidden_button_and_our_own_script(client, trails_db):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert re.search(r'<button type="button"[^>]*id="f-near-me" hidden', html)
+    assert '<script src="/static/near-me.js" defer></script>' in html
+    no_cdn(html)
+    with client.get("/static/near-me.js") as script:
+        text = script.get_data(as_text=True)
+        assert script.status_code == 200 and "navigator.geolocation" in text and 'getElementById("f-near")' in text
+
+
+# -- content translations -------------------------------------------------------------------------------------
+@pytest.fixture
+def translated_db(app, data, db_path):
+    """A real Geotrek trek (English name and ambiance) and two real DATAtourisme POIs (English texts)."""
+    from poi.importers import import_file
+    from trails.geotrek import read_treks
+
+    db = open_db(db_path)
+    trek = next(iter(read_treks(data / "sources" / "geotrek" / "api-v2" / "trek.json")))
+    trek.published = True
+    trail_id = TrailStore(db).save(measure(trek))
+    import_file(db, data / "sources" / "datatourisme" / "array_two-records_sample-and-chez-jeanne-cut.json",
+                format="datatourisme")
+    pois = {p.name: p.id for p in PoiStore(db).all()}
+    db.conn.close()
+    return trail_id, pois
+
+
+def test_circuit_page_shows_the_translation_of_the_page_language(client, translated_db):
+    trail_id, _pois = translated_db
+    english = client.get(f"/trails/{trail_id}?lang=en").get_data(as_text=True)
+    assert "<h1>Loop of the pic of 3 lords</h1>" in english and "Ambiance en" in english
+    assert "<title>Loop of the pic of 3 lords · Balise</title>" in english
+    # no English summary: the original is shown
+    assert "Un très joli point de vue" in english
+    french = client.get(f"/trails/{trail_id}?lang=fr").get_data(as_text=True)
+    assert "<h1>Boucle du Pic des Trois Seigneurs</h1>" in french and "Ambiance en" not in french
+    catalogue = client.get("/?lang=en").get_data(as_text=True)
+    assert "Loop of the pic of 3 lords" in catalogue and "Boucle du Pic" not in catalogue
+
+
+def test_poi_page_shows_the_translation_of_the_page_language(client, translated_db):
+    _trail_id, pois = translated_db
+    english = client.get(f"/pois/{pois['Escapade Nature Test']}?lang=en").get_data(as_text=True)
+    assert "<h1>Nature Escape Test</h1>" in english and "Outdoor activity center" in english
+    french = client.get(f"/pois/{pois['Escapade Nature Test']}?lang=fr").get_data(as_text=True)
+    assert "<h1>Escapade Nature Test</h1>" in french and "Centre d&#39;activités de pleine nature" in french
+    jeanne = client.get(f"/pois/{pois['Chez Jeanne']}?lang=en").get_data(as_text=True)
+    assert "The Crêperie" in jeanne and "vous propose" not in jeanne

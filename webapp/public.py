@@ -22,14 +22,16 @@ from poi.i18n import gettext as _
 from trails.duration import visit_text, visit_time
 from trails.filters import DURATION_BUCKETS, SORTS, FilterSet, label, search
 from trails.models import Trail
-from webapp import db, maps
+from trails.towns import TownFinder, town_names
+from webapp import db, localized, maps
 from webapp.i18n import format_duration
 
 bp = Blueprint("public", __name__)
 
 PAGE_SIZE = 20
 #: Facets shown in the catalogue form, in order, with their legend.
-FACETS = (("difficulty", "Difficulty"), ("route_type", "Route"), ("practice", "Practice"), ("theme", "Themes"))
+FACETS = (("difficulty", "Difficulty"), ("route_type", "Route"), ("practice", "Practice"),
+          ("accessibility", "Accessibility"), ("theme", "Themes"))
 
 
 class BadRequest(BaliseError, ValueError):
@@ -46,7 +48,7 @@ def _page_number() -> int:
 @bp.route("/")
 def catalogue():
     # Only published trails, whatever the query says; a FilterError becomes a 400 page (see _balise_error).
-    filters = FilterSet.from_params(request.args)  # public: published trails only
+    filters = FilterSet.from_params(request.args, towns=TownFinder(db.trails()))  # public: published only
     page = _page_number()
     sort = request.args.get("sort") or "name"
     result = search(db.get_db(), filters, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -55,7 +57,7 @@ def catalogue():
     return render_template("public/catalogue.html", result=result, page=page, pages=pages, args=request.args,
                            sort=sort, sorts=SORTS, facet_groups=FACETS, facets=_facet_choices(result, filters),
                            durations=_duration_choices(result), descriptions=descriptions,
-                           page_url=_page_url)
+                           page_url=_page_url, towns=town_names(db.trails()))
 
 
 def _facet_choices(result, filters) -> dict[str, list[tuple[str, str, int, bool]]]:
@@ -251,6 +253,7 @@ def _http_error(e: HTTPException):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    localized.init_app(app)
     app.jinja_env.filters["web_url"] = web_url
     app.jinja_env.tests["web_url"] = lambda value: bool(web_url(value))
     app.register_error_handler(BaliseError, _balise_error)
