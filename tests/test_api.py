@@ -269,3 +269,55 @@ def test_json_is_utf8_and_xss_free(client, catalogue, app, db_path):
     response = client.get("/api/trails?q=arlix")
     assert response.mimetype == "application/json"  # never rendered as HTML
     assert response.get_json()["trails"][0]["summary"] == "<script>alert(1)</script>"
+
+
+def test_trails_by_accessibility_and_town(client, catalogue, openapi, db_path):
+    db = open_db(db_path)
+    store = TrailStore(db)
+    tournel = store.get(catalogue["Château du Tournel"])
+    tournel.accessibility = ["pushchair"]
+    store.save(tournel)
+    db.conn.close()
+    body = client.get("/api/trails?accessibility=pushchair&lang=en").get_json()
+    validate(openapi, "/api/trails", body)
+    assert [t["name"] for t in body["trails"]] == ["Château du Tournel"]
+    assert body["trails"][0]["accessibility"] == ["pushchair"]
+    assert body["filters"] == ["suitable for pushchairs"]
+    assert body["facets"]["accessibility"] == {"pushchair": 1, "reduced_mobility": 0}
+    body = client.get("/api/trails?town=aubenas&radius_km=3&lang=fr").get_json()
+    validate(openapi, "/api/trails", body)
+    assert [t["name"] for t in body["trails"]] == ["Le Bateau - Arlix"]
+    assert body["filters"] == ["à moins de 3 km de Aubenas"]
+    response = client.get("/api/trails?town=Aubenass&lang=en")
+    assert response.status_code == 400 and "did you mean: Aubenas?" in response.get_json()["error"]
+
+
+def test_names_and_texts_in_the_asked_language(client, app, data, db_path, openapi):
+    """A real Geotrek trek (English name, ambiance) and real DATAtourisme POIs (English name, summary)."""
+    from poi.importers import import_file
+    from trails.geotrek import read_treks
+
+    db = open_db(db_path)
+    trek = next(iter(read_treks(data / "sources" / "geotrek" / "api-v2" / "trek.json")))
+    trek.published = True
+    trail_id = TrailStore(db).save(measure(trek))
+    import_file(db, data / "sources" / "datatourisme" / "array_two-records_sample-and-chez-jeanne-cut.json",
+                format="datatourisme")
+    poi_id = next(p.id for p in PoiStore(db).all() if p.name == "Escapade Nature Test")
+    db.conn.close()
+    listed = client.get("/api/trails?lang=en").get_json()
+    validate(openapi, "/api/trails", listed)
+    assert listed["trails"][0]["name"] == "Loop of the pic of 3 lords"
+    assert client.get("/api/trails?lang=fr").get_json()["trails"][0]["name"] == "Boucle du Pic des Trois Seigneurs"
+    feature = client.get(f"/api/trails/{trail_id}?lang=en").get_json()
+    validate(openapi, "/api/trails/{trail_id}", feature)
+    assert feature["properties"]["name"] == "Loop of the pic of 3 lords"
+    assert "Ambiance en" in feature["properties"]["description"]
+    assert feature["properties"]["summary"].startswith("Un très joli point de vue")  # not translated: as written
+    poi = client.get(f"/api/pois/{poi_id}?lang=en").get_json()
+    validate(openapi, "/api/pois/{poi_id}", poi)
+    assert poi["properties"]["name"] == "Nature Escape Test"
+    assert poi["properties"]["summary"].startswith("Outdoor activity center")
+    pois = client.get("/api/pois?q=escapade&lang=en").get_json()
+    assert [f["properties"]["name"] for f in pois["features"]] == ["Nature Escape Test"]
+    assert client.get(f"/api/pois/{poi_id}?lang=fr").get_json()["properties"]["name"] == "Escapade Nature Test"

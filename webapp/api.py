@@ -13,6 +13,8 @@
 ``GET /api/openapi.json``  the OpenAPI 3.1 description (:mod:`webapp.openapi`)
 =========================  ===================================================================
 
+Names, summaries and descriptions come in the asked language (``?lang=en``) when the
+source gave a translation (``extra["i18n"]``), else as written (French).
 Every answer carries its licences and attributions (``credits``); errors are
 ``{"error": "..."}`` with status 400 (bad parameter), 404 (unknown or unpublished)
 or 405. The read-only endpoints answer cross-origin requests
@@ -31,7 +33,9 @@ from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
 from trails.filters import FilterSet, search
 from trails.models import Trail
+from trails.towns import TownFinder
 from webapp import db
+from webapp.localized import localized
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -105,7 +109,8 @@ def external_url(endpoint: str, **values) -> str:
 def trail_item(trail: Trail) -> dict:
     """One circuit of ``/api/trails``: the ``--json`` summary, commune, start point and links."""
     start = trail.start
-    return {**trail.summary_dict(), "commune": trail.commune or "", "summary": trail.summary or "",
+    return {**trail.summary_dict(), "name": localized(trail, "name"), "commune": trail.commune or "",
+            "summary": localized(trail, "summary"),
             "start": {"lon": start[0], "lat": start[1]} if start else None, **trail_links(trail)}
 
 
@@ -119,7 +124,7 @@ def _credits(trails: list[Trail]) -> list[dict]:
 
 @bp.route("/trails")
 def trails():
-    filters = FilterSet.from_params(request.args)  # public: published circuits only
+    filters = FilterSet.from_params(request.args, towns=TownFinder(db.trails()))  # public: published only
     limit = int_param("limit", TRAILS_LIMIT, 1, TRAILS_MAX)
     offset = int_param("offset", 0, 0, 10**9)
     result = search(db.get_db(), filters, sort=request.args.get("sort") or "name", limit=limit, offset=offset)
@@ -151,6 +156,8 @@ def trail(trail_id: int):
         data = geojson.collection(found, stops)
     elif request.args.get("format", "feature") == "feature":
         data = geojson.feature(found)
+        data["properties"].update({field: str(localized(found, field)) for field in ("name", "summary", "description")
+                                   if field in data["properties"]})
         data["properties"]["stops"] = [stop_item(s) for s in stops]
         data["properties"].update(trail_links(found))
         data["credits"] = geojson.credit_list(found, stops)
@@ -163,7 +170,7 @@ def trail(trail_id: int):
 def stop_item(item) -> dict:
     """A stop in ``properties.stops`` of a circuit Feature."""
     poi, stop = item.poi, item.stop
-    return {"poi_id": poi.id, "name": poi.name, "category": poi.category, "lon": poi.lon, "lat": poi.lat,
+    return {"poi_id": poi.id, "name": localized(poi, "name"), "category": poi.category, "lon": poi.lon, "lat": poi.lat,
             "position": stop.position, "distance_along_m": round(float(stop.distance_along_m), 1),
             "trigger_radius_m": float(stop.trigger_radius_m or poi.effective_trigger_radius_m),
             "url": external_url("public.poi_page", poi_id=poi.id),
@@ -179,8 +186,18 @@ def pois():
     text = (request.args.get("q") or "").strip()
     found = find_pois(text, box, category, limit, offset)
     data = geojson.pois_collection(found)
+    _localize_pois(data["features"], found)
     data.update({"limit": limit, "offset": offset, "licence_note": LICENCE_NOTE})
     return jsonify(data)
+
+
+def _localize_pois(features: list[dict], pois: list) -> None:
+    """Name and summary of each POI Feature in the asked language (``?lang=``) when the POI has it."""
+    by_id = {p.id: p for p in pois}
+    for feature in features:
+        if (poi := by_id.get(feature.get("id"))) is not None:
+            props = feature["properties"]
+            props.update({field: localized(poi, field) for field in ("name", "summary") if field in props})
 
 
 def find_pois(text: str, box, category: str, limit: int, offset: int) -> list:
@@ -195,6 +212,7 @@ def find_pois(text: str, box, category: str, limit: int, offset: int) -> list:
 def poi(poi_id: int):
     found = db.pois().get(poi_id)  # NotFoundError -> 404
     data = geojson.poi_feature(found)
+    _localize_pois([data], [found])
     data["properties"]["url"] = external_url("public.poi_page", poi_id=poi_id)
     data["properties"]["source_url"] = safe_url(found.url)
     data["properties"]["trails"] = [{"id": t.id, "name": t.name, "url": external_url("public.trail_page", trail_id=t.id),

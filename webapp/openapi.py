@@ -14,7 +14,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from trails.filters import DURATION_BUCKETS
-from trails.models import DIFFICULTIES, PRACTICES, ROUTE_TYPES
+from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES
 
 VERSION = "1.0.0"
 
@@ -60,6 +60,8 @@ SCHEMAS: dict[str, dict] = {
             "difficulty_source": {"enum": ["computed", "override", "source"]},
             "themes": _array(STRING), "route_type": {"enum": list(ROUTE_TYPES)},
             "practice": {"type": "string", "examples": list(PRACTICES)},
+            "accessibility": {**_array({"enum": list(ACCESSIBILITY)}),
+                              "description": "what the circuit suits: pushchairs, people with reduced mobility"},
             "published": BOOLEAN, "source": STRING, "licence": STRING, "attribution": STRING,
             "start": {"oneOf": [_ref("Point"), {"type": "null"}], "description": "first point of the trace"},
             "url": {**STRING, "description": "the circuit's web page"},
@@ -71,7 +73,8 @@ SCHEMAS: dict[str, dict] = {
         "type": "object", "required": ["difficulty", "theme", "duration", "practice", "route_type"],
         "description": "counts of each value under the other active filters; duration buckets: "
                        + ", ".join(b[0] for b in DURATION_BUCKETS),
-        "properties": {k: COUNTS for k in ("difficulty", "theme", "duration", "practice", "route_type")},
+        "properties": {k: COUNTS for k in ("difficulty", "theme", "duration", "practice", "route_type",
+                                           "accessibility")},
     },
     "TrailList": {
         "type": "object",
@@ -201,14 +204,19 @@ TRAIL_FILTERS = [
     _param("practice", "one or more of " + ", ".join(PRACTICES), MULTI),
     _param("route_type", "one or more of " + ", ".join(ROUTE_TYPES), MULTI),
     _param("loop", "1: loops only", {"enum": ["1", "0", "true", "false"]}),
+    _param("accessibility", "suitable for all of: " + ", ".join(ACCESSIBILITY) + " (repeat or comma-separate)",
+           MULTI),
     _param("near", "centre 'latitude,longitude' in degrees", example="44.33,3.59"),
-    _param("radius_km", "radius around near, in km (default 10)", NUMBER),
+    _param("town", "centre: a town (commune) of the catalogue, accents and case ignored; not with near",
+           example="Meyrueis"),
+    _param("radius_km", "radius around near or town, in km (default 10)", NUMBER),
     _param("q", "words found in the name, summary or commune (accents ignored)"),
     _param("sort", "name, duration, length or ascent; '-' in front for descending",
            {"enum": ["name", "duration", "length", "ascent", "-name", "-duration", "-length", "-ascent"]}),
     _param("limit", "circuits per page, 1 to 100 (default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
     _param("offset", "circuits to skip (default 0)", {"type": "integer", "minimum": 0}),
-    _param("lang", "language of the filter sentences (default: Accept-Language, else fr)", {"enum": ["fr", "en"]}),
+    _param("lang", "language of the filter sentences, and of names and summaries when the source translated "
+                   "them (default: Accept-Language, else fr)", {"enum": ["fr", "en"]}),
 ]
 
 
@@ -225,7 +233,8 @@ def _paths() -> dict:
             "description": "Default: a Feature whose properties.stops lists the stops in walking order. "
                            "format=collection: a FeatureCollection of the circuit and one Point per stop.",
             "parameters": [_param("trail_id", "circuit id", INTEGER, where="path"),
-                           _param("format", "feature (default) or collection", {"enum": ["feature", "collection"]})],
+                           _param("format", "feature (default) or collection", {"enum": ["feature", "collection"]}),
+                           TRAIL_FILTERS[-1]],
             "responses": {"200": {**_json("TrailFeature", "the circuit"), "content": {"application/json": {
                 "schema": {"oneOf": [_ref("TrailFeature"), _ref("TrailCollection")]}}}},
                 "400": bad, "404": missing}}},
@@ -237,12 +246,13 @@ def _paths() -> dict:
                 _param("category", "one Balise category (monument, church, viewpoint, water, ...)"),
                 _param("limit", "POIs per page, 1 to 1000 (default 100)",
                        {"type": "integer", "minimum": 1, "maximum": 1000}),
-                _param("offset", "POIs to skip (default 0)", {"type": "integer", "minimum": 0})],
+                _param("offset", "POIs to skip (default 0)", {"type": "integer", "minimum": 0}),
+                TRAIL_FILTERS[-1]],
             "responses": {"200": _json("PoiCollection", "matching POIs (by relevance with q, else by id)"),
                           "400": bad}}},
         "/api/pois/{poi_id}": {"get": {
             "operationId": "getPoi", "summary": "One POI as a GeoJSON Feature, with the circuits it is a stop of",
-            "parameters": [_param("poi_id", "POI id", INTEGER, where="path")],
+            "parameters": [_param("poi_id", "POI id", INTEGER, where="path"), TRAIL_FILTERS[-1]],
             "responses": {"200": _json("PoiDetail", "the POI"), "404": missing}}},
         "/api/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This description (OpenAPI 3.1)",
