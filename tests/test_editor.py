@@ -498,3 +498,30 @@ def test_stored_xss_in_every_text_field_comes_out_inert(editor, trail_id, db_pat
         assert "&lt;script&gt;" in html or "\\u003cscript" in html or page.startswith("/?"), page
     trail = stores(db_path)[0].get(trail_id)
     assert trail.description == "<p>ok</p>"
+
+
+# -- accessibility ---------------------------------------------------------------------------------------------
+def test_accessibility_checkboxes_round_trip_to_the_public_page_and_filter(editor, trail_id, db_path):
+    page = editor.get(f"/editor/trails/{trail_id}?lang=en").get_data(as_text=True)
+    assert re.search(r'<input type="checkbox" name="accessibility" value="pushchair"\s*>', page)
+    r = post(editor, f"/editor/trails/{trail_id}", edit_form(accessibility=["pushchair", "reduced_mobility"]))
+    assert r.status_code == 302
+    assert stores(db_path)[0].get(trail_id).accessibility == ["pushchair", "reduced_mobility"]
+    page = editor.get(f"/editor/trails/{trail_id}?lang=en").get_data(as_text=True)
+    assert re.search(r'value="pushchair" checked', page) and re.search(r'value="reduced_mobility" checked', page)
+    post(editor, f"/editor/trails/{trail_id}/publish", {"published": "1"})
+    assert "suitable for pushchairs" in editor.get(f"/trails/{trail_id}?lang=en").get_data(as_text=True)
+    assert "Le Bateau - Arlix" in editor.get("/?accessibility=reduced_mobility&lang=en").get_data(as_text=True)
+    # unticking both boxes clears them (a form without the field)
+    assert post(editor, f"/editor/trails/{trail_id}", edit_form()).status_code == 302
+    assert stores(db_path)[0].get(trail_id).accessibility == []
+    assert "Le Bateau - Arlix" not in editor.get("/?accessibility=reduced_mobility&lang=en").get_data(as_text=True)
+
+
+def test_an_unknown_accessibility_is_refused_and_the_ticks_are_kept(editor, trail_id, db_path):
+    r = post(editor, f"/editor/trails/{trail_id}?lang=en", edit_form(accessibility=["pushchair", "jetpack"]))
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert 'id="accessibility-error"' in html and "accessibility boxes of the list only" in html
+    assert re.search(r'value="pushchair" checked', html)
+    assert stores(db_path)[0].get(trail_id).accessibility == []

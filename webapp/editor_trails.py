@@ -19,7 +19,7 @@ from poi.store import transaction
 from poi.text import sanitize_html
 from trails.assembly import save_trail, trail_from_gpx
 from trails.filters import LABELS, parse_duration_min
-from trails.models import DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
+from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
 from webapp import db
 from webapp.auth import admin_required, login_required
 from webapp.editor import bp, trail_or_404, user_name
@@ -67,6 +67,7 @@ def read_trail_form(form, trail: Trail) -> tuple[dict, dict[str, str]]:
         "duration_override_min": None, "duration_override_reason": get("duration_override_reason"),
         "difficulty_override": get("difficulty_override") or None,
         "difficulty_override_reason": get("difficulty_override_reason"),
+        "accessibility": [c for c in ACCESSIBILITY if c in form.getlist("accessibility")],
     }
     if not values["name"]:
         errors["name"] = _("give the trail a name")
@@ -84,6 +85,8 @@ def read_trail_form(form, trail: Trail) -> tuple[dict, dict[str, str]]:
         errors["route_type_override"] = _("choose a route type from the list")
     if values["difficulty_override"] not in (None, *DIFFICULTIES):
         errors["difficulty_override"] = _("choose a difficulty from the list")
+    if any(c not in ACCESSIBILITY for c in form.getlist("accessibility")):
+        errors["accessibility"] = _("tick the accessibility boxes of the list only")
     if raw := get("duration_override"):
         try:
             minutes = parse_duration_min(raw)
@@ -113,12 +116,13 @@ def _form_of(trail: Trail) -> dict:
             "duration_override": str(trail.duration_override_min or ""),
             "duration_override_reason": trail.duration_override_reason,
             "difficulty_override": trail.difficulty_override or "",
-            "difficulty_override_reason": trail.difficulty_override_reason}
+            "difficulty_override_reason": trail.difficulty_override_reason,
+            "accessibility": list(trail.accessibility)}
 
 
 def _choices() -> dict:
     return {"practices": PRACTICES, "route_types": ROUTE_TYPES, "difficulties": DIFFICULTIES,
-            "known_themes": KNOWN_THEMES}
+            "known_themes": KNOWN_THEMES, "accessibility_codes": ACCESSIBILITY}
 
 
 # -- create -------------------------------------------------------------------------------
@@ -175,6 +179,7 @@ def edit_trail(trail_id: int):
                                **_choices())
     values, errors = read_trail_form(request.form, trail)
     form = {k: request.form.get(k, "") for k in _form_of(trail)}
+    form["accessibility"] = request.form.getlist("accessibility")
     if errors or request.form.get("action") == "preview":
         preview = Markup(values["description"])  # sanitised by read_trail_form
         return render_template("editor/edit.html", trail=trail, form=form, errors=errors, preview=preview,
