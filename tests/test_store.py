@@ -99,3 +99,96 @@ def test_find_box_edges_are_exact(store):
     store.upsert(make(lon=1.4437123, lat=43.6045678))
     assert len(store.find(bbox=(1.4437123, 43.6045678, 1.5, 43.7))) == 1
     assert store.find(bbox=(1.4437124, 43.6, 1.5, 43.7)) == []
+
+
+# -- upsert_many: the importers' batched write ------------------------------------------------------------------
+def _snapshot(store) -> list:
+    """Every row of the POI tables, their R*Tree and FTS entries and the merged sources, updated_at aside."""
+    out = []
+    for table, order in [("pois", "id"), ("pois_rtree", "id"), ("pois_fts", "rowid"), ("poi_sources", "rowid")]:
+        cols = "rowid, *" if table == "pois_fts" else "*"
+        rows = [dict(r) for r in store.db.execute(f"SELECT {cols} FROM {table} ORDER BY {order}").fetchall()]
+        out.append([{k: v for k, v in r.items() if k != "updated_at"} for r in rows])
+    return out
+
+
+def _merged_store():
+    """Three POIs, two of them merged (so a source id resolves to the surviving POI)."""
+    from poi.dedup import merge
+
+    store = PoiStore(open_db(":memory:"))
+    store.upsert(make(sid="1"))
+    store.upsert(_osm_church())
+    store.upsert(make(name="Moulin", sid="2", lon=1.45))
+    merge(store, (store.resolve("test", "1"), store.resolve("osm", "n1")), user="t")
+    return store
+
+
+def _osm_church():
+    return POI(name="Eglise St-Etienne", lon=1.44371, lat=43.6045, category="church", source="osm", source_id="n1")
+
+
+def _batch():
+    return [make(sid="1", summary="changed"),                 # merged: the surviving POI is recombined
+            _osm_church(),                                     # merged, unchanged
+            make(name="Moulin", sid="2", lon=1.45),            # unchanged
+            make(name="Moulin neuf", sid="3"),                 # added
+            make(name="Moulin neuf", sid="3", summary="x"),    # same key again: updates the row just added
+            make(name="Lavoir", sid="4", description="<p>Lavoir &amp; fontaine</p>")]
+
+
+def test_upsert_many_gives_what_upsert_gives_one_by_one():
+    one, many = _merged_store(), _merged_store()
+    expected = [one.upsert(p) for p in _batch()]
+    assert many.upsert_many(_batch()) == expected
+    assert _snapshot(many) == _snapshot(one)
+    assert [s for s, _id in expected] == ["updated", "unchanged", "unchanged", "added", "updated", "added"]
+    assert many.upsert_many(_batch()[2:]) == [("unchanged", 3), ("updated", 4), ("updated", 4), ("unchanged", 5)]
+
+
+def test_upsert_many_is_all_or_nothing(store, monkeypatch):
+    store.upsert(make())
+    before = _snapshot(store)
+    pois = [make(name=f"Croix {i}", sid=str(i)) for i in range(2, 1200)] + [make(name="", sid="x", lon=None)]
+    with pytest.raises(Exception):
+        store.upsert_many(pois)
+    assert _snapshot(store) == before
+
+
+def test_row_hash_is_the_json_dumps_of_the_row():
+    """row_of writes the hashed JSON itself: it must stay byte for byte json.dumps (stored hashes compare)."""
+    import hashlib
+    import json
+
+    from poi.models import Media
+    from poi.store import row_of
+
+    cases = [make(), make(name='Guillemets " et \\ barre', summary="é\u2028\x00😀", themes=["eau", "é"], ele_m=12,
+                          trigger_radius_m=25.5, extra={"b": [1, {"z": None}], "a": "é"}, url="https://x.org/é",
+                          media=[Media(kind="image", url="https://x.org/a.jpg", title="Été")]),
+             make(ele_m=float("nan")), make(ele_m=True, themes=("x",), sid=7)]
+    for poi in cases:
+        row = row_of(poi, "2024-01-01T00:00:00+00:00")
+        hashed = {k: v for k, v in row.items() if k not in ("content_hash", "updated_at")}
+        assert row["content_hash"] == hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()
+        assert row["themes"] == json.dumps(list(poi.themes), ensure_ascii=False)
+
+
+def test_key_log_remembers_where_each_key_was_first_met(store):
+    from poi.store import KeyLog
+
+    with store.key_log() as log:
+        log.add((f"node/{i}", f"feature {i}") for i in range(1200))
+        assert log.first(["node/3", "way/3", "node/1100"]) == {"node/3": "feature 3", "node/1100": "feature 1100"}
+    with KeyLog(store.db) as other:  # a log of its own, and dropped on leaving
+        assert other.first(["node/3"]) == {}
+    assert not store.db.execute("SELECT name FROM sqlite_temp_master WHERE name LIKE 'keys_%'").fetchall()
+
+
+def test_open_db_pragmas(tmp_path):
+    from poi.store import CACHE_MB
+
+    db = open_db(tmp_path / "b.db")
+    assert db.execute("PRAGMA cache_size").fetchone()[0] == -CACHE_MB * 1024
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL, with WAL
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
