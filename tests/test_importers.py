@@ -10,7 +10,7 @@ from poi.categories import THEMES, categorize, theme_label
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import language
 from poi.importers import FORMATS, CSVImporter, ImportReport, guess_format, import_file
-from poi.importers import geojson as geojson_module
+from poi.importers import base, geojson as geojson_module
 from poi.importers.base import Importer, derived_id
 from poi.importers.geojson import iter_features
 from poi.models import CATEGORIES
@@ -169,15 +169,17 @@ def test_an_error_half_way_rolls_the_whole_import_back(db, store, monkeypatch):
     import_file(db, GEOTREK_DOC)
     before = rows(store)
     calls = {"n": 0}
-    real_upsert = PoiStore.upsert
+    real_upsert_many = PoiStore.upsert_many
 
-    def failing_upsert(self, poi):
+    def failing_upsert_many(self, pois):  # records are written by batches: fail after writing the 2nd
         calls["n"] += 1
-        if calls["n"] == 150:
+        written = real_upsert_many(self, pois)
+        if calls["n"] == 2:
             raise RuntimeError("disk full")
-        return real_upsert(self, poi)
+        return written
 
-    monkeypatch.setattr(PoiStore, "upsert", failing_upsert)
+    monkeypatch.setattr(base, "PROGRESS_EVERY", 100)
+    monkeypatch.setattr(PoiStore, "upsert_many", failing_upsert_many)
     with pytest.raises(RuntimeError, match="disk full"):
         import_file(db, TOULOUSE)
     assert rows(store) == before

@@ -28,11 +28,14 @@ or any other exception leaves the database as it was. Upserts are keyed on
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import math
 import re
 import time
+from array import array
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -41,7 +44,7 @@ from poi.categories import categorize
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
 from poi.models import POI, Media
-from poi.store import PoiStore, transaction
+from poi.store import KeyLog, PoiStore, transaction
 from poi.text import fold, sanitize_html
 
 #: The POI fields an importer may map, in the order they are read and cleaned.
@@ -59,10 +62,13 @@ GENERIC_FIELDS: dict[str, tuple[str, ...]] = {
     "ele_m": ("ele", "altitude", "elevation"),
 }
 
-#: ``progress`` callbacks are called every this many records (and once at the end).
+#: ``progress`` callbacks are called every this many records (and once at the end); the
+#: records are also written this many at a time (:meth:`poi.store.PoiStore.upsert_many`).
 PROGRESS_EVERY = 500
 
 FieldSpec = str | tuple[str, ...] | Callable[[Any], Any]
+
+EMPTY_VALUES = (None, "", [], {})  # values that count as missing
 
 
 class Record(NamedTuple):
@@ -70,6 +76,29 @@ class Record(NamedTuple):
 
     where: str  # "line 12", "feature 3 (node/123)", "waypoint 2"
     data: Any  # a mapping (CSV row, GeoJSON feature) or an object (gpxpy waypoint)
+
+
+class IdList(array):
+    """POI ids in 8 bytes each (a list of ints takes about 36): compares equal to a list.
+
+    >>> ids = IdList([3, 5]); ids.append(8)
+    >>> ids == [3, 5, 8], ids, len(ids), ids[0]
+    (True, IdList([3, 5, 8]), 3, 3)
+    """
+
+    def __new__(cls, ids=()):
+        return super().__new__(cls, "q", ids)
+
+    def __eq__(self, other):
+        return self.tolist() == other if isinstance(other, list) else super().__eq__(other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"IdList({self.tolist()})"
 
 
 @dataclass(slots=True)
@@ -83,7 +112,7 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)  # POIs added or updated
+    ids: IdList = field(default_factory=IdList)  # POIs added or updated (a list of ints, compactly)
     dry_run: bool = False
     seconds: float = 0.0
 
@@ -112,6 +141,46 @@ class ImportReport:
 
 class _DryRun(Exception):
     """Raised inside the import transaction to roll a dry run back."""
+
+
+class _Writer:
+    """Runs one write job at a time in a second thread, so that reading the next batch overlaps it.
+
+    SQLite releases the GIL while it inserts, so the two halves of an import use
+    two cores. :meth:`submit` waits for the previous job first, and leaving the
+    ``with`` block waits for the last one: the connection is never used by both
+    threads at once. A job's exception is raised by the next :meth:`wait`. A
+    connection bound to its thread (``check_same_thread``) gets its jobs run in
+    place.
+    """
+
+    def __init__(self, conn) -> None:
+        self.pool: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="balise-import")
+        self.pending: Future | None = None
+        try:
+            self.pool.submit(lambda: conn.cursor().close()).result()
+        except Exception:  # sqlite3.ProgrammingError: the connection belongs to this thread
+            self.pool.shutdown()
+            self.pool = None
+
+    def submit(self, job: Callable, *args) -> None:
+        self.wait()
+        if self.pool is None:
+            job(*args)
+        else:  # in the caller's context: its language (poi.i18n) words the report
+            self.pending = self.pool.submit(contextvars.copy_context().run, job, *args)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)  # a failed job's error is lost only if another one is raised
 
 
 def parse_number(value: Any) -> float | None:
@@ -222,9 +291,13 @@ class Importer:
         return name[:300]
 
     def clean_lon(self, value, record) -> float:
+        if type(value) is float and -180.0 <= value <= 180.0:
+            return value  # the common case, first
         return self._coordinate(value, _("longitude"), 180.0)
 
     def clean_lat(self, value, record) -> float:
+        if type(value) is float and -90.0 <= value <= 90.0:
+            return value
         return self._coordinate(value, _("latitude"), 90.0)
 
     def _coordinate(self, value, label: str, limit: float) -> float:
@@ -311,19 +384,66 @@ class Importer:
                 return value
         return None
 
-    def build(self, record: Record) -> POI:
-        """Map and clean one record into a POI (without provenance); ImportRowError if unusable."""
-        used: set[str] = set()
-        values: dict[str, Any] = {}
+    def key_reader(self, keys: tuple[str, ...]) -> Callable[[Any], tuple[str | None, Any]]:
+        """A function of a record giving ``(key, value)`` of the first of ``keys`` with a non-empty
+        value, else ``(None, None)``: :meth:`resolve` for one field, made once per importer.
+
+        >>> Importer().key_reader(("nom", "name"))({"nom": "", "name": "Lavoir"})
+        ('name', 'Lavoir')
+        """
+        lookup = self.lookup
+        plain = type(self).lookup is Importer.lookup
+
+        def read(data: Any) -> tuple[str | None, Any]:
+            if plain and type(data) is dict:
+                get = data.get
+                for key in keys:
+                    value = get(key)
+                    if value not in EMPTY_VALUES:
+                        return key, value
+                return None, None
+            for key in keys:
+                value = lookup(data, key)
+                if value not in EMPTY_VALUES:
+                    return key, value
+            return None, None
+
+        return read
+
+    def _plan(self) -> list[tuple[str, Callable | None, bool, Callable | None]]:
+        """``(field, reader, reads keys, clean hook)`` per mapped field, worked out once per importer.
+
+        A key reader gives ``(key, value)``, a callable spec the value.
+        """
+        plan = []
         for name in FIELDS:
             if name == "updated_at":
                 continue  # provenance: see stamp()
             spec = self.fields.get(name)
-            raw = self.resolve(spec, record.data, used if name != "category" else None)
-            if name == "lon" and raw is None and self.resolve(self.fields.get("lat"), record.data) is None:
+            keys = (spec,) if isinstance(spec, str) else spec if isinstance(spec, tuple) else None
+            plan.append((name, self.key_reader(keys) if keys is not None else spec, keys is not None,
+                         getattr(self, f"clean_{name}", None)))
+        return plan
+
+    def build(self, record: Record) -> POI:
+        """Map and clean one record into a POI (without provenance); ImportRowError if unusable."""
+        fields, plan = self.__dict__.get("_build_plan", (None, None))
+        if fields is not self.fields:  # first record, or a reader that maps its own columns (CSV)
+            plan = self._plan()
+            self.__dict__["_build_plan"] = (self.fields, plan)
+        used: set[str] = set()
+        values: dict[str, Any] = {}
+        data = record.data
+        for name, reader, keyed, hook in plan:
+            if keyed:
+                key, raw = reader(data)
+                if key is not None and name != "category":
+                    used.add(key)
+            else:
+                raw = reader(data) if reader is not None else None
+            if raw is None and name == "lon" and self.resolve(self.fields.get("lat"), data) is None:
                 raise ImportRowError(_("no coordinates"))
-            hook = getattr(self, f"clean_{name}", None)
-            values[name] = hook(raw, record.data) if hook else raw
+            values[name] = hook(raw, data) if hook else raw
         category, themes = values.pop("category")
         values["themes"] = list(dict.fromkeys([*themes, *values["themes"]]))
         extra = values.pop("extra")
@@ -364,38 +484,60 @@ class Importer:
         options = {k: v for k, v in options.items() if v is not None}
         source = source or self.source or slug(path.stem)
         report = ImportReport(source=source, format=self.format, dry_run=dry_run)
-        seen: dict[str, str] = {}
         started = time.perf_counter()
         try:
-            with transaction(store.db):
+            # The ids met so far live in a temporary table: memory stays flat however big the file.
+            # A batch is written while the next one is read (_Writer).
+            with store.key_log() as seen, transaction(store.db), _Writer(store.db.conn) as writer:
+                batch: list[tuple[str, POI | str]] = []
                 for record in self.records(path, **options):
-                    self._one(store, record, report, seen, source=source, licence=licence,
-                              attribution=attribution)
-                    if progress and report.records % PROGRESS_EVERY == 0:
-                        progress(report)
+                    batch.append(self._prepare(record, source=source, licence=licence, attribution=attribution))
+                    if len(batch) == PROGRESS_EVERY:
+                        writer.wait()
+                        if progress and report.records:
+                            progress(report)
+                        writer.submit(self._write, store, batch, report, seen)
+                        batch = []
+                writer.wait()
+                if progress and report.records and batch:
+                    progress(report)
+                self._write(store, batch, report, seen)
                 if dry_run:
                     raise _DryRun
         except _DryRun:
-            report.ids = []
+            report.ids = IdList()
         report.seconds = time.perf_counter() - started
         if progress:
             progress(report)
         return report
 
-    def _one(self, store: PoiStore, record: Record, report: ImportReport, seen: dict[str, str],
-             **provenance) -> None:
+    def _prepare(self, record: Record, **provenance) -> tuple[str, POI | str]:
+        """``(where, POI)`` of one record, or ``(where, why it is skipped)``."""
         try:
             poi = self.build(record)
         except ImportRowError as e:
-            report.skip(record.where, str(e))
-            return
+            return record.where, str(e)
         self.stamp(poi, record, **provenance)
-        first = seen.get(poi.source_id)
-        if first is not None:
-            report.skip(record.where, _("same id {id} as {where}", id=poi.source_id, where=first))
-            return
-        seen[poi.source_id] = record.where
-        status, pid = store.upsert(poi)
-        setattr(report, status, getattr(report, status) + 1)
-        if status != "unchanged":
-            report.ids.append(pid)
+        return record.where, poi
+
+    def _write(self, store: PoiStore, batch: list[tuple[str, POI | str]], report: ImportReport,
+               seen: KeyLog) -> None:
+        """Store a batch of prepared records, skipping an id already met; count what happened, in order."""
+        met = seen.first([item.source_id for _where, item in batch if not isinstance(item, str)])
+        fresh: dict[str, str] = {}
+        pois = []
+        for where, item in batch:
+            if isinstance(item, str):
+                report.skip(where, item)
+                continue
+            first = met.get(item.source_id) or fresh.get(item.source_id)
+            if first is not None:
+                report.skip(where, _("same id {id} as {where}", id=item.source_id, where=first))
+                continue
+            fresh[item.source_id] = where
+            pois.append(item)
+        seen.add(fresh.items())
+        for status, pid in store.upsert_many(pois):
+            setattr(report, status, getattr(report, status) + 1)
+            if status != "unchanged":
+                report.ids.append(pid)

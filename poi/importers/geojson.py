@@ -25,7 +25,7 @@ from typing import Any
 
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import GENERIC_FIELDS, Importer, Record
+from poi.importers.base import EMPTY_VALUES, GENERIC_FIELDS, Importer, Record
 
 CHUNK_CHARS = 1 << 16
 _WS = " \t\r\n"
@@ -292,6 +292,20 @@ class GeoJSONImporter(Importer):
 
     def items(self, data):
         return data.get("properties") or {}
+
+    def key_reader(self, keys):
+        if "id" in keys or "@id" in keys or type(self).lookup is not GeoJSONImporter.lookup:
+            return super().key_reader(keys)
+
+        def read(feature):  # properties only: lookup() without a method call per key
+            properties = feature.get("properties") or {}
+            for key in keys:
+                value = properties.get(key)
+                if value not in EMPTY_VALUES:
+                    return key, value
+            return None, None
+
+        return read
 
     def records(self, path: Path, **options) -> Iterator[Record]:
         header: dict = {}
