@@ -28,14 +28,12 @@ or any other exception leaves the database as it was. Upserts are keyed on
 """
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import math
 import re
 import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -141,46 +139,6 @@ class ImportReport:
 
 class _DryRun(Exception):
     """Raised inside the import transaction to roll a dry run back."""
-
-
-class _Writer:
-    """Runs one write job at a time in a second thread, so that reading the next batch overlaps it.
-
-    SQLite releases the GIL while it inserts, so the two halves of an import use
-    two cores. :meth:`submit` waits for the previous job first, and leaving the
-    ``with`` block waits for the last one: the connection is never used by both
-    threads at once. A job's exception is raised by the next :meth:`wait`. A
-    connection bound to its thread (``check_same_thread``) gets its jobs run in
-    place.
-    """
-
-    def __init__(self, conn) -> None:
-        self.pool: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="balise-import")
-        self.pending: Future | None = None
-        try:
-            self.pool.submit(lambda: conn.cursor().close()).result()
-        except Exception:  # sqlite3.ProgrammingError: the connection belongs to this thread
-            self.pool.shutdown()
-            self.pool = None
-
-    def submit(self, job: Callable, *args) -> None:
-        self.wait()
-        if self.pool is None:
-            job(*args)
-        else:  # in the caller's context: its language (poi.i18n) words the report
-            self.pending = self.pool.submit(contextvars.copy_context().run, job, *args)
-
-    def wait(self) -> None:
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
-
-    def __enter__(self) -> _Writer:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)  # a failed job's error is lost only if another one is raised
 
 
 def parse_number(value: Any) -> float | None:
@@ -487,20 +445,15 @@ class Importer:
         started = time.perf_counter()
         try:
             # The ids met so far live in a temporary table: memory stays flat however big the file.
-            # A batch is written while the next one is read (_Writer).
-            with store.key_log() as seen, transaction(store.db), _Writer(store.db.conn) as writer:
+            with store.key_log() as seen, transaction(store.db):
                 batch: list[tuple[str, POI | str]] = []
                 for record in self.records(path, **options):
                     batch.append(self._prepare(record, source=source, licence=licence, attribution=attribution))
                     if len(batch) == PROGRESS_EVERY:
-                        writer.wait()
-                        if progress and report.records:
-                            progress(report)
-                        writer.submit(self._write, store, batch, report, seen)
+                        self._write(store, batch, report, seen)
                         batch = []
-                writer.wait()
-                if progress and report.records and batch:
-                    progress(report)
+                        if progress:
+                            progress(report)
                 self._write(store, batch, report, seen)
                 if dry_run:
                     raise _DryRun
