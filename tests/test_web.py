@@ -267,7 +267,7 @@ def test_near_a_town_from_the_datalist(client, trails_db):
 
 def test_near_me_is_a_hidden_button_and_our_own_script(client, trails_db):
     html = client.get("/?lang=en").get_data(as_text=True)
-    assert re.search(r'<button type="button"[^>]*id="f-near-me" hidden', html)
+    assert re.search(r'<div id="f-near-me-box" hidden>\s*<button type="button"[^>]*id="f-near-me"', html)
     assert '<script src="/static/near-me.js" defer></script>' in html
     no_cdn(html)
     with client.get("/static/near-me.js") as script:

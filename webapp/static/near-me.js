@@ -1,5 +1,5 @@
 /* "Near me" on the catalogue: progressive enhancement. Without JavaScript or geolocation the button
-   stays hidden and the form works with a town or a typed "latitude, longitude". With them, the button
+   (in #f-near-me-box) stays hidden and the form works with a town or a typed "latitude, longitude". With them, the button
    asks the browser for the position, writes it into the "near" field (clearing the town) and submits. */
 (function () {
   "use strict";
@@ -8,7 +8,7 @@
   var near = document.getElementById("f-near");
   var town = document.getElementById("f-town");
   var status = document.getElementById("f-near-me-status");
-  button.hidden = false;
+  document.getElementById("f-near-me-box").hidden = false;
   button.addEventListener("click", function () {
     button.disabled = true;
     status.textContent = button.dataset.locating;
