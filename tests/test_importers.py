@@ -376,3 +376,33 @@ def test_every_category_and_theme_is_known():
         assert set(themes) <= set(THEMES)
     with language("en"):
         assert [theme_label(t) for t in THEMES] == list(THEMES.values())
+
+
+@pytest.mark.parametrize("text", ["Lavoir du XIXe siècle", "  Croix  de\tchemin\n", "a > b", "Château\u00a0fort",
+                                  "ligne\r\nsuivante", "\ufeffBOM", "nul\x00", "a &amp; b", "<p>x</p>", "Ā\u2028b"])
+def test_plain_text_fast_path_matches_nh3(text):
+    """sanitize_html/html_to_text skip nh3 for plain text: the result must be nh3's."""
+    import html
+    import re
+
+    import nh3
+
+    from poi.text import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, html_to_text, sanitize_html
+
+    assert sanitize_html(text) == nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                                            url_schemes={"http", "https", "mailto"},
+                                            link_rel="noopener noreferrer").strip()
+    assert html_to_text(text) == re.sub(r"\s+", " ", html.unescape(nh3.clean(text, tags=set()))).strip()
+
+
+def test_a_repeated_id_across_batches_is_skipped_with_where_it_was_first_met(db, store, tmp_path, monkeypatch):
+    monkeypatch.setattr(base, "PROGRESS_EVERY", 3)  # ids met in earlier batches come from the key log
+    features = [{"type": "Feature", "id": f"node/{i % 5}", "properties": {"name": f"Croix {i}"},
+                 "geometry": {"type": "Point", "coordinates": [1.44, 43.6 + i / 1000]}} for i in range(8)]
+    path = tmp_path / "repeated.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    report = import_file(db, path)
+    assert (report.added, report.skipped, store.count()) == (5, 3, 5)
+    assert report.problems == [f"feature {i + 6} (node/{i}): same id node/{i} as feature {i + 1} (node/{i})"
+                               for i in range(3)]
+    assert report.ids == [1, 2, 3, 4, 5] and import_file(db, path).unchanged == 5
