@@ -18,7 +18,6 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 # common plain-text description skips the HTML parser (an import calls it per POI).
 _HTML_SPECIAL = re.compile("[<>&\r\0\xa0\ufeff]")
 _TEXT_SPECIAL = re.compile("[<&\0\ufeff]")
-_BLANKS = re.compile(r"\s+")
 
 
 def sanitize_html(value: str | None) -> str:
@@ -48,7 +47,7 @@ def html_to_text(value: str | None) -> str:
         return ""
     if _TEXT_SPECIAL.search(value):
         value = html.unescape(nh3.clean(value, tags=set()))
-    return _BLANKS.sub(" ", value).strip()
+    return " ".join(value.split())  # str.split and re's \s agree on what is blank
 
 
 def paragraphs(text: str) -> str:
