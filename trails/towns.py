@@ -121,28 +121,34 @@ def find_town(towns: dict[str, Town], text: str) -> Town:
 
 
 _CACHE_LOCK = threading.Lock()
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # Database -> (revision, towns)
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # Database -> _entry()
+
+
+def _entry(store: TrailStore) -> tuple:
+    """``(revision, towns, names of the towns with trails, all names)``, cached per connection."""
+    revision = store.communes_revision()
+    with _CACHE_LOCK:
+        cached = _CACHE.get(store.db)
+    if cached and cached[0] == revision:
+        return cached
+    towns = towns_from_points(store.commune_points())
+    every = sorted((t for t in towns.values()), key=lambda t: (town_key(t.name), t.name))
+    entry = (revision, towns, [t.name for t in every if t.trails], [t.name for t in every])
+    with _CACHE_LOCK:
+        _CACHE[store.db] = entry
+    return entry
 
 
 def known_towns(store: TrailStore) -> dict[str, Town]:
     """The towns of a store's database, by :func:`town_key`; recomputed only when trails change or
     POIs are added or removed (:meth:`TrailStore.communes_revision`)."""
-    revision = store.communes_revision()
-    with _CACHE_LOCK:
-        cached = _CACHE.get(store.db)
-    if cached and cached[0] == revision:
-        return cached[1]
-    towns = towns_from_points(store.commune_points())
-    with _CACHE_LOCK:
-        _CACHE[store.db] = (revision, towns)
-    return towns
+    return _entry(store)[1]
 
 
 def town_names(store: TrailStore, *, with_trails: bool = True) -> list[str]:
     """Names of the known towns, sorted as people read them (folded); ``with_trails``: only the
     towns where some trail starts (what the catalogue's town list offers)."""
-    towns = known_towns(store).values()
-    return sorted((t.name for t in towns if t.trails or not with_trails), key=lambda n: (town_key(n), n))
+    return list(_entry(store)[2 if with_trails else 3])
 
 
 class TownFinder:
