@@ -234,8 +234,8 @@ def accessibility_from_text(text: str) -> list[str]:
     ['pushchair', 'reduced_mobility']
     >>> accessibility_from_text("Fauteuil roulant : sentier aménagé. Non accessible aux poussettes")
     ['reduced_mobility']
-    >>> accessibility_from_text("Déconseillé aux personnes à mobilité réduite, pas de poussette"), accessibility_from_text("")
-    ([], [])
+    >>> accessibility_from_text("Déconseillé aux personnes à mobilité réduite, pas de poussette")
+    []
     >>> accessibility_from_text("Handicap visuel : boucle sonore")
     []
     """

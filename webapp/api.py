@@ -215,7 +215,8 @@ def poi(poi_id: int):
     _localize_pois([data], [found])
     data["properties"]["url"] = external_url("public.poi_page", poi_id=poi_id)
     data["properties"]["source_url"] = safe_url(found.url)
-    data["properties"]["trails"] = [{"id": t.id, "name": t.name, "url": external_url("public.trail_page", trail_id=t.id),
+    data["properties"]["trails"] = [{"id": t.id, "name": localized(t, "name"),
+                                     "url": external_url("public.trail_page", trail_id=t.id),
                                      "api_url": external_url("api.trail", trail_id=t.id)}
                                     for t in db.trails().trails_of_poi(poi_id)]
     data["credits"] = geojson.pois_collection([found])["credits"]
