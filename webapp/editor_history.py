@@ -38,14 +38,14 @@ from webapp.staff_store import Revision, StaffStore
 #: Trail fields staff edit, in form order: the ones a restore puts back.
 EDITABLE = ("name", "summary", "description", "themes", "practice", "route_type_override",
             "duration_override_min", "duration_override_reason", "difficulty_override",
-            "difficulty_override_reason", "published")
+            "difficulty_override_reason", "accessibility", "published")
 #: English names of the fields, for the change summaries (translated when written).
 FIELD_LABELS = {
     "name": "name", "summary": "summary", "description": "description", "themes": "themes",
     "practice": "practice", "route_type_override": "route type (set by staff)",
     "duration_override_min": "duration (set by staff)", "duration_override_reason": "reason for the duration",
     "difficulty_override": "difficulty (set by staff)", "difficulty_override_reason": "reason for the difficulty",
-    "published": "published",
+    "accessibility": "accessibility", "published": "published",
 }
 ACTIONS = ("create", "edit", "publish", "unpublish", "stops", "media", "restore", "delete")
 
