@@ -1,4 +1,4 @@
-"""Helpers shared by the exporters: plain text, credits and licences, file names.
+"""Helpers shared by the exporters: plain text, credits and licences, file names, atomic writes.
 
 Credits travel with every exported file: the trail's own provenance first,
 then one line per distinct (attribution, licence) of its stops' POIs, e.g.
@@ -7,11 +7,15 @@ characters XML 1.0 cannot hold (control characters, lone surrogates).
 """
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import unicodedata
+from pathlib import Path
 from typing import NamedTuple, Sequence
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from exporter.errors import ExportError
 from poi.i18n import gettext as _
 from poi.models import POI
 from poi.text import fold, html_to_text
@@ -270,3 +274,26 @@ def export_filename(trail: Trail, extension: str) -> str:
     if slug:
         parts.append(slug)
     return "-".join(parts or ["trail"]) + "." + extension.lstrip(".")
+
+
+def write_text(text: str, out: str | os.PathLike) -> Path:
+    """Write ``text`` as UTF-8 to ``out`` atomically (a failed write leaves no partial file).
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_text("{}", pathlib.Path(d) / "t.geojson").name
+    't.geojson'
+    """
+    path = Path(out)
+    if not path.resolve().parent.is_dir():
+        raise ExportError(f"folder {path.parent} does not exist; create it or choose another --out")
+    fd, tmp = tempfile.mkstemp(prefix=".balise-", suffix=".tmp", dir=path.resolve().parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; an export is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -27,11 +27,10 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from exporter.common import credits, licence_info, plain_text, poi_credit, safe_url, trail_credit
+from exporter.common import credits, licence_info, plain_text, poi_credit, safe_url, trail_credit, write_text
 from exporter.errors import ExportError
 from poi.models import POI
 from trails.models import Trail, TrailStop
@@ -301,29 +300,6 @@ def dumps(data: dict, indent: int | None = None) -> str:
             "\n" if indent is not None else "")
     except ValueError as e:
         raise ExportError(f"a number cannot be written as JSON ({e}); check the trail's measures") from e
-
-
-def write_text(text: str, out: str | os.PathLike) -> Path:
-    """Write ``text`` as UTF-8 to ``out`` atomically (a failed write leaves no partial file).
-
-    >>> import tempfile, pathlib
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     write_text("{}", pathlib.Path(d) / "t.geojson").name
-    't.geojson'
-    """
-    path = Path(out)
-    if not path.resolve().parent.is_dir():
-        raise ExportError(f"folder {path.parent} does not exist; create it or choose another --out")
-    fd, tmp = tempfile.mkstemp(prefix=".balise-", suffix=".tmp", dir=path.resolve().parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; an export is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write(trail: Trail, stops: Sequence[TrailStop], out: str | os.PathLike, *,

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from exporter.common import (credits_text, format_credit, plain_text, poi_credit, safe_url, trail_credit,
-                             xml_safe)
+                             write_text, xml_safe)
 from exporter.errors import ExportError
 from exporter.simplify import simplify_report
 from trails.models import Trail, TrailStop
@@ -281,14 +280,4 @@ def write(trail: Trail, stops: Sequence[TrailStop], out: str | os.PathLike, *, s
     """
     xml, points, waypoints, tolerance = _build(trail, stops, simplify_m=simplify_m, max_points=max_points,
                                                creator=creator, now=now)
-    path = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=".balise-", suffix=".gpx.tmp", dir=path.resolve().parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(xml)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; an export is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return GpxFile(path, points, waypoints, tolerance)
+    return GpxFile(write_text(xml, out), points, waypoints, tolerance)

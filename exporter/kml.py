@@ -29,9 +29,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Sequence
 
-from exporter.common import credits_text, format_credit, plain_text, poi_credit, safe_url, trail_credit, xml_safe
+from exporter.common import (credits_text, format_credit, plain_text, poi_credit, safe_url, trail_credit,
+                             write_text, xml_safe)
 from exporter.errors import ExportError
-from exporter.geojson import position, write_text
+from exporter.geojson import position
 from poi.i18n import gettext as _
 from trails.filters import format_duration
 from trails.metrics import difficulty_label

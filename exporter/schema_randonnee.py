@@ -57,9 +57,9 @@ import re
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
-from exporter.common import licence_info, plain_text, poi_credit, safe_url
+from exporter.common import licence_info, plain_text, poi_credit, safe_url, write_text
 from exporter.errors import ExportError
-from exporter.geojson import dumps, position, write_text
+from exporter.geojson import dumps, position
 from trails.models import Trail, TrailStop
 from trails.schema_randonnee import ACCESSIBILITY_TEXT, PRACTICE_MAP, ROUTE_TYPE_MAP, accessibility_from_text
 
