@@ -3,10 +3,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from poi.i18n import language
+
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
+#: Recorded samples of each POI source (a README in each folder gives their origin and licence).
+SOURCES = DATA / "sources"
 
 
 def assert_close_m(a: float, b: float, tol_m: float = 0.5) -> None:
     """Two distances (or one point-to-point distance and 0) agree within ``tol_m`` metres."""
     assert abs(a - b) <= tol_m, f"{a:.3f} m vs {b:.3f} m (tolerance {tol_m} m)"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English: autouse in every test module that imports it (``from helpers import english``)."""
+    with language("en"):
+        yield
+
+
+def counts(report) -> tuple[int, int, int, int]:
+    """``(added, updated, unchanged, skipped)`` of an import report."""
+    return report.added, report.updated, report.unchanged, report.skipped
+
+
+def poi_rows(store) -> list[tuple]:
+    """Everything stored about each POI, to compare a database before and after."""
+    return [(p.source, p.source_id, p.name, p.lon, p.lat, p.category, p.themes, p.description, p.url, p.extra)
+            for p in store.all()]
+
+
+def pois_by_name(store) -> dict:
+    """Every stored POI by its name."""
+    return {p.name: p for p in store.all()}

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
+from helpers import SOURCES, counts, english, pois_by_name  # noqa: F401  (english: autouse)
 from poi.errors import SourceFormatError
-from poi.i18n import language
 from poi.importers import import_file
 from poi.importers.datatourisme import category_of_types
 from poi.store import PoiStore, open_db
 from webapp.cli import cli
 
-SOURCES = Path(__file__).parent / "data" / "sources"
 DT = SOURCES / "datatourisme"
 FLAT = DT / "flat"
 MINIMAL = FLAT / "datatourisme__sample_minimal.json"
@@ -26,20 +24,6 @@ BAD_ITEMS = DT / "array_bad-items_not-a-record_no-coordinates.json"
 TRUNCATED = DT / "truncated_sample_minimal.json"
 GPX = SOURCES / "gpx" / "gpxstudio__be-brussels_with_waypoint.gpx"
 TOULOUSE = SOURCES / "toulouse" / "toulouse_inventaire_patrimoine_first-300.geojson"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with language("en"):
-        yield
-
-
-def counts(report) -> tuple[int, int, int, int]:
-    return report.added, report.updated, report.unchanged, report.skipped
-
-
-def by_name(store: PoiStore) -> dict:
-    return {p.name: p for p in store.all()}
 
 
 def test_a_folder_imports_one_file_at_a_time_then_reimports_unchanged(db, store):
@@ -125,7 +109,7 @@ def test_images_are_referenced_main_first_with_credits(db, store):
 def test_array_and_graph_files_hold_the_same_records(db, store):
     assert counts(import_file(db, ARRAY, format="datatourisme")) == (2, 0, 0, 0)
     assert counts(import_file(db, GRAPH, format="datatourisme")) == (0, 0, 2, 0)
-    names = by_name(store)
+    names = pois_by_name(store)
     assert set(names) == {"Escapade Nature Test", "Chez Jeanne"}
     assert names["Escapade Nature Test"].extra["i18n"]["en"] == {
         "name": "Nature Escape Test", "summary": "Outdoor activity center offering various sports activities"}

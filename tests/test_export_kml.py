@@ -16,8 +16,7 @@ from poi.geo import geodesic_distance_m
 from poi.gpxfile import parse_gpx
 from poi.i18n import language
 from poi.models import POI
-from poi.store import open_db
-from test_export_geojson import NASTY, lermuse, other_credit_stop
+from test_export_geojson import NASTY, cli_trail, lermuse, other_credit_stop  # noqa: F401  (cli_trail: fixture)
 from trails.models import Stop, Trail, TrailStop
 from webapp.cli import cli
 
@@ -186,14 +185,6 @@ def test_gdal_reads_both_layers(saved, tmp_path, config):
 
 
 # -- command line ------------------------------------------------------------------------------------
-@pytest.fixture
-def cli_trail(db_path) -> tuple[int, int]:
-    database = open_db(db_path)
-    trail, stops = lermuse(database)
-    database.conn.close()
-    return trail.id, len(stops)
-
-
 def test_cli_export_kml(runner, cli_trail, tmp_path):
     trail_id, n_stops = cli_trail
     out = tmp_path / "out.kml"

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
+from helpers import SOURCES, counts, english, pois_by_name  # noqa: F401  (english: autouse)
 from poi.errors import ImportRowError, SourceFormatError
-from poi.i18n import language
 from poi.importers import import_file
-from poi.store import PoiStore, open_db
+from poi.store import open_db
 from trails.assembly import import_file as import_trails
 from trails.geotrek import read_treks
 from trails.store import TrailStore
 from webapp.cli import cli
 
-GEOTREK = Path(__file__).parent / "data" / "sources" / "geotrek"
+GEOTREK = SOURCES / "geotrek"
 API = GEOTREK / "api-v2"
 POIS, CONTENTS, TREKS = API / "poi.json", API / "touristiccontent.json", API / "trek.json"
 POIS_BARE = GEOTREK / "geotrek-api-v2__poi_sample.json"
@@ -30,20 +29,6 @@ RANDO = GEOTREK / "geotrek-rando_fr-09_ariege_touristiccontents.geojson"
 TOULOUSE = GEOTREK.parent / "toulouse" / "toulouse_inventaire_patrimoine_first-300.geojson"
 GPX = GEOTREK.parent / "gpx" / "gpxstudio__be-brussels_with_waypoint.gpx"
 SCHEMA_RANDONNEE = GEOTREK.parent / "schema_randonnee" / "geotrek_parent_and_steps.geojson"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with language("en"):
-        yield
-
-
-def counts(report) -> tuple[int, int, int, int]:
-    return report.added, report.updated, report.unchanged, report.skipped
-
-
-def by_name(store: PoiStore) -> dict:
-    return {p.name: p for p in store.all()}
 
 
 # -- POIs and touristic contents --------------------------------------------------------------------
@@ -56,7 +41,7 @@ def test_api_pois_import_then_reimport_unchanged(db, store):
 
 def test_api_pois_are_mapped(db, store):
     import_file(db, POIS, format="geotrek")
-    pois = by_name(store)
+    pois = pois_by_name(store)
     peak, lake = pois["Pic des Trois Seigneurs"], pois["Étang d'Arbu"]
     assert (peak.category, peak.themes, peak.ele_m) == ("viewpoint", ["viewpoint"], 2166.0)
     assert (lake.category, lake.themes) == ("nature", ["water"])
@@ -72,7 +57,7 @@ def test_api_pois_are_mapped(db, store):
 
 def test_touristic_contents_use_the_category_vocabulary(db, store):
     import_file(db, CONTENTS, format="geotrek")
-    contents = by_name(store)
+    contents = pois_by_name(store)
     bar, donkeys = contents["Bar à requin"], contents["Balad'âne"]
     assert bar.category == "restaurant"            # category 5 "Restaurants", type 43 "Restaurant"
     assert donkeys.url == "http://www.baladane.com/fr/"
@@ -85,7 +70,7 @@ def test_touristic_contents_use_the_category_vocabulary(db, store):
 
 def test_without_vocabulary_ids_are_kept_and_names_decide(db, store):
     import_file(db, CONTENTS_BARE, format="geotrek")
-    contents = by_name(store)
+    contents = pois_by_name(store)
     assert contents["Bar à requin"].category == "restaurant"  # the word "bar" of the name
     assert contents["Balad'âne"].extra["theme_ids"] == [1, 6]
     assert contents["Balad'âne"].attribution == "foo.fr"
@@ -94,7 +79,7 @@ def test_without_vocabulary_ids_are_kept_and_names_decide(db, store):
 def test_geotrek_rando_geojson(db, store):
     report = import_file(db, RANDO, format="geotrek", base_url="https://rando.example.fr")
     assert counts(report) == (4, 0, 0, 0)
-    museum = by_name(store)["Musée de l'aigle"]
+    museum = pois_by_name(store)["Musée de l'aigle"]
     assert (museum.category, museum.extra["themes"]) == ("museum", ["Faune", "Flore"])
     [picture] = museum.media
     assert picture.url == ("https://rando.example.fr/media/paperclip/tourism_touristiccontent/1/"
@@ -105,7 +90,7 @@ def test_geotrek_rando_geojson(db, store):
 
 def test_relative_pictures_need_a_base_url(db, store):
     import_file(db, RANDO, format="geotrek")
-    assert by_name(store)["Musée de l'aigle"].media == []
+    assert pois_by_name(store)["Musée de l'aigle"].media == []
 
 
 def test_records_not_published_in_french_are_skipped(db, store, tmp_path):

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from helpers import SOURCES, english, poi_rows  # noqa: F401  (english: autouse)
 from poi.categories import THEMES, categorize, theme_label
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import language
@@ -16,7 +16,6 @@ from poi.importers.geojson import iter_features
 from poi.models import CATEGORIES
 from poi.store import PoiStore
 
-SOURCES = Path(__file__).parent / "data" / "sources"
 TOULOUSE = SOURCES / "toulouse" / "toulouse_inventaire_patrimoine_first-300.geojson"
 TRUNCATED = SOURCES / "toulouse" / "toulouse_inventaire_patrimoine_truncated.geojson"
 AUDE = SOURCES / "osm" / "osm-overpass_fr-11_aude_tourism_2014.geojson"
@@ -27,17 +26,6 @@ GEOTREK_RANDO = SOURCES / "geotrek" / "geotrek-rando_fr-09_ariege_touristicconte
 MERIMEE = SOURCES / "merimee" / "merimee-classic-export__3-rows_dpt-10_no-coords.csv"
 CSV = SOURCES / "csv"
 GPX = SOURCES / "gpx"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with language("en"):
-        yield
-
-
-def rows(store: PoiStore) -> list[tuple]:
-    """Everything stored, to compare a database before and after."""
-    return [(p.source, p.source_id, p.name, p.lon, p.lat, p.category, p.description) for p in store.all()]
 
 
 # -- GeoJSON ----------------------------------------------------------------------------------------------
@@ -148,11 +136,11 @@ def test_features_are_streamed_across_chunk_boundaries(monkeypatch, chunk_chars)
 ])
 def test_broken_geojson_raises_and_writes_nothing(db, store, path, message):
     import_file(db, GEOTREK_DOC)
-    before = rows(store)
+    before = poi_rows(store)
     with pytest.raises(SourceFormatError) as e:
         import_file(db, path, format="geojson")
     assert message in str(e.value)
-    assert rows(store) == before
+    assert poi_rows(store) == before
 
 
 def test_a_lambert93_geojson_is_refused(db, store, tmp_path):
@@ -167,7 +155,7 @@ def test_a_lambert93_geojson_is_refused(db, store, tmp_path):
 
 def test_an_error_half_way_rolls_the_whole_import_back(db, store, monkeypatch):
     import_file(db, GEOTREK_DOC)
-    before = rows(store)
+    before = poi_rows(store)
     calls = {"n": 0}
     real_upsert_many = PoiStore.upsert_many
 
@@ -182,7 +170,7 @@ def test_an_error_half_way_rolls_the_whole_import_back(db, store, monkeypatch):
     monkeypatch.setattr(PoiStore, "upsert_many", failing_upsert_many)
     with pytest.raises(RuntimeError, match="disk full"):
         import_file(db, TOULOUSE)
-    assert rows(store) == before
+    assert poi_rows(store) == before
 
 
 def test_dry_run_counts_and_writes_nothing(db, store):

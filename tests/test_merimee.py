@@ -1,18 +1,16 @@
 """Mérimée / heritage inventory importer (tests/data/sources/merimee/ and toulouse/, see their READMEs)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
+from helpers import SOURCES, counts, english  # noqa: F401  (english: autouse)
 from poi.errors import SourceFormatError
-from poi.i18n import language
 from poi.importers import import_file
 from poi.importers.merimee import MerimeeCSV, heritage_category, normal_key, readable_address
 from poi.store import PoiStore, open_db
 from webapp.cli import cli
 
-SOURCES = Path(__file__).parent / "data" / "sources"
 MERIMEE = SOURCES / "merimee"
 DENOMINATIONS = MERIMEE / "toulouse_inventaire_14-denominations.geojson"
 NO_GEOMETRY = MERIMEE / "toulouse_inventaire_no-geometry_placed-by-chpcoorwgs84.geojson"
@@ -23,16 +21,6 @@ TRUNCATED = SOURCES / "toulouse" / "toulouse_inventaire_patrimoine_truncated.geo
 OSM = SOURCES / "osm" / "osm-overpass_fr-11_aude_tourism_2014.geojson"
 CSV_NOT_MERIMEE = SOURCES / "csv" / "aude_osm_comma_lat-lng.csv"
 ATTRIBUTION = "Ministère de la Culture, base Mérimée / Inventaire général du patrimoine culturel"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with language("en"):
-        yield
-
-
-def counts(report) -> tuple[int, int, int, int]:
-    return report.added, report.updated, report.unchanged, report.skipped
 
 
 def by_denomination(store: PoiStore) -> dict:

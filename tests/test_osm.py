@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from helpers import SOURCES, english, poi_rows  # noqa: F401  (english: autouse)
 from poi.errors import SourceFormatError
-from poi.geo import geodesic_distance_m
 from poi.i18n import language
 from poi.importers import FORMATS, guess_format, import_file
 from poi.importers.osm import OSMImporter, osm_category
 from poi.store import PoiStore
 from webapp.cli import cli
 
-OSM = Path(__file__).parent / "data" / "sources" / "osm"
+OSM = SOURCES / "osm"
 ANDORRA = OSM / "andorra_2013_graphhopper.osm.pbf"
 MONACO = OSM / "monaco_graphhopper.osm.gz"
 SAINT_BARTH = OSM / "fr-977_saint-barthelemy_2014_osmose.osm.pbf"
@@ -23,21 +22,10 @@ GPX_RENAMED = OSM / "gpx-renamed_fr-72_le-mans_sloth-track_gpxpy.osm"
 AUDE_GEOJSON = OSM / "osm-overpass_fr-11_aude_tourism_2014.geojson"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with language("en"):
-        yield
-
-
 def by_name(store: PoiStore, name: str):
     found = [p for p in store.all() if p.name == name]
     assert len(found) == 1, f"{name}: {len(found)} POIs"
     return found[0]
-
-
-def rows(store: PoiStore) -> list[tuple]:
-    return [(p.source, p.source_id, p.name, p.lon, p.lat, p.category, p.themes, p.description, p.url, p.extra)
-            for p in store.all()]
 
 
 def test_osm_is_a_registered_format_guessed_from_its_extensions():
@@ -91,11 +79,11 @@ def test_provenance_is_odbl_openstreetmap_on_every_poi(db, store):
 @pytest.mark.parametrize("path", [ANDORRA, MONACO, SAINT_BARTH], ids=lambda p: p.name)
 def test_reimport_changes_nothing(db, store, path):
     first = import_file(db, path, format="osm")
-    before = rows(store)
+    before = poi_rows(store)
     again = import_file(db, path, format="osm")
     assert (again.added, again.updated, again.unchanged) == (0, 0, first.added)
     assert again.skipped == first.skipped and again.ids == []
-    assert rows(store) == before
+    assert poi_rows(store) == before
 
 
 def test_unnamed_features_kept_only_when_useful_with_a_generated_name(db, store):
@@ -180,12 +168,12 @@ def test_osm_category_extends_the_shared_table(tags, expected):
 ])
 def test_a_file_that_is_not_osm_is_refused_and_nothing_written(db, store, path, message):
     import_file(db, SAINT_BARTH)
-    before = rows(store)
+    before = poi_rows(store)
     with pytest.raises(SourceFormatError) as e:
         import_file(db, path, format="osm")
     assert str(e.value) == f"{path.name}: {message}"
     assert "\n" not in str(e.value)
-    assert rows(store) == before
+    assert poi_rows(store) == before
 
 
 def test_dry_run_writes_nothing(db, store):
