@@ -45,8 +45,29 @@ def _page_number() -> int:
     return int(raw)
 
 
+#: Rendered catalogue pages: the same URL, language and data give the same page. Keyed on the
+#: revision of trails and communes, so any committed change (editor, CLI, import) shows at once.
+_PAGES: OrderedDict[tuple, str] = OrderedDict()
+_PAGES_LOCK = threading.Lock()
+PAGES_KEPT = 512
+
+
 @bp.route("/")
 def catalogue():
+    key = (current_app.config["DATABASE"], request.full_path, current_language(),
+           db.trails().communes_revision())
+    with _PAGES_LOCK:
+        html = _PAGES.get(key)
+    if html is None:
+        html = _render_catalogue()
+        with _PAGES_LOCK:
+            _PAGES[key] = html
+            while len(_PAGES) > PAGES_KEPT:
+                _PAGES.popitem(last=False)
+    return html
+
+
+def _render_catalogue() -> str:
     # Only published trails, whatever the query says; a FilterError becomes a 400 page (see _balise_error).
     filters = FilterSet.from_params(request.args, towns=TownFinder(db.trails()))  # public: published only
     page = _page_number()
