@@ -39,3 +39,22 @@ def poi_rows(store) -> list[tuple]:
 def pois_by_name(store) -> dict:
     """Every stored POI by its name."""
     return {p.name: p for p in store.all()}
+
+
+def one_line_error(result) -> str:
+    """The one line a failed CLI call wrote on stderr, checking exit status 2 and no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+def stored_poi_count(db_path) -> int:
+    """How many POIs the database file at ``db_path`` holds (after a CLI call)."""
+    from poi.store import PoiStore, open_db
+
+    db = open_db(db_path)
+    try:
+        return PoiStore(db).count()
+    finally:
+        db.conn.close()
