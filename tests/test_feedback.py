@@ -240,7 +240,11 @@ def test_staff_approve_and_reject_with_problem_reports_flagged(client, leg, feed
     assert "Superbe" in html and "Plus de balise" not in html
     assert "No message here" in client.get("/editor/feedback?lang=en").get_data(as_text=True)
     approved = client.get("/editor/feedback?status=approved&lang=en").get_data(as_text=True)
-    assert "Superbe" in approved and "approved by marie" in approved
+    assert "Superbe" in approved and "approved by marie on " in approved
+    approved_fr = client.get("/editor/feedback?status=approved&lang=fr").get_data(as_text=True)
+    assert "approuvé par marie le " in approved_fr and "approuvés par" not in approved_fr
+    rejected_fr = client.get("/editor/feedback?status=rejected&lang=fr").get_data(as_text=True)
+    assert "refusé par marie le " in rejected_fr and "refusés par" not in rejected_fr
     assert client.post(f"/editor/feedback/{review.id}", data={"action": "explode", "csrf_token": csrf}).status_code \
         == 400
     assert client.post("/editor/feedback/99999", data={"action": "approve", "csrf_token": csrf}).status_code == 404
