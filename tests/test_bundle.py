@@ -267,3 +267,25 @@ def test_cli_writes_the_bundle_and_prints_sizes(runner, db_path, tmp_path):
     photo = data["stops"][0]["media"][0]["src"]
     with Image.open(tmp_path / "b" / photo) as img:
         assert img.width == 200
+
+
+# -- opening language ---------------------------------------------------------------------------------------
+from test_api import catalogue  # noqa: E402, F401  (fixture)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_circuit_page_opens_the_bundle_in_the_page_language(client, catalogue, lang):  # noqa: F811
+    leg = catalogue["Le Bateau - Arlix"]
+    html = client.get(f"/trails/{leg}?lang={lang}").get_data(as_text=True)
+    assert f'href="/trails/{leg}/bundle/?lang={lang}" data-offline-bundle' in html
+    shell = client.get(f"/trails/{leg}/bundle/?lang={lang}")
+    assert shell.status_code == 200 and shell.data == client.get(f"/trails/{leg}/bundle/").data
+
+
+def test_app_chooses_its_language_from_address_then_choice_then_phone():
+    """The order lives in app.js (checked in Chromium by tests/browser/test_bundle_language_browser.py)."""
+    app_js = (Path(bundle.__file__).parents[1] / "templates" / "bundle" / "app.js").read_text(encoding="utf-8")
+    assert "var lang = initialLanguage();" in app_js
+    body = app_js[app_js.index("function initialLanguage()"):]
+    body = body[:body.index("\n  }\n")]
+    assert body.index("lang=") < body.index("settings.lang") < body.index("navigator.language")

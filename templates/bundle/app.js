@@ -12,7 +12,7 @@
   var MESSAGES = JSON.parse(document.getElementById("balise-messages").textContent);
   var SETTINGS_KEY = "balise:settings";
   var settings = loadJSON(SETTINGS_KEY) || {};
-  var lang = MESSAGES[settings.lang] ? settings.lang : "fr";
+  var lang = initialLanguage();
   var data = null, engine = null, map = null, watchId = null, wakeLock = null;
   var stopById = {}, markers = {}, position = {marker: null, circle: null};
   var queue = [];
@@ -30,6 +30,22 @@
   };
 
   // -- helpers ---------------------------------------------------------------------------------
+  /* The language to open in: a ``lang`` parameter of the address (``index.html?lang=en`` or ``#lang=en``:
+   * the circuit page's link carries its own language, and it becomes the stored choice), else the stored
+   * choice (the toggle), else the phone's language (fr* -> fr, anything else -> en). */
+  function initialLanguage() {
+    var m = /[?&#]lang=([a-zA-Z-]+)/.exec(window.location.search + window.location.hash);
+    var asked = m ? m[1].slice(0, 2).toLowerCase() : null;
+    if (asked && MESSAGES[asked]) {
+      settings.lang = asked;
+      saveJSON(SETTINGS_KEY, settings);
+      return asked;
+    }
+    if (MESSAGES[settings.lang]) { return settings.lang; }
+    var phone = String((navigator.languages && navigator.languages[0]) || navigator.language || "");
+    var l = /^fr\b/i.test(phone) ? "fr" : "en";
+    return MESSAGES[l] ? l : "fr";
+  }
   function loadJSON(key) {
     try { return JSON.parse(window.localStorage.getItem(key)); } catch (e) { return null; }
   }
