@@ -29,6 +29,13 @@ def test_widget_lists_published_trails_self_contained(client, catalogue):  # noq
     assert f'href="http://localhost/trails/{tid}" target="_blank" rel="noopener"' in page
 
 
+@pytest.mark.parametrize("lang, title", [("en", "Walking trails"), ("fr", "Circuits de randonnée")])
+def test_widget_has_one_level_one_heading_for_screen_readers(client, catalogue, lang, title):  # noqa: F811
+    page = client.get(f"/embed?lang={lang}").get_data(as_text=True)
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", page) == [title]
+    assert '<h1 class="visually-hidden">' in page and ".visually-hidden {" in page
+
+
 def test_widget_may_be_framed_by_any_site_other_pages_not(client, catalogue):  # noqa: F811
     response = client.get("/embed")
     csp = response.headers["Content-Security-Policy"]
