@@ -74,6 +74,14 @@ def test_circuit_page_has_the_form_with_csrf_and_honeypot(client, leg):
         assert f'for="{control}"' in form, control
 
 
+@pytest.mark.parametrize("path, level", [("/trails/{leg}", 3), ("/trails/{leg}/feedback", 2)])
+def test_form_heading_follows_the_page_outline(client, leg, path, level):
+    html = client.get(path.format(leg=leg) + "?lang=en").get_data(as_text=True)
+    title = re.search(r'<h(\d) id="feedback-form-title">', html)
+    headings = [int(h) for h in re.findall(r"<h(\d)[ >]", html[:title.end()])]
+    assert headings[-1] == level and level <= max(headings[:-1]) + 1  # no skipped level (axe heading-order)
+
+
 def test_a_review_is_held_until_approved(client, leg, feedback):
     response = send(client, leg, kind="review", rating="4", comment="Très beau, ombragé.", author="Léa")
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/trails/{leg}/feedback/thanks")
