@@ -25,7 +25,7 @@ SUBSYSTEMS = (
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app. Config keys: ``DATABASE``, ``SECRET_KEY``, ``TILES_URL``, ``BASE_URL``."""
+    """Build the app. Config keys: ``DATABASE``, ``SECRET_KEY``, ``TILES_URL``, ``BASE_URL``, ``ORGANISATION``."""
     from poi.store import default_db_path
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "webapp" / "static"))
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         TILES_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         TILES_ATTRIBUTION="&copy; OpenStreetMap contributors",
         BASE_URL="",
+        ORGANISATION="",  # credited as the author of circuits created in the editor
     )
     app.config.from_prefixed_env("BALISE")
     if test_config:

@@ -159,6 +159,7 @@ def new_trail():
         trail = trail_from_gpx(data, name=form["name"].strip()[:MAX_NAME] or None,
                                themes=parse_themes(form["themes"])[:MAX_THEMES], practice=form["practice"])
         trail.extra["gpx_file"] = secure_filename(request.files["gpx"].filename)[:100]
+        trail.attribution = str(current_app.config.get("ORGANISATION") or "").strip() or trail.attribution
         database = db.get_db()
         with transaction(database):
             save_trail(database, trail)
