@@ -169,8 +169,8 @@ def test_route_type_labels(route_type, extra, label):
     assert schema_exporter.route_type_label(Trail(name="T", route_type=route_type, extra=extra)) == label
 
 
-@pytest.mark.parametrize("level, label", zip(DIFFICULTIES, ["Très facile", "Facile", "Moyen", "Difficile",
-                                                             "Très difficile"]))
+@pytest.mark.parametrize("level, label", list(zip(DIFFICULTIES, ["Très facile", "Facile", "Moyen", "Difficile",
+                                                                  "Très difficile"])))
 def test_difficulty_labels(level, label):
     assert schema_exporter.difficulty_label(Trail(name="T", difficulty_computed=level)) == label
 
