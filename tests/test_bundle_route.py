@@ -134,7 +134,7 @@ def test_poster_sizes(client, leg):
 
 def test_circuit_page_offers_the_offline_version(client, leg):
     html = client.get(f"/trails/{leg}?lang=en").get_data(as_text=True)
-    assert f'href="/trails/{leg}/bundle/"' in html and "Open the offline version" in html
+    assert f'href="/trails/{leg}/bundle/?lang=en"' in html and "Open the offline version" in html
     assert f'src="/trails/{leg}/qr.svg"' in html and f"http://localhost/trails/{leg}/bundle/" in html
     assert f'href="/trails/{leg}/bundle.zip"' in html and f"/trails/{leg}/poster.svg?size=A4" in html
     html = client.get(f"/trails/{leg}?lang=fr").get_data(as_text=True)

@@ -29,7 +29,7 @@ def test_save_for_offline_from_the_circuit_page(context, site, demo):  # noqa: F
     page = ctx.new_page()
     page.goto(f"{site.url}/trails/{demo.trail_id}")
     page.click("a[data-offline-bundle]")
-    page.wait_for_url(f"{site.url}/trails/{demo.trail_id}/bundle/")
+    page.wait_for_url(f"{site.url}/trails/{demo.trail_id}/bundle/?lang=fr")
     page.wait_for_function(READY)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")

@@ -218,7 +218,7 @@ def visitor_finds_downloads_and_goes_offline(ctx, story: Story, trail_id: int, o
 
     # the served bundle: its service worker keeps it for offline use
     page.get_by_role("link", name="Open the offline version").click()
-    page.wait_for_url(f"{base}/trails/{trail_id}/bundle/")
+    page.wait_for_url(f"{base}/trails/{trail_id}/bundle/?lang=en")
     page.wait_for_function(BUNDLE_READY)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
