@@ -23,7 +23,7 @@ Unpublished circuits do not exist for the API.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from exporter import geojson
@@ -137,20 +137,9 @@ def trails():
     })
 
 
-def published_or_404(trail_id: int) -> Trail:
-    """The published trail ``trail_id``; unknown and unpublished ids give the same 404."""
-    try:
-        trail = db.trails().get(trail_id)
-    except NotFoundError:
-        abort(404)
-    if not trail.published:
-        abort(404)
-    return trail
-
-
 @bp.route("/trails/<int:trail_id>")
 def trail(trail_id: int):
-    found = published_or_404(trail_id)
+    found = db.published_trail(trail_id)
     stops = db.trails().stops_with_pois(trail_id)
     if request.args.get("format", "feature") == "collection":
         data = geojson.collection(found, stops)

@@ -37,7 +37,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from exporter import bundle as bundle_exporter
 from exporter import poster as poster_exporter
 from exporter import qr as qr_exporter
-from poi.errors import BaliseError, NotFoundError
+from poi.errors import BaliseError
 from poi.i18n import gettext as _
 from poi.network import network_stats
 from trails.models import Trail
@@ -97,17 +97,6 @@ class BundleCache:
 
 def _size(files: dict[str, bytes]) -> int:
     return sum(len(b) for b in files.values())
-
-
-def published_trail(trail_id: int) -> Trail:
-    """The published trail ``trail_id``, else a 404 (unknown and unpublished alike)."""
-    try:
-        trail = db.trails().get(trail_id)
-    except NotFoundError:
-        abort(404)
-    if not trail.published:
-        abort(404)
-    return trail
 
 
 def bundle_address(trail_id: int) -> str:
@@ -187,7 +176,7 @@ def bundle_index(trail_id: int):
 
 @bp.route("/trails/<int:trail_id>/bundle/<path:name>")
 def bundle_file(trail_id: int, name: str):
-    files = bundle_files(published_trail(trail_id))
+    files = bundle_files(db.published_trail(trail_id))
     if name not in files:
         abort(404)
     if name in NO_CACHE:
@@ -204,7 +193,7 @@ def bundle_file(trail_id: int, name: str):
 
 @bp.route("/trails/<int:trail_id>/bundle.zip")
 def bundle_zip(trail_id: int):
-    trail = published_trail(trail_id)
+    trail = db.published_trail(trail_id)
     files = bundle_files(trail)
     folder = download_name(trail.name, "zip")[:-4]
     out = io.BytesIO()
@@ -220,7 +209,7 @@ def bundle_zip(trail_id: int):
 
 @bp.route("/trails/<int:trail_id>/qr.<any(svg, png):fmt>")
 def qr_code(trail_id: int, fmt: str):
-    trail = published_trail(trail_id)
+    trail = db.published_trail(trail_id)
     data = qr_exporter.export(trail, url=bundle_address(trail_id), fmt=fmt)
     body = data.encode("utf-8") if isinstance(data, str) else data
     download = download_name(trail.name, fmt).replace(f".{fmt}", f"-qr.{fmt}") if request.args.get("download") \
@@ -230,7 +219,7 @@ def qr_code(trail_id: int, fmt: str):
 
 @bp.route("/trails/<int:trail_id>/poster.svg")
 def poster(trail_id: int):
-    trail = published_trail(trail_id)
+    trail = db.published_trail(trail_id)
     size = (request.args.get("size") or "A4").upper()
     if size not in POSTER_SIZES:
         raise BadPosterSize(_("poster size must be A4 or A3, not {size!r}", size=request.args.get("size")))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g
 
+from poi.errors import NotFoundError
 from poi.store import PoiStore, open_db
+from trails.models import Trail
 from trails.store import TrailStore
 
 
@@ -32,6 +34,17 @@ def pois() -> PoiStore:
 
 def trails() -> TrailStore:
     return TrailStore(get_db())
+
+
+def published_trail(trail_id: int) -> Trail:
+    """The published trail ``trail_id`` for the public; unknown and unpublished ids give the same 404."""
+    try:
+        trail = trails().get(trail_id)
+    except NotFoundError:
+        abort(404)
+    if not trail.published:
+        abort(404)
+    return trail
 
 
 def _end_request(exc=None) -> None:

@@ -34,7 +34,6 @@ from poi.i18n import current_language
 from poi.i18n import gettext as _
 from poi.media import MediaError, MediaStore
 from webapp import auth, db
-from webapp.bundles import published_trail
 from webapp.feedback_store import KINDS, PROBLEMS, STATUSES, Feedback, FeedbackError, FeedbackStore, RatingSummary
 
 bp = Blueprint("feedback", __name__)
@@ -144,7 +143,7 @@ def _form_page(trail, error: str = "", status: int = 200):
 
 @bp.route("/trails/<int:trail_id>/feedback", methods=["GET", "POST"])
 def submit(trail_id: int):
-    trail = published_trail(trail_id)
+    trail = db.published_trail(trail_id)
     if request.method == "GET":
         return _form_page(trail)
     limit = int(current_app.config["FEEDBACK_MAX_PER_HOUR"])
@@ -169,7 +168,7 @@ def submit(trail_id: int):
 
 @bp.route("/trails/<int:trail_id>/feedback/thanks")
 def thanks(trail_id: int):
-    return render_template("feedback/thanks.html", trail=published_trail(trail_id))
+    return render_template("feedback/thanks.html", trail=db.published_trail(trail_id))
 
 
 # -- moderation ---------------------------------------------------------------------------------------------------

@@ -116,16 +116,6 @@ def _page_url(page: int) -> str:
     return url_for("public.catalogue", **args.to_dict(flat=False))
 
 
-def _published_trail(trail_id: int) -> Trail:
-    try:
-        trail = db.trails().get(trail_id)
-    except NotFoundError:
-        abort(404)
-    if not trail.published:
-        abort(404)
-    return trail
-
-
 def duration_source_text(trail: Trail) -> str:
     """Where the shown duration comes from, with the formula when we computed it."""
     if trail.duration_source == "override":
@@ -159,7 +149,7 @@ def difficulty_source_text(trail: Trail) -> str:
 
 @bp.route("/trails/<int:trail_id>")
 def trail_page(trail_id: int):
-    trail = _published_trail(trail_id)
+    trail = db.published_trail(trail_id)
     stops = db.trails().stops_with_pois(trail_id)
     return render_template("public/trail.html", trail=trail, stops=stops, map=_trail_map(trail, stops),
                            duration_source=duration_source_text(trail),
@@ -222,7 +212,7 @@ def download_name(name: str, ext: str) -> str:
 
 @bp.route("/trails/<int:trail_id>.gpx")
 def trail_gpx(trail_id: int):
-    trail = _published_trail(trail_id)
+    trail = db.published_trail(trail_id)
     stops = db.trails().stops_with_pois(trail_id)
     text = export_gpx(trail, stops)
     return Response(text, mimetype="application/gpx+xml", headers={
