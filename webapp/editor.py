@@ -143,6 +143,7 @@ def user_active(username: str):
 
 def init_app(app: Flask) -> None:
     from webapp import editor_stops, editor_trails  # noqa: F401  (their routes join ``bp``)
+    from webapp import editor_route  # noqa: F401  (its routes join ``bp``)
 
     app.config.setdefault("EDITOR_MAX_GPX_BYTES", 10 * 1024 * 1024)
     app.config.setdefault("EDITOR_MAX_MEDIA_BYTES", 30 * 1024 * 1024)
