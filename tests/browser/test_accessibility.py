@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 try:  # tests/ as a package, or as plain folders
     from .test_catalogue_browser import context, demo, serve_site, site, tile_png  # noqa: F401 (fixtures)
@@ -99,7 +100,17 @@ def test_axe_on_the_wide_layout_and_the_open_map_popup(context, site, demo):
     violations = axe_violations(page)
     assert not [v for v in violations if v["impact"] in BLOCKING], report(violations)
     page.goto(f"{site.url}/trails/{demo.trail_id}?lang=en")
-    page.click(".folium-map .leaflet-marker-icon >> nth=0")
+    # Click markers (once the map has stopped animating its fit to the trace) until a stop's popup opens:
+    # the start marker's popup has no link, and a click during the zoom animation can miss.
+    page.wait_for_function("!document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim')")
+    markers = page.locator(".folium-map .leaflet-marker-icon")
+    for i in range(markers.count()):
+        markers.nth(i).click()
+        try:
+            page.wait_for_selector(".leaflet-popup-content a", timeout=3000)
+            break
+        except PlaywrightTimeout:  # this marker's popup has no link (or the click missed): try the next one
+            continue
     page.wait_for_selector(".leaflet-popup-content a")
     page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     violations = axe_violations(page)
