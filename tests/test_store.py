@@ -137,7 +137,10 @@ def _batch():
             make(name="Lavoir", sid="4", description="<p>Lavoir &amp; fontaine</p>")]
 
 
-def test_upsert_many_gives_what_upsert_gives_one_by_one():
+def test_upsert_many_gives_what_upsert_gives_one_by_one(monkeypatch):
+    # the two stores are built a moment apart: freeze the clock so their update times compare
+    for module in ("poi.bulk_store", "poi.store", "poi.provenance_store", "poi.media_store"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: "2026-01-01T00:00:00+00:00")
     one, many = _merged_store(), _merged_store()
     expected = [one.upsert(p) for p in _batch()]
     assert many.upsert_many(_batch()) == expected
