@@ -58,3 +58,45 @@ def stored_poi_count(db_path) -> int:
         return PoiStore(db).count()
     finally:
         db.conn.close()
+
+
+OSM = "© OpenStreetMap contributors"
+
+
+def build_web_catalogue(db_path, **leg_fields) -> dict:
+    """Fill a database with 4 real Cévennes circuits (the VTT one unpublished) and the real Aubenas leg
+    "Le Bateau - Arlix" with its 3 OSM guideposts as stops (tests/data/web/). ``leg_fields`` add fields to
+    the leg (description, overrides...). Returns trail name -> id, and ``ids["poi"]``: POI name -> id."""
+    import json
+
+    from poi.models import POI
+    from poi.store import PoiStore, open_db
+    from trails.assembly import measure
+    from trails.corridor import attach_stops
+    from trails.models import Trail
+    from trails.schema_randonnee import read_circuits
+    from trails.store import TrailStore
+
+    db = open_db(db_path)
+    store = TrailStore(db)
+    ids = {}
+    for trail in read_circuits(DATA / "web" / "cevennes_4_circuits.geojson"):
+        trail.published = "VTT" not in trail.name
+        ids[trail.name] = store.save(measure(trail))
+    feature, *guideposts = json.loads((DATA / "web" / "aubenas_leg_le-bateau-arlix_with_3_guideposts.geojson")
+                                      .read_text(encoding="utf-8"))["features"]
+    pois = PoiStore(db)
+    for g in guideposts:
+        p = g["properties"]
+        pois.upsert(POI(name=p["name"], lon=g["geometry"]["coordinates"][0], lat=g["geometry"]["coordinates"][1],
+                        category="information", ele_m=float(p["ele"]), summary="Poteau de randonnée",
+                        source="osm", source_id=p["@id"], licence="ODbL 1.0", attribution=OSM))
+    leg = Trail(name=feature["properties"]["name"], segments=[[tuple(c) for c in feature["geometry"]["coordinates"]]],
+                summary="Tronçon du réseau de randonnée à points-nœuds du Bassin d'Aubenas.",
+                themes=["Eau et géologie"], published=True, source="osm", source_id=feature["properties"]["@id"],
+                licence="ODbL 1.0", attribution=OSM, commune="Aubenas", **leg_fields)
+    ids[leg.name] = store.save(measure(leg))
+    attach_stops(db, leg)
+    ids["poi"] = {p.name: p.id for p in pois.all()}
+    db.conn.close()
+    return ids

@@ -6,52 +6,24 @@ along it, attached as stops by the corridor.
 """
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from poi.models import POI
 from poi.store import PoiStore, open_db
-from trails.corridor import attach_stops
 from trails.assembly import measure
-from trails.models import Trail
-from trails.schema_randonnee import read_circuits
 from trails.store import TrailStore
 
 CDN_MARKERS = ("cdn", "unpkg", "jsdelivr", "cdnjs", "bootstrapcdn", "code.jquery.com")
-OSM = "© OpenStreetMap contributors"
+from helpers import OSM, build_web_catalogue
 
 
 @pytest.fixture
-def trails_db(app, data, db_path):
-    """The app's database with 4 Cévennes circuits (the VTT one unpublished) and the Aubenas leg with stops."""
-    db = open_db(db_path)
-    store = TrailStore(db)
-    ids = {}
-    for trail in read_circuits(data / "web" / "cevennes_4_circuits.geojson"):
-        trail.published = "VTT" not in trail.name
-        ids[trail.name] = store.save(measure(trail))
-    feature, *guideposts = json.loads((data / "web" / "aubenas_leg_le-bateau-arlix_with_3_guideposts.geojson")
-                                      .read_text(encoding="utf-8"))["features"]
-    pois = PoiStore(db)
-    for g in guideposts:
-        p = g["properties"]
-        pois.upsert(POI(name=p["name"], lon=g["geometry"]["coordinates"][0], lat=g["geometry"]["coordinates"][1],
-                        category="information", ele_m=float(p["ele"]), summary="Poteau de randonnée",
-                        source="osm", source_id=p["@id"], licence="ODbL 1.0", attribution=OSM))
-    leg = Trail(name=feature["properties"]["name"], segments=[[tuple(c) for c in feature["geometry"]["coordinates"]]],
-                summary="Tronçon du réseau de randonnée à points-nœuds du Bassin d'Aubenas.",
-                description="<p>Du <strong>Bateau</strong> à Arlix.</p>", themes=["Eau et géologie"],
-                duration_override_min=25, duration_override_reason="montée raide après Le Ruisseau",
-                published=True, source="osm", source_id=feature["properties"]["@id"], licence="ODbL 1.0",
-                attribution=OSM, commune="Aubenas")
-    ids[leg.name] = store.save(measure(leg))
-    attach_stops(db, leg)
-    ids["poi"] = {p.name: p.id for p in pois.all()}
-    db.conn.close()
-    return ids
+def trails_db(app, db_path):
+    """The app's db with the web catalogue; the leg has a description and a staff duration override."""
+    return build_web_catalogue(db_path, description="<p>Du <strong>Bateau</strong> à Arlix.</p>",
+                               duration_override_min=25, duration_override_reason="montée raide après Le Ruisseau")
 
 
 def no_cdn(html: str) -> None:
