@@ -4,8 +4,9 @@ A bundle is a folder (optionally zipped) that any static web server can serve:
 
 ================================  ==========================================================
 ``index.html``                    the app shell (page, messages in French and English)
-``app.js``, ``engine.js``,        the walker's app, the proximity engine (pure, no DOM),
-``app.css``                       the style sheet (``templates/bundle/``)
+``app.js``, ``app/*.js``,         the walker's app (modules: state, map, cards, geolocation,
+``engine.js``, ``app.css``        offline; ``app.js`` wires them), the proximity engine (pure,
+                                  no DOM), the style sheet (``templates/bundle/``)
 ``leaflet.js``, ``leaflet.css``   Leaflet from ``xstatic-leaflet``, images as ``data:`` URIs
 ``sw.js``                         service worker precaching every file of the bundle, in a
                                   cache named after the bundle's content hash; cache-first
@@ -168,13 +169,15 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, me
     files["leaflet.js"] = assets.leaflet_js()
     files["leaflet.css"] = assets.leaflet_css()
     files["engine.js"] = assets.template_bytes("engine.js")
-    files["app.js"] = assets.template_bytes("app.js")
+    for name in assets.APP_MODULES:
+        files[name] = assets.template_bytes(name)
     files["app.css"] = assets.template_bytes("app.css")
     files["icons/icon-192.png"] = assets.icon_png(192)
     files["icons/icon-512.png"] = assets.icon_png(512)
     files["manifest.webmanifest"] = assets.manifest(trail.name, trail.name, data["summary"])
     messages = assets.catalogue()
-    page = dict(title=trail.name, messages=messages, m=messages["fr"], lang="fr", inline=False, basemap=basemap)
+    page = dict(title=trail.name, messages=messages, m=messages["fr"], lang="fr", inline=False, basemap=basemap,
+                app_scripts=assets.APP_MODULES)
     files["index.html"] = assets.render("index.html", **page).encode("utf-8")
     inline_map = None
     if basemap:
@@ -228,7 +231,7 @@ def _single_file(page: dict, data: dict, files: dict[str, bytes], inline_map: di
         icon=assets.data_uri(files["icons/icon-192.png"], "image/png"),
         leaflet_css=assets.inline_style(files["leaflet.css"]), app_css=assets.inline_style(files["app.css"]),
         leaflet_js=assets.inline_script(files["leaflet.js"]), engine_js=assets.inline_script(files["engine.js"]),
-        basemap_js=basemap_js, app_js=assets.inline_script(files["app.js"]))
+        basemap_js=basemap_js, app_js=[assets.inline_script(files[name]) for name in assets.APP_MODULES])
 
 
 def build_files(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None = None,

@@ -23,6 +23,10 @@ from poi.models import CATEGORIES
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "bundle"
 
+#: The walker's app: its modules in load order (after ``engine.js`` and ``basemap.js``), each a file of
+#: ``templates/bundle/`` shipped at the same path; ``app.js`` wires them (see its header).
+APP_MODULES = ("app/state.js", "app/map.js", "app/cards.js", "app/geolocation.js", "app/offline.js", "app.js")
+
 #: Colours of the app and its icons (WCAG AA contrast on white).
 THEME_COLOR = "#14532d"
 BACKGROUND_COLOR = "#ffffff"

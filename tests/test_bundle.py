@@ -27,7 +27,8 @@ from webapp.cli import cli
 DATA = Path(__file__).parent / "data" / "bundle"
 PHOTO = DATA / "photo_720px_f3-discovery-board.jpg"
 AUDIO = DATA / "audio_pluck-pcm16.wav"
-APP_FILES = {"index.html", "app.js", "engine.js", "app.css", "sw.js", "manifest.webmanifest", "leaflet.js",
+APP_FILES = {"index.html", "app.js", "app/state.js", "app/map.js", "app/cards.js", "app/geolocation.js",
+             "app/offline.js", "engine.js", "app.css", "sw.js", "manifest.webmanifest", "leaflet.js",
              "leaflet.css", "trail.json", "trail.gpx", "trail.html", "icons/icon-192.png", "icons/icon-512.png"}
 #: URLs that are never fetched: XML namespaces, and Leaflet's home page in its licence header
 #: and attribution prefix (the app turns Leaflet's attribution control off).
@@ -283,9 +284,10 @@ def test_circuit_page_opens_the_bundle_in_the_page_language(client, catalogue, l
 
 
 def test_app_chooses_its_language_from_address_then_choice_then_phone():
-    """The order lives in app.js (checked in Chromium by tests/browser/test_bundle_language_browser.py)."""
-    app_js = (Path(bundle.__file__).parents[1] / "templates" / "bundle" / "app.js").read_text(encoding="utf-8")
-    assert "var lang = initialLanguage();" in app_js
+    """The order lives in app/state.js (checked in Chromium by tests/browser/test_bundle_language_browser.py)."""
+    app_js = (Path(bundle.__file__).parents[1] / "templates" / "bundle" / "app" / "state.js").read_text(
+        encoding="utf-8")
+    assert "B.lang = initialLanguage();" in app_js
     body = app_js[app_js.index("function initialLanguage()"):]
     body = body[:body.index("\n  }\n")]
     assert body.index("lang=") < body.index("settings.lang") < body.index("navigator.language")

@@ -60,11 +60,16 @@
     return 2 * R * Math.asin(Math.min(1, Math.sqrt(a)));
   }
 
-  /** A polyline in a local metric projection, with cumulative distance along it. */
+  /** A trail's segments in a local metric projection, with cumulative distance along them.
+   * The gap between two segments is not walked: it adds nothing to the distance along (nor to
+   * lengthM) and a position is never measured against it (distance to the trail, off-trail). */
   function Line(segments) {
     var pts = [];
+    var starts = [];  // index in pts of each segment's first point
     (segments || []).forEach(function (seg) {
-      (seg || []).forEach(function (p) { pts.push([+p[0], +p[1]]); });
+      if (!seg || !seg.length) { return; }
+      starts.push(pts.length);
+      seg.forEach(function (p) { pts.push([+p[0], +p[1]]); });
     });
     var lat0 = 0, lon0 = 0;
     if (pts.length) {
@@ -80,15 +85,38 @@
     this.lon0 = lon0; this.lat0 = lat0;
     var self = this;
     this.xy = pts.map(function (p) { return self.toXY(p[1], p[0]); });
+    // edges [i, i + 1] within one segment (a one-point segment is the edge [i, i]): never across a gap
+    this.edges = [];
     this.along = [0];
-    for (var i = 1; i < pts.length; i++) {
-      this.along.push(this.along[i - 1] + distanceM(pts[i - 1][1], pts[i - 1][0], pts[i][1], pts[i][0]));
+    for (var k = 0; k < starts.length; k++) {
+      var first = starts[k], end = k + 1 < starts.length ? starts[k + 1] : pts.length;
+      if (first > 0) { this.along[first] = this.along[first - 1]; }  // the gap: not walked
+      if (end - first === 1) { this.edges.push([first, first]); }
+      for (var i = first + 1; i < end; i++) {
+        this.along[i] = this.along[i - 1] + distanceM(pts[i - 1][1], pts[i - 1][0], pts[i][1], pts[i][0]);
+        this.edges.push([i - 1, i]);
+      }
     }
     this.lengthM = pts.length ? this.along[pts.length - 1] : 0;
   }
 
   Line.prototype.toXY = function (lat, lon) {
     return [(lon - this.lon0) * this.kx, (lat - this.lat0) * this.ky];
+  };
+
+  /** The [lon, lat] of the point at along_m metres along the trail (null for an empty line). */
+  Line.prototype.pointAt = function (alongM) {
+    var xy = this.xy;
+    if (!xy.length) { return null; }
+    var edge = this.edges[0];
+    for (var e = 0; e < this.edges.length; e++) {
+      if (this.along[this.edges[e][0]] <= alongM) { edge = this.edges[e]; } else { break; }
+    }
+    var i = edge[0], j = edge[1];
+    var len = this.along[j] - this.along[i];
+    var t = len > 0 ? Math.max(0, Math.min(1, (alongM - this.along[i]) / len)) : 0;
+    var x = xy[i][0] + t * (xy[j][0] - xy[i][0]), y = xy[i][1] + t * (xy[j][1] - xy[i][1]);
+    return [this.lon0 + x / this.kx, this.lat0 + y / this.ky];
   };
 
   /** Nearest point of the line: {distance_m, along_m}. Ties (within tieM) go to the candidate
@@ -99,17 +127,16 @@
     var p = this.toXY(lat, lon);
     var cands = [];
     var best = Infinity;
-    var n = xy.length === 1 ? 1 : xy.length - 1;
-    for (var i = 0; i < n; i++) {
-      var a = xy[i], b = xy[Math.min(i + 1, xy.length - 1)];
+    for (var e = 0; e < this.edges.length; e++) {
+      var i = this.edges[e][0], j = this.edges[e][1];
+      var a = xy[i], b = xy[j];
       var dx = b[0] - a[0], dy = b[1] - a[1];
       var len2 = dx * dx + dy * dy;
       var t = len2 > 0 ? ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2 : 0;
       t = Math.max(0, Math.min(1, t));
       var qx = a[0] + t * dx, qy = a[1] + t * dy;
       var d = Math.sqrt((p[0] - qx) * (p[0] - qx) + (p[1] - qy) * (p[1] - qy));
-      var segLen = (this.along[Math.min(i + 1, xy.length - 1)] - this.along[i]);
-      cands.push([d, this.along[i] + t * segLen]);
+      cands.push([d, this.along[i] + t * (this.along[j] - this.along[i])]);
       if (d < best) { best = d; }
     }
     var tieM = 15;

@@ -110,3 +110,11 @@ def test_the_next_stop_is_the_nearest_one_ahead_along_the_trail(run):
     results = run([(0, 100, 5, 0), (0, 400, 5, 240)], pois, segments=segments)
     assert results[0]["ahead"] == [[1, 100], [2, 600]]
     assert results[1]["ahead"] == [[2, 300]]
+
+
+def test_the_gap_between_segments_is_not_walked(run):
+    # two 1 km segments, the second 600 m east of the first's end: progress skips the gap
+    segments = [[(0, 0), (0, 1000)], [(600, 1000), (600, 2000)]]
+    results = run([(600, 1200, 5, 0), (300, 1000, 5, 600)], pois=[], segments=segments)
+    assert results[0]["along"] == pytest.approx(1200, abs=2)
+    assert results[1]["along"] == pytest.approx(1000, abs=2)  # the gap's middle: the nearest real point

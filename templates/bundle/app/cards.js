@@ -1,0 +1,174 @@
+/* Balise walker's app, module 3 of 6: the circuit's figures, the stop cards (one element with
+ * data-poi-id per stop, data-state "triggered" or "missed"), credits, and how a stop is announced
+ * (toast, vibration, notification, audio guide or speech). */
+(function (B) {
+  "use strict";
+
+  var el = B.el, t = B.t;
+
+  B.renderFigures = function () {
+    var data = B.data, f = data.figures, box = B.$("figures");
+    box.textContent = "";
+    var items = [["length", B.fmtDistance(f.length_m)], ["duration", B.fmtDuration(f.duration_min)],
+      ["ascent", "D+ " + Math.round(f.ascent_m) + " m"], ["difficulty_label", t(f.difficulty)]];
+    var dl = el("dl", {"class": "figures"});
+    items.forEach(function (it) {
+      dl.appendChild(el("div", {}, [el("dt", {text: t(it[0])}), el("dd", {text: it[1]})]));
+    });
+    box.appendChild(dl);
+    if (data.summary) { box.appendChild(el("p", {text: data.summary})); }
+  };
+
+  function card(s) {
+    var body = el("div", {"class": "poi-body", id: "poi-body-" + s.id, hidden: "hidden"});
+    if (s.summary) { body.appendChild(el("p", {"class": "summary", text: s.summary})); }
+    s.media.filter(function (m) { return m.kind === "image"; }).forEach(function (m) {
+      var cap = [m.title, m.author, m.licence].filter(Boolean).join(" — ");
+      body.appendChild(el("figure", {}, [el("img", {src: m.src, alt: m.title || s.name, loading: "lazy"}),
+        cap ? el("figcaption", {text: cap}) : null]));
+    });
+    if (s.description) { body.appendChild(el("div", {"class": "description", html: s.description})); }
+    var audio = s.media.filter(function (m) { return m.kind === "audio"; });
+    audio.forEach(function (m) {
+      body.appendChild(el("p", {"class": "audio-label", "data-i18n": "audio_guide", text: t("audio_guide")}));
+      body.appendChild(el("audio", {controls: "controls", preload: "none", src: m.src}));
+    });
+    if (!audio.length && window.speechSynthesis) {
+      var speakBtn = el("button", {type: "button", "class": "secondary speak", "data-i18n": "read_aloud",
+        text: t("read_aloud")});
+      speakBtn.addEventListener("click", function () { speak(s); });
+      body.appendChild(speakBtn);
+    }
+    if (s.url) {
+      body.appendChild(el("p", {}, [el("a", {href: s.url, rel: "noopener noreferrer", target: "_blank",
+        "data-i18n": "more", text: t("more")})]));
+    }
+    if (s.credits && s.credits.text) {
+      body.appendChild(el("p", {"class": "small credit"}, B.labelled("source", s.credits.text)));
+    }
+    var head = el("button", {type: "button", "class": "stop-head", "aria-expanded": "false",
+      "aria-controls": "poi-body-" + s.id}, [
+      el("span", {"class": "num", text: String(s.number)}),
+      el("span", {"class": "stop-title"}, [el("strong", {text: s.name}),
+        el("span", {"class": "cat", "data-i18n": "category:" + s.category, text: t("category:" + s.category)})]),
+      el("span", {"class": "dist"})]);
+    head.addEventListener("click", function () {
+      if (B.poiElement(s.id).classList.contains("open")) { B.closeCard(s.id); } else { B.openCard(s.id, false); }
+    });
+    return el("li", {"class": "stop", id: "poi-" + s.id, "data-poi-id": String(s.id)}, [head, body]);
+  }
+
+  B.renderStops = function () {
+    var list = B.$("stops");
+    list.textContent = "";
+    B.data.stops.forEach(function (s) {
+      B.stopById[String(s.id)] = s;
+      list.appendChild(card(s));
+    });
+  };
+
+  B.renderCredits = function () {
+    var data = B.data, box = B.$("credits-body");
+    box.textContent = "";
+    if (data.credits.trail) {
+      box.appendChild(el("p", {}, B.labelled("trail_credit", data.credits.trail)));
+    }
+    var seen = {};
+    var ul = el("ul");
+    data.stops.forEach(function (s) {
+      var text = s.credits && s.credits.text;
+      if (text && !seen[text]) { seen[text] = true; ul.appendChild(el("li", {text: text})); }
+      s.media.forEach(function (m) {
+        var c = [m.title, m.author, m.licence].filter(Boolean).join(" — ");
+        if (c && !seen[c]) { seen[c] = true; ul.appendChild(el("li", {text: c})); }
+      });
+    });
+    if (ul.children.length) { box.appendChild(ul); }
+    if (data.bundle_url) {
+      box.appendChild(el("p", {}, [el("a", {href: data.bundle_url, text: data.bundle_url})]));
+    }
+    B.$("gpx-link").setAttribute("href", data.gpx);
+  };
+
+  B.openCard = function (id, scroll) {
+    var li = B.poiElement(id);
+    if (!li) { return; }
+    li.classList.add("open");
+    li.querySelector(".poi-body").hidden = false;
+    li.querySelector(".stop-head").setAttribute("aria-expanded", "true");
+    if (scroll) { li.scrollIntoView({behavior: "smooth", block: "start"}); }
+  };
+  B.closeCard = function (id) {
+    var li = B.poiElement(id);
+    if (!li) { return; }
+    li.classList.remove("open");
+    li.querySelector(".poi-body").hidden = true;
+    li.querySelector(".stop-head").setAttribute("aria-expanded", "false");
+  };
+  B.openFromHash = function () {
+    var m = /(?:^#|[#&])poi=([^&]+)/.exec(window.location.hash);
+    if (m) { B.openCard(decodeURIComponent(m[1]), true); }
+  };
+
+  /** Mirror the walk's state of every stop (or one) on its card and marker. */
+  B.showStopState = function (id) {
+    if (id == null) { B.data.stops.forEach(function (s) { B.showStopState(s.id); }); return; }
+    var li = B.poiElement(id), state = B.stopState(id);
+    if (li) {
+      if (state) { li.setAttribute("data-state", state); } else { li.removeAttribute("data-state"); }
+    }
+    B.refreshMarker(id);
+  };
+
+  /** The distance left to each stop ("350 m to walk", "reached"), from the walker's place along. */
+  B.showStopDistances = function (along) {
+    B.data.stops.forEach(function (s) {
+      var li = B.poiElement(s.id);
+      if (!li) { return; }
+      var text = "", state = B.stopState(s.id);
+      if (state === "triggered") { text = t("reached"); }
+      else if (along == null) { text = t("to_walk", {distance: B.fmtDistance(s.distance_along_m)}); }
+      else if (s.distance_along_m >= along) { text = t("to_walk", {distance: B.fmtDistance(s.distance_along_m - along)}); }
+      li.querySelector(".dist").textContent = text;
+    });
+  };
+
+  // -- announcing a stop -------------------------------------------------------------------------
+  function notify(stop) {
+    if (!("Notification" in window) || Notification.permission !== "granted") { return; }
+    var opts = {body: stop.summary || "", tag: "balise-" + stop.id};
+    if (!B.data.inline && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.ready.then(function (reg) { return reg.showNotification(stop.name, opts); })
+        .catch(function () {});
+    } else {
+      try { new Notification(stop.name, opts); } catch (e) { /* Android needs the service worker */ }
+    }
+  }
+  function plainText(stop) {
+    var div = document.createElement("div");
+    div.innerHTML = stop.description || "";
+    return [stop.name, stop.summary, div.textContent].filter(Boolean).join(". ");
+  }
+  function speak(stop) {
+    if (!window.speechSynthesis) { return; }
+    window.speechSynthesis.cancel();
+    var u = new SpeechSynthesisUtterance(plainText(stop));
+    u.lang = B.data.lang === "en" ? "en-GB" : "fr-FR";
+    window.speechSynthesis.speak(u);
+  }
+
+  /** The walker reached a stop: open its card, tell them (toast, vibration, notification, sound). */
+  B.announce = function (stop) {
+    var li = B.poiElement(stop.id);
+    B.openCard(stop.id, true);
+    B.toast(t("here", {name: stop.name}));
+    if (navigator.vibrate) { try { navigator.vibrate([200, 100, 200]); } catch (e) { /* not allowed */ } }
+    notify(stop);
+    var audio = li && li.querySelector("audio");
+    if (audio && B.settings.autoplay) {
+      audio.play().catch(function () {});
+    } else if (!audio && B.settings.speak) {
+      speak(stop);
+    }
+  };
+}(window.BaliseApp = window.BaliseApp || {}));
