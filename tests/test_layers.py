@@ -1,4 +1,4 @@
-"""The data flows one way: poi -> trails -> exporter -> webapp; only webapp knows Flask."""
+"""The data flows one way: poi -> trails -> exporter -> webapp; only webapp knows Flask; no import cycles."""
 import ast
 from pathlib import Path
 
@@ -29,6 +29,134 @@ def test_no_import_runs_backwards(package):
     for path in (ROOT / package).rglob("*.py"):
         bad = imported_modules(path) & FORBIDDEN[package]
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+# -- no import cycle -----------------------------------------------------------------------------
+def project_modules(root: Path = ROOT) -> dict[str, Path]:
+    """``dotted name -> file`` of every module of the project's packages (a package is its ``__init__``)."""
+    modules = {}
+    for package in LAYERS:
+        for path in (root / package).rglob("*.py"):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes under ``if TYPE_CHECKING:`` (never run)."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return skipped
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """``module -> project modules it imports`` at run time: top-level and function-level imports,
+    absolute and relative, ``from package import module`` counted as importing the module;
+    imports under ``if TYPE_CHECKING:`` and in docstrings are not run, so not counted."""
+
+    def owner(name: str) -> str | None:  # the project module that defines ``name`` (itself or a parent)
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        skipped = _type_checking_only(tree)
+        targets = set()
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                targets.update(owner(a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join(parts + ([node.module] if node.module else []))
+                targets.update(owner(f"{base}.{a.name}") if f"{base}.{a.name}" in modules else owner(base)
+                               for a in node.names)
+        graph[name] = targets - {None, name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle ``[a, b, ..., a]`` of ``graph``, or None (depth-first search, sorted for stable reports)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_find_cycle_reports_the_ring():
+    graph = {"poi.store": {"poi.dedup"}, "poi.dedup": {"poi.provenance_store"},
+             "poi.provenance_store": {"poi.store"}, "poi.models": set()}
+    assert find_cycle(graph) == ["poi.dedup", "poi.provenance_store", "poi.store", "poi.dedup"]
+    graph["poi.provenance_store"] = {"poi.models"}
+    assert find_cycle(graph) is None
+
+
+def test_import_graph_sees_function_level_and_relative_imports(tmp_path):
+    (tmp_path / "poi").mkdir()
+    (tmp_path / "poi" / "__init__.py").write_text("")
+    (tmp_path / "poi" / "store.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from poi import dedup\n"
+        "def f():\n    from .provenance import X\n")
+    (tmp_path / "poi" / "provenance.py").write_text("from . import store\n")
+    for package in LAYERS[1:]:
+        (tmp_path / package).mkdir()
+    graph = import_graph(project_modules(tmp_path))
+    assert graph["poi.store"] == {"poi.provenance"} and graph["poi.provenance"] == {"poi.store"}
+    assert find_cycle(graph) == ["poi.provenance", "poi.store", "poi.provenance"]
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle per knot (strongly connected component of more than one module) of ``graph``."""
+    reach = {node: _reachable(graph, node) for node in graph}
+    knots, seen = [], set()
+    for node in sorted(graph):
+        if node in seen:
+            continue
+        knot = {other for other in reach[node] if node in reach.get(other, ())}
+        if node in knot:
+            seen |= knot
+            knots.append(find_cycle({n: graph[n] & knot for n in knot}))
+    return knots
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    found, todo = set(), list(graph.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in found:
+            found.add(node)
+            todo.extend(graph.get(node, ()))
+    return found
+
+
+def test_no_import_cycle():
+    found = cycles(import_graph(project_modules()))
+    assert not found, "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
 
 
 def test_no_sql_outside_store_modules():
