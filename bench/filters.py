@@ -1,4 +1,4 @@
-"""Benchmark of the trail filter engine (trails.filters.search) on a national-size catalogue.
+"""Benchmark of the trail filter engine (trails.filter_index.search) on a national-size catalogue.
 
 Setup (in a temporary database, removed at the end):
 * 100,000 synthetic trails in metropolitan France, bulk-inserted into ``trails``,
@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from poi.geo import GEOD  # noqa: E402
 from poi.store import open_db, transaction  # noqa: E402
-from trails.filters import FACETS, FilterSet, search, trail_index  # noqa: E402
+from trails.filter_index import FACETS, search, trail_index  # noqa: E402
+from trails.filters import FilterSet  # noqa: E402
 from trails.models import DIFFICULTIES, Trail  # noqa: E402
 from trails.store import TrailStore, _row_of  # noqa: E402  (bulk insert: the store's own row mapping)
 

@@ -34,7 +34,7 @@ from exporter.common import (credits_text, format_credit, plain_text, poi_credit
 from exporter.errors import ExportError
 from exporter.geojson import position
 from poi.i18n import gettext as _
-from trails.filters import format_duration
+from trails.filter_params import format_duration
 from trails.metrics import difficulty_label
 from trails.models import Trail, TrailStop
 

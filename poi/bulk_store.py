@@ -5,8 +5,9 @@
 one back; :func:`write_row` writes one row with its R*Tree and FTS entries,
 :func:`upsert_many` thousands with a few statements per batch (through
 :meth:`poi.store.PoiStore.upsert_many`); :class:`KeyLog` remembers the external
-ids an import has met. :mod:`poi.store` builds on this module, which never
-imports it (but in examples).
+ids an import has met; :func:`transaction` makes writes all-or-nothing. It is the
+bottom of the storage chain ``bulk_store -> provenance_store, media_store -> store
+-> dedup``: it never imports the modules above it (but in examples).
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import json
 import math
 import sqlite3
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
@@ -29,6 +31,27 @@ if TYPE_CHECKING:
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """All-or-nothing block; nests through savepoints."""
+    conn = db.conn
+    name = f"sp_{uuid.uuid4().hex[:12]}"
+    outer = conn.in_transaction
+    conn.execute(f"SAVEPOINT {name}" if outer else "BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if outer:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+        else:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute(f"RELEASE {name}" if outer else "COMMIT")
 
 
 _COLUMNS = ("source", "source_id", "name", "category", "themes", "lon", "lat", "ele_m", "summary",

@@ -30,7 +30,7 @@ from poi.models import CATEGORIES
 from poi.text import fold
 
 #: Theme codes (stored with POIs; the same vocabulary as trail themes, see
-#: ``trails.filters.LABELS``) and their English labels (translated by :func:`theme_label`).
+#: ``trails.filter_params.LABELS``) and their English labels (translated by :func:`theme_label`).
 THEMES: dict[str, str] = {
     "religious_heritage": "religious heritage", "military_heritage": "military heritage",
     "industrial_heritage": "industrial heritage", "rural_heritage": "rural heritage",

@@ -19,8 +19,13 @@ True
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from poi.bulk_store import row_of, transaction, utcnow
 from poi.models import POI
-from poi.store import PoiStore, row_of, transaction, utcnow
+
+if TYPE_CHECKING:
+    from poi.store import PoiStore
 
 
 class MediaRecordStore:

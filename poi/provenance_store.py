@@ -21,11 +21,15 @@ provenance methods delegate here, or directly:
 from __future__ import annotations
 
 import json
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
+from poi.bulk_store import row_of, transaction, utcnow
 from poi.errors import NotFoundError, StoreError
+from poi.merge import combine
 from poi.models import POI, Media
-from poi.store import PoiStore, row_of, transaction, utcnow
+
+if TYPE_CHECKING:
+    from poi.store import PoiStore
 
 
 class Provenance(NamedTuple):
@@ -54,12 +58,6 @@ def _record_poi(text: str) -> POI:
     d = json.loads(text)
     d["media"] = [Media.from_dict(m) for m in d.get("media", [])]
     return POI(**d)
-
-
-def _combine(records: list[POI]) -> POI:
-    from poi.dedup import combine  # the merge rules live with the matcher (no SQL there)
-
-    return combine(records)
 
 
 class ProvenanceStore:
@@ -99,7 +97,7 @@ class ProvenanceStore:
 
     def _recombine(self, pid: int) -> None:
         head = self.pois.get(pid)
-        merged = _combine([p for p, _ in self.source_records(pid)])
+        merged = combine([p for p, _ in self.source_records(pid)])
         self._rewrite(pid, merged, head)
 
     def _rewrite(self, pid: int, merged: POI, head: POI) -> None:
@@ -192,7 +190,7 @@ class ProvenanceStore:
             head = rest[0][0]
             if len(rest) > 1:
                 self._insert_records(poi_id, rest)
-                kept = _combine([p for p, _ in rest])
+                kept = combine([p for p, _ in rest])
             else:
                 kept = head
             kept.id = None

@@ -1,10 +1,12 @@
 """SQLite storage of POIs, the migrations runner and transactions.
 
-With :mod:`poi.provenance_store` (sources of merged POIs, staff decisions) and
-:mod:`poi.media_store` (records of stored media files), built on this module,
-these are the modules of ``poi`` that speak SQL (with ``poi.network.store``);
-:mod:`poi.bulk_store`, below this module, builds, reads and writes the rows of
-``pois``, one or a batch at a time (imports).
+The storage of ``poi`` is a chain, not a ring: :mod:`poi.bulk_store` (rows of
+``pois``, one or a batch at a time; :func:`transaction`) at the bottom, then
+:mod:`poi.provenance_store` (sources of merged POIs, staff decisions; it recombines
+with the pure rules of :mod:`poi.merge`) and :mod:`poi.media_store` (records of
+stored media files), then this module, which builds on them; :mod:`poi.dedup`
+(finding and merging duplicates) sits on top. Those modules, with
+``poi.network.store``, are the ones of ``poi`` that speak SQL.
 
 One SQLite file (sqlite-utils) holds everything; each package registers its own
 numbered migrations through :func:`apply_migrations`. POIs are indexed by an
@@ -18,23 +20,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import sqlite_utils
 
 from poi import bulk_store
-from poi.bulk_store import KeyLog, poi_from_row, row_of, utcnow
+from poi.bulk_store import KeyLog, poi_from_row, row_of, transaction, utcnow
 from poi.errors import NotFoundError, StoreError
+from poi.media_store import MediaRecordStore
 from poi.models import POI
+from poi.provenance_store import Provenance, ProvenanceStore
 from poi.text import fold
-
-if TYPE_CHECKING:
-    from poi.media_store import MediaRecordStore
-    from poi.provenance_store import Provenance, ProvenanceStore
 
 DEFAULT_DB = "balise.db"
 #: SQLite page cache per connection, in MB (bench/import.py: imports slow down past it).
@@ -117,26 +115,6 @@ def _split_sql(script: str) -> list[str]:
     if "\n".join(buf).strip():
         parts.append("\n".join(buf))
     return parts
-
-
-@contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """All-or-nothing block; nests through savepoints."""
-    conn = db.conn
-    name = f"sp_{uuid.uuid4().hex[:12]}"
-    outer = conn.in_transaction
-    conn.execute(f"SAVEPOINT {name}" if outer else "BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if outer:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-        else:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute(f"RELEASE {name}" if outer else "COMMIT")
 
 
 MIGRATIONS = [
@@ -318,15 +296,11 @@ class PoiStore:
     @cached_property
     def provenance_store(self) -> ProvenanceStore:
         """Sources of merged POIs and staff decisions (:class:`poi.provenance_store.ProvenanceStore`)."""
-        from poi.provenance_store import ProvenanceStore  # it builds on this module
-
         return ProvenanceStore(self)
 
     @cached_property
     def media_records(self) -> MediaRecordStore:
         """Records of stored media files (:class:`poi.media_store.MediaRecordStore`)."""
-        from poi.media_store import MediaRecordStore  # it builds on this module
-
         return MediaRecordStore(self)
 
     def provenance(self, poi_id: int) -> list[Provenance]:
@@ -454,11 +428,3 @@ class PoiStore:
             "FROM pois GROUP BY source ORDER BY source").fetchall()
         return [dict(r) for r in rows]
 
-
-def __getattr__(name: str):
-    """``Provenance`` lives in :mod:`poi.provenance_store`; ``from poi.store import Provenance`` still works."""
-    if name == "Provenance":
-        from poi.provenance_store import Provenance
-
-        return Provenance
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from poi.dedup import (DedupError, Match, categories_compatible, combine, dedup, find_duplicates, merge,
-                       name_similarity, split)
+from poi.dedup import DedupError, Match, dedup, find_duplicates, merge, split
 from poi.errors import NotFoundError
 from poi.geo import geodesic_distance_m
 from poi.importers import import_file
 from poi.i18n import language
+from poi.merge import categories_compatible, combine, name_similarity
 from poi.models import POI, Media
 from poi.store import PoiStore
 from trails.models import Stop, Trail

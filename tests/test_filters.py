@@ -12,9 +12,10 @@ from poi.i18n import language
 from poi.store import open_db
 from poi.text import html_to_text
 from trails.errors import FilterError
+from trails.filter_index import search
+from trails.filter_params import format_duration, parse_duration_min
 from trails.filters import (AccessibleFor, AscentRange, DifficultyIn, DurationRange, FilterSet, LengthRange, Near,
-                            PracticeIn, Published, RouteTypeIn, TextQuery, ThemeAnyOf, format_duration,
-                            parse_duration_min, search)
+                            PracticeIn, Published, RouteTypeIn, TextQuery, ThemeAnyOf)
 from trails.models import Trail
 from trails.store import TrailStore
 from trails.towns import TownFinder
@@ -398,7 +399,7 @@ def test_index_sees_writes_of_other_connections(tmp_path):
 
 
 def test_with_a_revision_counter_connections_share_one_index(tmp_path):
-    from trails.filters import trail_index
+    from trails.filter_index import trail_index
 
     path = tmp_path / "balise.db"
     first = open_db(path)

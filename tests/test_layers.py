@@ -154,9 +154,17 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     return found
 
 
+#: Knots that the other half of issue 8 (branch i8a: the CLI's shared options in a leaf module) unties.
+#: Remove an entry when its knot is gone: the test fails while a listed knot no longer exists.
+PENDING = [{"webapp.cli", "webapp.commands", "webapp.commands.groups"}]
+
+
 def test_no_import_cycle():
     found = cycles(import_graph(project_modules()))
-    assert not found, "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
+    knots = [c for c in found if not any(set(c) <= pending for pending in PENDING)]
+    assert not knots, "import cycles:\n" + "\n".join(" -> ".join(c) for c in knots)
+    gone = [pending for pending in PENDING if not any(set(c) <= pending for c in found)]
+    assert not gone, f"no more import cycle among {gone}: remove them from PENDING"
 
 
 def test_no_sql_outside_store_modules():

@@ -9,7 +9,8 @@ from poi.i18n import language
 from poi.models import POI
 from poi.store import PoiStore, open_db
 from trails.errors import FilterError
-from trails.filters import FilterSet, Near, search
+from trails.filter_index import search
+from trails.filters import FilterSet, Near
 from trails.models import Trail
 from trails.store import TrailStore
 from trails.towns import TownFinder, find_town, known_towns, town_names

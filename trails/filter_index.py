@@ -11,7 +11,7 @@ how many "medium" trails there would be). Two engines give the same answer:
 - ``engine="sql"``, the reference: the filters' WHERE fragments
   (:meth:`Filter.where <trails.filters.Filter.where>`) and GROUP BY queries.
 
-Everything here is also importable from :mod:`trails.filters`.
+This module builds on :mod:`trails.filters` (the filters themselves), never the reverse.
 """
 from __future__ import annotations
 
@@ -28,11 +28,12 @@ from poi.geo import GEOD
 from poi.i18n import gettext as _
 from trails.errors import FilterError
 from trails.filter_params import distance_m, fold_text
+from trails.filters import FilterSet
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
 from trails.store import TrailStore
 
 if TYPE_CHECKING:
-    from trails.filters import Filter, FilterSet
+    from trails.filters import Filter
 
 #: Duration facet buckets: (label, lowest minute included, first minute excluded).
 DURATION_BUCKETS = (("<1h", 0, 60), ("1-2h", 60, 120), ("2-4h", 120, 240), ("4-8h", 240, 480),
@@ -350,8 +351,6 @@ def search(store_or_db, filters: FilterSet | Iterable[Filter] = (), *, sort: str
     >>> search(store, [], sort="-duration").trails[0].name
     'Moulin du Bougès'
     """
-    from trails.filters import FilterSet  # not at the top: trails.filters imports this module to re-export it
-
     store = store_or_db if isinstance(store_or_db, TrailStore) else TrailStore(store_or_db)
     fs = filters if isinstance(filters, FilterSet) else FilterSet(tuple(filters))
     if sort.lstrip("-") not in SORTS:

@@ -9,10 +9,10 @@ on a :class:`~trails.models.Trail` (:meth:`Filter.matches`) and a sentence
 path is the reference; the index path (numpy) is what :func:`search` uses, and
 the tests check that both agree.
 
-This module is the filter engine's public face: :func:`search`, :class:`SearchResult`,
-:func:`trail_index`, ``FACETS``, ``DURATION_BUCKETS`` and ``SORTS`` (from
-:mod:`trails.filter_index`) and ``LABELS``, :func:`label`, :func:`format_duration`
-and :func:`parse_duration_min` (from :mod:`trails.filter_params`) are importable from here.
+The filters are the bottom of a chain: :mod:`trails.filter_params` (reading and
+writing values) below them, :mod:`trails.filter_index` (:func:`~trails.filter_index.search`,
+the facets, the numpy index) above them; this module imports neither
+:mod:`trails.filter_index` nor re-exports anything.
 
 >>> from poi.i18n import language
 >>> fs = FilterSet.from_params({"max_duration": "2h30", "difficulty": ["easy", "medium"], "loop": "1"})
@@ -28,25 +28,24 @@ and :func:`parse_duration_min` (from :mod:`trails.filter_params`) are importable
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import numpy as np
 
 from poi.geo import bbox_around
 from poi.i18n import gettext as _
 from trails.errors import FilterError
-from trails.filter_index import DURATION_BUCKETS, FACETS, SORTS, SearchResult, TrailIndex, search, trail_index
-from trails.filter_params import (LABELS, both, codes_of, distance_m, duration_param, either, fold_text,
-                                  format_duration, label, param_value, param_values, parse_duration_min,
+from trails.filter_params import (both, codes_of, distance_m, duration_param, either, fold_text,
+                                  format_duration, param_value, param_values, parse_duration_min,
                                   parse_flag, parse_lat_lon, parse_number, plain_number, query_tokens,
                                   show_number)
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
 
-__all__ = ["DEFAULT_RADIUS_KM", "DURATION_BUCKETS", "FACETS", "LABELS", "SORTS", "AccessibleFor", "AscentRange",
-           "DifficultyIn",
-           "DurationRange", "Filter", "FilterSet", "LengthRange", "Near", "PracticeIn", "Published", "RouteTypeIn",
-           "SearchResult", "TextQuery", "ThemeAnyOf", "TrailIndex", "format_duration", "label",
-           "parse_duration_min", "search", "trail_index"]
+if TYPE_CHECKING:
+    from trails.filter_index import TrailIndex
+
+__all__ = ["DEFAULT_RADIUS_KM", "AccessibleFor", "AscentRange", "DifficultyIn", "DurationRange", "Filter",
+           "FilterSet", "LengthRange", "Near", "PracticeIn", "Published", "RouteTypeIn", "TextQuery", "ThemeAnyOf"]
 
 DEFAULT_RADIUS_KM = 10.0
 

@@ -31,7 +31,8 @@ from exporter.common import safe_url, trail_credit
 from exporter.qr import bundle_url
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
-from trails.filters import FilterSet, search
+from trails.filter_index import search
+from trails.filters import FilterSet
 from trails.models import Trail
 from trails.towns import TownFinder
 from webapp import db

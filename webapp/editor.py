@@ -6,25 +6,28 @@ managing accounts and deleting trails need an administrator
 token (:mod:`webapp.csrf` checks it). Every change is recorded with
 :func:`webapp.editor_history.record` in the same transaction as the change.
 
-The routes are split by subject: this module (blueprint, trail list, history,
-accounts), :mod:`webapp.editor_trails` (create from GPX, edit, publish, delete,
-bundle preview) and :mod:`webapp.editor_stops` (stops, POI media).
+The routes are split by subject: this module (trail list, history, accounts),
+:mod:`webapp.editor_trails` (create from GPX, edit, publish, delete, bundle
+preview), :mod:`webapp.editor_stops` (stops, POI media) and
+:mod:`webapp.editor_route` (a trail routed between POIs). They all add their
+routes to the one blueprint of the leaf module :mod:`webapp.editor_blueprint`;
+this module, on top, registers it with the routes of :data:`ROUTE_MODULES`.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, redirect, render_template, request, url_for
 
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
 from poi.store import transaction
 from trails.models import Trail
 from webapp import db
-from webapp.auth import admin_required, current_user, login_required, staff
+from webapp import editor_route, editor_stops, editor_trails
+from webapp.auth import admin_required, login_required, staff
+from webapp.editor_blueprint import bp, trail_or_404, user_name
 from webapp.editor_history import ACTIONS, restore
 from webapp.feedback_store import FeedbackStore
 from webapp.staff_store import ROLES
-
-bp = Blueprint("editor", __name__, url_prefix="/editor")
 
 #: Labels of the revision actions (English message ids).
 ACTION_LABELS = {"create": "created", "edit": "edited", "publish": "published", "unpublish": "unpublished",
@@ -32,20 +35,9 @@ ACTION_LABELS = {"create": "created", "edit": "edited", "publish": "published", 
 assert set(ACTION_LABELS) == set(ACTIONS)
 
 
-def user_name() -> str:
-    return current_user().username
-
-
 def pending_feedback_count() -> int:
     """How many visitor messages wait for moderation (the editor menu shows it; one GROUP BY query)."""
     return FeedbackStore(db.get_db()).counts().get("pending", 0)
-
-
-def trail_or_404(trail_id: int) -> Trail:
-    try:
-        return db.trails().get(trail_id)
-    except NotFoundError:
-        abort(404)
 
 
 @bp.route("/")
@@ -141,10 +133,11 @@ def user_active(username: str):
     return redirect(url_for("editor.users"))
 
 
-def init_app(app: Flask) -> None:
-    from webapp import editor_stops, editor_trails  # noqa: F401  (their routes join ``bp``)
-    from webapp import editor_route  # noqa: F401  (its routes join ``bp``)
+#: The modules whose routes join :data:`bp` (with this module's own).
+ROUTE_MODULES = (editor_trails, editor_stops, editor_route)
 
+
+def init_app(app: Flask) -> None:
     app.config.setdefault("EDITOR_MAX_GPX_BYTES", 10 * 1024 * 1024)
     app.config.setdefault("EDITOR_MAX_MEDIA_BYTES", 30 * 1024 * 1024)
     app.jinja_env.globals["pending_feedback_count"] = pending_feedback_count

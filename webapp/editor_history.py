@@ -149,8 +149,6 @@ def restore(db: sqlite_utils.Database, revision: Revision, user: str) -> int:
 
 
 def _restore_stops(db: sqlite_utils.Database, trail_id: int, wanted: list[dict]) -> None:
-    from webapp.editor_stops import set_stop_radius  # the radius helper lives with the other stop edits
-
     trails = TrailStore(db)
     current = {s.poi_id: s for s in trails.stops(trail_id, include_removed=True)}
     known_pois = {p.id for p in PoiStore(db).get_many([s["poi_id"] for s in wanted])}
@@ -168,7 +166,7 @@ def _restore_stops(db: sqlite_utils.Database, trail_id: int, wanted: list[dict])
         if now.status != s["status"]:
             trails.set_stop_status(trail_id, s["poi_id"], s["status"])
         if now.trigger_radius_m != s.get("trigger_radius_m"):
-            set_stop_radius(db, trail_id, s["poi_id"], s.get("trigger_radius_m"))
+            trails.set_stop_trigger_radius(trail_id, s["poi_id"], s.get("trigger_radius_m"))
     for poi_id, stop in current.items():
         if poi_id not in wanted_ids and stop.status == "manual":
             trails.set_stop_status(trail_id, poi_id, "removed")

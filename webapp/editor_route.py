@@ -21,7 +21,7 @@ from trails.models import PRACTICES
 from trails.routing import save_routed_trail
 from webapp import db
 from webapp.auth import login_required
-from webapp.editor import bp, user_name
+from webapp.editor_blueprint import bp, user_name
 from webapp.editor_history import record
 
 #: Most POIs a routed trail may go through.

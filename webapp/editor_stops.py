@@ -29,7 +29,7 @@ from trails.store import TrailStore
 from webapp import db, maps
 from webapp.auth import login_required
 from webapp.csrf import csrf_field
-from webapp.editor import bp, trail_or_404, user_name
+from webapp.editor_blueprint import bp, trail_or_404, user_name
 from webapp.editor_history import record, snapshot
 
 #: POIs this close to the trace (metres) are offered on the stops page and its map.

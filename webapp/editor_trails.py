@@ -18,11 +18,11 @@ from poi.i18n import gettext as _
 from poi.store import transaction
 from poi.text import sanitize_html
 from trails.assembly import save_trail, trail_from_gpx
-from trails.filters import LABELS, parse_duration_min
+from trails.filter_params import LABELS, parse_duration_min
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
 from webapp import db
 from webapp.auth import admin_required, login_required
-from webapp.editor import bp, trail_or_404, user_name
+from webapp.editor_blueprint import bp, trail_or_404, user_name
 from webapp.editor_history import record, snapshot
 
 MAX_NAME = 200

@@ -25,7 +25,8 @@ from flask import Blueprint, Flask, g, render_template, request, url_for
 
 from poi.i18n import gettext as _
 from poi.text import fold
-from trails.filters import FilterSet, search
+from trails.filter_index import search
+from trails.filters import FilterSet
 from trails.models import DIFFICULTIES
 from webapp import db
 from webapp.api import external_url, int_param, public_base_url

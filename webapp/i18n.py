@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from flask import Flask, g, request
 
 from poi.i18n import LANGUAGES, current_language, gettext, set_language
-from trails.filters import format_duration as filters_format_duration
-from trails.filters import label
+from trails.filter_params import format_duration as filters_format_duration
+from trails.filter_params import label
 
 #: POI categories (``poi.models.CATEGORIES``) as shown to people; translated through poi.i18n.
 CATEGORY_LABELS = {

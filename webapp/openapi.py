@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from trails.filters import DURATION_BUCKETS
+from trails.filter_index import DURATION_BUCKETS
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES
 
 VERSION = "1.0.0"

@@ -20,7 +20,9 @@ from poi.errors import BaliseError, NotFoundError
 from poi.i18n import current_language
 from poi.i18n import gettext as _
 from trails.duration import visit_text, visit_time
-from trails.filters import DURATION_BUCKETS, SORTS, FilterSet, label, search
+from trails.filter_index import DURATION_BUCKETS, SORTS, search
+from trails.filter_params import label
+from trails.filters import FilterSet
 from trails.models import Trail
 from trails.towns import TownFinder, town_names
 from webapp import db, localized, maps

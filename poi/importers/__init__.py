@@ -23,6 +23,7 @@ from poi.importers.geojson import GeoJSONImporter
 from poi.importers.geotrek import GeotrekImporter
 from poi.importers.gpx import GPXImporter
 from poi.importers.merimee import MerimeeImporter
+from poi.importers.osm import OSM_SUFFIXES, OSMImporter
 from poi.store import PoiStore
 
 #: Format name -> importer class.
@@ -33,12 +34,12 @@ FORMATS: dict[str, type[Importer]] = {
     "datatourisme": DatatourismeImporter,
     "merimee": MerimeeImporter,
     "geotrek": GeotrekImporter,
+    "osm": OSMImporter,  # osmium is imported only when an OSM file is read
 }
 
 #: File extension -> format name.
 EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".tsv": "csv", ".txt": "csv",
-              ".gpx": "gpx"}
-import poi.importers.osm  # noqa: E402,F401  (registers --format osm in FORMATS and EXTENSIONS)
+              ".gpx": "gpx", **dict.fromkeys(OSM_SUFFIXES, "osm")}
 
 
 def guess_format(path: str | os.PathLike) -> str:

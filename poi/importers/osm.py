@@ -423,19 +423,3 @@ class OSMImporter(Importer):
                 "@timestamp": stamp.strftime("%Y-%m-%dT%H:%M:%SZ") if stamp.year > 1970 else ""}
         return Record(osm_id, data)
 
-
-def register(formats: dict, extensions: dict) -> None:
-    """Add ``osm`` to the importer registry and its file endings to the extension table."""
-    formats.setdefault("osm", OSMImporter)
-    for suffix in OSM_SUFFIXES:
-        extensions.setdefault(suffix, "osm")
-
-
-def _register_in_package() -> None:
-    # poi/importers/__init__.py imports this module once FORMATS and EXTENSIONS exist.
-    from poi.importers import EXTENSIONS, FORMATS
-
-    register(FORMATS, EXTENSIONS)
-
-
-_register_in_package()

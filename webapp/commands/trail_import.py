@@ -8,7 +8,7 @@ import click
 
 from poi.i18n import gettext as _
 from trails.assembly import gpx_stats, import_file
-from trails.filters import format_duration, label
+from trails.filter_params import format_duration, label
 from trails.metrics import HYSTERESIS_M, MEDIAN_WINDOW, difficulty_label
 from webapp.cli import db_option, pass_env
 from webapp.commands.groups import trail

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from poi.i18n import gettext as _
-from trails.filters import format_duration, label
+from trails.filter_params import format_duration, label
 from trails.routing import MAX_SNAP_M, save_routed_trail
 from webapp.cli import db_option, pass_env
 from webapp.commands.groups import trail

@@ -24,7 +24,9 @@ import json
 import click
 
 from poi.i18n import gettext as _
-from trails.filters import FilterSet, format_duration, label, search
+from trails.filter_index import search
+from trails.filter_params import format_duration, label
+from trails.filters import FilterSet
 from trails.towns import TownFinder
 from webapp.cli import db_option, pass_env
 

@@ -1,0 +1,30 @@
+"""The staff editor's blueprint and the helpers every editor route module shares.
+
+A leaf: :mod:`webapp.editor`, :mod:`webapp.editor_trails`, :mod:`webapp.editor_stops` and
+:mod:`webapp.editor_route` add their routes to :data:`bp` and import it from here, so no
+route module imports another (a chain, not a ring); :func:`webapp.editor.init_app`
+registers the blueprint.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort
+
+from poi.errors import NotFoundError
+from trails.models import Trail
+from webapp import db
+from webapp.auth import current_user
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+
+def user_name() -> str:
+    """The signed-in staff member's user name (recorded with each change)."""
+    return current_user().username
+
+
+def trail_or_404(trail_id: int) -> Trail:
+    """The trail (published or not), or a 404 page."""
+    try:
+        return db.trails().get(trail_id)
+    except NotFoundError:
+        abort(404)
