@@ -20,8 +20,9 @@ from PIL import Image, ImageDraw
 from exporter.errors import ExportError
 from poi.i18n import LANGUAGES, gettext as _, language
 from poi.models import CATEGORIES
+from poi.resources import resource
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "bundle"
+TEMPLATES = resource("templates") / "bundle"
 
 #: The walker's app: its modules in load order (after ``engine.js`` and ``basemap.js``), each a file of
 #: ``templates/bundle/`` shipped at the same path; ``app.js`` wires them (see its header).

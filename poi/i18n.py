@@ -24,11 +24,11 @@ import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from pathlib import Path
+
+from poi.resources import resource
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
-_LOCALES = Path(__file__).parent / "locales"
 _current: ContextVar[str] = ContextVar("balise_language", default=DEFAULT_LANGUAGE)
 
 
@@ -38,7 +38,7 @@ def catalogue(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     if lang == "en":
         return merged
-    for path in sorted((_LOCALES / lang).glob("*.json")):
+    for path in sorted((resource("locales") / lang).glob("*.json")):
         merged.update(json.loads(path.read_text(encoding="utf-8")))
     return merged
 

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
-
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from poi.resources import resource
 
 #: Modules of this package that register themselves with ``init_app(app)``, in order.
 SUBSYSTEMS = (
@@ -28,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. Config keys: ``DATABASE``, ``SECRET_KEY``, ``TILES_URL``, ``BASE_URL``, ``ORGANISATION``."""
     from poi.store import default_db_path
 
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "webapp" / "static"))
+    app = Flask(__name__, template_folder=str(resource("templates")), static_folder=str(resource("static")))
     app.config.from_mapping(
         DATABASE=default_db_path(),
         SECRET_KEY="dev-only-change-me",

@@ -112,8 +112,8 @@ def osmium_module():
     """The ``osmium`` package, or a SourceFormatError saying how to install it."""
     try:
         import osmium
-    except ImportError as e:  # pragma: no cover - osmium is installed with the [osm] extra
-        raise SourceFormatError(_("reading OpenStreetMap files needs osmium: pip install -e '.[osm]'")) from e
+    except ImportError as e:  # pragma: no cover - osmium is a main dependency
+        raise SourceFormatError(_("reading OpenStreetMap files needs osmium: pip install osmium")) from e
     return osmium
 
 
