@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
 """DEV-TIME script: regenerate the demo data of ``data/`` from the shared real datasets.
 
-    python3 data/build_demo_data.py [--shared /work/shared/data]
+    python3 -m tools.build_demo_data [--shared /work/shared/data]
 
 Balise never runs this at run or test time: ``balise demo`` reads only what it
-writes here (``data/demo.json`` and the files it lists). It needs the optional
-``osmium`` package (``pip install -e '.[osm]'``) to read the OpenStreetMap
-extract of Andorra.
+writes here (``data/demo.json`` and the files it lists). It reads the OpenStreetMap
+extract of Andorra with ``osmium`` (a dependency of Balise).
 
 What it writes (see data/README.md for sources and licences):
 
@@ -20,7 +19,7 @@ What it writes (see data/README.md for sources and licences):
 * Toulouse: the heritage inventory records that are not plain houses/blocks;
 * the OSM extracts of Andorra (map ways, path network) and Monaco (POIs, map, streets)
   copied unchanged, and the Monaco heritage walks ``balise demo`` routes
-  (``build_demo_maps.py``).
+  (:mod:`tools.build_demo_maps`).
 
 Everything is deterministic: the same inputs give byte-identical outputs.
 """
@@ -38,13 +37,13 @@ from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-OUT = Path(__file__).resolve().parent
-sys.path.insert(0, str(OUT.parent))
+from pyproj import Geod
 
-from pyproj import Geod  # noqa: E402
+from poi.resources import resource
+from tools.build_demo_maps import build_maps
+from trails.elevation import SrtmTiles
 
-from build_demo_maps import build_maps  # noqa: E402
-from trails.elevation import SrtmTiles  # noqa: E402
+OUT = resource("data")
 
 GEOD = Geod(ellps="WGS84")
 OSM_LICENCE = "ODbL 1.0"

@@ -1,4 +1,4 @@
-"""DEV-TIME part of ``build_demo_data.py``: the OSM extracts of the demo's offline maps and routed walks.
+"""DEV-TIME part of :mod:`tools.build_demo_data`: the OSM extracts of the demo's offline maps and routed walks.
 
 * Andorra (``andorra_2013_graphhopper.osm.pbf``): its map ways and path network, so the
   bundles of the Andorra circuits carry a vector offline map;

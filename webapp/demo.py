@@ -31,10 +31,11 @@ from typing import Callable
 
 from poi.errors import SourceFormatError
 from poi.i18n import gettext as _
+from poi.resources import resource
 from poi.store import transaction
 
-#: Where ``balise demo`` looks for the manifest when no folder is given (the source checkout's ``data/``).
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: Where ``balise demo`` looks for the manifest when no folder is given (``data/``, in the wheel too).
+DEFAULT_DATA_DIR = resource("data")
 MANIFEST = "demo.json"
 KINDS = {"pois": ("geojson", "csv", "gpx", "osm"), "map": ("osm",), "trails": ("gpx", "schema_randonnee")}
 #: A routed walk's stops are placed along it when they lie within this distance (the router snaps at 300 m).
@@ -104,7 +105,7 @@ def read_manifest(data_dir: Path) -> list[dict]:
             raise SourceFormatError(_("{path}: entry {entry} needs a licence and an attribution", path=path,
                                       entry=where))
         if not (data_dir / entry["path"]).is_file():
-            raise SourceFormatError(_("{path}: file {entry} is missing; rebuild data/ with data/build_demo_data.py",
+            raise SourceFormatError(_("{path}: file {entry} is missing; rebuild data/ with python3 -m tools.build_demo_data",
                                       path=path, entry=where))
     return entries
 
