@@ -78,7 +78,7 @@ def test_dry_run_writes_nothing(runner, db_path):
 @pytest.mark.parametrize("args, message", [
     ([str(MERIMEE)], "no latitude/longitude columns"),
     ([str(TRUNCATED)], "not valid JSON"),
-    ([str(TOULOUSE), "--format", "kml"], "unknown format 'kml' (known formats: csv,"),
+    ([str(TOULOUSE), "--format", "kml"], "unknown format 'kml' (known formats: apidae, csv,"),
     (["missing.geojson"], "missing.geojson: no such file"),
     ([str(LATIN1)], "try --encoding latin-1"),
     ([str(TOULOUSE), "--delimiter", ";"], "option --delimiter does not apply to geojson files"),

@@ -27,10 +27,11 @@ from trails.models import PRACTICES, Trail
 from trails.store import TrailStore
 
 DEFAULT_CORRIDOR_M = 150.0
-FORMATS = ("gpx", "schema_randonnee", "geotrek")
+FORMATS = ("gpx", "schema_randonnee", "geotrek", "apidae")
 #: Circuit formats -> "module:function" reading a file into Trails (``report=`` collects skipped ones).
 CIRCUIT_READERS = {"schema_randonnee": "trails.schema_randonnee:read_circuits",
-                   "geotrek": "trails.geotrek:read_treks"}
+                   "geotrek": "trails.geotrek:read_treks",
+                   "apidae": "trails.apidae:read_itineraries"}
 #: ``extra["metrics_note"]`` when the climb comes from the source, not from the trace (message id).
 NOTE_PUBLISHED_CLIMB = "ascent and descent published by the source (the trace has no elevation)"
 

@@ -16,9 +16,12 @@ from webapp.progress import Progress
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file")
 @click.option("--format", "fmt", metavar="F", default=None,
-              help="geojson, csv or gpx (waypoints); default: from the file extension.")
+              help="geojson, csv, gpx (waypoints), osm, datatourisme, merimee, geotrek, apidae, tourinsoft or "
+                   "lei; default: from the file extension.")
+@click.option("--since", metavar="DATE", default=None,
+              help="With a URL: only what changed since this ISO date, where the service can say (Geotrek).")
 @click.option("--source", metavar="NAME", default=None,
               help="Source name; POIs are updated in place by (source, id). Default: the file's name.")
 @click.option("--licence", metavar="L", default=None, help="Licence of the data (e.g. 'ODbL 1.0').")
@@ -32,11 +35,11 @@ from webapp.progress import Progress
 @click.option("--quiet", is_flag=True, help="No progress line on stderr (it is only shown on a terminal).")
 @db_option
 @pass_env
-def import_(env, file, fmt, source, licence, attribution, lat_col, lon_col, delimiter, encoding, dry_run,
+def import_(env, file, fmt, since, source, licence, attribution, lat_col, lon_col, delimiter, encoding, dry_run,
             quiet):
-    """Import POIs from a GeoJSON, CSV or GPX file; new POIs join the trails they are near."""
-    with Progress(Path(file).name, quiet=quiet) as progress:
-        report = import_file(env.db, file, format=fmt, source=source, dry_run=dry_run, licence=licence,
+    """Import POIs from a file or a web service's URL; new POIs join the trails they are near."""
+    with Progress(Path(file).name or file, quiet=quiet) as progress:
+        report = import_file(env.db, file, format=fmt, source=source, dry_run=dry_run, licence=licence, since=since,
                              attribution=attribution, lat_col=lat_col, lon_col=lon_col, delimiter=delimiter,
                              encoding=encoding, progress=progress)
     click.echo(report.summary())

@@ -20,7 +20,7 @@ DIN33466_FORMULA = "DIN 33466 (t = max(t_h, t_v) + min(t_h, t_v)/2, t_h = km/4 h
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", metavar="F", default=None,
-              help="gpx, schema_randonnee or geotrek (every circuit of the file); default: from the "
+              help="gpx, schema_randonnee, geotrek or apidae (every circuit of the file); default: from the "
                    "extension.")
 @click.option("--name", metavar="N", default=None, help="Trail name (GPX; default: the GPX name, else the file name).")
 @click.option("--theme", "themes", metavar="T", multiple=True, help="A theme (repeat for several).")
