@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from poi.geo import GEOD
@@ -41,6 +42,42 @@ _EXTRA_ALIASES = {"pedestre": "walking", "a_pied": "walking", "rando": "walking"
                   "poussettes": "pushchair", "stroller": "pushchair", "pmr": "reduced_mobility",
                   "wheelchair": "reduced_mobility", "fauteuil_roulant": "reduced_mobility"}
 _HM = re.compile(r"(\d+(?:[.,]\d+)?)\s*h(?:\s*(\d{1,2})\s*(?:min|mn|m)?)?")
+
+
+# -- parameters as every surface shows them -------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One query parameter of a filter: the CLI option, the form field, the API and OpenAPI parameter.
+
+    ``kind`` says how it is written: ``text``, ``duration`` ("2h30"), ``number``,
+    ``several`` (repeated or comma-separated; ``choices`` lists the codes when they are
+    fixed), ``flag`` (1 or 0) or ``point`` ("latitude,longitude"). ``help`` (English) is the
+    CLI's help and the OpenAPI description. A ``staff`` parameter is only on the CLI.
+
+    >>> p = Param("min_length_km", "At least this many kilometres.", "number", metavar="KM")
+    >>> p.option, p.multiple
+    ('--min-length-km', False)
+    """
+
+    name: str
+    help: str
+    kind: str = "text"
+    metavar: str = "TEXT"
+    choices: tuple[str, ...] = ()
+    example: str | None = None
+    aliases: tuple[str, ...] = ()  # other CLI option names
+    off: str = ""  # a flag's negative CLI option
+    staff: bool = False
+
+    @property
+    def option(self) -> str:
+        """The CLI option: ``--`` and the name with dashes."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def multiple(self) -> bool:
+        """Whether it takes several values (repeated, or comma-separated)."""
+        return self.kind == "several"
 
 
 # -- values as people read them ------------------------------------------------------------------

@@ -35,7 +35,7 @@ import numpy as np
 from poi.geo import bbox_around
 from poi.i18n import gettext as _
 from trails.errors import FilterError
-from trails.filter_params import (both, codes_of, distance_m, duration_param, either, fold_text,
+from trails.filter_params import (Param, both, codes_of, distance_m, duration_param, either, fold_text,
                                   format_duration, param_value, param_values, parse_duration_min,
                                   parse_flag, parse_lat_lon, parse_number, plain_number, query_tokens,
                                   show_number)
@@ -44,17 +44,33 @@ from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, T
 if TYPE_CHECKING:
     from trails.filter_index import TrailIndex
 
-__all__ = ["DEFAULT_RADIUS_KM", "AccessibleFor", "AscentRange", "DifficultyIn", "DurationRange", "Filter",
-           "FilterSet", "LengthRange", "Near", "PracticeIn", "Published", "RouteTypeIn", "TextQuery", "ThemeAnyOf"]
+__all__ = ["DEFAULT_RADIUS_KM", "FILTERS", "FILTERS_BY_KEY", "AccessibleFor", "AscentRange", "DifficultyIn",
+           "DurationRange", "Filter", "FilterSet", "LengthRange", "Near", "PracticeIn", "Published", "RouteTypeIn",
+           "TextQuery", "ThemeAnyOf", "form_filters", "query_params"]
 
 DEFAULT_RADIUS_KM = 10.0
 
 
 class Filter:
-    """What every filter provides (see the module docstring)."""
+    """What every filter provides (see the module docstring).
+
+    A filter class also says how people give it: ``reads``, the query parameters
+    (:class:`~trails.filter_params.Param`) that :meth:`from_query` reads into a filter;
+    ``widget``, the template of its field in the catalogue form
+    (``templates/public/_filter_<widget>.html``, "" for none) with its ``legend``,
+    in ``form_order``. The CLI options, the form, the API, OpenAPI and the embed
+    widget are all derived from these, so a filter is added in one place: :data:`FILTERS`.
+    """
 
     __slots__ = ()
     key = ""
+    reads: tuple[Param, ...] = ()
+    widget, legend, form_order = "", "", 0
+
+    @classmethod
+    def from_query(cls, params: Mapping, *, staff: bool, towns: Callable | None) -> "Filter | None":
+        """The filter that ``params`` ask for, or None (see :meth:`FilterSet.from_params`)."""
+        raise NotImplementedError
 
     def where(self) -> tuple[str, list]:
         raise NotImplementedError
@@ -105,6 +121,11 @@ class _Range(Filter):
         """One side as a parameter (what :meth:`read` reads back)."""
         return plain_number(value)
 
+    @classmethod
+    def from_query(cls, params, *, staff, towns):
+        low, high = (param_value(params, key) for key in cls.param_keys)
+        return cls(low and cls.read(low), high and cls.read(high)) if low or high else None
+
     def params(self):
         return {k: self.write(v) for k, v in zip(self.param_keys, astuple(self)) if v is not None}
 
@@ -137,6 +158,10 @@ class DurationRange(_Range):
     key = "duration"
     column = "duration_min"
     param_keys = ("min_duration", "max_duration")
+    reads = (Param("min_duration", "At least this long: 90, 90min, 1h30, 1:30.", "duration", "DURATION",
+                   example="1h"),
+             Param("max_duration", "At most this long: 2h30, 150, 2:30.", "duration", "DURATION", example="2h30"))
+    widget, legend, form_order = "duration", "Duration", 10
     read = staticmethod(parse_duration_min)
     write = staticmethod(duration_param)
 
@@ -162,6 +187,9 @@ class LengthRange(_Range):
     column = "length_m"
     param_keys = ("min_length_km", "max_length_km")
     what, unit = "length", "km"
+    reads = (Param("min_length_km", "At least this many kilometres.", "number", "KM"),
+             Param("max_length_km", "At most this many kilometres.", "number", "KM"))
+    widget, legend, form_order = "range", "Length (km)", 20
 
     def bounds(self):
         return tuple(None if v is None else v * 1000.0 for v in (self.min_length_km, self.max_length_km))
@@ -185,6 +213,9 @@ class AscentRange(_Range):
     column = "ascent_m"
     param_keys = ("min_ascent", "max_ascent")
     what, unit = "ascent", "m"
+    reads = (Param("min_ascent", "At least this much climb (D+, metres).", "number", "M"),
+             Param("max_ascent", "At most this much climb (D+, metres).", "number", "M"))
+    widget, legend, form_order = "range", "Ascent (D+, m)", 30
 
     def bounds(self):
         return self.min_ascent_m, self.max_ascent_m
@@ -204,6 +235,15 @@ class _AnyOf(Filter):
     __slots__ = ()
     column = ""
     words = ""
+    vocabulary: tuple[str, ...] = ()  # the codes, when they are fixed
+    widget = "facet"
+
+    @classmethod
+    def from_query(cls, params, *, staff, towns):
+        values = param_values(params, cls.key)
+        if values and cls.vocabulary:
+            values = codes_of(values, cls.vocabulary, cls.key.replace("_", " "))
+        return cls(tuple(values)) if values else None
 
     def where(self):
         return f"{self.column} IN ({', '.join('?' * len(self.values))})", list(self.values)
@@ -229,6 +269,10 @@ class DifficultyIn(_AnyOf):
     key = "difficulty"
     column = "difficulty"
     words = "difficulty: {values}"
+    vocabulary = DIFFICULTIES
+    reads = (Param("difficulty", ", ".join(DIFFICULTIES) + " (repeat for several).", "several", "D",
+                   DIFFICULTIES),)
+    legend, form_order = "Difficulty", 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +283,9 @@ class PracticeIn(_AnyOf):
     key = "practice"
     column = "practice"
     words = "practice: {values}"
+    vocabulary = PRACTICES
+    reads = (Param("practice", ", ".join(PRACTICES) + " (repeat for several).", "several", "P", PRACTICES),)
+    legend, form_order = "Practice", 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +296,17 @@ class RouteTypeIn(_AnyOf):
     key = "route_type"
     column = "effective_route_type"
     words = "route type: {values}"
+    vocabulary = ROUTE_TYPES
+    reads = (Param("route_type", ", ".join(ROUTE_TYPES) + " (repeat for several).", "several", "R", ROUTE_TYPES),
+             Param("loop", "Loops only.", "flag"))
+    legend, form_order = "Route", 50
+
+    @classmethod
+    def from_query(cls, params, *, staff, towns):
+        routes = codes_of(param_values(params, "route_type"), ROUTE_TYPES, "route type")
+        if parse_flag(param_value(params, "loop"), _('"loop" must be 1 or 0')):
+            routes = tuple(dict.fromkeys(routes + ("loop",)))
+        return cls(routes) if routes else None
 
     def human(self):
         return _("loops only") if self.values == ("loop",) else _AnyOf.human(self)
@@ -264,6 +322,8 @@ class ThemeAnyOf(_AnyOf):
     values: tuple[str, ...]
     key = "theme"
     words = "theme: {values}"
+    reads = (Param("theme", "A theme (repeat: trails with any of them).", "several", "T"),)
+    legend, form_order = "Themes", 80
 
     def where(self):
         marks = ", ".join("?" * len(self.values))
@@ -282,6 +342,14 @@ class AccessibleFor(Filter):
 
     values: tuple[str, ...]
     key = "accessibility"
+    reads = (Param("accessibility", ", ".join(ACCESSIBILITY) + " (repeat: suitable for all of them).", "several",
+                   "A", ACCESSIBILITY),)
+    widget, legend, form_order = "facet", "Accessibility", 70
+
+    @classmethod
+    def from_query(cls, params, *, staff, towns):
+        values = param_values(params, "accessibility")
+        return cls(codes_of(values, ACCESSIBILITY, "accessibility")) if values else None
 
     def where(self):
         return " AND ".join(["EXISTS (SELECT 1 FROM json_each(trails.accessibility) WHERE json_each.value = ?)"]
@@ -314,6 +382,31 @@ class Near(Filter):
     radius_km: float = DEFAULT_RADIUS_KM
     town: str = ""
     key = "near"
+    reads = (Param("near", "Trailhead near this point (latitude,longitude).", "point", "LAT,LON",
+                   example="44.33,3.59"),
+             Param("town", "Trailhead near this town (a commune of the catalogue).",
+                   metavar="NAME", example="Meyrueis"),
+             Param("radius_km", f"Radius around --near or --town (default {DEFAULT_RADIUS_KM:g} km).", "number",
+                   "KM"))
+    widget, legend, form_order = "place", "Near a place", 90
+
+    @classmethod
+    def from_query(cls, params, *, staff, towns):
+        near, town, radius = (param_value(params, key) for key in ("near", "town", "radius_km"))
+        radius_km = parse_number(radius, "radius", "km") if radius else DEFAULT_RADIUS_KM
+        if near and town:
+            raise FilterError(_('give either "near" (a point) or "town" (a name), not both'))
+        if near:
+            lat, lon = parse_lat_lon(near)
+            return cls(lat, lon, radius_km)
+        if town:
+            if towns is None:
+                raise FilterError(_('"town" needs the catalogue\'s towns: give "near" (latitude,longitude)'))
+            name, lon, lat = towns(town)[:3]
+            return cls(lat, lon, radius_km, town=name)
+        if radius:
+            raise FilterError(_('"radius_km" needs "near" (the centre, as "latitude,longitude") or "town"'))
+        return None
 
     def __post_init__(self):
         if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
@@ -355,6 +448,13 @@ class TextQuery(Filter):
 
     query: str
     key = "q"
+    reads = (Param("q", "Words in the name, summary or commune.", aliases=("--text",)),)
+    widget, legend, form_order = "search", "Search", 0
+
+    @classmethod
+    def from_query(cls, params, *, staff, towns):
+        q = param_value(params, "q")
+        return cls(q) if q and query_tokens(q) else None
 
     def where(self):
         tokens = query_tokens(self.query)
@@ -380,6 +480,12 @@ class Published(Filter):
     """Published trails only (what the public sees)."""
 
     key = "published"
+    reads = (Param("published", "Published trails only, or all (default).", "flag", off="--all", staff=True),)
+
+    @classmethod
+    def from_query(cls, params, *, staff, towns):
+        bad_published = _('"published" must be 1 (published only) or 0 (all trails)')
+        return cls() if not staff or parse_flag(param_value(params, "published"), bad_published) else None
 
     def where(self):
         return "published = 1", []
@@ -415,10 +521,10 @@ class FilterSet:
     @classmethod
     def from_params(cls, params: Mapping, *, staff: bool = False,
                     towns: Callable[[str], tuple] | None = None) -> "FilterSet":
-        """Filters from ``min_duration, max_duration, min_length_km, max_length_km, min_ascent,
-        max_ascent, difficulty*, theme*, practice*, route_type*, loop, accessibility*, near ("lat,lon")
-        or town, radius_km, q, published`` (* several values, repeated or comma-separated); other
-        keys are ignored.
+        """Filters from the parameters of :data:`FILTERS` (:func:`query_params`): ``min_duration,
+        max_duration, min_length_km, max_length_km, min_ascent, max_ascent, difficulty*, theme*,
+        practice*, route_type*, loop, accessibility*, near ("lat,lon") or town, radius_km, q,
+        published`` (* several values, repeated or comma-separated); other keys are ignored.
 
         The public (``staff=False``, the default) only ever sees published trails and
         ``published`` is ignored; staff see every trail unless ``published`` is "1".
@@ -426,45 +532,8 @@ class FilterSet:
         :class:`trails.towns.TownFinder`; without it ``town`` is refused.
         Raises :class:`~trails.errors.FilterError` on a value it cannot read.
         """
-        one = lambda key: param_value(params, key)  # noqa: E731
-        found: list[Filter] = []
-        for kind in (DurationRange, LengthRange, AscentRange):
-            lo, hi = (one(key) for key in kind.param_keys)
-            if lo or hi:
-                found.append(kind(lo and kind.read(lo), hi and kind.read(hi)))
-        if values := param_values(params, "difficulty"):
-            found.append(DifficultyIn(codes_of(values, DIFFICULTIES, "difficulty")))
-        if values := param_values(params, "theme"):
-            found.append(ThemeAnyOf(tuple(values)))
-        if values := param_values(params, "practice"):
-            found.append(PracticeIn(codes_of(values, PRACTICES, "practice")))
-        routes = codes_of(param_values(params, "route_type"), ROUTE_TYPES, "route type")
-        if parse_flag(one("loop"), _('"loop" must be 1 or 0')):
-            routes = tuple(dict.fromkeys(routes + ("loop",)))
-        if routes:
-            found.append(RouteTypeIn(routes))
-        if values := param_values(params, "accessibility"):
-            found.append(AccessibleFor(codes_of(values, ACCESSIBILITY, "accessibility")))
-        near, town, radius = one("near"), one("town"), one("radius_km")
-        radius_km = parse_number(radius, "radius", "km") if radius else DEFAULT_RADIUS_KM
-        if near and town:
-            raise FilterError(_('give either "near" (a point) or "town" (a name), not both'))
-        if near:
-            lat, lon = parse_lat_lon(near)
-            found.append(Near(lat, lon, radius_km))
-        elif town:
-            if towns is None:
-                raise FilterError(_('"town" needs the catalogue\'s towns: give "near" (latitude,longitude)'))
-            name, lon, lat = towns(town)[:3]
-            found.append(Near(lat, lon, radius_km, town=name))
-        elif radius:
-            raise FilterError(_('"radius_km" needs "near" (the centre, as "latitude,longitude") or "town"'))
-        if (q := one("q")) and query_tokens(q):
-            found.append(TextQuery(q))
-        bad_published = _('"published" must be 1 (published only) or 0 (all trails)')
-        if not staff or parse_flag(one("published"), bad_published):
-            found.append(Published())
-        return cls(tuple(found))
+        found = (kind.from_query(params, staff=staff, towns=towns) for kind in FILTERS)
+        return cls(tuple(f for f in found if f is not None))
 
     def to_params(self, *, staff: bool = False) -> dict[str, str | list[str]]:
         """The parameters :meth:`from_params` (same ``staff``) reads back into the same filters."""
@@ -496,3 +565,23 @@ class FilterSet:
 
     def __len__(self):
         return len(self.filters)
+
+
+#: Every filter, in the canonical order of a :class:`FilterSet` (and of its sentences). Add a filter here.
+FILTERS: tuple[type[Filter], ...] = (DurationRange, LengthRange, AscentRange, DifficultyIn, ThemeAnyOf, PracticeIn,
+                                     RouteTypeIn, AccessibleFor, Near, TextQuery, Published)
+FILTERS_BY_KEY: dict[str, type[Filter]] = {f.key: f for f in FILTERS}
+
+
+def query_params(*, staff: bool = False) -> list[Param]:
+    """Every query parameter of the filters, in order; the public's only unless ``staff``.
+
+    >>> [p.name for p in query_params()][:4], "published" in [p.name for p in query_params(staff=True)]
+    (['min_duration', 'max_duration', 'min_length_km', 'max_length_km'], True)
+    """
+    return [p for f in FILTERS for p in f.reads if staff or not p.staff]
+
+
+def form_filters() -> list[type[Filter]]:
+    """The filters that have a field in the catalogue form, in the form's order."""
+    return sorted((f for f in FILTERS if f.widget), key=lambda f: f.form_order)

@@ -2,8 +2,9 @@
 
 ``/embed`` is meant to sit in an ``<iframe>``: responsive, no third-party resource (styles
 and its one script inline, allowed by a per-request nonce), links opening the circuit pages
-in a new tab. Filters: ``commune``, ``theme``, ``difficulty``, ``near`` + ``radius_km``, every
-other filter of the catalogue, ``limit`` (1-50, default 10), ``lang``.
+in a new tab. Filters: ``commune`` and every public filter of the catalogue (the registry
+:data:`trails.filters.FILTERS`: ``theme``, ``difficulty``, ``near`` or ``town`` + ``radius_km``, ...),
+``limit`` (1-50, default 10), ``lang``.
 It tells its parent page its height (``postMessage({type: "balise:height", height})``) so
 the snippet's optional script can size the frame.
 
@@ -26,17 +27,25 @@ from flask import Blueprint, Flask, g, render_template, request, url_for
 from poi.i18n import gettext as _
 from poi.text import fold
 from trails.filter_index import search
-from trails.filters import FilterSet
+from trails.filters import FilterSet, query_params
 from trails.models import DIFFICULTIES
+from trails.towns import TownFinder
 from webapp import db
 from webapp.api import external_url, int_param, public_base_url
 
 bp = Blueprint("embed", __name__)
 
 LIMIT, MAX_LIMIT = 10, 50
-#: Query parameters the widget understands (the snippet keeps only these).
-PARAMS = ("commune", "theme", "difficulty", "near", "radius_km", "min_duration", "max_duration", "practice",
-          "route_type", "loop", "q", "limit", "lang")
+
+
+def param_names() -> tuple[str, ...]:
+    """Query parameters the widget understands (the snippet keeps only these): ``commune``, the public
+    filters' (:func:`trails.filters.query_params`), ``limit`` and ``lang``.
+
+    >>> param_names()[:3], param_names()[-2:]
+    (('commune', 'min_duration', 'max_duration'), ('limit', 'lang'))
+    """
+    return ("commune", *(p.name for p in query_params()), "limit", "lang")
 
 
 def widget_params(args) -> dict[str, list[str]]:
@@ -47,7 +56,7 @@ def widget_params(args) -> dict[str, list[str]]:
     """
     getlist = args.getlist if hasattr(args, "getlist") else lambda k: list(args.get(k, []))
     out = {}
-    for key in PARAMS:
+    for key in param_names():
         values = [v.strip() for v in getlist(key) if v and v.strip()]
         if values:
             out[key] = values
@@ -61,7 +70,7 @@ def find_trails(args, limit: int):
     commune = " ".join(widget_params(args).get("commune", []))
     if commune:  # narrow by text first (the index knows communes' words), then keep exact commune matches
         params["q"] = " ".join(params.get("q", []) + [commune])
-    filters = FilterSet.from_params(params)
+    filters = FilterSet.from_params(params, towns=TownFinder(db.trails()))
     if not commune:
         result = search(db.get_db(), filters, limit=limit)
         return result.trails, result.total, filters

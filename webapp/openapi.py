@@ -14,6 +14,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from trails.filter_index import DURATION_BUCKETS
+from trails.filters import query_params
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES
 
 VERSION = "1.0.0"
@@ -193,30 +194,26 @@ def _error(description: str) -> dict:
 
 
 MULTI = {"oneOf": [STRING, _array(STRING)]}
-TRAIL_FILTERS = [
-    _param("min_duration", "at least this long: minutes (90) or hours and minutes (2h30, 1:45)", example="1h"),
-    _param("max_duration", "at most this long (same forms)", example="2h30"),
-    _param("min_length_km", "at least this many km", NUMBER), _param("max_length_km", "at most this many km", NUMBER),
-    _param("min_ascent", "at least this D+ in metres", NUMBER), _param("max_ascent", "at most this D+ in metres",
-                                                                      NUMBER),
-    _param("difficulty", "one or more of " + ", ".join(DIFFICULTIES) + " (repeat or comma-separate)", MULTI),
-    _param("theme", "any of these themes (repeat or comma-separate)", MULTI),
-    _param("practice", "one or more of " + ", ".join(PRACTICES), MULTI),
-    _param("route_type", "one or more of " + ", ".join(ROUTE_TYPES), MULTI),
-    _param("loop", "1: loops only", {"enum": ["1", "0", "true", "false"]}),
-    _param("accessibility", "suitable for all of: " + ", ".join(ACCESSIBILITY) + " (repeat or comma-separate)",
-           MULTI),
-    _param("near", "centre 'latitude,longitude' in degrees", example="44.33,3.59"),
-    _param("town", "centre: a town (commune) of the catalogue, accents and case ignored; not with near",
-           example="Meyrueis"),
-    _param("radius_km", "radius around near or town, in km (default 10)", NUMBER),
-    _param("q", "words found in the name, summary or commune (accents ignored)"),
+#: The schema of each kind of filter parameter (:class:`trails.filter_params.Param`).
+PARAM_SCHEMAS = {"text": STRING, "duration": STRING, "point": STRING, "number": NUMBER, "several": MULTI,
+                 "flag": {"enum": ["1", "0", "true", "false"]}}
+LANG = _param("lang", "language of the filter sentences, and of names and summaries when the source translated "
+                      "them (default: Accept-Language, else fr)", {"enum": ["fr", "en"]})
+
+
+def trail_params() -> list[dict]:
+    """The query parameters of ``/api/trails``: the public filters' (the registry :data:`trails.filters.FILTERS`),
+    then sorting, paging and language."""
+    filters = [_param(p.name, p.help, PARAM_SCHEMAS[p.kind], example=p.example) for p in query_params()]
+    return filters + TRAIL_PAGING
+
+
+TRAIL_PAGING = [
     _param("sort", "name, duration, length or ascent; '-' in front for descending",
            {"enum": ["name", "duration", "length", "ascent", "-name", "-duration", "-length", "-ascent"]}),
     _param("limit", "circuits per page, 1 to 100 (default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
     _param("offset", "circuits to skip (default 0)", {"type": "integer", "minimum": 0}),
-    _param("lang", "language of the filter sentences, and of names and summaries when the source translated "
-                   "them (default: Accept-Language, else fr)", {"enum": ["fr", "en"]}),
+    LANG,
 ]
 
 
@@ -225,7 +222,7 @@ def _paths() -> dict:
     return {
         "/api/trails": {"get": {
             "operationId": "listTrails", "summary": "Published circuits, with the catalogue's filters",
-            "parameters": TRAIL_FILTERS,
+            "parameters": trail_params(),
             "responses": {"200": _json("TrailList", "one page of circuits, facet counts, filter sentences"),
                           "400": bad}}},
         "/api/trails/{trail_id}": {"get": {
@@ -234,7 +231,7 @@ def _paths() -> dict:
                            "format=collection: a FeatureCollection of the circuit and one Point per stop.",
             "parameters": [_param("trail_id", "circuit id", INTEGER, where="path"),
                            _param("format", "feature (default) or collection", {"enum": ["feature", "collection"]}),
-                           TRAIL_FILTERS[-1]],
+                           LANG],
             "responses": {"200": {**_json("TrailFeature", "the circuit"), "content": {"application/json": {
                 "schema": {"oneOf": [_ref("TrailFeature"), _ref("TrailCollection")]}}}},
                 "400": bad, "404": missing}}},
@@ -247,12 +244,12 @@ def _paths() -> dict:
                 _param("limit", "POIs per page, 1 to 1000 (default 100)",
                        {"type": "integer", "minimum": 1, "maximum": 1000}),
                 _param("offset", "POIs to skip (default 0)", {"type": "integer", "minimum": 0}),
-                TRAIL_FILTERS[-1]],
+                LANG],
             "responses": {"200": _json("PoiCollection", "matching POIs (by relevance with q, else by id)"),
                           "400": bad}}},
         "/api/pois/{poi_id}": {"get": {
             "operationId": "getPoi", "summary": "One POI as a GeoJSON Feature, with the circuits it is a stop of",
-            "parameters": [_param("poi_id", "POI id", INTEGER, where="path"), TRAIL_FILTERS[-1]],
+            "parameters": [_param("poi_id", "POI id", INTEGER, where="path"), LANG],
             "responses": {"200": _json("PoiDetail", "the POI"), "404": missing}}},
         "/api/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This description (OpenAPI 3.1)",

@@ -1,7 +1,8 @@
 """Public blueprint: the catalogue, the circuit pages, GPX downloads and POI pages.
 
 Each route parses its input, calls one library function and renders a template:
-filters and facets come from :mod:`trails.filters`, the GPX from
+filters and facets come from :mod:`trails.filters` (the catalogue form has one field
+per filter of the registry, ``templates/public/_filter_<widget>.html``), the GPX from
 :mod:`exporter.gpx`, the map from :mod:`webapp.maps`. Bad filter values give a
 400 page with the filter's own message; unknown or unpublished ids a 404 page.
 """
@@ -22,7 +23,7 @@ from poi.i18n import gettext as _
 from trails.duration import visit_text, visit_time
 from trails.filter_index import DURATION_BUCKETS, SORTS, search
 from trails.filter_params import label
-from trails.filters import FilterSet
+from trails.filters import FilterSet, form_filters
 from trails.models import Trail
 from trails.towns import TownFinder, town_names
 from webapp import db, localized, maps
@@ -31,9 +32,6 @@ from webapp.i18n import format_duration
 bp = Blueprint("public", __name__)
 
 PAGE_SIZE = 20
-#: Facets shown in the catalogue form, in order, with their legend.
-FACETS = (("difficulty", "Difficulty"), ("route_type", "Route"), ("practice", "Practice"),
-          ("accessibility", "Accessibility"), ("theme", "Themes"))
 
 
 class BadRequest(BaliseError, ValueError):
@@ -78,15 +76,15 @@ def _render_catalogue() -> str:
     pages = max(1, -(-result.total // PAGE_SIZE))
     descriptions = filters.describe(skip=("published",))
     return render_template("public/catalogue.html", result=result, page=page, pages=pages, args=request.args,
-                           sort=sort, sorts=SORTS, facet_groups=FACETS, facets=_facet_choices(result, filters),
+                           sort=sort, sorts=SORTS, form_filters=form_filters(), facets=_facet_choices(result, filters),
                            durations=_duration_choices(result), descriptions=descriptions,
                            page_url=_page_url, towns=town_names(db.trails()))
 
 
 def _facet_choices(result, filters) -> dict[str, list[tuple[str, str, int, bool]]]:
-    """``facet -> [(value, label, count, checked)]`` for the checkboxes of the form."""
+    """``facet -> [(value, label, count, checked)]`` for the checkboxes of the form's facet filters."""
     choices = {}
-    for key, _legend in FACETS:
+    for key in (f.key for f in form_filters() if f.widget == "facet"):
         chosen = set(getattr(filters.get(key), "values", ()))
         choices[key] = [(value, label(value), count, value in chosen)
                         for value, count in result.facets.get(key, {}).items()]

@@ -1,5 +1,8 @@
 """``balise trails``: list the catalogue through the filter engine (:mod:`trails.filters`).
 
+Its filter options are those of the filter registry (:data:`trails.filters.FILTERS`): one
+option per query parameter, ``--max-duration`` for ``max_duration``.
+
 It is a staff tool: it lists **every** trail, published or not, unless ``--published``
 (``--all``, the default, says so explicitly). The public web catalogue shows published
 trails only.
@@ -26,7 +29,7 @@ import click
 from poi.i18n import gettext as _
 from trails.filter_index import search
 from trails.filter_params import format_duration, label
-from trails.filters import FilterSet
+from trails.filters import FilterSet, query_params
 from trails.towns import TownFinder
 from webapp.cli import db_option, pass_env
 
@@ -34,38 +37,24 @@ _FACET_TITLES = {"difficulty": "difficulty", "theme": "theme", "duration": "dura
                  "practice": "practice", "route_type": "route type", "accessibility": "accessibility"}
 
 
-@click.command("trails")
-@click.option("--min-duration", metavar="DURATION", help="At least this long: 90, 90min, 1h30, 1:30.")
-@click.option("--max-duration", metavar="DURATION", help="At most this long: 2h30, 150, 2:30.")
-@click.option("--min-length-km", metavar="KM", help="At least this many kilometres.")
-@click.option("--max-length-km", metavar="KM", help="At most this many kilometres.")
-@click.option("--min-ascent", metavar="M", help="At least this much climb (D+, metres).")
-@click.option("--max-ascent", metavar="M", help="At most this much climb (D+, metres).")
-@click.option("--difficulty", multiple=True, metavar="D",
-              help="very_easy, easy, medium, hard, very_hard (repeat for several).")
-@click.option("--theme", multiple=True, metavar="T", help="A theme (repeat: trails with any of them).")
-@click.option("--practice", multiple=True, metavar="P", help="walking, trail_running, mountain_bike, ...")
-@click.option("--route-type", multiple=True, metavar="R", help="loop, out_and_back, one_way.")
-@click.option("--loop", is_flag=True, help="Loops only.")
-@click.option("--accessibility", multiple=True, metavar="A",
-              help="pushchair, reduced_mobility (repeat: suitable for all of them).")
-@click.option("--near", metavar="LAT,LON", help="Trailhead near this point (latitude,longitude).")
-@click.option("--town", metavar="NAME", help="Trailhead near this town (a commune of the catalogue).")
-@click.option("--radius-km", metavar="KM", help="Radius around --near or --town (default 10 km).")
-@click.option("--q", "--text", "q", metavar="TEXT", help="Words in the name, summary or commune.")
-@click.option("--published/--all", default=False, help="Published trails only, or all (default).")
-@click.option("--sort", default="name", show_default=True, help="name, duration, length, ascent; -x descending.")
-@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N", help="Show at most N trails.")
-@click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N trails.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of trail summaries.")
-@click.option("--facets", is_flag=True, help="With --json: print an object with trails, total, facets, filters.")
-@db_option
-@pass_env
-def trails(env, sort, limit, offset, as_json, facets, loop, published, **options):
+def filter_options(command):
+    """Add one option per query parameter of the filters (:func:`trails.filters.query_params`)."""
+    for param in reversed(query_params(staff=True)):
+        names = [f"{param.option}/{param.off}" if param.off else param.option, *param.aliases]
+        if param.kind == "flag":
+            flag = {} if param.off else {"is_flag": True}  # "--published/--all" is a boolean pair already
+            option = click.option(*names, param.name, default=False, help=param.help, **flag)
+        else:
+            option = click.option(*names, param.name, multiple=param.multiple, metavar=param.metavar,
+                                  help=param.help)
+        command = option(command)
+    return command
+
+
+def list_trails(env, sort, limit, offset, as_json, facets, **options):
     """List trails matching filters, with facet counts (all trails, unless --published)."""
-    params = {key: value for key, value in options.items() if value not in (None, ())}
-    params["loop"] = "1" if loop else None
-    params["published"] = "1" if published else "0"
+    params = {key: ("1" if value is True else value) for key, value in options.items()
+              if value not in (None, (), False)}
     filters = FilterSet.from_params(params, staff=True, towns=TownFinder(env.db))
     result = search(env.db, filters, sort=sort, limit=limit, offset=offset)
     summaries = [t.summary_dict() for t in result.trails]
@@ -83,6 +72,24 @@ def trails(env, sort, limit, offset, as_json, facets, loop, published, **options
         click.echo(_("{facet}: {counts}", facet=_(_FACET_TITLES[facet]), counts=" · ".join(shown) or "–"))
 
 
+def trails_command() -> click.Command:
+    """The ``trails`` command, with the options of the filters registered now."""
+    command = list_trails
+    for option in reversed([
+            click.option("--sort", default="name", show_default=True,
+                         help="name, duration, length, ascent; -x descending."),
+            click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
+                         help="Show at most N trails."),
+            click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N",
+                         help="Skip the first N trails."),
+            click.option("--json", "as_json", is_flag=True, help="Print a JSON array of trail summaries."),
+            click.option("--facets", is_flag=True,
+                         help="With --json: print an object with trails, total, facets, filters."),
+            db_option, pass_env]):
+        command = option(command)
+    return click.command("trails")(filter_options(command))
+
+
 def _table(trails) -> str:
     headers = [_("id"), _("name"), _("km"), _("D+ m"), _("duration"), _("difficulty"), _("route"), _("themes")]
     rows = [[str(t.id), t.name, f"{t.length_m / 1000:.1f}", f"{t.ascent_m:.0f}", format_duration(t.duration_min),
@@ -94,6 +101,9 @@ def _table(trails) -> str:
                  for i, (cell, w) in enumerate(zip(row, widths))]
         lines.append("  ".join(cells + [row[-1]]).rstrip())
     return "\n".join(lines)
+
+
+trails = trails_command()
 
 
 def register(cli) -> None:
