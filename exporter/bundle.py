@@ -56,6 +56,7 @@ from exporter.offline_map import CORRIDOR_M, OfflineMap, for_trail, tiles_within
 from poi.i18n import gettext as _
 from poi.text import sanitize_html
 from trails.models import Trail, TrailStop
+from trails.triggers import TrailLine, stop_radius_m, trigger_of
 
 #: Photos of the bundle folder are re-encoded as JPEG at most this wide, at this quality (defaults of
 #: :func:`build_files`): 25 photos of a circuit then stay near 1.7 MB (bench/bundle.py).
@@ -89,13 +90,16 @@ def _round(value: float | None, digits: int) -> float | None:
 
 
 def stop_data(item: TrailStop, number: int, *, media: MediaSet, media_root: Path | None, photo_max_width: int,
-              photo_quality: int) -> dict:
-    """One stop as the app reads it: POI content, trigger radius, place along the trail, credits.
+              photo_quality: int, line: TrailLine | None = None) -> dict:
+    """One stop as the app reads it: POI content, trigger point and radius, place along the trail, credits.
 
-    The trigger radius is the stop's own, else the POI's, else its category's default.
+    The trigger radius is the stop's own, else the POI's, else its category's default (at least
+    :data:`trails.triggers.MIN_RADIUS_M`); ``trigger`` is where the card fires
+    (:func:`trails.triggers.trigger_of`: the POI, or the trail's point nearest to it).
     """
     stop, poi = item
-    radius_m = stop.trigger_radius_m or poi.effective_trigger_radius_m
+    trigger = trigger_of(line, item) if line is not None else None
+    radius_m = trigger.radius_m if trigger else stop_radius_m(item)
     items = [media.add(m, media_root=media_root, max_width=photo_max_width, quality=photo_quality)
              for m in poi.media]
     credit = poi_credit(poi)
@@ -104,6 +108,7 @@ def stop_data(item: TrailStop, number: int, *, media: MediaSet, media_root: Path
         "lon": round(poi.lon, 7), "lat": round(poi.lat, 7),
         "summary": plain_text(poi.summary), "description": sanitize_html(poi.description),
         "media": [m for m in items if m], "trigger_radius_m": round(float(radius_m), 1),
+        "trigger": trigger.as_json() if trigger else None,
         "distance_along_m": round(float(stop.distance_along_m), 1), "offset_m": _round(stop.offset_m, 1),
         "url": poi.url or "",
         "credits": {"source": poi.source, "attribution": credit.attribution if credit else "",
@@ -121,6 +126,7 @@ def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, med
     """
     own = trail_credit(trail)
     shown = [s for s in stops if s.stop.status != "removed"]
+    line = TrailLine(trail)
     key = f"trail-{trail.id}" if trail.id is not None else "trail-" + hashlib.sha256(
         trail.name.encode("utf-8")).hexdigest()[:12]
     return {
@@ -133,7 +139,7 @@ def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, med
         "segments": [[[round(p[0], 6), round(p[1], 6), _round(p[2] if len(p) > 2 else None, 1)] for p in seg]
                      for seg in trail.segments if seg],
         "stops": [stop_data(item, n, media=media, media_root=media_root, photo_max_width=photo_max_width,
-                            photo_quality=photo_quality) for n, item in enumerate(shown, start=1)],
+                            photo_quality=photo_quality, line=line) for n, item in enumerate(shown, start=1)],
         "credits": {"trail": format_credit(own) if own else "", "licence": licence_info(trail.licence)[0],
                     "url": trail.url or ""},
         "engine": {"accuracy_max_m": float(accuracy_max_m)},

@@ -49,6 +49,8 @@ def _messages() -> dict[str, str]:
         "to_walk": _("{distance} to walk"),
         "reached": _("reached"),
         "here": _("You are at: {name}"),
+        "poi_left": _("{distance} on your left"),
+        "poi_right": _("{distance} on your right"),
         "read_aloud": _("Read aloud"),
         "audio_guide": _("Audio guide"),
         "guidance": _("Guidance"),

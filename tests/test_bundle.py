@@ -165,7 +165,9 @@ def test_trail_json_holds_the_stops_content_and_radii(built):
     assert [s["id"] for s in data["stops"]] == [1, 2, 3, 4]
     assert by_number[1]["trigger_radius_m"] == 35.0  # church: category default
     assert by_number[2]["trigger_radius_m"] == 42.0  # the POI's own radius
-    assert by_number[3]["trigger_radius_m"] == 18.0  # the stop's own radius wins
+    assert by_number[3]["trigger_radius_m"] == 20.0  # the stop's own radius wins, raised to what GPS can fire
+    assert by_number[3]["trigger"]["radius_m"] == 20.0
+    assert all({"lon", "lat", "radius_m", "on_trail"} <= set(s["trigger"]) for s in data["stops"])
     assert by_number[2]["description"] == "<p>Moulin</p>"
     assert by_number[1]["credits"]["licence"] == "ODbL 1.0"
     assert by_number[1]["distance_along_m"] == 100.0

@@ -255,6 +255,30 @@ def test_add_a_poi_found_by_search_and_set_its_radius(editor, trail_id, db_path)
     assert [r.action for r in staff.revisions(trail_id)] == ["stops", "stops", "create"]
 
 
+def test_staff_see_trigger_zones_move_a_trigger_point_and_cannot_save_an_unfireable_radius(editor, trail_id,
+                                                                                           db_path):
+    trails, pois, staff = stores(db_path)
+    pont = pois.search("Pont de l'Huile")[0].id
+    post(editor, f"/editor/trails/{trail_id}/stops/add", {"poi_id": str(pont)})
+    page = editor.get(f"/editor/trails/{trail_id}/stops").get_data(as_text=True)
+    shown = len([s for s in trails.stops(trail_id)])
+    assert page.count('"className": "trigger-zone"') == shown  # one zone per stop on the map
+    assert f'id="trigger-{pont}"' in page
+    # a radius GPS cannot fire is refused, with the reason, and nothing changes
+    answer = post(editor, f"/editor/trails/{trail_id}/stops/{pont}/radius", {"trigger_radius_m": "8"},
+                  follow_redirects=True).get_data(as_text=True)
+    assert "GPS" in answer and next(s for s in trails.stops(trail_id) if s.poi_id == pont).trigger_radius_m is None
+    # the trigger point moves along the trail, then back to automatic
+    post(editor, f"/editor/trails/{trail_id}/stops/{pont}/trigger", {"trigger_along_m": "120"})
+    assert next(s for s in trails.stops(trail_id) if s.poi_id == pont).trigger_along_m == 120
+    answer = post(editor, f"/editor/trails/{trail_id}/stops/{pont}/trigger", {"trigger_along_m": "999999"},
+                  follow_redirects=True).get_data(as_text=True)
+    assert "999999" in answer and next(s for s in trails.stops(trail_id) if s.poi_id == pont).trigger_along_m == 120
+    post(editor, f"/editor/trails/{trail_id}/stops/{pont}/trigger", {"trigger_along_m": ""})
+    assert next(s for s in trails.stops(trail_id) if s.poi_id == pont).trigger_along_m is None
+    assert [r.action for r in staff.revisions(trail_id)][:3] == ["stops", "stops", "stops"]
+
+
 def _order(trails, trail_id):
     return [s.poi_id for s in trails.stops(trail_id, include_removed=True)]
 

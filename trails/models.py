@@ -155,6 +155,9 @@ class Stop:
     position: int = 0
     status: str = "auto"
     trigger_radius_m: float | None = None
+    #: Where staff placed the stop's trigger point, in metres along the trail (None: automatic,
+    #: :mod:`trails.triggers`).
+    trigger_along_m: float | None = None
 
 
 class TrailStop(NamedTuple):

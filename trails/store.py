@@ -103,6 +103,10 @@ MIGRATIONS = [
     """
     ALTER TABLE trails ADD COLUMN accessibility TEXT NOT NULL DEFAULT '[]';
     """,
+    # 5: staff may move a stop's trigger point along the trail (trails.triggers).
+    """
+    ALTER TABLE trail_stops ADD COLUMN trigger_along_m REAL;
+    """,
 ]
 
 
@@ -312,7 +316,8 @@ class TrailStore:
                     [s.trail_id, s.poi_id]).fetchone()
                 if existing is None:
                     self.db.execute(
-                        "INSERT INTO trail_stops VALUES (:trail_id, :poi_id, :distance_along_m, :offset_m, "
+                        "INSERT INTO trail_stops (trail_id, poi_id, distance_along_m, offset_m, position, status, "
+                        "trigger_radius_m) VALUES (:trail_id, :poi_id, :distance_along_m, :offset_m, "
                         ":position, :status, :trigger_radius_m)",
                         {"trail_id": s.trail_id, "poi_id": s.poi_id, "distance_along_m": s.distance_along_m,
                          "offset_m": s.offset_m, "position": -1, "status": s.status,
@@ -374,6 +379,16 @@ class TrailStore:
             raise ValueError(f"a trigger radius must be between 0 and 1000 m, not {radius_m}")
         cur = self.db.execute("UPDATE trail_stops SET trigger_radius_m = ? WHERE trail_id = ? AND poi_id = ?",
                               [radius_m, trail_id, poi_id])
+        if cur.rowcount == 0:
+            raise NotFoundError(f"POI {poi_id} is not a stop of trail {trail_id}")
+
+    def set_stop_trigger_along(self, trail_id: int, poi_id: int, along_m: float | None) -> None:
+        """Where a stop's trigger point sits, in metres along the trail (None: automatic,
+        :mod:`trails.triggers`)."""
+        if along_m is not None and not float(along_m) >= 0:
+            raise ValueError(f"a trigger point must be 0 m or more along the trail, not {along_m}")
+        cur = self.db.execute("UPDATE trail_stops SET trigger_along_m = ? WHERE trail_id = ? AND poi_id = ?",
+                              [along_m, trail_id, poi_id])
         if cur.rowcount == 0:
             raise NotFoundError(f"POI {poi_id} is not a stop of trail {trail_id}")
 

@@ -3,7 +3,9 @@
 Stops: add a POI (found with the search box, or picked among the nearby POIs
 shown on the map), remove it (status ``removed``: :func:`trails.corridor.attach_stops`
 never brings it back), restore it (status ``manual``), set its trigger radius
-(``TrailStore.set_stop_trigger_radius``), move it up or down the list
+(``TrailStore.set_stop_trigger_radius``; under :data:`trails.triggers.MIN_RADIUS_M` a walker's GPS
+cannot fire it, so it is refused), move its trigger point along the trail
+(``TrailStore.set_stop_trigger_along``; the map shows every stop's trigger zone), move it up or down the list
 (``TrailStore.set_stop_order``: the staff order is kept when the corridor attaches
 stops again, new stops go last).
 
@@ -24,8 +26,10 @@ from poi.media import MediaStore
 from poi.models import Media
 from poi.store import PoiStore, transaction
 from trails.corridor import find_stops
-from trails.models import Stop, Trail
+from trails.errors import TraceError
+from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
+from trails.triggers import MIN_RADIUS_M as FIREABLE_RADIUS_M, check_trigger_along, triggers
 from webapp import db, maps
 from webapp.auth import login_required
 from webapp.csrf import csrf_field
@@ -36,7 +40,9 @@ from webapp.editor_history import record, snapshot
 NEARBY_M = 500.0
 #: A POI farther than this from the trace (metres) cannot be a stop.
 MAX_STOP_DISTANCE_M = 50_000.0
-MIN_RADIUS_M, MAX_RADIUS_M = 5.0, 1000.0
+MIN_RADIUS_M, MAX_RADIUS_M = FIREABLE_RADIUS_M, 1000.0
+#: Colour of the trigger zones on the editor's map.
+TRIGGER_COLOUR = "#b45309"
 
 
 class StopError(BaliseError, ValueError):
@@ -122,7 +128,8 @@ def move_stop(database: sqlite_utils.Database, trail_id: int, poi_id: int, direc
 
 
 def parse_radius(text: str) -> float | None:
-    """A trigger radius from a form field: empty for the default, else 5-1000 metres.
+    """A trigger radius from a form field: empty for the default, else 20-1000 metres (under 20 m,
+    GPS positions that wander by ~10 m would not fire it for a walker on the trail).
 
     >>> parse_radius(""), parse_radius("40"), parse_radius("35,5")
     (None, 40.0, 35.5)
@@ -135,19 +142,49 @@ def parse_radius(text: str) -> float | None:
     except ValueError as e:
         raise StopError(_("the trigger radius must be a number of metres, not {value!r}", value=raw)) from e
     if not MIN_RADIUS_M <= value <= MAX_RADIUS_M:
-        raise StopError(_("the trigger radius must be between {min} and {max} m", min=int(MIN_RADIUS_M),
-                          max=int(MAX_RADIUS_M)))
+        raise StopError(_("the trigger radius must be between {min} and {max} m: under {min} m a walker's GPS "
+                          "cannot fire it", min=int(MIN_RADIUS_M), max=int(MAX_RADIUS_M)))
     return value
 
 
+def parse_trigger_along(trail: Trail, text: str) -> float | None:
+    """Where staff put a stop's trigger point, in metres along the trail: empty for automatic.
+
+    >>> parse_trigger_along(Trail(name="t", segments=[[(3.0, 44.0), (3.0, 44.01)]]), "250,5")
+    250.5
+    """
+    raw = (text or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError as e:
+        raise StopError(_("the trigger point must be a number of metres along the trail, not {value!r}",
+                          value=raw)) from e
+    try:
+        return check_trigger_along(trail, value)
+    except TraceError as e:
+        raise StopError(str(e)) from e
+
+
 # -- pages ------------------------------------------------------------------------------------
-def _stops_map(trail: Trail, stops, nearby) -> maps.MapParts:
-    """The trail's map with its stops, plus the nearby POIs as small markers with an "Add" button."""
+def _stops_map(trail: Trail, stops, nearby, zones=()) -> maps.MapParts:
+    """The trail's map with its stops and their trigger zones (a circle of the trigger radius around the
+    trigger point, a dashed line to the POI when the point is on the trail), plus the nearby POIs as small
+    markers with an "Add" button."""
     m = maps.build_trail_map(
         trail, stops, tiles_url=current_app.config["TILES_URL"],
         tiles_attribution=current_app.config["TILES_ATTRIBUTION"],
         leaflet_js=url_for("leaflet.static", filename="leaflet.js"),
         leaflet_css=url_for("leaflet.static", filename="leaflet.css"))
+    for (stop, poi), t in zones:
+        where = maps.latlon(t.lon, t.lat)
+        folium.Circle(where, radius=t.radius_m, color=TRIGGER_COLOUR, weight=2, fill=True, fill_opacity=0.15,
+                      tooltip=_("Trigger zone of “{name}”: {r} m", name=poi.name, r=f"{t.radius_m:g}"),
+                      class_name="trigger-zone").add_to(m)
+        if t.on_trail:
+            folium.PolyLine([where, maps.latlon(poi.lon, poi.lat)], color=TRIGGER_COLOUR, weight=2,
+                            dash_array="4 6").add_to(m)
     action = url_for("editor.stop_add", trail_id=trail.id)
     for poi, distance_m in nearby:
         marker = folium.CircleMarker(maps.latlon(poi.lon, poi.lat), radius=7, color="#0040c1", weight=2,
@@ -168,7 +205,8 @@ def stops(trail_id: int):
     trails, pois = db.trails(), db.pois()
     all_stops = trails.stops(trail_id, include_removed=True)
     by_id = {p.id: p for p in pois.get_many([s.poi_id for s in all_stops])}
-    rows = [(s, by_id[s.poi_id]) for s in all_stops if s.poi_id in by_id]
+    pairs = [TrailStop(s, by_id[s.poi_id]) for s in all_stops if s.poi_id in by_id]
+    rows = [(s, poi, t) for (s, poi), t in zip(pairs, triggers(trail, pairs))]
     taken = {s.poi_id for s in all_stops}
     candidates = [c for c in find_stops(trail, pois, width_m=NEARBY_M) if c.poi_id not in taken][:200]
     near_pois = {p.id: p for p in pois.get_many([c.poi_id for c in candidates])}
@@ -176,11 +214,12 @@ def stops(trail_id: int):
     query = request.args.get("q", "").strip()[:200]
     results = [p for p in pois.search(query, limit=30) if p.id not in taken] if query else []
     shown = trails.stops_with_pois(trail_id)
+    zones = [(item, t) for item, t in zip(pairs, (r[2] for r in rows)) if item.stop.status != "removed"]
     moved = request.args.get("moved", type=int)
     direction = request.args.get("direction") if request.args.get("direction") in ("up", "down") else None
     return render_template("editor/stops.html", trail=trail, rows=rows, nearby=nearby, query=query,
-                           results=results, map=_stops_map(trail, shown, nearby), nearby_m=int(NEARBY_M),
-                           moved=moved, direction=direction)
+                           results=results, map=_stops_map(trail, shown, nearby, zones), nearby_m=int(NEARBY_M),
+                           moved=moved, direction=direction, min_radius=int(MIN_RADIUS_M))
 
 
 def _stop_change(trail_id: int, change, summary: str, *, back: str | None = None):
@@ -243,6 +282,22 @@ def stop_radius(trail_id: int, poi_id: int):
     text = (_("trigger radius of “{name}”: {r} m", name=name, r=f"{radius:g}") if radius is not None
             else _("trigger radius of “{name}”: default", name=name))
     return _stop_change(trail_id, lambda d: set_stop_radius(d, trail_id, poi_id, radius), text)
+
+
+@bp.route("/trails/<int:trail_id>/stops/<int:poi_id>/trigger", methods=["POST"])
+@login_required
+def stop_trigger(trail_id: int, poi_id: int):
+    """Move a stop's trigger point along the trail (empty: back to automatic)."""
+    trail = trail_or_404(trail_id)
+    name = _poi_name(poi_id)
+    try:
+        along = parse_trigger_along(trail, request.form.get("trigger_along_m", ""))
+    except StopError as e:
+        flash(str(e), "error")
+        return redirect(url_for("editor.stops", trail_id=trail_id) + "#stops")
+    text = (_("trigger point of “{name}”: {m} m along the trail", name=name, m=f"{along:.0f}") if along is not None
+            else _("trigger point of “{name}”: automatic", name=name))
+    return _stop_change(trail_id, lambda d: TrailStore(d).set_stop_trigger_along(trail_id, poi_id, along), text)
 
 
 @bp.route("/trails/<int:trail_id>/stops/<int:poi_id>/move", methods=["POST"])

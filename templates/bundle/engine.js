@@ -10,7 +10,8 @@
  *    (50 m; 10 m/s, faster than any walker) is an outlier and is not used. If the walker
  *    really is there, recoverFixes (3) consecutive rejected fixes consistent with each other
  *    (same rule between them) re-anchor the track on the last of them.
- * 3. Hysteresis: a POI's entry radius is its trigger_radius_m r; its exit radius is
+ * 3. Hysteresis: a stop fires around its trigger point (trail.json: trigger {lon, lat, radius_m}, else
+ *    the POI and its trigger_radius_m). Its entry radius is r; its exit radius is
  *    exitFactor * r + exitExtraM (1.5 r + 10 m). A POI triggers after enterFixes (2)
  *    consecutive accepted fixes inside r (fixes between r and the exit radius neither count
  *    nor reset), or on one fix within wellInsideFactor * r (0.35 r) that is consistent with
@@ -161,9 +162,13 @@
     var given = config.options || {};
     for (key in given) { if (given[key] != null) { this.options[key] = given[key]; } }
     this.line = new Line(config.segments || []);
+    // A stop fires at its trigger point (trail.json's trigger: the POI, or the trail's point nearest
+    // to it); without one, at the POI itself with its trigger_radius_m.
     this.pois = (config.pois || []).map(function (p) {
-      return {id: p.id, lat: +p.lat, lon: +p.lon, radiusM: +p.trigger_radius_m,
-        alongM: p.distance_along_m == null ? null : +p.distance_along_m};
+      var tr = p.trigger || {};
+      return {id: p.id, lat: tr.lat != null ? +tr.lat : +p.lat, lon: tr.lon != null ? +tr.lon : +p.lon,
+        radiusM: tr.radius_m != null ? +tr.radius_m : +p.trigger_radius_m,
+        alongM: tr.along_m != null ? +tr.along_m : (p.distance_along_m == null ? null : +p.distance_along_m)};
     });
     this.reset(config.triggered || []);
   }

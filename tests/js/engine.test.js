@@ -120,3 +120,21 @@ test("a one-point segment is measured as a point; an empty trail gives no projec
   assert.ok(Math.abs(line.project(lat, lon).distance_m - 50) < 0.5);
   assert.equal(new E.Line([]).project(LAT0, LON0), null);
 });
+
+test("a stop fires around its trigger point, not around the POI", () => {
+  // the POI is 120 m east of a north-south trail; its trigger point is on the trail, radius 50 m
+  const [plat, plon] = at(120, 0), [tlat, tlon] = at(0, 0);
+  const eng = E.create({segments: [[lonlat([0, -500]), lonlat([0, 500])]],
+    pois: [{id: 7, lat: plat, lon: plon, trigger_radius_m: 30,
+      trigger: {lon: tlon, lat: tlat, radius_m: 50, on_trail: true, along_m: 500}}]});
+  const fired = [];
+  for (let n = -200, s = 0; n <= 200; n += 5, s += 4) {
+    const [lat, lon] = at(0, n);
+    eng.feed({latitude: lat, longitude: lon, accuracy: 5, timestamp: 1.7e12 + s * 1000}).triggers
+      .forEach(t => fired.push([n, t.poi, t.distance_m]));
+  }
+  assert.equal(fired.length, 1);
+  assert.equal(fired[0][1], 7);
+  assert.ok(Math.abs(fired[0][0]) <= 50 && fired[0][2] <= 50, JSON.stringify(fired));
+  assert.deepEqual(eng.ahead(), []);
+});

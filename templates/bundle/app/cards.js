@@ -21,6 +21,7 @@
 
   function card(s) {
     var body = el("div", {"class": "poi-body", id: "poi-body-" + s.id, hidden: "hidden"});
+    if (where(s)) { body.appendChild(el("p", {"class": "where", text: where(s)})); }
     if (s.summary) { body.appendChild(el("p", {"class": "summary", text: s.summary})); }
     s.media.filter(function (m) { return m.kind === "image"; }).forEach(function (m) {
       var cap = [m.title, m.author, m.licence].filter(Boolean).join(" — ");
@@ -57,6 +58,21 @@
     });
     return el("li", {"class": "stop", id: "poi-" + s.id, "data-poi-id": String(s.id)}, [head, body]);
   }
+
+  /** Where the place is from its trigger point on the trail ("120 m on your left"), or "". */
+  function where(s) {
+    var tr = s.trigger;
+    if (!tr || !tr.on_trail || !tr.poi_offset_m || Math.abs(tr.poi_offset_m) < 5) { return ""; }
+    return t(tr.poi_offset_m < 0 ? "poi_left" : "poi_right", {distance: B.fmtDistance(Math.abs(tr.poi_offset_m))});
+  }
+  B.where = where;
+  /** Texts that carry figures, written again in the new language. */
+  B.refreshWhere = function () {
+    B.data.stops.forEach(function (s) {
+      var node = document.querySelector('[data-poi-id="' + String(s.id) + '"] .where');
+      if (node) { node.textContent = where(s); }
+    });
+  };
 
   B.renderStops = function () {
     var list = B.$("stops");
@@ -161,7 +177,7 @@
   B.announce = function (stop) {
     var li = B.poiElement(stop.id);
     B.openCard(stop.id, true);
-    B.toast(t("here", {name: stop.name}));
+    B.toast(t("here", {name: stop.name}) + (where(stop) ? " — " + where(stop) : ""));
     if (navigator.vibrate) { try { navigator.vibrate([200, 100, 200]); } catch (e) { /* not allowed */ } }
     notify(stop);
     var audio = li && li.querySelector("audio");
