@@ -127,6 +127,17 @@ def move_stop(database: sqlite_utils.Database, trail_id: int, poi_id: int, direc
     return order
 
 
+def _metres(text: str, error) -> float | None:
+    """A number of metres from a form field (a decimal comma is fine); None when empty."""
+    raw = (text or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError as e:
+        raise StopError(error(raw)) from e
+
+
 def parse_radius(text: str) -> float | None:
     """A trigger radius from a form field: empty for the default, else 20-1000 metres (under 20 m,
     GPS positions that wander by ~10 m would not fire it for a walker on the trail).
@@ -134,13 +145,9 @@ def parse_radius(text: str) -> float | None:
     >>> parse_radius(""), parse_radius("40"), parse_radius("35,5")
     (None, 40.0, 35.5)
     """
-    raw = (text or "").strip().replace(",", ".")
-    if not raw:
+    value = _metres(text, lambda raw: _("the trigger radius must be a number of metres, not {value!r}", value=raw))
+    if value is None:
         return None
-    try:
-        value = float(raw)
-    except ValueError as e:
-        raise StopError(_("the trigger radius must be a number of metres, not {value!r}", value=raw)) from e
     if not MIN_RADIUS_M <= value <= MAX_RADIUS_M:
         raise StopError(_("the trigger radius must be between {min} and {max} m: under {min} m a walker's GPS "
                           "cannot fire it", min=int(MIN_RADIUS_M), max=int(MAX_RADIUS_M)))
@@ -153,14 +160,10 @@ def parse_trigger_along(trail: Trail, text: str) -> float | None:
     >>> parse_trigger_along(Trail(name="t", segments=[[(3.0, 44.0), (3.0, 44.01)]]), "250,5")
     250.5
     """
-    raw = (text or "").strip().replace(",", ".")
-    if not raw:
+    value = _metres(text, lambda raw: _("the trigger point must be a number of metres along the trail, not "
+                                        "{value!r}", value=raw))
+    if value is None:
         return None
-    try:
-        value = float(raw)
-    except ValueError as e:
-        raise StopError(_("the trigger point must be a number of metres along the trail, not {value!r}",
-                          value=raw)) from e
     try:
         return check_trigger_along(trail, value)
     except TraceError as e:
