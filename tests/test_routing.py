@@ -14,7 +14,7 @@ from poi.importers import import_file
 from poi.network import import_osm_map
 from poi.network.store import NetworkStore
 from poi.store import PoiStore, open_db
-from trails import routing
+from trails import graph, routing
 from trails.errors import BaliseError, NotFoundError
 from trails.routing import (NoNetworkError, NoPathError, RoutingError, SnapError, highway_factor, route_trail,
                             save_routed_trail)
@@ -172,7 +172,7 @@ def test_a_star_finds_what_dijkstra_finds(andorra, monkeypatch):
     names = ("Casa d'Areny-Plandolit", "Lac d'Engolasters", "Refugi d'Ensagents")
     ids = [poi_id(andorra, n) for n in names]
     a_star = route_trail(andorra, ids, name="A*")
-    monkeypatch.setattr(routing, "HEURISTIC_SCALE", 0.0)  # no heuristic: Dijkstra
+    monkeypatch.setattr(graph, "HEURISTIC_SCALE", 0.0)  # no heuristic: Dijkstra
     dijkstra = route_trail(andorra, ids, name="Dijkstra")
     assert a_star.length_m == pytest.approx(dijkstra.length_m, abs=0.01)
     assert a_star.extra["routing"] == dijkstra.extra["routing"]

@@ -59,6 +59,21 @@ def tile_key(name: str) -> tuple[int, int]:
     return lat, lon
 
 
+def read_tile_bytes(path: str | Path) -> bytes:
+    """The raw (big-endian) samples of an ``.hgt`` file, or of the one ``.hgt`` in a ``.zip``."""
+    path = Path(path)
+    if path.suffix.lower() != ".zip":
+        return path.read_bytes()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.namelist() if m.lower().endswith(".hgt")]
+            if len(members) != 1:
+                raise SourceFormatError(f"{path}: the zip must hold exactly one .hgt file")
+            return zf.read(members[0])
+    except zipfile.BadZipFile as e:
+        raise SourceFormatError(f"{path}: not a readable zip file ({e})") from e
+
+
 class SrtmTile:
     """One tile's height grid.
 
@@ -92,18 +107,7 @@ class SrtmTile:
         """Read ``.hgt`` or a ``.zip`` holding one ``.hgt``."""
         path = Path(path)
         lat0, lon0 = tile_key(path.name)
-        if path.suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(path) as zf:
-                    members = [m for m in zf.namelist() if m.lower().endswith(".hgt")]
-                    if len(members) != 1:
-                        raise SourceFormatError(f"{path}: the zip must hold exactly one .hgt file")
-                    data = zf.read(members[0])
-            except zipfile.BadZipFile as e:
-                raise SourceFormatError(f"{path}: not a readable zip file ({e})") from e
-        else:
-            data = path.read_bytes()
-        return cls.from_bytes(data, lat0, lon0, label=str(path))
+        return cls.from_bytes(read_tile_bytes(path), lat0, lon0, label=str(path))
 
     def contains(self, lon: float, lat: float) -> bool:
         return self.lat0 <= lat <= self.lat0 + 1 and self.lon0 <= lon <= self.lon0 + 1

@@ -30,7 +30,7 @@ from poi.errors import SourceFormatError
 from poi.geo import GEOD
 from poi.i18n import gettext as _
 from poi.importers.osm import broken_file, osm_file, osmium_module
-from poi.network.store import EdgeRow, NetworkStats, NetworkStore, WayRow
+from poi.network.store import EDGE_TAGS, EdgeRow, NetworkStats, NetworkStore, WayRow
 from poi.store import transaction
 
 #: ``highway=*`` -> map kind.
@@ -175,8 +175,10 @@ def _geojson(geometry: dict) -> str:
     return json.dumps(geometry, separators=(",", ":"))
 
 
-def _hash(kind: str, cls: str, name: str, geometry_json: str, cuts=()) -> str:
+def _hash(kind: str, cls: str, name: str, geometry_json: str, cuts=(), edge_tags: str = "") -> str:
     key = f"{kind}|{cls}|{name}|{geometry_json}|{','.join(f'{a}-{b}' for a, b in cuts)}"
+    if edge_tags:  # walkable ways hash the routing tags too (re-importing an older db fills them in)
+        key += f"|{edge_tags}"
     return hashlib.sha1(key.encode()).hexdigest()
 
 
@@ -184,8 +186,8 @@ def _intersects(box, bbox) -> bool:
     return bbox is None or not (box[2] < bbox[0] or box[0] > bbox[2] or box[3] < bbox[1] or box[1] > bbox[3])
 
 
-def cut_edges(refs: Sequence[int], coords: Sequence[tuple[float, float]], is_junction: Callable[[int], bool]
-              ) -> list[EdgeRow]:
+def cut_edges(refs: Sequence[int], coords: Sequence[tuple[float, float]], is_junction: Callable[[int], bool],
+              tags: dict | None = None) -> list[EdgeRow]:
     """Cut one walkable way at its junction nodes into edges with geodesic lengths.
 
     >>> edges = cut_edges([1, 2, 3], [(0.0, 0.0), (0.0, 0.001), (0.0, 0.002)], lambda n: n == 2)
@@ -197,7 +199,7 @@ def cut_edges(refs: Sequence[int], coords: Sequence[tuple[float, float]], is_jun
     lengths = GEOD.line_lengths([c[0] for c in coords], [c[1] for c in coords])
     last = len(refs) - 1
     cuts = [0, *(i for i in range(1, last) if is_junction(refs[i])), last]
-    return [EdgeRow(seq, refs[a], refs[b], float(sum(lengths[a:b])), list(coords[a:b + 1]))
+    return [EdgeRow(seq, refs[a], refs[b], float(sum(lengths[a:b])), list(coords[a:b + 1]), tags)
             for seq, (a, b) in enumerate(zip(cuts, cuts[1:]))]
 
 
@@ -222,10 +224,12 @@ def _way_rows(o, tags, kind, cls, junctions, bbox):
         length_m = float(sum(GEOD.line_lengths(xs, ys)))
         walkable = is_walkable(tags)
         if walkable:
-            edges = cut_edges(refs, coords, junctions.__contains__)
+            kept = {k: tags[k] for k in EDGE_TAGS if k in tags}
+            edges = cut_edges(refs, coords, junctions.__contains__, kept)
     name = tags.get("name", "")
     text = _geojson(geometry)
-    digest = _hash(kind, cls, name, text, [(e.from_node, e.to_node) for e in edges])
+    digest = _hash(kind, cls, name, text, [(e.from_node, e.to_node) for e in edges],
+                   json.dumps(edges[0].tags, sort_keys=True) if edges else "")
     return WayRow(f"way/{o.id}", kind, cls, name, text, box, length_m, walkable, digest), edges
 
 

@@ -8,7 +8,14 @@ Tables (component ``network``, registered with :func:`poi.store.register_migrati
   geometry in lon/lat (6 decimals, ~0.1 m); an R*Tree for bounding-box queries;
 * ``path_nodes``: junctions and ends of the walkable network (id = OSM node id);
 * ``path_edges``: the walkable ways cut at junctions, with their geodesic
-  ``length_m``, highway class and geometry (JSON ``[[lon, lat], ...]``); an R*Tree.
+  ``length_m``, highway class and geometry (JSON ``[[lon, lat], ...]``); an R*Tree;
+  ``tags``: the OSM tags routing reads (:data:`EDGE_TAGS`: access per practice,
+  ``oneway``, ``sac_scale``, ``surface``...) as a JSON object; ``ele``: the
+  elevation of each vertex (JSON list, metres) once a DEM is imported, else NULL
+  (``path_nodes.ele`` likewise);
+* ``dem_tiles``: the elevation model (``balise dem import``): one row per SRTM
+  tile, its raw big-endian samples zlib-compressed, so circuits can be draped
+  later without the file.
 
 A way is rewritten only when its content hash (geometry, tags read, cut points)
 changes, so re-importing the same extract changes nothing.
@@ -16,6 +23,7 @@ changes, so re-importing the same extract changes nothing.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -60,6 +68,20 @@ MIGRATIONS = [
     CREATE INDEX path_edges_to ON path_edges(to_node);
     CREATE VIRTUAL TABLE path_edges_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat);
     """,
+    """
+    ALTER TABLE path_nodes ADD COLUMN ele REAL;
+    ALTER TABLE path_edges ADD COLUMN ele TEXT;
+    ALTER TABLE path_edges ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE dem_tiles (
+        lat0 INTEGER NOT NULL,
+        lon0 INTEGER NOT NULL,
+        samples INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        source TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (lat0, lon0)
+    );
+    """,
 ]
 
 
@@ -85,6 +107,11 @@ class WayRow(NamedTuple):
     content_hash: str
 
 
+#: OSM tags kept on path edges for routing (access per practice, direction, difficulty, surface).
+EDGE_TAGS = ("access", "foot", "bicycle", "mtb", "horse", "oneway", "oneway:bicycle", "sac_scale", "mtb:scale",
+             "surface", "tracktype", "smoothness", "incline")
+
+
 class EdgeRow(NamedTuple):
     """One edge of the walkable network, between two junction (or end) nodes."""
 
@@ -93,6 +120,7 @@ class EdgeRow(NamedTuple):
     to_node: int
     length_m: float
     coords: list[tuple[float, float]]
+    tags: dict | None = None  # the :data:`EDGE_TAGS` the way has
 
 
 class MapWay(NamedTuple):
@@ -115,6 +143,8 @@ class PathEdge(NamedTuple):
     length_m: float
     highway: str
     coords: list[tuple[float, float]]  # lon/lat, from ``from_node`` to ``to_node``
+    tags: dict = {}  # the :data:`EDGE_TAGS` the way has
+    ele: list[float | None] | None = None  # metres, one per vertex, once a DEM is imported
 
 
 class NetworkStats(NamedTuple):
@@ -182,10 +212,11 @@ class NetworkStore:
             [(n, *e.coords[i]) for e in edges for n, i in ((e.from_node, 0), (e.to_node, -1))])
         for e in edges:
             eid = conn.execute(
-                "INSERT INTO path_edges (way_osm_id, seq, from_node, to_node, length_m, highway, name, geometry) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO path_edges (way_osm_id, seq, from_node, to_node, length_m, highway, name, geometry, "
+                "tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [way.osm_id, e.seq, e.from_node, e.to_node, e.length_m, way.cls, way.name,
-                 json.dumps(e.coords, separators=(",", ":"))]).lastrowid
+                 json.dumps(e.coords, separators=(",", ":")),
+                 json.dumps(e.tags or {}, sort_keys=True, separators=(",", ":"))]).lastrowid
             x0, y0, x1, y1 = _bbox_of(e.coords)
             conn.execute("INSERT INTO path_edges_rtree VALUES (?, ?, ?, ?, ?)", [eid, x0, x1, y0, y1])
 
@@ -218,10 +249,54 @@ class NetworkStore:
         """Path edges whose bounding box meets ``bbox`` = (min_lon, min_lat, max_lon, max_lat), by id."""
         x0, y0, x1, y1 = bbox
         rows = self.db.execute(
-            "SELECT e.id, e.from_node, e.to_node, e.length_m, e.highway, e.geometry FROM path_edges_rtree r "
-            "JOIN path_edges e ON e.id = r.id WHERE r.max_lon >= ? AND r.min_lon <= ? "
+            "SELECT e.id, e.from_node, e.to_node, e.length_m, e.highway, e.geometry, e.tags, e.ele "
+            "FROM path_edges_rtree r JOIN path_edges e ON e.id = r.id WHERE r.max_lon >= ? AND r.min_lon <= ? "
             "AND r.max_lat >= ? AND r.min_lat <= ? ORDER BY e.id", [x0, x1, y0, y1]).fetchall()
-        return [PathEdge(r[0], r[1], r[2], r[3], r[4], [tuple(c) for c in json.loads(r[5])]) for r in rows]
+        return [PathEdge(r[0], r[1], r[2], r[3], r[4], [tuple(c) for c in json.loads(r[5])], json.loads(r[6]),
+                         json.loads(r[7]) if r[7] else None) for r in rows]
+
+    # -- elevation model -------------------------------------------------------
+    def put_dem_tile(self, lat0: int, lon0: int, samples: int, data: bytes, source: str) -> None:
+        """Store (or replace) one DEM tile: ``data`` is its raw samples, stored zlib-compressed."""
+        self.db.execute("INSERT OR REPLACE INTO dem_tiles VALUES (?, ?, ?, ?, ?, ?)",
+                        [lat0, lon0, samples, zlib.compress(data, 6), source, utcnow()])
+
+    def dem_tile_keys(self) -> list[tuple[int, int]]:
+        """``(lat0, lon0)`` of the stored DEM tiles."""
+        return [tuple(r) for r in self.db.execute("SELECT lat0, lon0 FROM dem_tiles ORDER BY lat0, lon0")]
+
+    def dem_tile(self, lat0: int, lon0: int) -> tuple[int, bytes] | None:
+        """``(samples, raw data)`` of one stored tile, or None."""
+        row = self.db.execute("SELECT samples, data FROM dem_tiles WHERE lat0 = ? AND lon0 = ?",
+                              [lat0, lon0]).fetchone()
+        return (row[0], zlib.decompress(row[1])) if row else None
+
+    def edge_geometries(self, bbox: Sequence[float], batch: int = 5000, only_missing: bool = False
+                        ) -> Iterable[list[tuple[int, list]]]:
+        """Batches of ``(edge id, [[lon, lat], ...])`` of the edges meeting ``bbox``, by id (bounded memory);
+        ``only_missing``: only those without elevations."""
+        x0, y0, x1, y1 = bbox
+        last = 0
+        missing = " AND e.ele IS NULL" if only_missing else ""
+        while True:
+            rows = self.db.execute(
+                "SELECT e.id, e.geometry FROM path_edges_rtree r JOIN path_edges e ON e.id = r.id "
+                "WHERE r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ? AND e.id > ?"
+                f"{missing} ORDER BY e.id LIMIT ?", [x0, x1, y0, y1, last, batch]).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(r[0], json.loads(r[1])) for r in rows]
+
+    def set_edge_elevations(self, rows: Sequence[tuple[int, list]]) -> None:
+        """Store each edge's vertex elevations (``(edge id, [ele, ...])``) and its end nodes' elevations."""
+        conn = self.db.conn
+        conn.executemany("UPDATE path_edges SET ele = ? WHERE id = ?",
+                         [(json.dumps(ele, separators=(",", ":")), eid) for eid, ele in rows])
+        conn.executemany("UPDATE path_nodes SET ele = ? WHERE id = (SELECT from_node FROM path_edges WHERE id = ?)",
+                         [(ele[0], eid) for eid, ele in rows])
+        conn.executemany("UPDATE path_nodes SET ele = ? WHERE id = (SELECT to_node FROM path_edges WHERE id = ?)",
+                         [(ele[-1], eid) for eid, ele in rows])
 
     def stats(self) -> NetworkStats:
         ways = dict(self.db.execute("SELECT kind, COUNT(*) FROM map_ways GROUP BY kind ORDER BY kind").fetchall())
@@ -246,4 +321,4 @@ class NetworkStore:
         return NetworkStats(ways, nodes, edges, float(edges_m), float(walk_m), components)
 
 
-__all__ = ["EdgeRow", "MapWay", "NetworkStats", "NetworkStore", "PathEdge", "WayRow", "migrate"]
+__all__ = ["EDGE_TAGS", "EdgeRow", "MapWay", "NetworkStats", "NetworkStore", "PathEdge", "WayRow", "migrate"]

@@ -11,6 +11,7 @@ import click
 
 from poi.i18n import gettext as _
 from poi.network import import_osm_map, network_stats
+from trails.dem import drape_new_edges
 from webapp.cli import db_option, pass_env
 
 
@@ -37,7 +38,10 @@ def map_group():
 def import_(env, file, bbox):
     """Import paths, tracks, roads, water, woods and buildings of an OSM extract (.osm, .osm.gz, .osm.pbf)."""
     report = import_osm_map(env.db, file, bbox=bbox)
+    draped = drape_new_edges(env.db)
     click.echo(report.summary())
+    if draped:
+        click.echo(_("{edges} path edges given elevations from the imported DEM", edges=draped))
     for line in _stats_lines(report.stats):
         click.echo(line)
 
