@@ -153,7 +153,7 @@ def edge_times_h(xy: np.ndarray, ele: np.ndarray, starts: np.ndarray, factors: n
     >>> xy = np.array([[0.0, 0.0], [1000.0, 0.0], [0.0, 0.0], [1000.0, 0.0]])
     >>> fwd, back = edge_times_h(xy, np.array([0.0, 100.0, np.nan, np.nan]), np.array([0, 2]), np.ones(2))
     >>> [round(float(t), 3) for t in fwd], [round(float(t), 3) for t in back]
-    ([0.355, 0.25], [0.25, 0.25])
+    ([0.373, 0.263], [0.263, 0.263])
     """
     d = np.hypot(*(xy[1:] - xy[:-1]).T)
     dh = ele[1:] - ele[:-1]
