@@ -6,11 +6,10 @@ Data: tests/data/sources/{apidae,tourinsoft,lei}/ (see their README).
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from loopback import served  # noqa: F401  (fixture)
 from helpers import SOURCES, counts, english, one_line_error, poi_rows, pois_by_name  # noqa: F401
 from poi.errors import SourceFormatError
 from poi.importers import import_file
@@ -27,43 +26,6 @@ ITINERARY = APIDAE / "apidae__itinerary-trek_sample.json"
 TOURINSOFT = SOURCES / "tourinsoft" / "tourinsoft-v3__content_sample.json"
 LEI = SOURCES / "lei" / "lei__touristic-content_sample.xml"
 GEOTREK = SOURCES / "geotrek" / "api-v2"
-
-
-class Served:
-    """A tiny HTTP server on 127.0.0.1 answering fixed bodies by path; records the paths asked."""
-
-    def __init__(self):
-        self.bodies: dict[str, tuple[int, bytes]] = {}
-        self.asked: list[str] = []
-        served = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                served.asked.append(self.path)
-                status, body = served.bodies.get(self.path.split("?")[0], (404, b"not found"))
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def served():
-    server = Served()
-    yield server
-    server.close()
 
 
 # -- Apidae touristic objects ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from poi.i18n import gettext as _
 from poi.store import transaction
 from trails.models import Trail
 from webapp import db
-from webapp import editor_route, editor_stops, editor_trails
+from webapp import editor_route, editor_sources, editor_stops, editor_trails
 from webapp.auth import admin_required, login_required, staff
 from webapp.editor_blueprint import bp, trail_or_404, user_name
 from webapp.editor_history import ACTIONS, restore
@@ -134,11 +134,12 @@ def user_active(username: str):
 
 
 #: The modules whose routes join :data:`bp` (with this module's own).
-ROUTE_MODULES = (editor_trails, editor_stops, editor_route)
+ROUTE_MODULES = (editor_trails, editor_stops, editor_route, editor_sources)
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("EDITOR_MAX_GPX_BYTES", 10 * 1024 * 1024)
     app.config.setdefault("EDITOR_MAX_MEDIA_BYTES", 30 * 1024 * 1024)
+    editor_sources.init_config(app)
     app.jinja_env.globals["pending_feedback_count"] = pending_feedback_count
     app.register_blueprint(bp)

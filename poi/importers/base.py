@@ -63,6 +63,8 @@ GENERIC_FIELDS: dict[str, tuple[str, ...]] = {
 #: ``progress`` callbacks are called every this many records (and once at the end); the
 #: records are also written this many at a time (:meth:`poi.store.PoiStore.upsert_many`).
 PROGRESS_EVERY = 500
+#: How many added/updated POI names an :class:`ImportReport` keeps for a preview.
+CHANGES_KEPT = 200
 
 FieldSpec = str | tuple[str, ...] | Callable[[Any], Any]
 
@@ -113,6 +115,8 @@ class ImportReport:
     ids: IdList = field(default_factory=IdList)  # POIs added or updated (a list of ints, compactly)
     dry_run: bool = False
     seconds: float = 0.0
+    #: ``(status, name)`` of the first :data:`CHANGES_KEPT` POIs added or updated (what a preview shows).
+    changes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def records(self) -> int:
@@ -424,13 +428,15 @@ class Importer:
 
     def run(self, store: PoiStore, path: str | Path, *, source: str | None = None, dry_run: bool = False,
             progress: Callable[[ImportReport], None] | None = None, licence: str | None = None,
-            attribution: str | None = None, **options) -> ImportReport:
+            attribution: str | None = None, keep: Callable[[POI], str | None] | None = None,
+            **options) -> ImportReport:
         """Import every record of ``path`` into ``store`` in one transaction.
 
         Returns the :class:`ImportReport`. Raises :class:`SourceFormatError` (nothing
         written) when the file is missing or broken. With ``dry_run`` everything is
         done, counted, then rolled back. ``path`` may be a folder when the importer
-        ``accepts_directories``.
+        ``accepts_directories``. ``keep(poi)`` (a source's filters) returns why a POI is
+        left out, or None to import it; what it leaves out is reported as skipped.
         """
         path = Path(path)
         if not path.is_file() and not (self.accepts_directories and path.is_dir()):
@@ -448,7 +454,8 @@ class Importer:
             with store.key_log() as seen, transaction(store.db):
                 batch: list[tuple[str, POI | str]] = []
                 for record in self.records(path, **options):
-                    batch.append(self._prepare(record, source=source, licence=licence, attribution=attribution))
+                    batch.append(self._prepare(record, keep, source=source, licence=licence,
+                                               attribution=attribution))
                     if len(batch) == PROGRESS_EVERY:
                         self._write(store, batch, report, seen)
                         batch = []
@@ -464,14 +471,16 @@ class Importer:
             progress(report)
         return report
 
-    def _prepare(self, record: Record, **provenance) -> tuple[str, POI | str]:
+    def _prepare(self, record: Record, keep: Callable[[POI], str | None] | None = None,
+                 **provenance) -> tuple[str, POI | str]:
         """``(where, POI)`` of one record, or ``(where, why it is skipped)``."""
         try:
             poi = self.build(record)
         except ImportRowError as e:
             return record.where, str(e)
         self.stamp(poi, record, **provenance)
-        return record.where, poi
+        reason = keep(poi) if keep is not None else None
+        return (record.where, reason) if reason else (record.where, poi)
 
     def _write(self, store: PoiStore, batch: list[tuple[str, POI | str]], report: ImportReport,
                seen: KeyLog) -> None:
@@ -490,7 +499,9 @@ class Importer:
             fresh[item.source_id] = where
             pois.append(item)
         seen.add(fresh.items())
-        for status, pid in store.upsert_many(pois):
+        for poi, (status, pid) in zip(pois, store.upsert_many(pois)):
             setattr(report, status, getattr(report, status) + 1)
             if status != "unchanged":
                 report.ids.append(pid)
+                if len(report.changes) < CHANGES_KEPT:
+                    report.changes.append((status, poi.name))

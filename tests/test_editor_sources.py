@@ -1,0 +1,165 @@
+"""Imports in the editor (administrators): register a source (URL or uploaded file, licence, filters), preview,
+import, every run's report; a failing source leaves nothing half-done; ``balise sync`` runs the registered sources.
+
+Data: the real LEI and Tourinsoft samples of tests/data/sources/ (see their README), served on loopback.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from helpers import SOURCES, english  # noqa: F401
+from loopback import served  # noqa: F401  (fixture)
+from poi.source_store import Source, SourceStore
+from poi.store import PoiStore, open_db
+from webapp import staff_store
+from webapp.cli import cli
+from webapp.staff_store import StaffStore
+
+PASSWORD = "sentier du Tournel 1907"
+LEI = SOURCES / "lei" / "lei__touristic-content_sample.xml"
+TOURINSOFT = SOURCES / "tourinsoft" / "tourinsoft-v3__content_sample.json"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch):
+    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
+@pytest.fixture
+def accounts(app, db_path):
+    db = open_db(db_path)
+    StaffStore(db).add_user("marie", PASSWORD, role="editor")
+    StaffStore(db).add_user("admin", PASSWORD, role="admin")
+    db.conn.close()
+
+
+def _token(client, url="/editor/sources") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def _login(app, username):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    assert client.post("/login", data={"username": username, "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    return client
+
+
+@pytest.fixture
+def admin(app, accounts):
+    return _login(app, "admin")
+
+
+def _register(client, **fields) -> int:
+    data = {"name": "LEI Alsace", "format": "lei", "url": "", "licence": "Licence Ouverte 2.0",
+            "attribution": "ADT Alsace", "bbox": "", "communes": "", "text": "", **fields,
+            "csrf_token": _token(client)}
+    r = client.post("/editor/sources", data=data, content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def _run(client, source_id, mode) -> str:
+    r = client.post(f"/editor/sources/{source_id}/run", data={"mode": mode,
+                                                             "csrf_token": _token(client, f"/editor/sources/{source_id}")})
+    assert r.status_code == 302
+    return client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def _pois(db_path) -> dict:
+    db = open_db(db_path)
+    try:
+        return {p.name: p for p in PoiStore(db).all()}
+    finally:
+        db.conn.close()
+
+
+def test_register_preview_import_and_reports(admin, served, db_path):
+    served.bodies["/lei/export.xml"] = (200, LEI.read_bytes())
+    sid = _register(admin, url=served.url + "/lei/export.xml")
+    html = _run(admin, sid, "preview")
+    assert "Nothing was written" in html and "2 added" in html and "3 skipped" in html
+    assert "added: Restaurant A" in html and "product 3 (Restaurant C): no latitude" in html
+    assert _pois(db_path) == {}
+    html = _run(admin, sid, "apply")
+    assert 'data-dry-run="0"' in html and "2 added" in html
+    pois = _pois(db_path)
+    assert set(pois) == {"Restaurant A", "Restaurant B"}
+    assert pois["Restaurant A"].licence == "Licence Ouverte 2.0" and pois["Restaurant A"].attribution == "ADT Alsace"
+    html = _run(admin, sid, "apply")
+    assert "0 added" in html and "2 unchanged" in html
+    page = admin.get(f"/editor/sources/{sid}").get_data(as_text=True)
+    assert page.count("/runs/") == 3 and "preview" in page
+    listing = admin.get("/editor/sources").get_data(as_text=True)
+    assert "LEI Alsace" in listing and "0 added, 0 updated, 2 unchanged, 3 skipped" in listing
+
+
+def test_a_failing_source_leaves_everything_as_it_was(admin, served, db_path):
+    served.bodies["/lei/export.xml"] = (200, LEI.read_bytes())
+    sid = _register(admin, url=served.url + "/lei/export.xml")
+    _run(admin, sid, "apply")
+    before = {name: (p.updated_at, p.description) for name, p in _pois(db_path).items()}
+    served.bodies["/lei/export.xml"] = (200, LEI.read_bytes()[:6000].replace(b"Commentaire A", b"Changed"))
+    html = _run(admin, sid, "apply")
+    assert 'data-status="failed"' in html and "nothing was imported" in html and "not valid LEI XML" in html
+    assert {name: (p.updated_at, p.description) for name, p in _pois(db_path).items()} == before
+    served.bodies["/lei/export.xml"] = (503, b"maintenance")
+    assert "503" in _run(admin, sid, "apply")
+
+
+def test_uploaded_file_with_category_and_commune_filters(admin, db_path):
+    sid = _register(admin, name="Hôtels CDT28", format="tourinsoft", categories=["restaurant"],
+                    file=(io.BytesIO(TOURINSOFT.read_bytes()), "export.json"))
+    html = _run(admin, sid, "apply")
+    assert "0 added" in html and "category accommodation is not kept by this source" in html
+    sid = _register(admin, name="LEI Niedersteinbach", format="lei", communes="Niedersteinbach",
+                    file=(io.BytesIO(LEI.read_bytes()), "lei.xml"))
+    html = _run(admin, sid, "apply")
+    assert "1 added" in html and "commune 67334 is not kept by this source" in html
+    assert set(_pois(db_path)) == {"Restaurant A"}
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"url": "ftp://example.org/x"}, "only http and https"),
+    ({"url": ""}, "give either a URL or a file"),
+    ({"url": "https://example.org/x", "bbox": "7,49"}, "bounding box"),
+    ({"url": "https://example.org/x", "format": "kml"}, "unknown format"),
+    ({"format": "lei", "file": (io.BytesIO(b"<LEI/>"), "x.exe")}, "a lei file ends with .xml"),
+])
+def test_bad_registrations_are_refused_with_a_reason(admin, db_path, fields, message):
+    data = {"name": "X", "format": "lei", "csrf_token": _token(admin), **fields}
+    r = admin.post("/editor/sources", data=data, content_type="multipart/form-data")
+    assert r.status_code == 400 and message in r.get_data(as_text=True)
+    assert SourceStore(open_db(db_path)).all() == []
+
+
+def test_only_administrators_manage_imports(app, accounts):
+    editor = _login(app, "marie")
+    assert editor.get("/editor/sources").status_code == 403
+    assert "/editor/sources" not in editor.get("/editor/").get_data(as_text=True)
+    assert app.test_client().get("/editor/sources").status_code == 302
+
+
+def test_balise_sync_runs_the_registered_sources(runner, db_path, served):
+    served.bodies["/lei/export.xml"] = (200, LEI.read_bytes())
+    db = open_db(db_path)
+    store = SourceStore(db)
+    ok = store.add(Source(name="LEI Alsace", format="lei", url=served.url + "/lei/export.xml"))
+    store.add(Source(name="Broken", format="apidae", url=served.url + "/missing"))
+    db.conn.close()
+    result = runner.invoke(cli, ["sync", "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert "LEI Alsace: 2 added, 0 updated, 0 unchanged, 3 skipped" in result.stdout
+    assert "Broken: failed, nothing imported" in result.stderr and "404" in result.stderr
+    result = runner.invoke(cli, ["sync", "--source", "LEI Alsace", "--db", str(db_path)])
+    assert result.exit_code == 0 and "0 added, 0 updated, 2 unchanged" in result.stdout
+    db = open_db(db_path)
+    runs = SourceStore(db).runs(ok)
+    assert [(r.status, r.added, r.unchanged, r.by) for r in runs] == [("ok", 0, 2, "sync"), ("ok", 2, 0, "sync")]
+    assert SourceStore(db).get(ok).last_success_at
+    result = runner.invoke(cli, ["sync", "--source", "Nope", "--db", str(db_path)])
+    assert result.exit_code == 2 and "no registered source named Nope" in result.stderr
