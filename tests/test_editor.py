@@ -491,7 +491,8 @@ def test_every_editor_form_refuses_a_post_without_the_token(app, admin, trail_id
     urls = [rule.rule for rule in app.url_map.iter_rules()
             if "POST" in rule.methods and rule.endpoint.split(".")[0] in ("editor", "auth")]
     concrete = [u.replace("<int:trail_id>", str(trail_id)).replace("<int:poi_id>", str(poi_id))
-                 .replace("<int:revision_id>", str(rev)).replace("<username>", "marie") for u in urls]
+                 .replace("<int:revision_id>", str(rev)).replace("<username>", "marie")
+                 .replace("<int:source_id>", "1") for u in urls]
     assert len(concrete) >= 14
     before = (trails.get(trail_id), trails.stops(trail_id, include_removed=True), len(staff.revisions(trail_id)))
     for url in concrete:
