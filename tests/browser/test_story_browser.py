@@ -186,7 +186,7 @@ def visitor_finds_downloads_and_goes_offline(ctx, story: Story, trail_id: int, o
     assert page.inner_text("#results-title") == "4 trails"
     page.get_by_role("link", name="Filter the trails").click()
     page.locator(f"form.filters input[name=theme][value='{THEME}']").check()
-    page.get_by_label("At most").fill("1h")
+    page.get_by_role("group", name="Duration").get_by_label("At most").fill("1h")
     page.get_by_role("button", name="Show the trails").click()
     page.wait_for_url(re.compile(r"max_duration=1h"))
     assert page.inner_text("#results-title") == "1 trail"
