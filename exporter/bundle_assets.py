@@ -55,6 +55,13 @@ def _messages() -> dict[str, str]:
         "audio_guide": _("Audio guide"),
         "guidance": _("Guidance"),
         "keep_screen_on": _("Keep the screen on"),
+        "lock_pauses": _("Locking the phone pauses guidance: no position reaches the app while the screen is off. "
+                         "Stops you pass meanwhile are listed when you unlock it."),
+        "missed": _("passed while the screen was off"),
+        "missed_title": _("Passed while your screen was off"),
+        "missed_hint": _("No position came while the screen was off: these stops were not announced. "
+                         "Tap one to read it, or walk back to it."),
+        "missed_toast": _("{n} stop(s) passed while your screen was off: see the list."),
         "autoplay": _("Play the audio guide at each stop"),
         "speak_on_trigger": _("Read the text aloud at each stop"),
         "reset": _("Reset walk"),

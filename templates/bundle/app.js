@@ -5,7 +5,9 @@
  *   - every POI is ONE element with data-poi-id="<id>"; data-state="triggered" once triggered;
  *   - window receives CustomEvent("balise:trigger", {detail: {poi, distance_m}});
  *   - window.balise.triggered: POI ids in trigger order (kept in localStorage per trail);
- *   - window.balise.feed(fix) processes one fix exactly as watchPosition does.
+ *   - window.balise.feed(fix) processes one fix exactly as watchPosition does;
+ *   - a stop passed during a stretch without fixes gets data-state="missed", its id goes into
+ *     window.balise.missed (and CustomEvent "balise:missed" {pois}); it fires if the walker goes back.
  * Modules (namespace window.BaliseApp): app/state.js, app/map.js, app/cards.js,
  * app/geolocation.js, app/offline.js. */
 (function (B) {
@@ -24,10 +26,22 @@
   function onTrigger(tr) {
     var s = B.stopById[String(tr.poi)];
     api.triggered.push(tr.poi);
+    var was = api.missed.indexOf(tr.poi);
+    if (was !== -1) { api.missed.splice(was, 1); B.renderMissed(); }
     B.saveWalk();
     B.showStopState(tr.poi);
     window.dispatchEvent(new CustomEvent("balise:trigger", {detail: {poi: tr.poi, distance_m: tr.distance_m}}));
     if (s) { B.announce(s); }
+  }
+
+  /** Stops passed while no position came (screen locked, GPS lost): listed, not announced late. */
+  function onMissed(ids) {
+    ids.forEach(function (id) { if (api.missed.indexOf(id) === -1) { api.missed.push(id); } });
+    B.saveWalk();
+    ids.forEach(B.showStopState);
+    B.renderMissed();
+    B.toast(t("missed_toast", {n: ids.length}));
+    window.dispatchEvent(new CustomEvent("balise:missed", {detail: {pois: ids.slice()}}));
   }
 
   function updateStatus() {
@@ -58,16 +72,19 @@
       lastResult = r;
       B.showPosition(r.position);
     }
+    if (r.missed && r.missed.length) { onMissed(r.missed); }
     r.triggers.forEach(onTrigger);
     if (r.accepted || r.triggers.length) { updateStatus(); }
-    return {accepted: r.accepted, reason: r.reason, triggers: r.triggers, offTrail: r.offTrail};
+    return {accepted: r.accepted, reason: r.reason, triggers: r.triggers, missed: r.missed || [],
+      offTrail: r.offTrail};
   }
   B.onFix = handleFix;
 
   function resetWalk() {
     B.forgetWalk();
-    if (B.engine) { B.engine.reset([]); }
+    if (B.engine) { B.engine.reset([], []); }
     B.showStopState();
+    B.renderMissed();
     lastResult = null;
     updateStatus();
     B.toast(t("reset_done"));
@@ -119,19 +136,21 @@
     B.data = api.data = d;
     B.loadWalk();
     B.engine = api.engine = BaliseEngine.create({segments: d.segments, pois: d.stops,
-      options: {accuracyMaxM: d.engine.accuracy_max_m}, triggered: api.triggered});
+      options: {accuracyMaxM: d.engine.accuracy_max_m}, triggered: api.triggered, missed: api.missed});
     B.renderFigures();
     B.renderStops();
     B.renderCredits();
     try { B.initMap(d, function (id) { B.openCard(id, true); }); } catch (e) { console.error(e); }
     B.showStopState();
+    B.renderMissed();
     applyLanguage();
+    if (B.settings.wakelock == null) { B.settings.wakelock = true; }  // guidance keeps the screen on by default
     ["wakelock", "autoplay", "speak"].forEach(function (name) {
       var box = $("opt-" + name);
       box.checked = !!B.settings[name];
       box.addEventListener("change", function () { setOption(name, box.checked); });
     });
-    if (!navigator.wakeLock) { $("opt-wakelock").disabled = true; }
+    if (!navigator.wakeLock) { $("opt-wakelock").disabled = true; $("opt-wakelock").checked = false; }
     $("start").addEventListener("click", B.startWalk);
     $("reset-walk").addEventListener("click", resetWalk);
     B.initGeolocation();

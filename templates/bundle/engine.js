@@ -21,6 +21,12 @@
  *    from the trace, spanning at least offTrailMinS (20 s), raise offTrail; a fix within
  *    offTrailBackM (40 m) clears it.
  *
+ * 5. Missed: when fixes resume after gapS (30 s) or more without any (screen locked, GPS lost), the
+ *    walker being on the trail (within offTrailM) before and after, the stops not yet fired whose
+ *    trigger point lies on the stretch walked meanwhile (along the trail from the last fix, less the
+ *    stop's radius, to the new one) and that the new fix is not inside are missed: reported once,
+ *    never fired late. A missed stop still fires if the walker goes back to it.
+ *
  * Distances: haversine on a sphere of radius 6 371 008.8 m (the IUGG mean Earth radius);
  * distance to the trace and along it in a local equirectangular projection centred on
  * the trace (x = R cos(lat0) dlon, y = R dlat), accurate to well under 0.1 % over a circuit.
@@ -49,7 +55,8 @@
     offTrailM: 60,
     offTrailBackM: 40,
     offTrailFixes: 3,
-    offTrailMinS: 20
+    offTrailMinS: 20,
+    gapS: 30
   };
 
   /** Great-circle distance in metres (haversine). */
@@ -170,12 +177,13 @@
         radiusM: tr.radius_m != null ? +tr.radius_m : +p.trigger_radius_m,
         alongM: tr.along_m != null ? +tr.along_m : (p.distance_along_m == null ? null : +p.distance_along_m)};
     });
-    this.reset(config.triggered || []);
+    this.reset(config.triggered || [], config.missed || []);
   }
 
-  /** Forget the walk (keeping ``triggered``, e.g. restored from storage). */
-  Engine.prototype.reset = function (triggered) {
+  /** Forget the walk (keeping ``triggered`` and ``missed``, e.g. restored from storage). */
+  Engine.prototype.reset = function (triggered, missed) {
     this.triggeredIds = (triggered || []).slice();
+    this.missedIds = (missed || []).slice();
     this.anchor = null;
     this.candidates = [];
     this.counts = {};
@@ -192,6 +200,12 @@
 
   Engine.prototype.triggered = function () { return this.triggeredIds.slice(); };
 
+  Engine.prototype.isMissed = function (id) {
+    return this.missedIds.indexOf(id) !== -1;
+  };
+
+  Engine.prototype.missed = function () { return this.missedIds.slice(); };
+
   Engine.prototype._consistent = function (a, b) {
     var dt = (b.t - a.t) / 1000;
     if (!(dt > 0)) { return false; }
@@ -199,10 +213,12 @@
     return d <= Math.max(this.options.jumpMinM, this.options.maxSpeedMps * dt + a.acc + b.acc);
   };
 
-  /** Process one fix; returns {accepted, reason, triggers: [{poi, distance_m}], position, offTrail}. */
+  /** Process one fix; returns {accepted, reason, triggers: [{poi, distance_m}], missed: [id], position,
+   * offTrail}. */
   Engine.prototype.feed = function (fix) {
     var o = this.options;
-    var out = {accepted: false, reason: "", triggers: [], position: this.lastPosition, offTrail: this.offTrail};
+    var out = {accepted: false, reason: "", triggers: [], missed: [], position: this.lastPosition,
+      offTrail: this.offTrail};
     fix = fix || {};
     var lat = Number(fix.latitude), lon = Number(fix.longitude), t = Number(fix.timestamp);
     var acc = fix.accuracy == null ? Infinity : Number(fix.accuracy);
@@ -241,6 +257,7 @@
             o.walkMaxMps * (t - prev.t) / 1000 + prev.acc + p.acc);
         if (count >= o.enterFixes || wellInside) {
           this.triggeredIds.push(poi.id);
+          if (this.isMissed(poi.id)) { this.missedIds.splice(this.missedIds.indexOf(poi.id), 1); }
           out.triggers.push({poi: poi.id, distance_m: Math.round(d * 10) / 10});
           count = 0;
         }
@@ -267,10 +284,31 @@
         if (proj.distance_m <= o.offTrailBackM) { this.offTrail = false; }
       }
     }
+    if (proj) { out.missed = this._passedUnseen(this.lastPosition, position); }
     this.lastPosition = position;
     out.position = position;
     out.offTrail = this.offTrail;
     return out;
+  };
+
+  /** Rule 5: the stops passed between two accepted fixes far apart in time; marks them missed. */
+  Engine.prototype._passedUnseen = function (before, now) {
+    var o = this.options, found = [];
+    if (!before || before.along_m == null || (now.timestamp - before.timestamp) / 1000 < o.gapS ||
+        before.distance_to_trail_m > o.offTrailM || now.distance_to_trail_m > o.offTrailM ||
+        !(now.along_m > before.along_m)) {
+      return found;
+    }
+    for (var i = 0; i < this.pois.length; i++) {
+      var poi = this.pois[i];
+      if (poi.alongM == null || this.isTriggered(poi.id) || this.isMissed(poi.id)) { continue; }
+      if (poi.alongM < before.along_m - poi.radiusM || poi.alongM >= now.along_m) { continue; }
+      if (distanceM(now.latitude, now.longitude, poi.lat, poi.lon) <= poi.radiusM) { continue; }
+      this.missedIds.push(poi.id);
+      this.counts[poi.id] = 0;
+      found.push(poi.id);
+    }
+    return found;
   };
 
   /** Stops still ahead of the walker, nearest first: [{id, remaining_m}]. */

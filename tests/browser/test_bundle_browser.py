@@ -230,3 +230,74 @@ def test_off_trail_warning_shows_and_clears(phone, server, placed):
     # (the last stop's trigger point is on the trail 50 m from where the walk turned off: it may have fired)
     assert page.inner_text("#next-stop").startswith(("Prochaine étape dans", "Plus d’étape devant vous"))
     assert page.inner_text("#progress-text").endswith("sur 3,6 km")
+
+
+def test_stops_passed_while_the_screen_was_off_are_listed_as_missed_not_fired_late(phone, server, placed):
+    """A second replay: six minutes without any fix over two stops. Both are missed (listed, one tap from their
+    card), neither fires late; every other stop fires normally; walking back to one fires it."""
+    page = phone(service_workers="block").new_page()
+    open_bundle(page, server + "index.html")
+    stops = page.evaluate("window.balise.data.stops")
+    by_along = sorted(stops, key=lambda s: s["trigger"]["along_m"])
+    first, second = by_along[3], by_along[4]  # two consecutive stops in the middle of the walk
+    start_s = (first["trigger"]["along_m"] - first["trigger"]["radius_m"] - 40) / 1.3
+    blackout = (start_s, start_s + 360)
+    fixes = replay(placed.trail, blackout=blackout)
+    gap = max(b["timestamp"] - a["timestamp"] for a, b in zip(fixes, fixes[1:]))
+    assert gap >= 360_000
+    per_fix = page.evaluate("""fixes => fixes.map(f => { const r = window.balise.feed(f);
+        return {t: f.timestamp, fired: r.triggers.map(t => t.poi), missed: r.missed}; })""", fixes)
+    missed = page.evaluate("window.balise.missed")
+    triggered = page.evaluate("window.balise.triggered")
+    assert missed == [first["id"], second["id"]]
+    assert not set(missed) & set(triggered), "a missed stop fired late"
+    assert set(triggered) == {s["id"] for s in stops} - set(missed)
+    assert sorted(triggered) == sorted(set(triggered))
+    resumed = next(r for r in per_fix if r["missed"])
+    assert resumed["t"] - 1_700_000_000_000 >= blackout[1] * 1000 - 5000  # reported when fixes came back
+    for pid in missed:
+        assert page.get_attribute(f'[data-poi-id="{pid}"]', "data-state") == "missed"
+    assert page.is_visible("#missed")
+    assert "écran" in page.inner_text("#missed h2")
+    assert page.locator("#missed-list button").count() == 2
+    page.click(f'#missed-list button[data-missed-id="{second["id"]}"]')
+    page.wait_for_selector(f'[data-poi-id="{second["id"]}"] .poi-body', state="visible")
+    # the list survives a reload; walking back to a missed stop fires it
+    page.reload()
+    page.wait_for_function(READY)
+    assert page.evaluate("window.balise.missed") == missed
+    target = second["trigger"]
+    back = [(target["lat"], target["lon"])] * 3
+    page.evaluate(FEED_ALL, fixes_along(back, start_ms=fixes[-1]["timestamp"] + 600_000))
+    assert page.evaluate("window.balise.missed") == [first["id"]]
+    assert page.get_attribute(f'[data-poi-id="{second["id"]}"]', "data-state") == "triggered"
+    assert page.locator("#missed-list button").count() == 1
+
+
+WAKE_LOCK_STUB = """(() => {
+  window.__locks = 0;
+  const lock = () => { window.__locks += 1; const l = new EventTarget(); l.release = () => {
+      l.dispatchEvent(new Event('release')); return Promise.resolve(); }; window.__lock = l; return Promise.resolve(l); };
+  Object.defineProperty(navigator, 'wakeLock', {value: {request: lock}, configurable: true});
+})();"""
+
+
+def test_guidance_keeps_the_screen_on_by_default_and_says_locking_pauses_it(phone, server):
+    ctx = phone(service_workers="block")
+    ctx.add_init_script(WAKE_LOCK_STUB)
+    page = ctx.new_page()
+    open_bundle(page, server + "index.html")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.wait_for_function(READY)
+    assert page.is_checked("#opt-wakelock")
+    assert "met le guidage en pause" in page.inner_text("#lock-note")
+    page.click("#start")
+    page.wait_for_function("window.__locks === 1")
+    # the phone locks (the browser releases the lock), then comes back: the lock is asked again
+    page.evaluate("""() => { window.__lock.release();
+        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange')); }""")
+    page.wait_for_function("window.__locks === 2")

@@ -138,3 +138,60 @@ test("a stop fires around its trigger point, not around the POI", () => {
   assert.ok(Math.abs(fired[0][0]) <= 50 && fired[0][2] <= 50, JSON.stringify(fired));
   assert.deepEqual(eng.ahead(), []);
 });
+
+// -- stretches without fixes (screen locked) ----------------------------------------------------
+function walkNorth(eng, from, to, t0, {step = 5, every = 4} = {}) {
+  const out = {fired: [], missed: [], t: t0};
+  for (let n = from; n <= to; n += step, out.t += every) {
+    const [lat, lon] = at(0, n);
+    const r = eng.feed({latitude: lat, longitude: lon, accuracy: 6, timestamp: 1.7e12 + out.t * 1000});
+    r.triggers.forEach(tr => out.fired.push(tr.poi));
+    r.missed.forEach(id => out.missed.push(id));
+  }
+  return out;
+}
+const LINE = [[lonlat([0, 0]), lonlat([0, 2000])]];
+const STOPS = [200, 700, 900, 1400].map((n, i) => {
+  const [lat, lon] = at(0, n);
+  return {id: i + 1, lat, lon, trigger_radius_m: 30, distance_along_m: n};
+});
+
+test("stops passed during a stretch without fixes are missed, not fired late; the rest fire", () => {
+  const eng = E.create({segments: LINE, pois: STOPS});
+  const a = walkNorth(eng, 0, 500, 0);
+  const gap = 6 * 60;  // six minutes without a fix: 500 m -> 1000 m, past stops 2 and 3
+  const b = walkNorth(eng, 1000, 1600, a.t + gap);
+  assert.deepEqual(a.fired, [1]);
+  assert.deepEqual(b.missed, [2, 3]);
+  assert.deepEqual(b.fired, [4]);
+  assert.deepEqual(eng.triggered(), [1, 4]);
+  assert.deepEqual(eng.missed(), [2, 3]);
+});
+
+test("walking back to a missed stop fires it normally", () => {
+  const eng = E.create({segments: LINE, pois: STOPS});
+  const a = walkNorth(eng, 0, 500, 0);
+  const b = walkNorth(eng, 1000, 1050, a.t + 360);
+  assert.deepEqual(b.missed, [2, 3]);
+  const back = [];
+  for (let n = 1050, t = b.t; n >= 880; n -= 5, t += 4) {
+    const [lat, lon] = at(0, n);
+    eng.feed({latitude: lat, longitude: lon, accuracy: 6, timestamp: 1.7e12 + t * 1000}).triggers
+      .forEach(tr => back.push(tr.poi));
+  }
+  assert.deepEqual(back, [3]);
+  assert.deepEqual(eng.missed(), [2]);
+  assert.deepEqual(eng.triggered(), [1, 3]);
+});
+
+test("a short pause, or standing still while the screen is off, misses nothing", () => {
+  const eng = E.create({segments: LINE, pois: STOPS});
+  const a = walkNorth(eng, 0, 600, 0);
+  const b = walkNorth(eng, 610, 800, a.t + 600);  // ten minutes in a café at 600 m
+  assert.deepEqual(b.missed, []);
+  assert.deepEqual(b.fired, [2]);
+  const eng2 = E.create({segments: LINE, pois: STOPS});
+  const c = walkNorth(eng2, 0, 650, 0);
+  const d = walkNorth(eng2, 720, 760, c.t + 20);  // 20 s without fixes: under gapS
+  assert.deepEqual(d.missed, []);
+});

@@ -136,6 +136,21 @@
     B.refreshMarker(id);
   };
 
+  /** The list of stops passed while the screen was off (or GPS lost), each one tap from its card. */
+  B.renderMissed = function () {
+    var ids = B.api.missed, list = B.$("missed-list");
+    list.textContent = "";
+    ids.forEach(function (id) {
+      var s = B.stopById[String(id)];
+      if (!s) { return; }
+      var btn = el("button", {type: "button", "class": "missed-stop", "data-missed-id": String(s.id)}, [
+        el("span", {"class": "num", text: String(s.number)}), el("span", {text: s.name})]);
+      btn.addEventListener("click", function () { B.openCard(s.id, true); });
+      list.appendChild(el("li", {}, [btn]));
+    });
+    B.$("missed").hidden = !list.children.length;
+  };
+
   /** The distance left to each stop ("350 m to walk", "reached"), from the walker's place along. */
   B.showStopDistances = function (along) {
     B.data.stops.forEach(function (s) {
@@ -143,6 +158,7 @@
       if (!li) { return; }
       var text = "", state = B.stopState(s.id);
       if (state === "triggered") { text = t("reached"); }
+      else if (state === "missed") { text = t("missed"); }
       else if (along == null) { text = t("to_walk", {distance: B.fmtDistance(s.distance_along_m)}); }
       else if (s.distance_along_m >= along) { text = t("to_walk", {distance: B.fmtDistance(s.distance_along_m - along)}); }
       li.querySelector(".dist").textContent = text;

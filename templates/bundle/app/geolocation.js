@@ -11,6 +11,7 @@
   B.startWatching = function () {
     if (watchId !== null || !navigator.geolocation) { return; }
     B.$("start").hidden = true;
+    if (B.settings.wakelock) { B.requestWakeLock(); }  // the walk started: keep the screen on
     watchId = navigator.geolocation.watchPosition(function (pos) {
       B.onFix({latitude: pos.coords.latitude, longitude: pos.coords.longitude,
         accuracy: pos.coords.accuracy, timestamp: pos.timestamp});
@@ -43,7 +44,6 @@
     if ("Notification" in window && Notification.permission === "default") {
       try { Notification.requestPermission().catch(function () {}); } catch (e) { /* old API */ }
     }
-    if (B.settings.wakelock) { B.requestWakeLock(); }
   };
 
   /** A page coming back to the screen gets its wake lock again (the browser dropped it). */
