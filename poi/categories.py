@@ -38,6 +38,11 @@ THEMES: dict[str, str] = {
     "fauna_flora": "fauna and flora", "forest": "forest", "viewpoint": "viewpoints", "culture": "culture",
 }
 
+#: Categories of :data:`poi.models.CATEGORIES` that are heritage (what a heritage walk passes): generated
+#: loops (``trails.loops``) count these.
+HERITAGE_CATEGORIES = frozenset({"monument", "church", "castle", "museum", "mill", "bridge", "archaeology",
+                                 "memorial"})
+
 REL, MIL, IND, RUR = "religious_heritage", "military_heritage", "industrial_heritage", "rural_heritage"
 BUILT, HIST, WATER, GEOL = "architecture", "history", "water", "geology"
 NAT, FOREST, LAND, CULT = "fauna_flora", "forest", "viewpoint", "culture"

@@ -60,6 +60,19 @@ def stored_tiles(db: sqlite_utils.Database) -> StoredTiles | None:
     return tiles if len(tiles) else None
 
 
+def drape_points(db: sqlite_utils.Database, coords: list, srtm: str | Path | None = None) -> list:
+    """Points ``(lon, lat, ele)`` of a routed trace with elevations: their own (from the edges), replaced
+    by those of the ``srtm`` tiles when given; points still without one get the stored DEM's, if any."""
+    segment = [tuple(c) if len(c) > 2 else (c[0], c[1], None) for c in coords]
+    if srtm is not None:
+        segment = SrtmTiles(srtm).add_elevations([segment], overwrite=True)[0]
+    if any(p[2] is None for p in segment):
+        tiles = stored_tiles(db)
+        if tiles is not None:
+            segment = tiles.add_elevations([segment])[0]
+    return segment
+
+
 def drape_network(db: sqlite_utils.Database, tiles: SrtmTiles,
                   bbox: tuple[float, float, float, float] | None = None, *, only_missing: bool = False
                   ) -> tuple[int, int, int]:
@@ -165,4 +178,4 @@ def drape_trail(db: sqlite_utils.Database, trail_id: int, *, overwrite: bool = F
     return trail
 
 
-__all__ = ["DemImportReport", "StoredTiles", "drape_network", "drape_new_edges", "drape_trail", "import_dem", "stored_tiles"]
+__all__ = ["DemImportReport", "StoredTiles", "drape_network", "drape_points", "drape_new_edges", "drape_trail", "import_dem", "stored_tiles"]

@@ -223,6 +223,14 @@ class Graph:
         if backward:
             self.adj.setdefault(b, []).append((a, backward_s * factor, len(self.pieces) - 1, False))
 
+    def near_edges(self, edge: int) -> list[int]:
+        """The edges within :data:`NEAR_M` of ``edge`` (itself included), cached."""
+        cache = self.__dict__.setdefault("_near", {})
+        if edge not in cache:
+            cache[edge] = self.tree.query(self.tree.geometries[edge], predicate="dwithin",
+                                          distance=NEAR_M).tolist()
+        return cache[edge]
+
     def search(self, sources: dict[int, float], targets: set[int],
                penalty: dict[int, float] | None = None) -> dict[int, tuple]:
         """Multi-source A*: from ``sources`` (node -> starting cost) until every target is settled.
@@ -316,8 +324,7 @@ def walked_again(network: Graph, pieces: Sequence[int], penalty: dict[int, float
     :data:`NEAR_M` of them (a parallel street, the other pavement) to :data:`NEAR_PENALTY`."""
     edges = sorted({network.pieces[p].edge for p in pieces})
     if edges and NEAR_PENALTY > 1.0:
-        _walked, near = network.tree.query(network.tree.geometries[edges], predicate="dwithin", distance=NEAR_M)
-        for edge in set(near.tolist()):
+        for edge in {e for walked in edges for e in network.near_edges(walked)}:
             for other in network.edge_pieces.get(edge, ()):
                 penalty[other] = max(penalty.get(other, 1.0), NEAR_PENALTY)
     for piece in pieces:

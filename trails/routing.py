@@ -52,6 +52,7 @@ from poi.i18n import gettext as _
 from poi.network.store import NetworkStore
 from poi.store import PoiStore, transaction
 from trails.assembly import measure, save_trail
+from trails.dem import drape_points
 from trails.errors import NotFoundError
 from trails.graph import (PRACTICE_FACTORS, WALKING_FACTORS, Foot, Graph, NoNetworkError, NoPathError,
                           RoutingError, SnapError, Walked, highway_factor, unretraced_legs)
@@ -151,22 +152,6 @@ def _offsets(projector: Projector, coords, vertex: list[int], order: list[int], 
     return out
 
 
-def drape(db: sqlite_utils.Database, coords: list, srtm: str | Path | None = None) -> list:
-    """The route's points with elevations: those of the edges (``balise dem import``); ``srtm`` tiles, when
-    given, replace them; points still without one get the stored DEM's where it has one."""
-    from trails.dem import stored_tiles
-    from trails.elevation import SrtmTiles
-
-    segment = [tuple(c) for c in coords]
-    if srtm is not None:
-        segment = SrtmTiles(srtm).add_elevations([segment], overwrite=True)[0]
-    if any(p[2] is None for p in segment):
-        tiles = stored_tiles(db)
-        if tiles is not None:
-            segment = tiles.add_elevations([segment])[0]
-    return segment
-
-
 def route_trail(db: sqlite_utils.Database, poi_ids: Sequence[int], *, name: str, loop: bool = False,
                 practice: str = "walking", max_snap_m: float = MAX_SNAP_M,
                 srtm: str | Path | None = None) -> Trail:
@@ -247,7 +232,7 @@ def route_trail(db: sqlite_utils.Database, poi_ids: Sequence[int], *, name: str,
         except NoPathError:
             if attempt:
                 raise
-    segment = drape(db, coords, srtm)
+    segment = drape_points(db, coords, srtm)
     offsets = _offsets(projector, coords, vertex, order, {p.id: p for p in pois})
     stops = [{"poi_id": pid, "distance_along_m": round(d, 2), "offset_m": o, "snap_m": round(f.distance_m, 2)}
              for pid, d, o, f in zip(order, along, offsets, chosen)]

@@ -1,0 +1,191 @@
+"""Loops of a chosen duration through the most heritage (trails.loops, ``balise trail loop``).
+
+Real data: the OSM extracts of Monaco and Andorra (POIs and path networks, tests/data/sources/osm) and
+Andorra's SRTM3 tile (tests/data/elevation).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from poi.geo import geodesic_distance_m
+from poi.i18n import language
+from poi.importers import import_file
+from poi.network import import_osm_map
+from poi.store import PoiStore, open_db
+from trails.dem import import_dem
+from trails.loops import MAX_SHARED, LoopError, generate_loops, heritage_pois, resolve_start
+from trails.store import TrailStore
+from webapp.cli import cli
+
+from tests.helpers import one_line_error
+
+DATA = Path(__file__).parent / "data"
+OSM = DATA / "sources" / "osm"
+SRTM = DATA / "elevation" / "srtm_N42E001_andorra-ariege.hgt.zip"
+CASINO = (7.4197, 43.7384)  # Monte-Carlo, place du Casino
+ANDORRA_LA_VELLA = (1.5215, 42.5063)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with language("en"):
+        yield
+
+
+def _db(folder: Path, osm: Path, dem: Path | None = None) -> Path:
+    path = folder / "balise.db"
+    db = open_db(path)
+    import_file(db, osm, format="osm")
+    import_osm_map(db, osm)
+    if dem is not None:
+        import_dem(db, dem)
+    db.conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def monaco_file(tmp_path_factory) -> Path:
+    return _db(tmp_path_factory.mktemp("monaco"), OSM / "monaco_graphhopper.osm.gz")
+
+
+@pytest.fixture(scope="module")
+def monaco(monaco_file):
+    db = open_db(monaco_file)
+    yield db
+    db.conn.close()
+
+
+@pytest.fixture(scope="module")
+def andorra(tmp_path_factory):
+    db = open_db(_db(tmp_path_factory.mktemp("andorra"), OSM / "andorra_2013_graphhopper.osm.pbf", SRTM))
+    yield db
+    db.conn.close()
+
+
+@pytest.fixture
+def db_path(monaco_file, tmp_path) -> Path:
+    path = tmp_path / "balise.db"
+    shutil.copyfile(monaco_file, path)
+    return path
+
+
+def shared(a, b) -> float:
+    return sum(m for p, m in a.pieces.items() if p in b.pieces) / a.length_m
+
+
+@pytest.mark.parametrize("minutes", [60, 90])
+def test_monaco_loops_close_fit_the_duration_and_do_not_retrace(monaco, minutes):
+    loops = generate_loops(monaco, *CASINO, minutes, seed=1)
+    best = loops[0]
+    assert best.coords[0] == best.coords[-1]
+    assert geodesic_distance_m(*best.coords[0][:2], *CASINO) < 100
+    assert abs(best.duration_min - minutes) <= 0.15 * minutes
+    assert best.duration_min == round(best.walking_min + best.visit_min)
+    assert best.reuse_ratio <= 0.10
+    assert 1 <= len(loops) <= 3
+    for i, a in enumerate(loops):
+        for b in loops[:i]:
+            assert shared(a, b) <= MAX_SHARED + 1e-9
+
+
+def test_stops_are_heritage_pois_near_the_loop_in_walking_order(monaco):
+    best = generate_loops(monaco, *CASINO, 60, seed=1)[0]
+    heritage = {p.id: p for p in heritage_pois(monaco, (7.40, 43.72, 7.44, 43.76))}
+    assert best.heritage_stop_count == len(best.stop_ids) > 0
+    assert set(best.stop_ids) <= set(heritage)
+    assert best.visit_min >= 2 * len(best.stop_ids)
+
+
+def test_heritage_objective_beats_the_blind_round_trip(monaco):
+    """Same starts and durations, averaged: the heritage objective passes more heritage stops."""
+    starts = [CASINO, (7.4265, 43.7313), (7.4155, 43.7270), (7.4290, 43.7430)]  # Casino, Musée océanographique,
+    heritage = blind = 0                                                       # Fontvieille, Larvotto
+    for start in starts:
+        for minutes in (60, 120):
+            heritage += generate_loops(monaco, *start, minutes, seed=2, variants=1)[0].heritage_stop_count
+            blind += generate_loops(monaco, *start, minutes, seed=2, variants=1,
+                                    objective="none")[0].heritage_stop_count
+    assert heritage >= 1.5 * blind and heritage > 0
+
+
+def test_the_same_seed_gives_the_same_loops(monaco):
+    a = generate_loops(monaco, *CASINO, 60, seed=7, variants=2)
+    b = generate_loops(monaco, *CASINO, 60, seed=7, variants=2)
+    assert [lp.coords for lp in a] == [lp.coords for lp in b]
+
+
+def test_andorra_loop_climbs_with_the_dem(andorra):
+    best = generate_loops(andorra, *ANDORRA_LA_VELLA, 60, seed=1, variants=1)[0]
+    assert all(c[2] is not None for c in best.coords)
+    assert 900 < min(c[2] for c in best.coords) < 1400
+    assert abs(best.duration_min - 60) <= 9
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"duration_min": 5}, "from 10 min to 12 h"), ({"tolerance": 0.9}, "between 0.01 and 0.5"),
+    ({"variants": 9}, "between 1 and 5 variants"), ({"objective": "views"}, "unknown objective"),
+    ({"practice": "flying"}, "unknown practice"),
+])
+def test_bad_requests(monaco, kwargs, message):
+    args = {"duration_min": 60, **kwargs}
+    minutes = args.pop("duration_min")
+    with pytest.raises(LoopError, match=message):
+        generate_loops(monaco, *CASINO, minutes, **args)
+
+
+def test_a_start_far_from_any_path_is_refused(monaco):
+    with pytest.raises(LoopError, match="from the nearest path"):
+        generate_loops(monaco, 7.45, 43.70, 60)  # 3 km out to sea, 300 m from the network's box
+
+
+def test_starts(monaco):
+    assert resolve_start(monaco, "43.7384,7.4197")[:2] == (7.4197, 43.7384)
+    palace = next(p for p in PoiStore(monaco).search("Palais Princier") if p.name == "Palais Princier de Monaco")
+    assert resolve_start(monaco, f"poi:{palace.id}") == (palace.lon, palace.lat, palace.name)
+
+
+def test_cli_dry_run_prints_the_json_and_stores_nothing(runner, db_path):
+    result = runner.invoke(cli, ["trail", "loop", "--from", "43.7384,7.4197", "--duration", "1h", "--dry-run",
+                                 "--json", "--variants", "2", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    variants = json.loads(result.output)
+    assert 1 <= len(variants) <= 2
+    for v in variants:
+        assert "id" not in v
+        assert {"length_m", "duration_min", "ascent_m", "stop_ids", "heritage_stop_count", "reuse_ratio",
+                "geometry"} <= set(v)
+        assert v["geometry"]["type"] == "LineString" and v["geometry"]["coordinates"][0][:2] == \
+            v["geometry"]["coordinates"][-1][:2]
+    db = open_db(db_path)
+    assert TrailStore(db).count() == 0
+    db.conn.close()
+
+
+def test_cli_stores_draft_loops_with_their_heritage_stops(runner, db_path):
+    result = runner.invoke(cli, ["trail", "loop", "--from", "43.7384,7.4197", "--duration", "1h", "--json",
+                                 "--variants", "1", "--seed", "1", "--name", "Boucle du Casino"])
+    assert result.exit_code == 0, result.output
+    [variant] = json.loads(result.output)
+    db = open_db(db_path)
+    trail = TrailStore(db).get(variant["id"])
+    manual = {s.poi_id for s in TrailStore(db).stops(trail.id) if s.status == "manual"}
+    db.conn.close()
+    assert trail.name == "Boucle du Casino" and not trail.published and trail.route_type == "loop"
+    assert trail.duration_computed_min == variant["walking_min"]
+    assert manual == set(variant["stop_ids"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--from", "43.7384,7.4197", "--duration", "2x"], "2x"),
+    (["--from", "poi:99999", "--duration", "1h"], "99999"),
+    (["--from", "Atlantis", "--duration", "1h"], "Atlantis"),
+    (["--from", "95,7.4", "--duration", "1h"], "latitude,longitude"),
+    (["--from", "43.7384,7.4197", "--duration", "1h", "--tolerance", "0.9"], "tolerance"),
+])
+def test_cli_refusals_are_one_line(runner, db_path, args, message):
+    result = runner.invoke(cli, ["trail", "loop", *args])
+    assert message in one_line_error(result)
