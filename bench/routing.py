@@ -8,7 +8,9 @@ Each extract's POIs (``--format osm``) and path network (``poi.network``) are im
 once into a temporary SQLite file; then each circuit is routed ``--repeat`` times and
 the best and median wall times printed, with the share spent reading the network
 (``NetworkStore.edges_in_bbox``), the number of edges read, the route's length and its
-ratio to the straight (geodesic) distances between the POIs.
+ratio to the straight (geodesic) distances between the POIs. Each case is then routed
+again by a plain Dijkstra (the same search with the A* heuristic off,
+``trails.graph.HEURISTIC_SCALE = 0``): same route (checked), and the A* speed-up is printed.
 
 Target: a circuit through a handful of POIs in under 0.5 s (staff click "route" in the
 editor and wait for the line to draw).
@@ -54,6 +56,7 @@ def main() -> None:
     from poi.network import import_osm_map
     from poi.network.store import NetworkStore
     from poi.store import PoiStore, open_db
+    from trails import graph
     from trails.routing import route_trail
 
     read_s = []
@@ -88,10 +91,19 @@ def main() -> None:
                     reads.append(sum(r[0] for r in read_s))
                 edges_read = sum(r[1] for r in read_s)
                 worst = max(worst, min(times))
+                scale, graph.HEURISTIC_SCALE = graph.HEURISTIC_SCALE, 0.0
+                plain = []
+                for _ in range(args.repeat):
+                    started = time.perf_counter()
+                    baseline = route_trail(db, ids, name=label, loop=loop)
+                    plain.append(time.perf_counter() - started)
+                graph.HEURISTIC_SCALE = scale
+                same = abs(baseline.length_m - trail.length_m) < 0.01
                 print(f"  {label}: best {min(times) * 1000:.0f} ms, median {statistics.median(times) * 1000:.0f} ms "
                       f"(network read {min(reads) * 1000:.0f} ms, {edges_read} edges); "
                       f"{trail.length_m / 1000:.2f} km = {trail.length_m / direct:.2f} x the straight "
-                      f"{direct / 1000:.2f} km")
+                      f"{direct / 1000:.2f} km; plain Dijkstra best {min(plain) * 1000:.0f} ms "
+                      f"({min(plain) / min(times):.2f} x A*'s, {'same route' if same else 'DIFFERENT ROUTE'})")
             db.conn.close()
     print(f"slowest case {worst * 1000:.0f} ms; target < {TARGET_S * 1000:.0f} ms: "
           f"{'met' if worst < TARGET_S else 'MISSED'} (ratio {worst / TARGET_S:.2f})")
