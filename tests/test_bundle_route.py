@@ -109,7 +109,7 @@ def test_qr_png_decodes_to_the_bundle_url(client, leg, tmp_path):
     (tmp_path / "qr.png").write_bytes(response.data)
     out = subprocess.run(["zbarimg", "--raw", "-q", str(tmp_path / "qr.png")], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == f"http://localhost/trails/{leg}/bundle/"
+    assert out.stdout.strip() == f"http://localhost/trails/{leg}/bundle/?src=qr"  # where it was printed
 
 
 def test_qr_svg_and_download_names(client, leg):

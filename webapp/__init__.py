@@ -19,6 +19,7 @@ SUBSYSTEMS = (
     "embed",
     "feedback",
     "bundles",
+    "figures",
 )
 
 

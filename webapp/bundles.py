@@ -43,6 +43,7 @@ from poi.network import network_stats
 from trails.models import Trail
 from webapp import db
 from webapp.api import public_base_url
+from webapp.figures import printed_where
 from webapp.public import download_name
 
 bp = Blueprint("bundles", __name__)
@@ -210,7 +211,9 @@ def bundle_zip(trail_id: int):
 @bp.route("/trails/<int:trail_id>/qr.<any(svg, png):fmt>")
 def qr_code(trail_id: int, fmt: str):
     trail = db.published_trail(trail_id)
-    data = qr_exporter.export(trail, url=bundle_address(trail_id), fmt=fmt)
+    # The code carries where it was printed (?src=, "qr" by default): the figures count scans per place.
+    url = f"{bundle_address(trail_id)}?src={printed_where(request.args.get('src'), 'qr')}"
+    data = qr_exporter.export(trail, url=url, fmt=fmt)
     body = data.encode("utf-8") if isinstance(data, str) else data
     download = download_name(trail.name, fmt).replace(f".{fmt}", f"-qr.{fmt}") if request.args.get("download") \
         else None
@@ -223,8 +226,8 @@ def poster(trail_id: int):
     size = (request.args.get("size") or "A4").upper()
     if size not in POSTER_SIZES:
         raise BadPosterSize(_("poster size must be A4 or A3, not {size!r}", size=request.args.get("size")))
-    svg = poster_exporter.export(trail, db.trails().stops_with_pois(trail_id), url=bundle_address(trail_id),
-                                 size=size)
+    url = f"{bundle_address(trail_id)}?src={printed_where(request.args.get('src'), 'poster')}"
+    svg = poster_exporter.export(trail, db.trails().stops_with_pois(trail_id), url=url, size=size)
     download = download_name(trail.name, "svg").replace(".svg", f"-poster-{size.lower()}.svg")
     return _send(svg.encode("utf-8"), "poster.svg", cache_control="public, max-age=3600",
                  download=download if request.args.get("download") else None)
