@@ -95,7 +95,8 @@ def _category_labels() -> dict[str, str]:
         "memorial": _("Memorial"), "viewpoint": _("Viewpoint"), "nature": _("Nature"),
         "water": _("Water"), "picnic": _("Picnic area"), "accommodation": _("Accommodation"),
         "restaurant": _("Restaurant"), "shop": _("Shop"), "parking": _("Parking"),
-        "information": _("Information"), "transport": _("Transport"), "other": _("Other"),
+        "information": _("Information"), "transport": _("Transport"), "toilets": _("Toilets"),
+        "signpost": _("Signpost"), "other": _("Other"),
     }
     return {key: labels.get(key, key) for key in CATEGORIES}
 

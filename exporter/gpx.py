@@ -30,6 +30,7 @@ from exporter.common import (credits_text, format_credit, plain_text, poi_credit
                              write_text, xml_safe)
 from exporter.errors import ExportError
 from exporter.simplify import simplify_report
+from poi.models import POI
 from trails.models import Trail, TrailStop
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -56,6 +57,8 @@ GARMIN_SYMBOLS: dict[str, str] = {
     "parking": "Parking Area",
     "information": "Information",
     "transport": "Ground Transportation",
+    "toilets": "Restroom",
+    "signpost": "Trail Head",
 }
 DEFAULT_SYMBOL = "Waypoint"
 WAYPOINT_DESC_CHARS = 500
@@ -163,8 +166,7 @@ def _metadata(root: ET.Element, trail: Trail, stops: Sequence[TrailStop], creato
          maxlat=_num(max_lat, 7), maxlon=_num(max_lon, 7))
 
 
-def _waypoint(root: ET.Element, item: TrailStop, number: int) -> None:
-    poi = item.poi
+def _waypoint(root: ET.Element, poi: POI, number: int) -> None:
     wpt = _sub(root, "wpt", **_latlon(poi.lon, poi.lat, f"POI {poi.name!r}"))
     _ele(wpt, poi.ele_m)
     _sub(wpt, "name", xml_safe(poi.name).strip() or f"{number}")
@@ -181,14 +183,17 @@ def _waypoint(root: ET.Element, item: TrailStop, number: int) -> None:
 
 
 def _build(trail: Trail, stops: Sequence[TrailStop], *, simplify_m: float | None, max_points: int | None,
-           creator: str, now: datetime | None) -> tuple[str, int, int, float]:
+           creator: str, now: datetime | None, waymarks: Sequence[POI] = ()) -> tuple[str, int, int, float]:
     segments = [list(s) for s in trail.segments if s]
     if not segments:
         raise ExportError(f"trail {trail.name!r} has no points to export; import a GPX trace for it first")
     result = simplify_report(segments, tolerance_m=simplify_m, max_points=max_points)
-    stops = [s for s in stops if s.stop.status != "removed"]
+    stops = [s for s in stops if s.stop.status not in ("removed", "proposed")]
+    places = [s.poi for s in stops]
+    taken = {p.id for p in places}
+    places += [p for p in waymarks if p.id is None or p.id not in taken]  # signposts: waypoints, never stops
     everything = []
-    for lon, lat in [(p[0], p[1]) for s in result.segments for p in s] + [(s.poi.lon, s.poi.lat) for s in stops]:
+    for lon, lat in [(p[0], p[1]) for s in result.segments for p in s] + [(p.lon, p.lat) for p in places]:
         checked = _latlon(lon, lat, f"trail {trail.name!r}")
         everything.append((float(checked["lon"]), float(checked["lat"])))
     bounds = (min(c[0] for c in everything), min(c[1] for c in everything),
@@ -199,8 +204,8 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, simplify_m: float | None
     root = ET.Element(f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": xml_safe(creator) or "Balise",
                                             f"{{{XSI_NS}}}schemaLocation": SCHEMA_LOCATION})
     _metadata(root, trail, stops, xml_safe(creator) or "Balise", bounds, now)
-    for number, item in enumerate(stops, start=1):
-        _waypoint(root, item, number)
+    for number, place in enumerate(places, start=1):
+        _waypoint(root, place, number)
     trk = _sub(root, "trk")
     _sub(trk, "name", trail.name)
     own = trail_credit(trail)
@@ -215,11 +220,12 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, simplify_m: float | None
             _ele(trkpt, point[2] if len(point) > 2 else None)
     ET.indent(root, space=" ")
     xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-    return xml, result.points_after, len(stops), result.tolerance_m
+    return xml, result.points_after, len(places), result.tolerance_m
 
 
 def export(trail: Trail, stops: Sequence[TrailStop], *, simplify_m: float | None = None,
-           max_points: int | None = None, creator: str = "Balise", now: datetime | None = None) -> str:
+           max_points: int | None = None, creator: str = "Balise", now: datetime | None = None,
+           waymarks: Sequence[POI] = ()) -> str:
     """GPX 1.1 document of a trail and its stops.
 
     Parameters
@@ -227,7 +233,10 @@ def export(trail: Trail, stops: Sequence[TrailStop], *, simplify_m: float | None
     trail : trails.models.Trail
         The trail; its segments become the ``<trkseg>`` of one ``<trk>``.
     stops : list of trails.models.TrailStop
-        Stops in walking order; each becomes a ``<wpt>`` (removed ones are left out).
+        Stops in walking order; each becomes a ``<wpt>`` (removed and proposed ones are left out).
+    waymarks : list of poi.models.POI, optional
+        Signposts along the trail (:func:`trails.corridor.find_waymarks`): ``<wpt>`` too (``<type>signpost``),
+        after the stops; never stops.
     simplify_m : float, optional
         Ramer-Douglas-Peucker tolerance in metres (see :mod:`exporter.simplify`).
     max_points : int, optional
@@ -264,11 +273,13 @@ def export(trail: Trail, stops: Sequence[TrailStop], *, simplify_m: float | None
     ...
     exporter.errors.ExportError: trail 'Empty' has no points to export; import a GPX trace for it first
     """
-    return _build(trail, stops, simplify_m=simplify_m, max_points=max_points, creator=creator, now=now)[0]
+    return _build(trail, stops, simplify_m=simplify_m, max_points=max_points, creator=creator, now=now,
+                  waymarks=waymarks)[0]
 
 
 def write(trail: Trail, stops: Sequence[TrailStop], out: str | os.PathLike, *, simplify_m: float | None = None,
-          max_points: int | None = None, creator: str = "Balise", now: datetime | None = None) -> GpxFile:
+          max_points: int | None = None, creator: str = "Balise", now: datetime | None = None,
+          waymarks: Sequence[POI] = ()) -> GpxFile:
     """Export to a file, atomically (a failed export leaves no partial file); returns what was written.
 
     >>> import tempfile, pathlib
@@ -279,5 +290,5 @@ def write(trail: Trail, stops: Sequence[TrailStop], out: str | os.PathLike, *, s
     (2, 0)
     """
     xml, points, waypoints, tolerance = _build(trail, stops, simplify_m=simplify_m, max_points=max_points,
-                                               creator=creator, now=now)
+                                               creator=creator, now=now, waymarks=waymarks)
     return GpxFile(write_text(xml, out), points, waypoints, tolerance)

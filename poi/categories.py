@@ -125,7 +125,9 @@ OSM_TAGS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("shop", "*"): ("shop", ()),
     **{("amenity", v): ("restaurant", ()) for v in ("restaurant", "cafe", "bar", "pub", "fast_food")},
     **{("amenity", v): ("parking", ()) for v in ("parking", "bicycle_parking")},
-    ("amenity", "toilets"): ("other", ()),
+    ("amenity", "toilets"): ("toilets", ()),
+    **{("information", v): ("signpost", ()) for v in ("guidepost", "route_marker", "signpost")},
+    **{("information", v): ("information", ()) for v in ("board", "office", "map", "visitor_centre")},
     **{("amenity", v): ("other", (CULT,)) for v in ("theatre", "arts_centre")},
     **{kv: ("transport", ()) for kv in (("amenity", "bus_station"), ("railway", "station"), ("railway", "halt"),
                                         ("highway", "bus_stop"), ("public_transport", "station"))},
@@ -136,7 +138,7 @@ OSM_TAGS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
 
 #: Keys in the order they are tried (most specific first).
 OSM_KEYS = ("historic", "man_made", "natural", "waterway", "building", "amenity", "railway",
-            "public_transport", "highway", "tourism", "leisure", "shop")
+            "public_transport", "highway", "information", "tourism", "leisure", "shop")
 
 #: Tags that say little ("an attraction"): the name's words are tried before them.
 WEAK_TAGS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
@@ -154,6 +156,47 @@ CATEGORY_THEMES: dict[str, tuple[str, ...]] = {
     "bridge": (BUILT,), "archaeology": (HIST,), "memorial": (HIST,), "viewpoint": (LAND,), "nature": (NAT,),
     "water": (WATER,),
 }
+
+#: A category a source gives that the rest of its tags may narrow down.
+REFINES: dict[str, tuple[str, ...]] = {"information": ("signpost",)}
+
+STORY, SERVICE, WAYMARK = "story", "service", "waymark"
+
+#: What a POI of each category is on a walk (DESIGN.md, offline bundle contract). A *story*
+#: stop tells the place and is pushed as a card when the walker comes near; a *service* is help at
+#: hand (listed by distance along the walk, pushed only to a walker who asked for alerts of its
+#: category); a *waymark* (signpost, guidepost) is never a stop: it is drawn on the map and
+#: exported as a GPX waypoint. Staff may make any stop a story or a service (``trail_stops.kind``).
+#: ``water`` is read with the themes: see :func:`stop_kind`.
+STOP_KINDS: dict[str, str] = {
+    **{c: STORY for c in ("monument", "church", "castle", "museum", "mill", "bridge", "archaeology",
+                          "memorial", "viewpoint", "nature", "water", "other")},
+    **{c: SERVICE for c in ("picnic", "accommodation", "restaurant", "shop", "parking", "information",
+                            "transport", "toilets")},
+    "signpost": WAYMARK,
+}
+#: Service categories a walker may ask to be alerted for, in the order the bundle offers them.
+ALERT_CATEGORIES = ("water", "restaurant", "toilets", "shop", "accommodation", "picnic", "transport",
+                    "information", "parking")
+
+
+def stop_kind(category: str, themes=()) -> str:
+    """``story``, ``service`` or ``waymark``: what a POI of ``category`` is on a walk.
+
+    A fountain, a lavoir or a waterfall (``water`` with themes) tells a story; a bare drinking
+    water point (``water``, no theme) is a service. Unknown categories are stories.
+
+    >>> stop_kind("church"), stop_kind("parking"), stop_kind("signpost")
+    ('story', 'service', 'waymark')
+    >>> stop_kind("water", ["rural_heritage", "water"]), stop_kind("water", [])
+    ('story', 'service')
+    >>> stop_kind("no-such-category")
+    'story'
+    """
+    if category == "water" and not themes:
+        return SERVICE
+    return STOP_KINDS.get(category, STORY)
+
 
 #: Keys whose values are free text describing the kind of place.
 TEXT_KEYS = ("category", "categorie", "categories", "type", "types", "kind", "nature", "sym",
@@ -213,8 +256,11 @@ WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
             ("shop", ())),
     **_each("pique nique, aire de pique nique, picnic, picnic area", ("picnic", ())),
     **_each("parking, stationnement, parking area, aire de stationnement", ("parking", ())),
-    **_each("office de tourisme, point info, information, panneau, poteau, guidepost, syndicat d initiative",
+    **_each("office de tourisme, point info, information, panneau, panneau d information, syndicat d initiative",
             ("information", ())),
+    **_each("poteau, poteau directionnel, poteau de signalisation, balise, panneau directionnel, guidepost, "
+            "signpost", ("signpost", ())),
+    **_each("toilettes, wc, sanitaires, toilets", ("toilets", ())),
     **_each("gare, arret de bus, navette, station, bus stop", ("transport", ())),
 }
 
@@ -333,6 +379,10 @@ def categorize(tags: Mapping | str | None) -> tuple[str, list[str]]:
     ('church', ['religious_heritage'])
     >>> categorize("Lavoirs")
     ('water', ['rural_heritage', 'water'])
+    >>> categorize({"category": "information", "tourism": "information", "information": "guidepost"})
+    ('signpost', [])
+    >>> categorize({"amenity": "toilets"}), categorize("Poteau de signalisation du réseau")
+    (('toilets', []), ('signpost', []))
     >>> categorize({})
     ('other', [])
     """
@@ -343,8 +393,11 @@ def categorize(tags: Mapping | str | None) -> tuple[str, list[str]]:
     lowered = {str(k).lower(): v for k, v in tags.items() if v not in (None, "", [], {})}
     given = lowered.get("category")
     if isinstance(given, str) and given in CATEGORIES and given != "other":
-        # The source already speaks Balise: keep its category, take themes from the rest.
+        # The source already speaks Balise: keep its category (unless the rest refines it, as
+        # ``information=guidepost`` makes an information point a signpost), take themes from the rest.
         rest = categorize({k: v for k, v in lowered.items() if k != "category"})
+        if rest[0] in REFINES.get(given, ()):
+            return rest
         return given, rest[1] if rest[0] == given else list(CATEGORY_THEMES.get(given, ()))
     for key in OSM_KEYS:
         value = lowered.get(key)

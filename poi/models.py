@@ -25,6 +25,8 @@ CATEGORIES: dict[str, float] = {
     "parking": 40.0,
     "information": 25.0,
     "transport": 30.0,
+    "toilets": 25.0,
+    "signpost": 15.0,
     "other": 40.0,
 }
 

@@ -52,7 +52,9 @@ def beside(coords, i: int, offset_m: float, fraction: float = 0.5) -> tuple[floa
 
 
 def add_poi(store: PoiStore, name: str, lon: float, lat: float) -> int:
-    return store.upsert(POI(name=name, lon=lon, lat=lat, source="test", source_id=name))[1]
+    """A POI with a text to tell: attached ``auto`` wherever it stands in the corridor (trails.curation)."""
+    return store.upsert(POI(name=name, lon=lon, lat=lat, source="test", source_id=name,
+                            description=f"<p>{name}: what walkers read when they stop here.</p>"))[1]
 
 
 def by_id(candidates: list[Candidate]) -> dict[int, Candidate]:

@@ -93,20 +93,23 @@ def test_mountain_sections_are_measured_from_their_elevation(built):
         assert 900 < t.ele_min_m < t.ele_max_m < 3200
 
 
-def test_signposted_walks_stop_at_their_signposts(built):
+def test_signposted_walks_show_their_signposts_as_waymarks_not_stops(built):
+    from trails.corridor import find_waymarks
+    from poi.store import PoiStore
+
     db = built[0]
     store = TrailStore(db)
     walks = [t for t in store.all() if t.source == "osm:ardeche-aubenas-2023"]
     assert len(walks) >= 5
     for walk in walks:
-        stops = store.stops_with_pois(walk.id)
-        posts = [s.poi for s in stops if s.poi.source == "osm:ardeche-aubenas-2023"]
+        # a signpost is never a card (issue 14: "Le Bouchet – Le Bosc" had 10 stops, all signposts)
+        assert not [s for s in store.stops(walk.id, include_removed=True)
+                    if PoiStore(db).get(s.poi_id).category == "signpost"], walk.name
+        posts = find_waymarks(walk, PoiStore(db))
         assert len(posts) >= 2, walk.name
         # the walk is named after the network nodes at its ends, which are signposted places
         first, last = walk.name.split(" – ")
         assert {first, last} & {p.name for p in posts}, walk.name
-        along = [s.stop.distance_along_m for s in stops]
-        assert along == sorted(along)
 
 
 def test_refuges_are_stops_of_the_mountain_sections(built):
@@ -166,9 +169,12 @@ def test_monaco_walks_are_routed_through_their_heritage_stops(built):
         walk = walks[name]
         assert walk.published and walk.licence == "ODbL 1.0" and "OpenStreetMap" in walk.attribution
         assert 1000 < walk.length_m < 4000 and walk.route_type == "one_way", (name, walk.length_m)
-        shown = store.stops_with_pois(walk.id)
-        assert [s.poi.name for s in shown] == stops  # exactly the chosen POIs, in order
+        every = store.stops_with_pois(walk.id)
+        shown = [s for s in every if s.kind == "story"]
+        assert [s.poi.name for s in shown] == stops  # the story: exactly the chosen POIs, in order
         assert all(s.stop.status == "manual" for s in shown)
+        services = [s for s in every if s.kind == "service"]  # help at hand stays, never as a story
+        assert services and all(s.stop.status == "auto" for s in services), name
         along = [s.stop.distance_along_m for s in shown]
         assert along == sorted(along) and along[0] < 50 and abs(along[-1] - walk.length_m) < 50
         projector = Projector.for_coords(walk.coords)
@@ -302,3 +308,24 @@ def test_a_broken_map_extract_leaves_the_database_unchanged(tmp_path, db):
     from poi.network import network_stats
 
     assert network_stats(db).edges == 0
+
+
+def test_no_demo_circuit_pushes_car_parks_signposts_or_restaurants_and_heritage_walks_tell_their_heritage(built):
+    """Issue 14: of 184 live stops, 87 were signposts, 33 car parks, 22 restaurants, all pushed as cards."""
+    db = built[0]
+    store = TrailStore(db)
+    pushed, services = [], 0
+    for trail in store.all():
+        for s in store.stops_with_pois(trail.id):
+            assert s.poi.category != "signpost", (trail.name, s.poi.name)  # waymarks, never stops
+            if s.kind == "story":
+                pushed.append((trail.name, s.poi.category, s.poi.name))
+            else:
+                services += 1
+            if s.poi.category in ("parking", "restaurant", "accommodation", "shop", "transport", "toilets"):
+                assert s.kind == "service" or s.stop.kind == "story", (trail.name, s.poi.name)
+    assert services >= 100 and not [p for p in pushed if p[1] in ("parking", "restaurant", "signpost")]
+    heritage = [t for t in store.all() if t.source == "osm:monaco"]
+    for walk in heritage:
+        told = [s for s in store.stops_with_pois(walk.id) if s.kind == "story"]
+        assert len(told) >= 5 and {s.poi.category for s in told} & {"church", "castle", "museum"}, walk.name

@@ -279,6 +279,41 @@ def test_staff_see_trigger_zones_move_a_trigger_point_and_cannot_save_an_unfirea
     assert [r.action for r in staff.revisions(trail_id)][:3] == ["stops", "stops", "stops"]
 
 
+def test_stops_grouped_by_kind_with_counts_and_bulk_decisions(editor, trail_id, db_path):
+    """Issue 14: the three information posts of the leg are services; staff refuse them in one go, make one a
+    story stop, and a bare chapel 120 m off the path is only proposed until staff accept it."""
+    from poi.geo import GEOD
+
+    trails, pois, staff = stores(db_path)
+    html = editor.get(f"/editor/trails/{trail_id}/stops").get_data(as_text=True)
+    story = html[html.index('id="kind-story"'):html.index('id="kind-service"')]
+    service = html[html.index('id="kind-service"'):]
+    assert "0 shown, 0 proposed, 0 removed" in story or "0 montrées, 0 proposées, 0 retirées" in story
+    assert "Le Ruisseau (parking)" in service and "Le Ruisseau (parking)" not in story
+    trail = trails.get(trail_id)
+    (lon1, lat1, _), (lon2, lat2, _) = trail.segments[0][5][:3], trail.segments[0][6][:3]
+    lon, lat, _ = GEOD.fwd(lon1, lat1, GEOD.inv(lon1, lat1, lon2, lat2)[0] + 90, 120)
+    chapel = pois.upsert(POI(name="Chapelle Saint-Roch", lon=lon, lat=lat, category="church", source="t",
+                             source_id="roch"))[1]
+    attach_stops(trails.db, trail)
+    assert [s.status for s in trails.stops(trail_id, include_removed=True) if s.poi_id == chapel] == ["proposed"]
+    assert chapel not in [s.poi_id for s in trails.stops(trail_id)]
+    r = post(editor, f"/editor/trails/{trail_id}/stops/bulk", {"kind": "service", "action": "refuse"})
+    assert r.status_code == 302
+    assert [s.poi_id for s in trails.stops(trail_id)] == []
+    assert post(editor, f"/editor/trails/{trail_id}/stops/bulk", {"kind": "story", "action": "accept"}).status_code == 302
+    assert [(s.poi_id, s.status) for s in trails.stops(trail_id)] == [(chapel, "manual")]
+    arlix = next(p.id for p in pois.search("Arlix") if p.category == "information")
+    post(editor, f"/editor/trails/{trail_id}/stops/{arlix}/status", {"status": "manual"})
+    post(editor, f"/editor/trails/{trail_id}/stops/{arlix}/kind", {"kind": "story"})
+    assert {s.poi.name: s.kind for s in trails.stops_with_pois(trail_id)} == {"Chapelle Saint-Roch": "story",
+                                                                              "Arlix": "story"}
+    html = editor.get(f"/editor/trails/{trail_id}/stops").get_data(as_text=True)
+    assert f'data-poi-id="{arlix}" data-status="manual" data-kind="story"' in html
+    assert post(editor, f"/editor/trails/{trail_id}/stops/bulk", {"kind": "poster", "action": "refuse"}).status_code == 400
+    assert [r.action for r in staff.revisions(trail_id)][:4] == ["stops"] * 4
+
+
 def _order(trails, trail_id):
     return [s.poi_id for s in trails.stops(trail_id, include_removed=True)]
 

@@ -17,6 +17,7 @@ from poi.importers import import_file
 from poi.models import POI
 from poi.store import PoiStore, open_db
 from trails.assembly import save_trail
+from trails.corridor import find_stops
 from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
 from webapp.cli import cli
@@ -31,7 +32,7 @@ needs_ogr = pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo 
 
 # -- a real trail with real stops: two legs of the Ardèche node network and its OSM guideposts ------
 def lermuse(db) -> tuple[Trail, list[TrailStop]]:
-    """Le Saint-Vincent -> La Lermuse -> Le Mas (3D OSM legs), guideposts attached by the corridor."""
+    """Le Saint-Vincent -> La Lermuse -> Le Mas (3D OSM legs), the guideposts by the path made stops by staff."""
     import_file(db, CORRIDOR / "ardeche_lermuse_guideposts_within_1500m.geojson", source="osm",
                 licence="ODbL 1.0", attribution="© OpenStreetMap contributors")
     legs = json.loads((CORRIDOR / "ardeche_lermuse_two-legs_node-network.geojson").read_text())["features"]
@@ -43,6 +44,9 @@ def lermuse(db) -> tuple[Trail, list[TrailStop]]:
                   url="https://www.openstreetmap.org/relation/14452496", licence="ODbL",
                   attribution="© OpenStreetMap contributors", published=True)
     save_trail(db, trail)
+    # signposts are waymarks, never stops automatically (issue 14): staff chose these three as stops
+    TrailStore(db).upsert_stops([Stop(trail.id, c.poi_id, c.distance_along_m, c.offset_m, status="manual")
+                                 for c in find_stops(trail, PoiStore(db))])
     return trail, TrailStore(db).stops_with_pois(trail.id)
 
 
@@ -129,7 +133,7 @@ def test_stop_properties(saved):
     for feature, item in zip(points, stops):
         p = feature["properties"]
         assert feature["id"] == f"poi-{item.poi.id}" and p["kind"] == "stop" and p["poi_id"] == item.poi.id
-        assert p["category"] == "information" and p["themes"] == item.poi.themes
+        assert p["category"] == "signpost" and p["themes"] == item.poi.themes
         assert p["distance_along_m"] == round(item.stop.distance_along_m, 1)
         assert p["trigger_radius_m"] == item.poi.effective_trigger_radius_m
         assert (p["licence"], p["attribution"]) == ("ODbL 1.0", "© OpenStreetMap contributors")

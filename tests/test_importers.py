@@ -76,7 +76,8 @@ def test_guideposts_take_attribution_from_the_file_and_elevation_from_text(db, s
     report = import_file(db, GUIDEPOSTS, licence="ODbL 1.0")
     assert (report.added, report.skipped) == (256, 1)
     post = store.search("Cros du Loup")[0]
-    assert (post.category, post.ele_m, post.source_id) == ("information", 1110.0, "node/1707393440")
+    # a guidepost is a signpost (a waymark, never a stop), though the file says "information"
+    assert (post.category, post.ele_m, post.source_id) == ("signpost", 1110.0, "node/1707393440")
     assert post.attribution.startswith("The data included in this document is from www.openstreetmap.org")
     assert post.licence == "ODbL 1.0"
 
@@ -339,7 +340,9 @@ def test_a_clean_hook_can_reject_a_row(db, store):
     ({"natural": "peak", "ele": "2789"}, "viewpoint", ["viewpoint"]),
     ({"natural": "cave_entrance"}, "nature", ["geology"]),
     ({"tourism": "guest_house"}, "accommodation", []),
-    ({"tourism": "information", "information": "guidepost"}, "information", []),
+    ({"tourism": "information", "information": "guidepost"}, "signpost", []),
+    ({"tourism": "information", "information": "board"}, "information", []),
+    ({"amenity": "toilets"}, "toilets", []),
     ({"tourism": "picnic_site"}, "picnic", []),
     ({"amenity": "shelter", "tourism": "alpine_hut"}, "accommodation", []),
     ({"type": "Moulin à eau"}, "mill", ["industrial_heritage", "water"]),

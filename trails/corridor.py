@@ -38,7 +38,8 @@ Conventions
 Keeping stops current (DESIGN.md): :func:`attach_stops` runs when a trail is
 saved, :func:`attach_pois` when POIs are imported. Both go through
 :meth:`trails.store.TrailStore.upsert_stops`, which never changes a stop staff
-``removed`` or placed by hand (``manual``).
+``removed`` or placed by hand (``manual``). What a candidate becomes (a stop
+``auto``, a ``proposed`` one, or no stop: a waymark) is :mod:`trails.curation`'s rule.
 """
 from __future__ import annotations
 
@@ -50,9 +51,12 @@ import numpy as np
 import shapely
 import sqlite_utils
 
+from poi.categories import WAYMARK, stop_kind
 from poi.geo import GEOD, Projector, bbox_around
 from poi.i18n import gettext as _
 from poi.store import PoiStore, transaction
+from poi.models import POI
+from trails.curation import attach_status
 from trails.errors import NotFoundError, TraceError
 from trails.models import Stop, Trail
 from trails.store import TrailStore
@@ -281,9 +285,44 @@ def find_stops(trail: Trail, poi_store: PoiStore, *, width_m: float = DEFAULT_WI
     return found
 
 
-def _stops_of(trail_id: int, candidates: Iterable[Candidate]) -> list[Stop]:
-    return [Stop(trail_id=trail_id, poi_id=c.poi_id, distance_along_m=round(c.distance_along_m, 2),
-                 offset_m=round(c.offset_m, 2), status="auto") for c in candidates]
+def _stops_of(trail_id: int, candidates: Iterable[Candidate], pois: dict[int, POI]) -> list[Stop]:
+    """Stops of the candidates, as :func:`trails.curation.attach_status` says (waymarks left out)."""
+    stops = []
+    for c in candidates:
+        status = attach_status(pois[c.poi_id], c.distance_m) if c.poi_id in pois else None
+        if status:
+            stops.append(Stop(trail_id=trail_id, poi_id=c.poi_id, distance_along_m=round(c.distance_along_m, 2),
+                              offset_m=round(c.offset_m, 2), status=status))
+    return stops
+
+
+def _pois_of(poi_store: PoiStore, ids: Sequence[int]) -> dict[int, POI]:
+    ids = list(ids)
+    return {p.id: p for k in range(0, len(ids), _BATCH) for p in poi_store.get_many(ids[k:k + _BATCH])}
+
+
+#: Signposts this close to the trace (metres) are the trail's waymarks.
+WAYMARK_WIDTH_M = 40.0
+
+
+def find_waymarks(trail: Trail, poi_store: PoiStore, *, width_m: float = WAYMARK_WIDTH_M) -> list[POI]:
+    """The signposts (waymarks: :func:`poi.categories.stop_kind`) along a trail, in walking order.
+
+    They are not stops: maps draw them and the GPX lists them as waypoints.
+
+    >>> from poi.models import POI
+    >>> from poi.store import open_db
+    >>> store = PoiStore(open_db(":memory:"))
+    >>> _ = store.upsert(POI(name="Col", lon=1.45, lat=44.45, category="signpost", source="t", source_id="1"))
+    >>> _ = store.upsert(POI(name="Croix", lon=1.451, lat=44.45, category="monument", source="t", source_id="2"))
+    >>> [p.name for p in find_waymarks(Trail(name="T", segments=[[(1.44, 44.45, None), (1.46, 44.45, None)]]),
+    ...                                store)]
+    ['Col']
+    """
+    found = find_stops(trail, poi_store, width_m=width_m)
+    pois = _pois_of(poi_store, [c.poi_id for c in found])
+    return [pois[c.poi_id] for c in found
+            if c.poi_id in pois and stop_kind(pois[c.poi_id].category, pois[c.poi_id].themes) == WAYMARK]
 
 
 def attach_stops(db: sqlite_utils.Database, trail: Trail, *, width_m: float = DEFAULT_WIDTH_M) -> int:
@@ -312,13 +351,14 @@ def attach_stops(db: sqlite_utils.Database, trail: Trail, *, width_m: float = DE
     if trail.id is None:
         raise TraceError(_("trail “{name}” has no id: save it before attaching stops", name=trail.name))
     candidates = find_stops(trail, PoiStore(db), width_m=width_m)
+    stops = _stops_of(trail.id, candidates, _pois_of(PoiStore(db), [c.poi_id for c in candidates]))
     store = TrailStore(db)
     try:
         with transaction(db):
-            added = store.upsert_stops(_stops_of(trail.id, candidates))
+            added = store.upsert_stops(stops)
             prune = getattr(store, "delete_auto_stops_except", None)
             if prune is not None:
-                prune(trail.id, [c.poi_id for c in candidates])
+                prune(trail.id, [s.poi_id for s in stops])
     except sqlite3.IntegrityError as e:  # the trail_stops foreign key: no such trail
         raise NotFoundError(_("no trail with id {id}: save the trail before attaching stops", id=trail.id)) from e
     return added
@@ -351,9 +391,8 @@ def attach_pois(db: sqlite_utils.Database, poi_ids: Iterable[int], *, width_m: f
     """
     width_m = _check_width(width_m)
     wanted = list(dict.fromkeys(poi_ids))
-    points = []  # (id, lon, lat), read in batches: SQLite caps the parameters of one query
-    for k in range(0, len(wanted), _BATCH):
-        points += [(p.id, p.lon, p.lat) for p in PoiStore(db).get_many(wanted[k:k + _BATCH])]
+    pois = _pois_of(PoiStore(db), wanted)  # read in batches: SQLite caps the parameters of one query
+    points = [(p.id, p.lon, p.lat) for p in pois.values()]
     if not points:
         return 0
     ids = np.array([p[0] for p in points], dtype=np.int64)
@@ -378,5 +417,5 @@ def attach_pois(db: sqlite_utils.Database, poi_ids: Iterable[int], *, width_m: f
                 members = np.array(sorted(by_trail[trail.id]), dtype=np.int64)
                 hits = _Corridor(trail).measure(ids[members], lons[members], lats[members], width_m)
                 if hits:
-                    added += store.upsert_stops(_stops_of(trail.id, hits))
+                    added += store.upsert_stops(_stops_of(trail.id, hits, pois))
     return added

@@ -78,7 +78,7 @@ STOP_DWELL_MIN: dict[str, int] = {
     "monument": 5, "church": 5, "castle": 5, "museum": 5, "mill": 5, "bridge": 5, "archaeology": 5,
     "memorial": 5, "viewpoint": 2, "nature": 2, "water": 2, "other": 2,
     "picnic": 0, "accommodation": 0, "restaurant": 0, "shop": 0, "parking": 0, "information": 0,
-    "transport": 0,
+    "transport": 0, "toilets": 0, "signpost": 0,
 }
 #: Folded words of a waymarking label that make an interpretation trail.
 INTERPRETATION_WAYMARKING_WORDS = ("interpretation", "decouverte")

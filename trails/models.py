@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from poi.categories import WAYMARK, stop_kind
 from poi.models import POI
 
 #: A point of a trace: longitude, latitude (WGS84 degrees), elevation in metres or None.
@@ -144,8 +145,12 @@ class Stop:
 
     ``offset_m`` is the signed distance from the trace: negative on the left
     when walking the trail in its direction, positive on the right.
-    ``status`` is ``auto`` (attached by the corridor), ``manual`` (added by
-    staff) or ``removed`` (staff removed it: never re-attached automatically).
+    ``status`` is ``auto`` (attached by the corridor), ``proposed`` (found by the
+    corridor, waiting for staff: not shown to walkers, see :mod:`trails.curation`),
+    ``manual`` (added or accepted by staff) or ``removed`` (staff removed it: never
+    re-attached automatically).
+    ``kind`` is staff's choice, ``story`` or ``service``; ``None`` takes it from the POI's
+    category (:func:`poi.categories.stop_kind`; see :attr:`TrailStop.kind`).
     """
 
     trail_id: int
@@ -158,10 +163,24 @@ class Stop:
     #: Where staff placed the stop's trigger point, in metres along the trail (None: automatic,
     #: :mod:`trails.triggers`).
     trigger_along_m: float | None = None
+    kind: str | None = None
 
 
 class TrailStop(NamedTuple):
-    """A stop with its POI: what exporters and pages receive."""
+    """A stop with its POI: what exporters and pages receive (a signpost is a stop only when staff add it,
+    as a story)."""
 
     stop: Stop
     poi: POI
+
+    @property
+    def kind(self) -> str:
+        """``story`` (a card pushed near it) or ``service`` (help at hand): staff's choice, else the category's.
+
+        >>> from poi.models import POI
+        >>> cafe = POI(name="Café", lon=0, lat=0, category="restaurant")
+        >>> TrailStop(Stop(1, 1, 0, 0), cafe).kind, TrailStop(Stop(1, 1, 0, 0, kind="story"), cafe).kind
+        ('service', 'story')
+        """
+        kind = self.stop.kind or stop_kind(self.poi.category, self.poi.themes)
+        return "story" if kind == WAYMARK else kind  # a signpost is a stop only when staff chose it

@@ -107,6 +107,15 @@ MIGRATIONS = [
     """
     ALTER TABLE trail_stops ADD COLUMN trigger_along_m REAL;
     """,
+    # 6: what a stop is on the walk when staff say so (story or service; NULL: from its POI's category,
+    # poi.categories.stop_kind); signposts are waymarks, not stops (issue 14): guideposts stored as
+    # information points become signposts and lose their automatic stops.
+    """
+    ALTER TABLE trail_stops ADD COLUMN kind TEXT;
+    UPDATE pois SET category = 'signpost' WHERE category = 'information' AND json_valid(extra)
+        AND json_extract(extra, '$.information') IN ('guidepost', 'route_marker');
+    DELETE FROM trail_stops WHERE status = 'auto' AND poi_id IN (SELECT id FROM pois WHERE category = 'signpost');
+    """,
 ]
 
 
@@ -284,9 +293,11 @@ class TrailStore:
 
     # -- stops ---------------------------------------------------------------
     def stops(self, trail_id: int, include_removed: bool = False) -> list[Stop]:
+        """The trail's live stops (``auto`` and ``manual``); ``include_removed``: also those staff removed
+        and those only ``proposed`` (:mod:`trails.curation`), as the editor lists them."""
         sql = "SELECT * FROM trail_stops WHERE trail_id = ?"
         if not include_removed:
-            sql += " AND status != 'removed'"
+            sql += " AND status NOT IN ('removed', 'proposed')"
         sql += " ORDER BY position, distance_along_m"
         return [Stop(**dict(r)) for r in self.db.execute(sql, [trail_id]).fetchall()]
 
@@ -299,7 +310,7 @@ class TrailStore:
     def trails_of_poi(self, poi_id: int, published_only: bool = True) -> list[Trail]:
         """The trails a POI is a stop of (removed stops left out), by name."""
         sql = ("SELECT t.* FROM trails t JOIN trail_stops s ON s.trail_id = t.id "
-               "WHERE s.poi_id = ? AND s.status != 'removed'")
+               "WHERE s.poi_id = ? AND s.status NOT IN ('removed', 'proposed')")
         if published_only:
             sql += " AND t.published = 1"
         return [trail_from_row(r) for r in self.db.execute(sql + " ORDER BY t.name", [poi_id]).fetchall()]
@@ -317,24 +328,26 @@ class TrailStore:
                 if existing is None:
                     self.db.execute(
                         "INSERT INTO trail_stops (trail_id, poi_id, distance_along_m, offset_m, position, status, "
-                        "trigger_radius_m) VALUES (:trail_id, :poi_id, :distance_along_m, :offset_m, "
-                        ":position, :status, :trigger_radius_m)",
+                        "trigger_radius_m, kind) VALUES (:trail_id, :poi_id, :distance_along_m, :offset_m, "
+                        ":position, :status, :trigger_radius_m, :kind)",
                         {"trail_id": s.trail_id, "poi_id": s.poi_id, "distance_along_m": s.distance_along_m,
                          "offset_m": s.offset_m, "position": -1, "status": s.status,
-                         "trigger_radius_m": s.trigger_radius_m})
+                         "trigger_radius_m": s.trigger_radius_m, "kind": s.kind})
                     added += 1
-                elif existing["status"] == "auto":
+                elif existing["status"] in ("auto", "proposed"):  # not yet a staff decision
+                    status = s.status if s.status in ("auto", "proposed") else existing["status"]
                     self.db.execute(
-                        "UPDATE trail_stops SET distance_along_m = ?, offset_m = ? WHERE trail_id = ? "
-                        "AND poi_id = ?", [s.distance_along_m, s.offset_m, s.trail_id, s.poi_id])
+                        "UPDATE trail_stops SET distance_along_m = ?, offset_m = ?, status = ? WHERE trail_id = ? "
+                        "AND poi_id = ?", [s.distance_along_m, s.offset_m, status, s.trail_id, s.poi_id])
             self._renumber(touched)
         return added
 
     def delete_auto_stops_except(self, trail_id: int, poi_ids: Iterable[int]) -> int:
-        """Drop the automatic stops of a trail that are not in ``poi_ids`` (the corridor moved);
+        """Drop the automatic (and proposed) stops of a trail that are not in ``poi_ids`` (the corridor moved);
         staff-placed and staff-removed stops stay. Returns how many were dropped."""
         keep = set(poi_ids)
-        rows = self.db.execute("SELECT poi_id FROM trail_stops WHERE trail_id = ? AND status = 'auto'",
+        rows = self.db.execute("SELECT poi_id FROM trail_stops WHERE trail_id = ? "
+                               "AND status IN ('auto', 'proposed')",
                                [trail_id]).fetchall()
         gone = [r[0] for r in rows if r[0] not in keep]
         with transaction(self.db):
@@ -389,6 +402,15 @@ class TrailStore:
             raise ValueError(f"a trigger point must be 0 m or more along the trail, not {along_m}")
         cur = self.db.execute("UPDATE trail_stops SET trigger_along_m = ? WHERE trail_id = ? AND poi_id = ?",
                               [along_m, trail_id, poi_id])
+        if cur.rowcount == 0:
+            raise NotFoundError(f"POI {poi_id} is not a stop of trail {trail_id}")
+
+    def set_stop_kind(self, trail_id: int, poi_id: int, kind: str | None) -> None:
+        """Make a stop a ``story`` or a ``service`` whatever its POI's category (``None``: from the category)."""
+        if kind not in (None, "story", "service"):
+            raise ValueError(f"a stop is a story or a service, not {kind!r}")
+        cur = self.db.execute("UPDATE trail_stops SET kind = ? WHERE trail_id = ? AND poi_id = ?",
+                              [kind, trail_id, poi_id])
         if cur.rowcount == 0:
             raise NotFoundError(f"POI {poi_id} is not a stop of trail {trail_id}")
 

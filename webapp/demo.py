@@ -215,10 +215,12 @@ def save_route(db, route: dict):
     :func:`trails.routing.route_trail` finds the way between them. The trail is stored with
     :func:`trails.assembly.save_trail` under the route's source and id (a second run updates it);
     the chosen POIs become ``manual`` stops (with a trigger radius that reaches the walk), the
-    other POIs its corridor attached are marked ``removed`` (as staff would for a curated walk).
+    other story POIs its corridor attached are marked ``removed`` (as staff would for a curated walk);
+    services (cafés, bus stops, car parks) stay, listed by distance along the walk.
     Raises a BaliseError (nothing stored) when a stop is not found or the POIs are not joined by
     the network.
     """
+    from poi.categories import SERVICE, stop_kind
     from poi.store import PoiStore
     from trails import assembly
     from trails.models import Stop
@@ -244,6 +246,9 @@ def save_route(db, route: dict):
                             for pid, (along_m, offset_m) in placed.items()])
         by_id = {p.id: p for p in named}
         for stop in store.stops(trail.id, include_removed=True):
+            poi = by_id.get(stop.poi_id) or pois.get(stop.poi_id)
+            if stop.poi_id not in placed and stop_kind(poi.category, poi.themes) == SERVICE:
+                continue  # services at hand stay listed (never pushed unless the walker asks)
             status = "manual" if stop.poi_id in placed else "removed"
             if stop.status != status:
                 store.set_stop_status(trail.id, stop.poi_id, status)

@@ -161,12 +161,14 @@ def _restore_stops(db: sqlite_utils.Database, trail_id: int, wanted: list[dict])
         if now is None:
             trails.upsert_stops([Stop(trail_id=trail_id, poi_id=s["poi_id"], distance_along_m=s["distance_along_m"],
                                       offset_m=s["offset_m"], position=s.get("position", 0), status=s["status"],
-                                      trigger_radius_m=s.get("trigger_radius_m"))])
+                                      trigger_radius_m=s.get("trigger_radius_m"), kind=s.get("kind"))])
             continue
         if now.status != s["status"]:
             trails.set_stop_status(trail_id, s["poi_id"], s["status"])
         if now.trigger_radius_m != s.get("trigger_radius_m"):
             trails.set_stop_trigger_radius(trail_id, s["poi_id"], s.get("trigger_radius_m"))
+        if now.kind != s.get("kind"):
+            trails.set_stop_kind(trail_id, s["poi_id"], s.get("kind"))
     for poi_id, stop in current.items():
         if poi_id not in wanted_ids and stop.status == "manual":
             trails.set_stop_status(trail_id, poi_id, "removed")

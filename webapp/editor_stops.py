@@ -1,6 +1,9 @@
 """Editor routes for a trail's stops and its POIs' media.
 
-Stops: add a POI (found with the search box, or picked among the nearby POIs
+Stops: listed by kind (story stops, then services, :mod:`trails.curation`), with counts;
+accept the proposed ones or refuse the automatic ones of a kind in one go (:func:`decide_by_kind`);
+make one stop a story or a service whatever its category (``TrailStore.set_stop_kind``);
+add a POI (found with the search box, or picked among the nearby POIs
 shown on the map), remove it (status ``removed``: :func:`trails.corridor.attach_stops`
 never brings it back), restore it (status ``manual``), set its trigger radius
 (``TrailStore.set_stop_trigger_radius``; under :data:`trails.triggers.MIN_RADIUS_M` a walker's GPS
@@ -27,6 +30,7 @@ from poi.models import Media
 from poi.store import PoiStore, transaction
 from trails.corridor import find_stops
 from trails.errors import TraceError
+from trails.curation import score
 from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
 from trails.triggers import MIN_RADIUS_M as FIREABLE_RADIUS_M, check_trigger_along, triggers
@@ -85,6 +89,28 @@ def add_stop(database: sqlite_utils.Database, trail: Trail, poi_id: int) -> Stop
         else:
             trails.upsert_stops([stop])
     return stop
+
+
+#: What staff may decide for all the stops of one kind at once.
+BULK_ACTIONS = ("accept", "refuse")
+
+
+def decide_by_kind(database: sqlite_utils.Database, trail_id: int, kind: str, action: str) -> int:
+    """Accept (``manual``) the ``proposed`` stops of a kind, or refuse (``removed``) the automatic and
+    proposed ones; staff's own stops are left as they are. Returns how many stops changed."""
+    if kind not in ("story", "service"):
+        raise StopError(_("choose story stops or services"))
+    if action not in BULK_ACTIONS:
+        raise StopError(_("choose to accept or to refuse"))
+    trails = TrailStore(database)
+    stops = trails.stops(trail_id, include_removed=True)
+    pois = {p.id: p for p in PoiStore(database).get_many([s.poi_id for s in stops])}
+    wanted = ("proposed",) if action == "accept" else ("auto", "proposed")
+    changed = [s for s in stops if s.poi_id in pois and s.status in wanted and TrailStop(s, pois[s.poi_id]).kind == kind]
+    with transaction(database):
+        for s in changed:
+            trails.set_stop_status(trail_id, s.poi_id, "manual" if action == "accept" else "removed")
+    return len(changed)
 
 
 def set_stop_radius(database: sqlite_utils.Database, trail_id: int, poi_id: int, radius_m: float | None) -> None:
@@ -210,6 +236,7 @@ def stops(trail_id: int):
     by_id = {p.id: p for p in pois.get_many([s.poi_id for s in all_stops])}
     pairs = [TrailStop(s, by_id[s.poi_id]) for s in all_stops if s.poi_id in by_id]
     rows = [(s, poi, t) for (s, poi), t in zip(pairs, triggers(trail, pairs))]
+    groups = _groups(rows)
     taken = {s.poi_id for s in all_stops}
     candidates = [c for c in find_stops(trail, pois, width_m=NEARBY_M) if c.poi_id not in taken][:200]
     near_pois = {p.id: p for p in pois.get_many([c.poi_id for c in candidates])}
@@ -220,9 +247,26 @@ def stops(trail_id: int):
     zones = [(item, t) for item, t in zip(pairs, (r[2] for r in rows)) if item.stop.status != "removed"]
     moved = request.args.get("moved", type=int)
     direction = request.args.get("direction") if request.args.get("direction") in ("up", "down") else None
-    return render_template("editor/stops.html", trail=trail, rows=rows, nearby=nearby, query=query,
+    return render_template("editor/stops.html", trail=trail, rows=rows, groups=groups, nearby=nearby, query=query,
                            results=results, map=_stops_map(trail, shown, nearby, zones), nearby_m=int(NEARBY_M),
                            moved=moved, direction=direction, min_radius=int(MIN_RADIUS_M))
+
+
+def _groups(rows):
+    """The stops by kind (story first), each with its counts by status; proposed stops best first
+    (:func:`trails.curation.score`), the others in the visitors' order. Each row knows whether it is the
+    first or the last of the whole list (the move buttons work on the whole order)."""
+    last = len(rows) - 1
+    out = []
+    for kind in ("story", "service"):
+        members = [(s, p, t, i == 0, i == last, i) for i, (s, p, t) in enumerate(rows)
+                   if TrailStop(s, p).kind == kind]
+        members.sort(key=lambda m: (1, -score(m[1], abs(m[0].offset_m)), m[5]) if m[0].status == "proposed"
+                     else (0, 0.0, m[5]))
+        counts = {st: sum(1 for m in members if m[0].status == st) for st in ("auto", "manual", "proposed", "removed")}
+        out.append({"kind": kind, "rows": members, "counts": counts,
+                    "live": counts["auto"] + counts["manual"]})
+    return out
 
 
 def _stop_change(trail_id: int, change, summary: str, *, back: str | None = None):
@@ -270,6 +314,36 @@ def stop_status(trail_id: int, poi_id: int):
                             _("removed the stop “{name}”", name=name))
     return _stop_change(trail_id, lambda d: TrailStore(d).set_stop_status(trail_id, poi_id, "manual"),
                         _("restored the stop “{name}”", name=name))
+
+
+@bp.route("/trails/<int:trail_id>/stops/<int:poi_id>/kind", methods=["POST"])
+@login_required
+def stop_kind(trail_id: int, poi_id: int):
+    """Make a stop a story stop or a service whatever its category ("": back to its category's)."""
+    trail_or_404(trail_id)
+    name = _poi_name(poi_id)
+    kind = request.form.get("kind", "") or None
+    if kind not in (None, "story", "service"):
+        abort(400, _("choose story stops or services"))
+    text = {None: _("“{name}”: kind from its category", name=name),
+            "story": _("“{name}” is now a story stop", name=name),
+            "service": _("“{name}” is now a service", name=name)}[kind]
+    return _stop_change(trail_id, lambda d: TrailStore(d).set_stop_kind(trail_id, poi_id, kind), text)
+
+
+@bp.route("/trails/<int:trail_id>/stops/bulk", methods=["POST"])
+@login_required
+def stops_bulk(trail_id: int):
+    """Accept every proposed stop of a kind, or refuse every automatic one, in one revision."""
+    trail_or_404(trail_id)
+    kind, action = request.form.get("kind", ""), request.form.get("action", "")
+    if kind not in ("story", "service") or action not in BULK_ACTIONS:
+        abort(400, _("choose to accept or to refuse story stops or services"))
+    text = {("story", "accept"): _("accepted the proposed story stops"),
+            ("story", "refuse"): _("refused the automatic story stops"),
+            ("service", "accept"): _("accepted the proposed services"),
+            ("service", "refuse"): _("refused the automatic services")}[(kind, action)]
+    return _stop_change(trail_id, lambda d: decide_by_kind(d, trail_id, kind, action), text)
 
 
 @bp.route("/trails/<int:trail_id>/stops/<int:poi_id>/radius", methods=["POST"])

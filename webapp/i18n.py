@@ -17,7 +17,7 @@ CATEGORY_LABELS = {
     "bridge": "bridge", "archaeology": "archaeological site", "memorial": "memorial", "viewpoint": "viewpoint",
     "nature": "nature", "water": "water point", "picnic": "picnic area", "accommodation": "accommodation",
     "restaurant": "restaurant", "shop": "shop", "parking": "car park", "information": "information",
-    "transport": "public transport", "other": "other",
+    "transport": "public transport", "toilets": "toilets", "signpost": "signpost", "other": "other",
 }
 
 

@@ -20,6 +20,7 @@ from exporter.gpx import export as export_gpx
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import current_language
 from poi.i18n import gettext as _
+from trails.corridor import find_waymarks
 from trails.duration import visit_text, visit_time
 from trails.filter_index import DURATION_BUCKETS, SORTS, search
 from trails.filter_params import label
@@ -214,7 +215,7 @@ def download_name(name: str, ext: str) -> str:
 def trail_gpx(trail_id: int):
     trail = db.published_trail(trail_id)
     stops = db.trails().stops_with_pois(trail_id)
-    text = export_gpx(trail, stops)
+    text = export_gpx(trail, stops, waymarks=find_waymarks(trail, db.pois()))
     return Response(text, mimetype="application/gpx+xml", headers={
         "Content-Disposition": f'attachment; filename="{download_name(trail.name, "gpx")}"'})
 

@@ -78,6 +78,8 @@ def story(tmp_path_factory):
                 circuit.published = True
                 TrailStore(db).save(measure(circuit))
         leg, *guideposts = json.loads(LEG.read_text(encoding="utf-8"))["features"]
+        for g in guideposts:  # as information points (services, attached as stops): a guidepost is a waymark,
+            g["properties"].pop("information", None)  # never a stop (issue 14)
         source = folder / "aubenas_guideposts.geojson"
         source.write_text(json.dumps({"type": "FeatureCollection", "features": guideposts}), encoding="utf-8")
         report = import_file(db, source, source="osm", licence="ODbL 1.0", attribution=OSM)

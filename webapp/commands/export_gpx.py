@@ -7,6 +7,8 @@ import click
 
 from exporter import gpx as gpx_exporter
 from poi.i18n import gettext as _
+from poi.store import PoiStore
+from trails.corridor import find_waymarks
 from trails.errors import NotFoundError
 from trails.store import TrailStore
 from webapp.cli import db_option, pass_env
@@ -24,7 +26,7 @@ from webapp.commands.groups import export
 @db_option
 @pass_env
 def gpx(env, trail_id, out, simplify_m, max_points):
-    """GPX 1.1 of a trail: its track, its stops as waypoints, credits and licences in the metadata."""
+    """GPX 1.1 of a trail: its track, its stops and signposts as waypoints, credits and licences in the metadata."""
     try:
         tid = int(trail_id)
     except ValueError:
@@ -32,7 +34,7 @@ def gpx(env, trail_id, out, simplify_m, max_points):
     store = TrailStore(env.db)
     trail = store.get(tid)
     written = gpx_exporter.write(trail, store.stops_with_pois(tid), out, simplify_m=simplify_m,
-                                 max_points=max_points)
+                                 max_points=max_points, waymarks=find_waymarks(trail, PoiStore(env.db)))
     if written.tolerance_m:
         click.echo(_("Wrote {path}: {points} track points, {waypoints} waypoints (simplified at {tolerance} m)",
                      path=written.path, points=written.points, waypoints=written.waypoints,
