@@ -16,6 +16,7 @@ SUBSYSTEMS = (
     "auth",
     "editor",
     "api",
+    "loops_api",
     "embed",
     "feedback",
     "bundles",

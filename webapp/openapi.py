@@ -165,6 +165,24 @@ SCHEMAS: dict[str, dict] = {
                                       "properties": {"id": INTEGER, "name": STRING, "url": STRING,
                                                      "api_url": STRING}})}}}}],
     },
+    "Loop": {
+        "type": "object",
+        "required": ["length_m", "duration_min", "walking_min", "visit_min", "ascent_m", "stop_ids",
+                     "heritage_stop_count", "reuse_ratio", "geometry"],
+        "properties": {"length_m": NUMBER, "duration_min": INTEGER, "walking_min": INTEGER, "visit_min": INTEGER,
+                       "ascent_m": {"type": ["number", "null"]}, "descent_m": {"type": ["number", "null"]},
+                       "stop_ids": _array(INTEGER), "heritage_stop_count": INTEGER, "reuse_ratio": NUMBER,
+                       "reuse_note": STRING,
+                       "geometry": {"type": "object", "required": ["type", "coordinates"],
+                                    "properties": {"type": {"const": "LineString"},
+                                                   "coordinates": _array(_array(NUMBER))}}},
+    },
+    "LoopList": {
+        "type": "object", "required": ["start", "duration_min", "loops"],
+        "properties": {"start": {"type": "object", "required": ["lon", "lat", "label"],
+                                 "properties": {"lon": NUMBER, "lat": NUMBER, "label": STRING}},
+                       "duration_min": INTEGER, "loops": _array(_ref("Loop"))},
+    },
     "PoiCollection": {
         "type": "object", "required": ["type", "features", "credits", "limit", "offset", "licence_note"],
         "properties": {"type": {"const": "FeatureCollection"}, "bbox": BBOX,
@@ -251,6 +269,28 @@ def _paths() -> dict:
             "operationId": "getPoi", "summary": "One POI as a GeoJSON Feature, with the circuits it is a stop of",
             "parameters": [_param("poi_id", "POI id", INTEGER, where="path"), LANG],
             "responses": {"200": _json("PoiDetail", "the POI"), "404": missing}}},
+        "/api/loops": {"get": {
+            "operationId": "composeLoops", "summary": "Loops of a chosen duration through the most heritage",
+            "description": "Composed on demand over the path network (trails.loops: an orienteering heuristic), "
+                           "sized on walking time (Tobler's hiking function on the DEM slope) plus visit time at "
+                           "the heritage stops. Nothing is stored. Cached; each address may ask "
+                           "LOOPS_MAX_PER_HOUR uncached requests an hour.",
+            "parameters": [
+                _param("from", "start: LAT,LON, poi:ID or a town", required=True, example="43.7384,7.4197"),
+                _param("duration", "target duration: 2h, 1h30, 90", required=True, example="1h30"),
+                _param("tolerance", "accepted relative difference to the duration (0.01-0.5, default 0.15)",
+                       NUMBER),
+                _param("theme", "only heritage POIs of these themes count (repeatable)", MULTI),
+                _param("practice", "walking (default), trail_running, mountain_bike, cycling, horse_riding, "
+                                   "snowshoe"),
+                _param("variants", "how many distinct loops, 1 to 3 (default 3)",
+                       {"type": "integer", "minimum": 1, "maximum": 3}),
+                _param("objective", "heritage (default) or none (a POI-blind round trip)",
+                       {"enum": ["heritage", "none"]}),
+                _param("seed", "random seed: same seed, same loops", {"type": "integer", "minimum": 0})],
+            "responses": {"200": _json("LoopList", "the loops, best first"), "400": bad,
+                          "404": _error("no such POI"),
+                          "429": _error("too many uncached requests from this address (see Retry-After)")}}},
         "/api/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This description (OpenAPI 3.1)",
             "responses": {"200": {"description": "the OpenAPI document",

@@ -298,6 +298,11 @@ class NetworkStore:
         conn.executemany("UPDATE path_nodes SET ele = ? WHERE id = (SELECT to_node FROM path_edges WHERE id = ?)",
                          [(ele[-1], eid) for eid, ele in rows])
 
+    def revision(self) -> tuple:
+        """Changes when the path network or the DEM changes (for caches): edges count and last id, tiles."""
+        return tuple(self.db.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), (SELECT COUNT(*) FROM dem_tiles) "
+                                     "FROM path_edges").fetchone())
+
     def stats(self) -> NetworkStats:
         ways = dict(self.db.execute("SELECT kind, COUNT(*) FROM map_ways GROUP BY kind ORDER BY kind").fetchall())
         nodes = self.db.execute("SELECT COUNT(*) FROM path_nodes").fetchone()[0]
