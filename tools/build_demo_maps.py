@@ -6,7 +6,9 @@
   :data:`ROUTES`, urban heritage walks that ``balise demo`` routes over the streets
   through real Monaco POIs picked by name (:func:`trails.routing.route_trail`).
 
-Both files are copied unchanged (ODbL 1.0, © OpenStreetMap contributors).
+Both files are copied unchanged (ODbL 1.0, © OpenStreetMap contributors), with Monaco's
+SRTM tile (:data:`DEMS`, public domain): ``balise demo`` imports it (``balise dem import``)
+so the routed walks, loops that come back by other streets, get their profile and climb.
 """
 from __future__ import annotations
 
@@ -22,6 +24,11 @@ MAPS = [
     ("andorra_2013_graphhopper.osm.pbf", "andorra.osm.pbf", "osm:andorra-2013", ("map",)),
     ("monaco_graphhopper.osm.gz", "monaco.osm.gz", "osm:monaco", ("pois", "map")),
 ]
+
+#: (SRTM tile in the shared osm/ folder, its name in the graphhopper repository) imported as the demo's DEM.
+DEMS = [("srtm_N43E007_nice-monaco-menton.hgt.zip", "N43E007.hgt.zip")]
+SRTM_LICENCE = "public domain"
+SRTM_ATTRIBUTION = "SRTM (NASA)"
 
 #: Walks routed at demo time over the Monaco street network, through these POIs in this order.
 #: A stop is a POI name of the Monaco import, with its category when the name is not unique.
@@ -66,5 +73,10 @@ def build_maps(shared: Path, out: Path, manifest: list) -> list[dict]:
             manifest.append({"path": name, "kind": kind, "format": "osm", "source": source,
                              "licence": OSM_LICENCE, "attribution": OSM_ATTRIBUTION,
                              "origin": GRAPHHOPPER.format(name=origin)})
-    return [{**route, "practice": "walking", "loop": False, "pois_source": "osm:monaco", "source": "osm:monaco",
+    for name, origin in DEMS:
+        shutil.copyfile(shared / "osm" / name, out / name)
+        manifest.append({"path": name, "kind": "dem", "format": "srtm", "source": "srtm",
+                         "licence": SRTM_LICENCE, "attribution": SRTM_ATTRIBUTION,
+                         "origin": GRAPHHOPPER.format(name=origin)})
+    return [{**route, "practice": "walking", "loop": True, "pois_source": "osm:monaco", "source": "osm:monaco",
              "licence": OSM_LICENCE, "attribution": OSM_ATTRIBUTION} for route in ROUTES]

@@ -1,13 +1,15 @@
 """Build the demo catalogue from the real data of ``data/`` (``balise demo``).
 
-``data/demo.json`` lists each file with its kind (``pois``, ``map`` or ``trails``), format,
+``data/demo.json`` lists each file with its kind (``pois``, ``map``, ``dem`` or ``trails``), format,
 source name, licence and attribution (see ``data/README.md``). POIs are imported
 first (:func:`poi.importers.import_file`), then the map ways and path networks of the
 OSM extracts (:func:`poi.network.import_osm_map`: the bundles' offline maps and the
-routing network), then trails (:func:`trails.assembly.import_circuits`, which measures
+routing network), then the SRTM tiles (:func:`trails.dem.import_dem`: elevations of the
+path network), then trails (:func:`trails.assembly.import_circuits`, which measures
 each trail, stores it and attaches the POIs of its corridor as stops), so every circuit
 finds its stops. Last, the manifest's ``routes`` are routed over the path network
-through POIs picked by name (:func:`trails.routing.route_trail`), stored with
+through POIs picked by name (:func:`trails.routing.route_trail`; loops come back by
+other streets, their climb from the DEM), stored with
 :func:`trails.assembly.save_trail`, and get exactly those POIs as stops, in order.
 All trails are published.
 
@@ -37,7 +39,8 @@ from poi.store import transaction
 #: Where ``balise demo`` looks for the manifest when no folder is given (``data/``, in the wheel too).
 DEFAULT_DATA_DIR = resource("data")
 MANIFEST = "demo.json"
-KINDS = {"pois": ("geojson", "csv", "gpx", "osm"), "map": ("osm",), "trails": ("gpx", "schema_randonnee")}
+KINDS = {"pois": ("geojson", "csv", "gpx", "osm"), "map": ("osm",), "dem": ("srtm",),
+         "trails": ("gpx", "schema_randonnee")}
 #: A routed walk's stops are placed along it when they lie within this distance (the router snaps at 300 m).
 ROUTE_STOP_WIDTH_M = 350.0
 #: A routed stop farther from the walk than its trigger radius gets a radius of its distance plus this.
@@ -153,6 +156,7 @@ def build_demo(db, data_dir: Path | None = None, progress: Callable[..., None] |
     from poi.importers import import_file
     from poi.network import import_osm_map, network_stats
     from trails import assembly
+    from trails.dem import import_dem
     from trails.schema_randonnee import read_circuits
     from trails.store import TrailStore
 
@@ -173,6 +177,9 @@ def build_demo(db, data_dir: Path | None = None, progress: Callable[..., None] |
             say(_("POIs: {file}: {summary}", file=entry["path"], summary=result.summary()))
         for entry in (e for e in entries if e["kind"] == "map"):
             say(_("Map: {summary}", summary=import_osm_map(db, data_dir / entry["path"]).summary()))
+        for entry in (e for e in entries if e["kind"] == "dem"):
+            dem = import_dem(db, data_dir / entry["path"])
+            say(_("Elevation: {file}: {edges} path edges given elevations", file=entry["path"], edges=dem.edges))
         circuits = [e for e in entries if e["kind"] == "trails" and e["format"] == "schema_randonnee"]
         for entry in circuits:
             problems: list = []
