@@ -189,3 +189,15 @@ def test_cli_stores_draft_loops_with_their_heritage_stops(runner, db_path):
 def test_cli_refusals_are_one_line(runner, db_path, args, message):
     result = runner.invoke(cli, ["trail", "loop", *args])
     assert message in one_line_error(result)
+
+
+def test_trails_json_gives_the_time_with_visits_of_a_stored_loop(runner, db_path):
+    result = runner.invoke(cli, ["trail", "loop", "--from", "43.7384,7.4197", "--duration", "1h", "--json",
+                                 "--variants", "1", "--seed", "1"])
+    [variant] = json.loads(result.output)
+    listed = json.loads(runner.invoke(cli, ["trails", "--json"]).output)
+    [row] = [r for r in listed if r["id"] == variant["id"]]
+    assert row["duration_source"] == "computed" and row["duration_computed_min"] == variant["walking_min"]
+    # every live stop of its 150 m corridor counts, not only the heritage ones within 80 m
+    assert row["duration_with_visits_min"] >= variant["walking_min"] + variant["visit_min"]
+    assert row["duration_with_visits_min"] > row["duration_min"]

@@ -155,6 +155,29 @@ def visit_time(trail: Trail, categories: Iterable[str | None] = ()) -> Visit:
     return Visit(minutes, stops, "stops" if minutes else "none")
 
 
+def duration_with_visits_min(trail: Trail, categories: Iterable[str | None] = ()) -> int:
+    """The time the walker will really take: ``duration_with_visits_min`` of the JSON outputs.
+
+    The computed walking time plus the visit time of the stops (:func:`visit_time`) when the
+    shown duration is computed; a published or staff duration already says what it includes
+    and is given as it is.
+
+    >>> duration_with_visits_min(Trail(name="Old town", duration_computed_min=60), ["church", "museum"])
+    70
+    >>> duration_with_visits_min(Trail(name="Published", duration_computed_min=60, duration_published_min=150), ["church"])
+    150
+    """
+    if trail.duration_source != "computed":
+        return trail.duration_min
+    return trail.duration_computed_min + visit_time(trail, categories).minutes
+
+
+def with_visits_by_trail(trails: Sequence[Trail], store) -> dict[int, int]:
+    """``{trail id: duration_with_visits_min}`` for stored trails (``store``: a :class:`trails.store.TrailStore`)."""
+    categories = store.stop_categories([t.id for t in trails])
+    return {t.id: duration_with_visits_min(t, categories.get(t.id, ())) for t in trails}
+
+
 def visit_text(walking_min: int, visit: Visit) -> str:
     """The "with visits" formula shown on a circuit page.
 

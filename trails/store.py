@@ -292,6 +292,19 @@ class TrailStore:
         return self.db.execute(sql, list(params)).fetchall()
 
     # -- stops ---------------------------------------------------------------
+    def stop_categories(self, trail_ids: Iterable[int]) -> dict[int, list[str]]:
+        """The POI categories of each trail's live stops (``auto`` and ``manual``), for visit times."""
+        ids = [int(i) for i in trail_ids]
+        out: dict[int, list[str]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for tid, category in self.db.execute(
+                    "SELECT s.trail_id, p.category FROM trail_stops s JOIN pois p ON p.id = s.poi_id "
+                    f"WHERE s.trail_id IN ({','.join('?' * len(chunk))}) AND s.status NOT IN ('removed', 'proposed')",
+                    chunk).fetchall():
+                out[tid].append(category)
+        return out
+
     def stops(self, trail_id: int, include_removed: bool = False) -> list[Stop]:
         """The trail's live stops (``auto`` and ``manual``); ``include_removed``: also those staff removed
         and those only ``proposed`` (:mod:`trails.curation`), as the editor lists them."""

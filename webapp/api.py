@@ -31,6 +31,7 @@ from exporter.common import safe_url, trail_credit
 from exporter.qr import bundle_url
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
+from trails.duration import with_visits_by_trail
 from trails.filter_index import search
 from trails.filters import FilterSet
 from trails.models import Trail
@@ -107,10 +108,12 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def trail_item(trail: Trail) -> dict:
-    """One circuit of ``/api/trails``: the ``--json`` summary, commune, start point and links."""
+def trail_item(trail: Trail, with_visits_min: int | None = None) -> dict:
+    """One circuit of ``/api/trails``: the ``--json`` summary (with ``duration_with_visits_min``), commune,
+    start point and links."""
     start = trail.start
-    return {**trail.summary_dict(), "name": localized(trail, "name"), "commune": trail.commune or "",
+    return {**trail.summary_dict(), "duration_with_visits_min": with_visits_min,
+            "name": localized(trail, "name"), "commune": trail.commune or "",
             "summary": localized(trail, "summary"),
             "start": {"lon": start[0], "lat": start[1]} if start else None, **trail_links(trail)}
 
@@ -129,11 +132,12 @@ def trails():
     limit = int_param("limit", TRAILS_LIMIT, 1, TRAILS_MAX)
     offset = int_param("offset", 0, 0, 10**9)
     result = search(db.get_db(), filters, sort=request.args.get("sort") or "name", limit=limit, offset=offset)
+    visits = with_visits_by_trail(result.trails, db.trails())
     return jsonify({
         "total": result.total, "limit": limit, "offset": offset,
         "filters": filters.describe(skip=("published",)),
         "facets": result.facets,
-        "trails": [trail_item(t) for t in result.trails],
+        "trails": [trail_item(t, visits[t.id]) for t in result.trails],
         "credits": _credits(result.trails), "licence_note": LICENCE_NOTE,
     })
 

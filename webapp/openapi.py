@@ -47,7 +47,7 @@ SCHEMAS: dict[str, dict] = {
     "TrailSummary": {
         "type": "object",
         "required": ["id", "name", "length_m", "ascent_m", "descent_m", "duration_min", "duration_computed_min",
-                     "duration_source", "difficulty", "themes", "route_type", "practice", "licence", "attribution",
+                     "duration_with_visits_min", "duration_source", "difficulty", "themes", "route_type", "practice", "licence", "attribution",
                      "commune", "start", "url", "api_url", "gpx_url", "bundle_url"],
         "properties": {
             "id": INTEGER, "name": STRING, "summary": STRING, "commune": STRING,
@@ -56,6 +56,11 @@ SCHEMAS: dict[str, dict] = {
             "duration_min": {**INTEGER, "description": "the duration shown: staff override, else the source's, "
                                                        "else computed (DIN 33466)"},
             "duration_computed_min": INTEGER,
+            "duration_with_visits_min": {
+                **INTEGER, "description": "the time the walker will really take: the computed walking time plus "
+                                          "the visit time at its stops (minutes per stop by category, at least "
+                                          "the interpretation-trail allowance), or the shown duration when it is "
+                                          "published or set by staff"},
             "duration_source": {"enum": ["computed", "override", "source"]},
             "difficulty": {"enum": list(DIFFICULTIES)},
             "difficulty_source": {"enum": ["computed", "override", "source"]},

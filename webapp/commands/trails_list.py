@@ -14,7 +14,8 @@ Output:
   other filters;
 - ``--json``: a JSON array of trail summaries (``Trail.summary_dict()``: ``id, name, length_m,
   ascent_m, descent_m, duration_min, duration_computed_min, duration_source, difficulty, themes,
-  route_type, practice``, ...), the DESIGN.md contract;
+  route_type, practice``, ...), the DESIGN.md contract, plus ``duration_with_visits_min`` (walking
+  plus the visit time at its stops, :func:`trails.duration.duration_with_visits_min`);
 - ``--json --facets``: one JSON object ``{"trails": [...], "total": N, "facets": {facet: {value:
   count}}, "filters": [sentences]}`` instead.
 
@@ -27,9 +28,11 @@ import json
 import click
 
 from poi.i18n import gettext as _
+from trails.duration import with_visits_by_trail
 from trails.filter_index import search
 from trails.filter_params import format_duration, label
 from trails.filters import FilterSet, query_params
+from trails.store import TrailStore
 from trails.towns import TownFinder
 from webapp.cli import db_option, pass_env
 
@@ -57,7 +60,8 @@ def list_trails(env, sort, limit, offset, as_json, facets, **options):
               if value not in (None, (), False)}
     filters = FilterSet.from_params(params, staff=True, towns=TownFinder(env.db))
     result = search(env.db, filters, sort=sort, limit=limit, offset=offset)
-    summaries = [t.summary_dict() for t in result.trails]
+    visits = with_visits_by_trail(result.trails, TrailStore(env.db))
+    summaries = [{**t.summary_dict(), "duration_with_visits_min": visits[t.id]} for t in result.trails]
     if as_json:
         data = ({"trails": summaries, "total": result.total, "facets": result.facets,
                  "filters": result.descriptions} if facets else summaries)
