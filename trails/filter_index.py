@@ -9,7 +9,9 @@ how many "medium" trails there would be). Two engines give the same answer:
   :class:`TrailIndex`, a numpy copy of the ``trails`` table that
   :func:`trail_index` rebuilds when the table changes;
 - ``engine="sql"``, the reference: the filters' WHERE fragments
-  (:meth:`Filter.where <trails.filters.Filter.where>`) and GROUP BY queries.
+  (:meth:`Filter.where <trails.filters.Filter.where>`) and GROUP BY queries, run by
+  :mod:`trails.filter_store` (the SQL of the engine lives there; ``DURATION_BUCKETS``,
+  ``FACETS`` and ``SORTS`` too).
 
 This module builds on :mod:`trails.filters` (the filters themselves), never the reverse.
 """
@@ -27,21 +29,14 @@ import numpy as np
 from poi.geo import GEOD
 from poi.i18n import gettext as _
 from trails.errors import FilterError
-from trails.filter_params import distance_m, fold_text
+from trails.filter_params import fold_text
+from trails.filter_store import DURATION_BUCKETS, FACETS, SORTS, index_rows, revision, run_sql
 from trails.filters import FilterSet
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
 from trails.store import TrailStore
 
 if TYPE_CHECKING:
     from trails.filters import Filter
-
-#: Duration facet buckets: (label, lowest minute included, first minute excluded).
-DURATION_BUCKETS = (("<1h", 0, 60), ("1-2h", 60, 120), ("2-4h", 120, 240), ("4-8h", 240, 480),
-                    (">8h", 480, None))
-#: Facets counted by :func:`search`, each blocked only by the filter of the same key.
-FACETS = ("difficulty", "theme", "duration", "practice", "route_type", "accessibility")
-SORTS = {"name": None, "duration": "duration_min", "length": "length_m", "ascent": "ascent_m"}
-
 
 class TrailIndex:
     """A columnar (numpy) copy of what the filters and facets read from the ``trails`` table.
@@ -95,13 +90,8 @@ class TrailIndex:
 
     @classmethod
     def build(cls, store: TrailStore) -> "TrailIndex":
-        cursor = store.db.conn.cursor()
-        cursor.row_factory = None  # plain tuples: a third of the time of sqlite3.Row here
-        rows = cursor.execute("SELECT id, duration_min, length_m, ascent_m, difficulty, practice, "
-                              "effective_route_type, start_lon, start_lat, published, name, summary, commune, "
-                              "accessibility "
-                              "FROM trails ORDER BY id").fetchall()
-        return cls(rows, cursor.execute("SELECT trail_id, theme FROM trail_themes").fetchall())
+        """The index of a store's trails (:func:`trails.filter_store.index_rows`)."""
+        return cls(*index_rows(store))
 
     def _index_words(self, texts: list[str]) -> None:
         """Inverted index of the words (maximal ``\\w+`` runs) of the folded texts.
@@ -214,13 +204,12 @@ def trail_index(store: TrailStore) -> TrailIndex:
     ``PRAGMA data_version`` (commits of other connections) and its ``total_changes``.
     """
     conn = store.db.conn
-    revision = store.rows("SELECT n FROM trails_revision")[0][0]
-    key = (revision, store.rows("PRAGMA data_version")[0][0], conn.total_changes)
-    path = store.rows("PRAGMA database_list")[0][2]
+    trails_revision, data_version, path = revision(store)
+    key = (trails_revision, data_version, conn.total_changes)
     shared = bool(path) and not conn.in_transaction
     with _CACHE_LOCK:
         cached = _SHARED.get(path) if shared else None
-        if cached and cached[0] == revision:
+        if cached and cached[0] == trails_revision:
             return cached[1]
         cached = _LOCAL.get(store.db)
         if cached and cached[0] == key:
@@ -229,42 +218,8 @@ def trail_index(store: TrailStore) -> TrailIndex:
     with _CACHE_LOCK:
         _LOCAL[store.db] = (key, index)
         if shared:
-            _SHARED[path] = (revision, index)
+            _SHARED[path] = (trails_revision, index)
     return index
-
-
-def _sql_order(sort: str) -> str:
-    field, desc = sort.lstrip("-"), " DESC" if sort.startswith("-") else ""
-    if field == "name":
-        return f"balise_fold(name){desc}, name{desc}, id{desc}"
-    return f"{SORTS[field]}{desc}, balise_fold(name), name, id"
-
-
-def _run_sql(store: TrailStore, fs: FilterSet, sort: str, limit, offset):
-    conn = store.db.conn
-    conn.create_function("balise_fold", 1, fold_text, deterministic=True)
-    conn.create_function("balise_distance_m", 4, distance_m, deterministic=True)
-    where, params = fs.where()
-    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else f" LIMIT -1 OFFSET {int(offset)}"
-    ids = [r[0] for r in store.rows(f"SELECT id FROM trails WHERE {where} ORDER BY {_sql_order(sort)}{page}",
-                                    params)]
-    total = store.rows(f"SELECT COUNT(*) FROM trails WHERE {where}", params)[0][0]
-    bucket = "CASE " + " ".join(f"WHEN duration_min < {hi} THEN '{name}'" for name, _lo, hi in
-                                DURATION_BUCKETS[:-1]) + f" ELSE '{DURATION_BUCKETS[-1][0]}' END"
-    raw = {}
-    for facet in FACETS:
-        where, params = fs.where(skip=facet)
-        if facet == "theme":
-            sql = (f"SELECT trail_themes.theme, COUNT(*) FROM trail_themes JOIN trails "
-                   f"ON trails.id = trail_themes.trail_id WHERE {where} GROUP BY 1")
-        elif facet == "accessibility":
-            sql = (f"SELECT j.value, COUNT(*) FROM (SELECT accessibility FROM trails WHERE {where}) AS t, "
-                   f"json_each(t.accessibility) AS j GROUP BY 1")
-        else:
-            column = {"duration": bucket, "route_type": "effective_route_type"}.get(facet, facet)
-            sql = f"SELECT {column}, COUNT(*) FROM trails WHERE {where} GROUP BY 1"
-        raw[facet] = {r[0]: r[1] for r in store.rows(sql, params)}
-    return ids, total, raw
 
 
 def _run_index(index: TrailIndex, fs: FilterSet, sort: str, limit, offset):
@@ -359,7 +314,7 @@ def search(store_or_db, filters: FilterSet | Iterable[Filter] = (), *, sort: str
     if offset < 0 or (limit is not None and limit < 0):
         raise FilterError(_("limit and offset must be zero or more"))
     if engine == "sql":
-        ids, total, raw = _run_sql(store, fs, sort, limit, offset)
+        ids, total, raw = run_sql(store, fs, sort, limit, offset)
     else:
         ids, total, raw = _run_index(trail_index(store), fs, sort, limit, offset)
     # list pages show figures, never the trace: leave it out (Trail.start keeps the trailhead)

@@ -287,10 +287,6 @@ class TrailStore:
         trails = self.db.execute("SELECT n FROM trails_revision").fetchone()[0]
         return (trails, *self.db.execute("SELECT COUNT(*), MAX(id) FROM pois").fetchone())
 
-    def rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
-        """Run a read-only query written by :mod:`trails.filters` (facets, counts)."""
-        return self.db.execute(sql, list(params)).fetchall()
-
     # -- stops ---------------------------------------------------------------
     def stop_categories(self, trail_ids: Iterable[int]) -> dict[int, list[str]]:
         """The POI categories of each trail's live stops (``auto`` and ``manual``), for visit times."""
