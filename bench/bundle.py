@@ -40,6 +40,7 @@ from exporter import bundle, offline_map  # noqa: E402
 from poi.network import import_osm_map  # noqa: E402
 from poi.models import POI, Media  # noqa: E402
 from poi.store import open_db  # noqa: E402
+from webapp.schema import COMPONENTS  # noqa: E402
 from trails.models import Stop, Trail, TrailStop  # noqa: E402
 from trails.store import TrailStore  # noqa: E402
 
@@ -90,7 +91,7 @@ def synthetic(folder: Path, photo_max_width: int, photo_quality: int):
 
 def gr11_rows(args) -> float:
     """The 12 km GR-11 with 25 stops and its vector map, then with tiles too; returns the core with vectors."""
-    db = open_db(":memory:")
+    db = open_db(":memory:", COMPONENTS)
     import_osm_map(db, MAP_DATA / "andorra_escaldes_gr11-bbox.osm.pbf")
     feature = json.loads((MAP_DATA / "andorra_gr11_escaldes_12km.geojson").read_text())["features"][0]
     coords = [(c[0], c[1], None) for c in feature["geometry"]["coordinates"]]
@@ -129,7 +130,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         db_path = Path(args.db) if args.db else demo_db(tmp_path)
-        db = open_db(db_path)
+        db = open_db(db_path, COMPONENTS)
         store = TrailStore(db)
         trails = store.all()[: args.limit]
         print(f"{'trail':34} {'km':>5} {'stops':>4} {'ms':>7}" + "".join(f"{p:>7}" for p in bundle.PARTS)

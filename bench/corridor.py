@@ -33,9 +33,9 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import trails.store  # noqa: E402,F401  (registers the trail tables)
 from poi.geo import GEOD, Projector  # noqa: E402
 from poi.store import PoiStore, open_db  # noqa: E402
+from webapp.schema import COMPONENTS  # noqa: E402
 from trails.corridor import find_stops  # noqa: E402
 from trails.models import Trail  # noqa: E402
 
@@ -161,7 +161,7 @@ def main() -> None:
     trail_coords = make_trail(rng)
     trail = Trail(name="bench", segments=[trail_coords])
     with tempfile.TemporaryDirectory() as tmp:
-        db = open_db(Path(tmp) / "bench.db")
+        db = open_db(Path(tmp) / "bench.db", COMPONENTS)
         t0 = time.perf_counter()
         fill(db, rng, args.pois, trail_coords, args.clustered)
         store = PoiStore(db)

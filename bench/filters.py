@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from poi.geo import GEOD  # noqa: E402
 from poi.store import open_db, transaction  # noqa: E402
+from webapp.schema import COMPONENTS  # noqa: E402
 from trails.filter_index import FACETS, search, trail_index  # noqa: E402
 from trails.filters import FilterSet  # noqa: E402
 from trails.models import DIFFICULTIES, Trail  # noqa: E402
@@ -157,7 +158,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        db = open_db(Path(tmp) / "bench.db")
+        db = open_db(Path(tmp) / "bench.db", COMPONENTS)
         store = TrailStore(db)
         ms, trails = timed(lambda: make_trails(args.trails, rng))
         print(f"generated {len(trails):,} trails in {ms / 1000:.1f} s")

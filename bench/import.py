@@ -67,9 +67,10 @@ def child(kind: str, path: str, db_path: str) -> None:
     from poi.i18n import set_language
     from poi.importers import import_file
     from poi.store import open_db
+    from webapp.schema import COMPONENTS
 
     set_language("en")
-    db = open_db(db_path)
+    db = open_db(db_path, COMPONENTS)
     started = time.perf_counter()
     if kind == "map":
         from poi.network import import_osm_map
@@ -117,7 +118,7 @@ def measure(kind: str, path: Path, workdir: Path) -> dict:
 def baseline_mb() -> float:
     """Peak memory of a process that only imports Balise and opens a database (what every import pays)."""
     code = ("import resource, tempfile, os; import poi.importers, poi.network; from poi.store import open_db; "
-            "open_db(os.path.join(tempfile.mkdtemp(), 'b.db')); "
+            "from webapp.schema import COMPONENTS; open_db(os.path.join(tempfile.mkdtemp(), 'b.db'), COMPONENTS); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
                                 cwd=ROOT).stdout)
@@ -129,10 +130,11 @@ def profile(n: int, workdir: Path) -> None:
 
     from poi.importers import import_file
     from poi.store import open_db
+    from webapp.schema import COMPONENTS
 
     path = workdir / f"synthetic-{n}.geojson"
     write_geojson(path, n)
-    db = open_db(workdir / "profile.db")
+    db = open_db(workdir / "profile.db", COMPONENTS)
     profiler = cProfile.Profile()
     profiler.enable()
     report = import_file(db, path)

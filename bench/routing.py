@@ -58,6 +58,7 @@ def main() -> None:
     from poi.store import PoiStore, open_db
     from trails import graph
     from trails.routing import route_trail
+    from webapp.schema import COMPONENTS
 
     read_s = []
     original = NetworkStore.edges_in_bbox
@@ -72,7 +73,7 @@ def main() -> None:
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for osm, cases in CASES.items():
-            db = open_db(Path(tmp) / f"{osm.name}.db")
+            db = open_db(Path(tmp) / f"{osm.name}.db", COMPONENTS)
             import_file(db, osm, format="osm")
             stats = import_osm_map(db, osm).stats
             print(f"{osm.name}: {stats.nodes} nodes, {stats.edges} edges, {stats.edges_length_m / 1000:.0f} km, "

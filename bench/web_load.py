@@ -45,13 +45,13 @@ TARGET_P99_MS = 100.0
 
 def build_demo_db(folder: Path) -> tuple[Path, list[int]]:
     """The demo catalogue in ``folder/balise.db``; returns the path and the circuit ids to visit."""
-    import trails.store  # noqa: F401  (registers the trail tables)
     from poi.store import open_db
+    from webapp.schema import COMPONENTS
     from trails.store import TrailStore
     from webapp.demo import build_demo
 
     path = folder / "balise.db"
-    db = open_db(path)
+    db = open_db(path, COMPONENTS)
     try:
         report = build_demo(db)
         store = TrailStore(db)
@@ -222,7 +222,6 @@ def run_profile(db_path: Path, mix: list[tuple[str, str]], rounds: int) -> None:
     import cProfile
     import pstats
 
-    import trails.store  # noqa: F401
     from webapp import create_app
 
     client = create_app({"DATABASE": str(db_path)}).test_client()

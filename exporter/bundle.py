@@ -342,9 +342,10 @@ def trail_map(db, trail: Trail, *, corridor_m: float = CORRIDOR_M, tiles: str | 
     ``db`` (an OSM import provides them) and, with ``tiles``, the raster tiles of an MBTiles file for
     zooms ``min_zoom..max_zoom``; None for a trail of fewer than two points.
 
+    >>> from poi.network.store import NETWORK
     >>> from poi.store import open_db
     >>> trail = Trail(name="Boucle", segments=[[(3.6515, 44.2465), (3.6530, 44.2456)]])
-    >>> trail_map(open_db(":memory:"), trail).empty, trail_map(None, Trail(name="Vide"))
+    >>> trail_map(open_db(":memory:", [NETWORK]), trail).empty, trail_map(None, Trail(name="Vide"))
     (True, None)
     """
     if not trail.coords or len(trail.coords) < 2:
@@ -358,9 +359,10 @@ def build_trail_files(db, trail: Trail, stops: Sequence[TrailStop], *, corridor_
     """:func:`build_files` with the offline map of the trail's corridor (:func:`trail_map`); what the web
     app serves. ``options`` go to :func:`build_files`.
 
+    >>> from poi.network.store import NETWORK
     >>> from poi.store import open_db
     >>> trail = Trail(name="Boucle", segments=[[(3.6515, 44.2465), (3.6530, 44.2456)]])
-    >>> files = build_trail_files(open_db(":memory:"), trail, [])
+    >>> files = build_trail_files(open_db(":memory:", [NETWORK]), trail, [])
     >>> "index.html" in files, "map.json" in files  # no map ways in this database: neutral background
     (True, False)
     """

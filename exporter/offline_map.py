@@ -177,8 +177,9 @@ def for_trail(db, segments: Sequence[Sequence[Sequence[float]]], *, corridor_m: 
 
     Examples
     --------
+    >>> from poi.network.store import NETWORK
     >>> from poi.store import open_db
-    >>> m = for_trail(open_db(":memory:"), [[(1.5708, 42.5178), (1.5735, 42.5196)]])
+    >>> m = for_trail(open_db(":memory:", [NETWORK]), [[(1.5708, 42.5178), (1.5735, 42.5196)]])
     >>> m.empty, m.files()
     (True, {})
     """

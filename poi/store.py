@@ -8,8 +8,10 @@ stored media files), then this module, which builds on them; :mod:`poi.dedup`
 (finding and merging duplicates) sits on top. Those modules, with
 ``poi.network.store``, are the ones of ``poi`` that speak SQL.
 
-One SQLite file (sqlite-utils) holds everything; each package registers its own
-numbered migrations through :func:`apply_migrations`. POIs are indexed by an
+One SQLite file (sqlite-utils) holds everything; each component (``poi`` here,
+``trails``, ``network``, ``staff``, ``feedback``) has its own numbered migrations
+(a :class:`Component`), which :func:`open_db` applies for the components its caller
+lists: nothing is registered by importing a module. POIs are indexed by an
 R*Tree (bounding-box queries) and an FTS5 table whose tokenizer folds
 diacritics, so "eglise" finds "Église".
 
@@ -22,7 +24,7 @@ import os
 import sqlite3
 from pathlib import Path
 from functools import cached_property
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 import sqlite_utils
 
@@ -44,11 +46,38 @@ def default_db_path() -> str:
     return os.environ.get("BALISE_DB") or DEFAULT_DB
 
 
-def open_db(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
-    """Open (creating if needed) the Balise database and apply every migration.
+class Component(NamedTuple):
+    """A part of Balise that keeps tables in the database: its name, its numbered migrations
+    (SQL scripts, applied once each, in order) and the components whose tables it refers to."""
 
+    name: str
+    migrations: Sequence[str]
+    requires: tuple[str, ...] = ("poi",)
+
+
+def open_db(path: str | os.PathLike | None = None, components: Iterable[Component] = ()) -> sqlite_utils.Database:
+    """Open (creating if needed) the Balise database and apply the migrations of ``poi`` and of ``components``.
+
+    Whoever opens the database says which components' tables it needs, in order (a component
+    after those it ``requires``): the web app and the CLI give them all
+    (:data:`webapp.schema.COMPONENTS`); a library test may give only its own.
     ``":memory:"`` gives a private in-memory database (tests).
+
+    >>> from trails.store import TRAILS
+    >>> db = open_db(":memory:", [TRAILS])
+    >>> sorted(r[0] for r in db.execute("SELECT DISTINCT component FROM schema_migrations"))
+    ['poi', 'trails']
+    >>> open_db(":memory:", [Component("feedback", [], requires=("poi", "trails"))])
+    Traceback (most recent call last):
+    ValueError: component feedback needs trails: give it before feedback
     """
+    components = list(components)
+    applied = {"poi"}
+    for component in components:
+        if missing := [name for name in component.requires if name not in applied]:
+            raise ValueError(f"component {component.name} needs {', '.join(missing)}: "
+                             f"give it before {component.name}")
+        applied.add(component.name)
     target = str(path) if path is not None else default_db_path()
     try:
         if target != ":memory:":
@@ -68,22 +97,11 @@ def open_db(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     try:
         apply_migrations(db, "poi", MIGRATIONS)
-        # Layers above register their own tables when imported; importing them
-        # here would run the dependency arrow backwards.
-        for hook in _MIGRATION_HOOKS:
-            hook(db)
+        for component in components:
+            apply_migrations(db, component.name, component.migrations)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{target} is not a usable Balise database: {e}") from e
     return db
-
-
-_MIGRATION_HOOKS: list = []
-
-
-def register_migrations(hook) -> None:
-    """Let a higher layer (trails) add its tables to every database opened."""
-    if hook not in _MIGRATION_HOOKS:
-        _MIGRATION_HOOKS.append(hook)
 
 
 def apply_migrations(db: sqlite_utils.Database, component: str, migrations: Sequence[str]) -> None:

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import trails.store  # noqa: F401  (registers the trail tables)
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.store import TrailStore
 
-from helpers import DATA, ROOT, assert_close_m  # noqa: F401  (re-exported)
+from helpers import DATA, ROOT, assert_close_m, open_db  # noqa: F401  (re-exported)
 
 
 @pytest.fixture(autouse=True)

@@ -70,7 +70,7 @@ def build_web_catalogue(db_path, **leg_fields) -> dict:
     import json
 
     from poi.models import POI
-    from poi.store import PoiStore, open_db
+    from poi.store import PoiStore
     from trails.assembly import measure
     from trails.corridor import attach_stops
     from trails.models import Trail
@@ -100,3 +100,11 @@ def build_web_catalogue(db_path, **leg_fields) -> dict:
     ids["poi"] = {p.name: p.id for p in pois.all()}
     db.conn.close()
     return ids
+
+
+def open_db(path=None):
+    """The database as the web app and the CLI open it: the tables of every component (webapp.schema)."""
+    from poi.store import open_db as open_with
+    from webapp.schema import COMPONENTS
+
+    return open_with(path, COMPONENTS)

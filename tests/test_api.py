@@ -12,11 +12,11 @@ import re
 import jsonschema
 import pytest
 
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.assembly import measure
 from trails.store import TrailStore
 
-from helpers import OSM, build_web_catalogue
+from helpers import OSM, build_web_catalogue, open_db
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ import stat
 
 import pytest
 
-from poi.store import open_db
 from webapp import create_app, staff_store
 from webapp.auth import DEV_SECRET_KEY
 from webapp.cli import cli
 from webapp.staff_store import AccountError, StaffStore
+
+from helpers import open_db
 
 PASSWORD = "sentier du Tournel 1907"
 

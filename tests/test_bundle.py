@@ -19,7 +19,7 @@ from exporter import bundle
 from exporter.errors import ExportError
 from poi.i18n import current_language, language, set_language
 from poi.models import POI, Media
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
 from webapp.cli import cli
@@ -274,6 +274,8 @@ def test_cli_writes_the_bundle_and_prints_sizes(runner, db_path, tmp_path):
 
 # -- opening language ---------------------------------------------------------------------------------------
 from test_api import catalogue  # noqa: E402, F401  (fixture)
+
+from helpers import open_db
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

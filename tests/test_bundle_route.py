@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from poi.store import open_db
 from trails.store import TrailStore
 
 from test_api import catalogue  # noqa: F401  (fixture)
+
+from helpers import open_db
 
 
 @pytest.fixture

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from poi.i18n import current_language, set_language
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.models import Trail
 from trails.store import TrailStore
 from webapp.cli import cli
+
+from helpers import open_db
 
 SOURCES = Path(__file__).parent / "data" / "sources"
 TOULOUSE = SOURCES / "toulouse" / "toulouse_inventaire_patrimoine_first-300.geojson"

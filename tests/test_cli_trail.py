@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from poi.store import open_db
 from trails.store import TrailStore
 from webapp.cli import cli
+
+from helpers import open_db
 
 GPX = Path(__file__).parent / "data" / "gpx"
 OSLO = GPX / "no-oslo_garmin-oregon-700_2018_gpsbabel.gpx"

@@ -5,10 +5,12 @@ import json
 
 import pytest
 
-from poi.store import open_db, transaction
+from poi.store import transaction
 from test_filters import cevennes_trails
 from trails.store import TrailStore
 from webapp.cli import cli
+
+from helpers import open_db
 
 CONTRACT = {"id", "name", "length_m", "ascent_m", "descent_m", "duration_min", "duration_computed_min",
             "duration_source", "difficulty", "themes", "route_type", "practice"}

@@ -11,10 +11,12 @@ import re
 import pytest
 
 from poi.models import POI
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.store import TrailStore
 
 from test_editor import OSM, accounts, aubenas, create, editor, fast_hashes, post  # noqa: F401  (fixtures)
+
+from helpers import open_db
 
 
 def create_published(client, gpx: bytes) -> int:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import trails.store  # noqa: F401  (registers the trail tables)
 from poi.errors import SourceFormatError
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.store import TrailStore
 from webapp.demo import DEFAULT_DATA_DIR, build_demo, read_manifest, read_routes
+
+from helpers import open_db
 
 DATA = Path(__file__).parent.parent / "data"
 

@@ -12,7 +12,7 @@ import pytest
 
 from poi.i18n import language
 from poi.models import POI
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails import duration as D
 from trails.assembly import measure
 from trails.corridor import attach_stops
@@ -20,6 +20,8 @@ from trails.filter_params import format_duration
 from trails.models import Trail
 from trails.schema_randonnee import read_circuits
 from trails.store import TrailStore
+
+from helpers import open_db
 
 
 CEVENNES = Path(__file__).parent / "data/sources/schema_randonnee/pnc_cevennes_93_circuits.geojson"

@@ -15,12 +15,14 @@ import pytest
 
 from exporter.gpx import export as export_gpx
 from poi.models import POI
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.corridor import attach_stops
 from trails.models import Trail
 from trails.store import TrailStore
 from webapp import staff_store
 from webapp.staff_store import StaffStore
+
+from helpers import open_db
 
 PASSWORD = "sentier du Tournel 1907"
 OSM = "© OpenStreetMap contributors"

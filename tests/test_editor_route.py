@@ -14,10 +14,12 @@ import pytest
 from poi.i18n import language
 from poi.importers import import_file
 from poi.network import import_osm_map
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.store import TrailStore
 from webapp import staff_store
 from webapp.staff_store import StaffStore
+
+from helpers import open_db
 
 MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
 ROCHER = ("Palais Princier de Monaco", "Cathédrale Notre-Dame-Immaculée", "Musée Océanographique")

@@ -82,7 +82,7 @@ def test_widget_bad_parameters_are_400(client, catalogue, query):  # noqa: F811
 
 
 def test_widget_names_are_escaped(client, catalogue, db_path):  # noqa: F811
-    from poi.store import open_db
+    from helpers import open_db
     from trails.store import TrailStore
 
     store = TrailStore(open_db(db_path))

@@ -15,12 +15,14 @@ from poi.geo import geodesic_distance_m
 from poi.gpxfile import parse_gpx
 from poi.importers import import_file
 from poi.models import POI
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.assembly import save_trail
 from trails.corridor import find_stops
 from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
 from webapp.cli import cli
+
+from helpers import open_db
 
 DATA = Path(__file__).parent / "data"
 CORRIDOR = DATA / "corridor"

@@ -15,10 +15,12 @@ from poi.geo import geodesic_distance_m
 from poi.gpxfile import parse_gpx
 from poi.i18n import language
 from poi.models import POI
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
 from webapp.cli import cli
+
+from helpers import open_db
 
 DATA = Path(__file__).parent / "data"
 EXPORT = DATA / "export"

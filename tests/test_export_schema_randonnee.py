@@ -7,11 +7,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from helpers import assert_close_m
+from helpers import assert_close_m, open_db
 from exporter import schema_randonnee as schema_exporter
 from exporter.errors import ExportError
 from poi.geo import geodesic_distance_m
-from poi.store import open_db
 from test_export_geojson import lermuse, other_credit_stop
 from trails.assembly import import_circuits, measure, trail_from_gpx
 from trails.models import DIFFICULTIES, PRACTICES, Trail

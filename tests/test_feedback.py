@@ -10,12 +10,13 @@ import re
 import pytest
 from PIL import Image
 
-from poi.store import open_db
 from webapp import staff_store
 from webapp.feedback_store import FeedbackStore
 from webapp.staff_store import StaffStore
 
 from test_api import catalogue  # noqa: F401  (fixture)
+
+from helpers import open_db
 
 PASSWORD = "sentier du Tournel 1907"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -261,7 +262,7 @@ def test_staff_approve_and_reject_with_problem_reports_flagged(client, leg, feed
 
 
 def test_feedback_goes_with_its_trail(leg, feedback, db_path):
-    from poi.store import open_db as _open
+    from helpers import open_db as _open
     from trails.store import TrailStore
     from webapp.feedback_store import Feedback
 

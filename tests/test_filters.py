@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from poi.i18n import language
-from poi.store import open_db
 from poi.text import html_to_text
 from trails.errors import FilterError
 from trails.filter_index import search
@@ -19,6 +18,8 @@ from trails.filters import (AccessibleFor, AscentRange, DifficultyIn, DurationRa
 from trails.models import Trail
 from trails.store import TrailStore
 from trails.towns import TownFinder
+
+from helpers import open_db
 
 CEVENNES = Path(__file__).parent / "data" / "filters" / "pnc_cevennes_93_treks_reduced.geojson"
 PRACTICES = {"pédestre": "walking", "VTT": "mountain_bike", "trail": "trail_running"}

@@ -10,10 +10,9 @@ import shutil
 
 import pytest
 
-from helpers import SOURCES, counts, english, pois_by_name  # noqa: F401  (english: autouse)
+from helpers import SOURCES, counts, english, open_db, pois_by_name  # noqa: F401  (english: autouse)
 from poi.errors import ImportRowError, SourceFormatError
 from poi.importers import import_file
-from poi.store import open_db
 from trails.assembly import import_file as import_trails
 from trails.geotrek import read_treks
 from trails.store import TrailStore

@@ -236,7 +236,8 @@ def test_import_media_keeps_rewritten_urls_of_merged_pois(store, data, tmp_path)
 
 def test_cli_media_import(runner, data, db_path, en):
     shutil.copy(data / PHOTO, db_path.parent / "photo.jpg")
-    from poi.store import PoiStore, open_db
+    from poi.store import PoiStore
+    from helpers import open_db
 
     db = open_db(db_path)
     PoiStore(db).upsert(POI(name="Lavoir", lon=1.44, lat=43.6, media=[Media("image", "photo.jpg")]))

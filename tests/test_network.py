@@ -10,8 +10,9 @@ from poi.errors import SourceFormatError
 from poi.geo import bbox_around, geodesic_length_m
 from poi.i18n import language
 from poi.network import MAP_KINDS, import_osm_map, network_stats, ways_in_bbox
-from poi.store import open_db
 from webapp.cli import cli
+
+from helpers import open_db
 
 OSM = Path(__file__).parent / "data" / "sources" / "osm"
 ANDORRA = OSM / "andorra_2013_graphhopper.osm.pbf"

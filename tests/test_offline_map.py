@@ -18,10 +18,11 @@ from exporter import offline_map as om
 from poi.i18n import language
 from poi.models import POI
 from poi.network import MAP_KINDS, import_osm_map, ways_in_bbox
-from poi.store import open_db
 from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
 from webapp.cli import cli
+
+from helpers import open_db
 
 DATA = Path(__file__).parent / "data" / "mbtiles"
 EXTRACT = DATA / "andorra_escaldes_gr11-bbox.osm.pbf"

@@ -8,9 +8,11 @@ import pytest
 
 from poi.i18n import language
 from poi.importers import import_file
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from webapp.cli import cli
 from webapp.progress import Progress, wanted
+
+from helpers import open_db
 
 TOULOUSE = "sources/toulouse/toulouse_inventaire_patrimoine_first-300.geojson"
 

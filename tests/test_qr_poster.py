@@ -110,7 +110,7 @@ def test_poster_refuses_a_trail_without_trace():
 
 @pytest.fixture
 def stored_trail(db_path):
-    from poi.store import open_db
+    from helpers import open_db
 
     db = open_db(db_path)
     trail, stops = make_trail()

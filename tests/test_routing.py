@@ -13,13 +13,15 @@ from poi.i18n import language
 from poi.importers import import_file
 from poi.network import import_osm_map
 from poi.network.store import NetworkStore
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails import graph, routing
 from trails.errors import BaliseError, NotFoundError
 from trails.routing import (NoNetworkError, NoPathError, RoutingError, SnapError, highway_factor, route_trail,
                             save_routed_trail)
 from trails.store import TrailStore
 from webapp.cli import cli
+
+from helpers import open_db
 
 DATA = Path(__file__).parent / "data"
 OSM = DATA / "sources" / "osm"

@@ -2,7 +2,9 @@ import pytest
 
 from poi.errors import NotFoundError
 from poi.models import POI
-from poi.store import PoiStore, open_db, transaction
+from poi.store import PoiStore, transaction
+
+from helpers import open_db
 
 
 def make(name="Église Saint-Étienne", sid="1", **kw):
@@ -195,3 +197,35 @@ def test_open_db_pragmas(tmp_path):
     assert db.execute("PRAGMA cache_size").fetchone()[0] == -CACHE_MB * 1024
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL, with WAL
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _tables(db) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_migrations_run_for_the_components_the_opener_lists_not_for_what_was_imported():
+    import webapp.feedback_store  # noqa: F401  (imported: must register nothing)
+    import webapp.staff_store  # noqa: F401
+    from poi.store import open_db as open_with
+    from trails.store import TRAILS
+    from webapp.feedback_store import FEEDBACK
+
+    bare = open_with(":memory:")
+    assert "pois" in _tables(bare) and not _tables(bare) & {"trails", "users", "feedback", "map_ways"}
+    trails_only = open_with(":memory:", [TRAILS])
+    assert "trails" in _tables(trails_only) and "feedback" not in _tables(trails_only)
+    everything = open_db(":memory:")  # tests/helpers: as the web app and the CLI open it (webapp.schema)
+    assert {"pois", "trails", "map_ways", "users", "revisions", "feedback"} <= _tables(everything)
+    with pytest.raises(ValueError, match="component feedback needs trails: give it before feedback"):
+        open_with(":memory:", [FEEDBACK, TRAILS])
+
+
+def test_an_old_database_gets_the_tables_of_a_component_it_lacks(tmp_path):
+    from poi.store import open_db as open_with
+
+    path = tmp_path / "old.db"
+    open_with(path).conn.close()  # a database that only ever held POIs
+    db = open_db(path)
+    assert "trails" in _tables(db)
+    versions = dict(db.execute("SELECT component, MAX(version) FROM schema_migrations GROUP BY component"))
+    assert set(versions) == {"poi", "trails", "network", "staff", "feedback"}

@@ -7,7 +7,7 @@ import pytest
 from poi.geo import geodesic_distance_m
 from poi.i18n import language
 from poi.models import POI
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.errors import FilterError
 from trails.filter_index import search
 from trails.filters import FilterSet, Near
@@ -16,6 +16,8 @@ from trails.store import TrailStore
 from trails.towns import TownFinder, find_town, known_towns, town_names
 
 from test_filters import cevennes_trails
+
+from helpers import open_db
 
 
 @pytest.fixture(scope="module")

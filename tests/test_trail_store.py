@@ -65,7 +65,8 @@ def test_migration_4_adds_accessibility_to_an_existing_database(tmp_path):
 
     import sqlite_utils
 
-    from poi.store import apply_migrations, open_db
+    from poi.store import apply_migrations
+    from helpers import open_db
     from trails.store import MIGRATIONS
 
     path = tmp_path / "old.db"

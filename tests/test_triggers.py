@@ -9,11 +9,12 @@ from shapely.geometry import LineString, MultiLineString, Point
 
 from poi.geo import GEOD, Projector
 from poi.models import POI
-from poi.store import open_db
 from trails.errors import TraceError
 from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
 from trails.triggers import AT_POI_FRACTION, MIN_RADIUS_M, TrailLine, check_trigger_along, trigger_of, triggers
+
+from helpers import open_db
 
 DATA = Path(__file__).parent / "data" / "bundle"
 

@@ -11,12 +11,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.assembly import measure
 from trails.store import TrailStore
 
 CDN_MARKERS = ("cdn", "unpkg", "jsdelivr", "cdnjs", "bootstrapcdn", "code.jquery.com")
-from helpers import OSM, build_web_catalogue
+from helpers import OSM, build_web_catalogue, open_db
 
 
 @pytest.fixture

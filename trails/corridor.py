@@ -339,7 +339,8 @@ def attach_stops(db: sqlite_utils.Database, trail: Trail, *, width_m: float = DE
     --------
     >>> from poi.models import POI
     >>> from poi.store import open_db
-    >>> db = open_db(":memory:")
+    >>> from trails.store import TRAILS
+    >>> db = open_db(":memory:", [TRAILS])
     >>> _, pid = PoiStore(db).upsert(POI(name="Moulin", lon=1.45, lat=44.4505, source="t", source_id="1"))
     >>> trail = Trail(name="Le long du Lot", segments=[[(1.44, 44.45, None), (1.46, 44.45, None)]])
     >>> _ = TrailStore(db).save(trail)
@@ -377,7 +378,8 @@ def attach_pois(db: sqlite_utils.Database, poi_ids: Iterable[int], *, width_m: f
     --------
     >>> from poi.models import POI
     >>> from poi.store import open_db
-    >>> db = open_db(":memory:")
+    >>> from trails.store import TRAILS
+    >>> db = open_db(":memory:", [TRAILS])
     >>> trail = Trail(name="Le long du Lot", segments=[[(1.44, 44.45, None), (1.46, 44.45, None)]])
     >>> _ = TrailStore(db).save(trail)
     >>> _, near = PoiStore(db).upsert(POI(name="Lavoir", lon=1.45, lat=44.4495, source="t", source_id="1"))

@@ -291,9 +291,10 @@ def search(store_or_db, filters: FilterSet | Iterable[Filter] = (), *, sort: str
     The trails come without their trace (``segments`` empty; ``Trail.start`` gives the trailhead):
     load one with ``TrailStore.get`` to draw or export it.
 
+    >>> from trails.store import TRAILS
     >>> from poi.store import open_db
     >>> from trails.filters import FilterSet
-    >>> store = TrailStore(open_db(":memory:"))
+    >>> store = TrailStore(open_db(":memory:", [TRAILS]))
     >>> for name, minutes, level in [("Moulin du Bougès", 228, "medium"), ("Castelbouc", 120, "medium"),
     ...                              ("Sentier de Vialas", 90, "very_easy")]:
     ...     _ = store.save(Trail(name=name, duration_published_min=minutes, difficulty_published=level))

@@ -9,8 +9,8 @@ This module is the only one of the filter engine that runs SQL.
 
 >>> from poi.store import open_db
 >>> from trails.models import Trail
->>> from trails.store import TrailStore
->>> store = TrailStore(open_db(":memory:"))
+>>> from trails.store import TRAILS, TrailStore
+>>> store = TrailStore(open_db(":memory:", [TRAILS]))
 >>> _ = store.save(Trail(name="Castelbouc", duration_published_min=120))
 >>> rows, themes = index_rows(store)
 >>> rows[0][:2], themes

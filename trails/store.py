@@ -1,8 +1,8 @@
 """SQLite storage of trails and their stops: the only module of ``trails`` that speaks SQL
 (besides the WHERE fragments that filters produce in :mod:`trails.filters`).
 
-Tables live in the same database file as the POIs; their migrations are
-registered with :func:`poi.store.register_migrations`.
+Tables live in the same database file as the POIs; their migrations are the
+component :data:`TRAILS`, which :func:`poi.store.open_db` applies when its caller lists it.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import sqlite_utils
 
-from poi.store import PoiStore, apply_migrations, register_migrations, transaction, utcnow
+from poi.store import Component, PoiStore, transaction, utcnow
 from trails.errors import NotFoundError
 from trails.models import Stop, Trail, TrailStop
 
@@ -119,11 +119,8 @@ MIGRATIONS = [
 ]
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
-    apply_migrations(db, "trails", MIGRATIONS)
-
-
-register_migrations(_migrate)
+#: The tables of this module (:func:`poi.store.open_db` applies them for whoever lists it).
+TRAILS = Component("trails", MIGRATIONS, requires=("poi",))
 
 _SCALARS = ("name", "summary", "description", "practice", "route_type", "route_type_override",
             "length_m", "ascent_m", "descent_m", "ele_min_m", "ele_max_m", "points",

@@ -42,7 +42,9 @@ class Env:
     @property
     def db(self):
         if self._db is None:
-            self._db = open_db(self.db_path)
+            from webapp.schema import COMPONENTS  # on first use: --help needs no store module
+
+            self._db = open_db(self.db_path, COMPONENTS)
         return self._db
 
 

@@ -16,6 +16,7 @@ from poi.errors import NotFoundError
 from poi.store import PoiStore, open_db
 from trails.models import Trail
 from trails.store import TrailStore
+from webapp.schema import COMPONENTS
 
 
 def get_db():
@@ -23,7 +24,7 @@ def get_db():
         local = current_app.extensions["balise_db"]
         db = getattr(local, "db", None)
         if db is None:
-            db = local.db = open_db(current_app.config["DATABASE"])
+            db = local.db = open_db(current_app.config["DATABASE"], COMPONENTS)
         g.db = db
     return g.db
 

@@ -1,7 +1,7 @@
 """Storage of visitors' feedback (ratings, comments, problem reports) and of its rate limit: all their SQL.
 
-Tables (component ``feedback`` of :func:`poi.store.apply_migrations`, added to every database
-opened once this module is imported):
+Tables (component :data:`FEEDBACK`, after ``trails``, applied by :func:`poi.store.open_db` when its
+caller lists it: :data:`webapp.schema.COMPONENTS`):
 
 - ``feedback``: one row per message, tied to a trail (deleted with it), held for moderation
   (``status``: ``pending`` -> ``approved`` or ``rejected``, with who and when);
@@ -9,9 +9,10 @@ opened once this module is imported):
 - ``feedback_attempts``: when each client sent something, for the per-hour limit.
 
 >>> from poi.store import open_db
->>> import trails.store
->>> db = open_db(":memory:")
->>> tid = trails.store.TrailStore(db).save(trails.store.Trail(name="Tournel"))
+>>> from trails.models import Trail
+>>> from trails.store import TRAILS, TrailStore
+>>> db = open_db(":memory:", [TRAILS, FEEDBACK])
+>>> tid = TrailStore(db).save(Trail(name="Tournel"))
 >>> store = FeedbackStore(db)
 >>> fid = store.add(Feedback(trail_id=tid, kind="review", rating=4, comment="Belle vue", client="c1"))
 >>> store.rating(tid)  # pending: not counted yet
@@ -29,9 +30,8 @@ from typing import NamedTuple
 
 import sqlite_utils
 
-import trails.store  # noqa: F401  (the trails table must exist before ours refers to it)
 from poi.errors import BaliseError, NotFoundError
-from poi.store import apply_migrations, register_migrations, transaction, utcnow
+from poi.store import Component, transaction, utcnow
 
 KINDS = ("review", "problem")
 PROBLEMS = ("fallen_tree", "missing_waymark", "damaged_path", "other")
@@ -66,11 +66,8 @@ MIGRATIONS = [
 ]
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
-    apply_migrations(db, "feedback", MIGRATIONS)
-
-
-register_migrations(_migrate)
+#: The tables of this module (:func:`poi.store.open_db` applies them for whoever lists it).
+FEEDBACK = Component("feedback", MIGRATIONS, requires=("poi", "trails"))
 
 
 class FeedbackError(BaliseError, ValueError):

@@ -1,9 +1,8 @@
 """SQLite storage of the staff side: accounts, login sessions, failed logins and the change history.
 
 The only module of the staff editor that speaks SQL. Its tables live in the
-Balise database beside the POIs and trails (component ``staff`` of
-:func:`poi.store.apply_migrations`, registered with
-:func:`poi.store.register_migrations` when this module is imported).
+Balise database beside the POIs and trails (component :data:`STAFF`, applied by
+:func:`poi.store.open_db` when its caller lists it: :data:`webapp.schema.COMPONENTS`).
 
 * ``users``: one row per account; passwords are stored as werkzeug scrypt hashes
   (:func:`werkzeug.security.generate_password_hash`), never in clear.
@@ -29,7 +28,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
-from poi.store import apply_migrations, register_migrations, transaction, utcnow
+from poi.store import Component, transaction, utcnow
 
 ROLES = ("editor", "admin")
 #: Failed logins allowed per key (IP address, user name) within the window, before refusing.
@@ -81,11 +80,8 @@ MIGRATIONS = [
 ]
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
-    apply_migrations(db, "staff", MIGRATIONS)
-
-
-register_migrations(_migrate)
+#: The tables of this module (:func:`poi.store.open_db` applies them for whoever lists it).
+STAFF = Component("staff", MIGRATIONS, requires=("poi",))
 
 
 class AccountError(BaliseError, ValueError):
@@ -197,7 +193,7 @@ class StaffStore:
     """Accounts, sessions, failed logins and revisions in the Balise database.
 
     >>> from poi.store import open_db
-    >>> staff = StaffStore(open_db(":memory:"))
+    >>> staff = StaffStore(open_db(":memory:", [STAFF]))
     >>> u = staff.add_user("marie", "sentier-du-tournel-1907", role="admin")
     >>> staff.authenticate("Marie", "sentier-du-tournel-1907").role, staff.authenticate("marie", "wrong")
     ('admin', None)

@@ -322,6 +322,7 @@ def import_osm_map(db, path, *, bbox: Sequence[float] | str | None = None,
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> from poi.network.store import NETWORK
     >>> from poi.store import open_db
     >>> osm = pathlib.Path(tempfile.mkdtemp()) / "junction.osm"
     >>> _ = osm.write_text('''<osm version="0.6">
@@ -330,7 +331,7 @@ def import_osm_map(db, path, *, bbox: Sequence[float] | str | None = None,
     ... <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="path"/></way>
     ... <way id="11"><nd ref="2"/><nd ref="4"/><tag k="highway" v="track"/></way>
     ... </osm>''')
-    >>> report = import_osm_map(open_db(":memory:"), osm)
+    >>> report = import_osm_map(open_db(":memory:", [NETWORK]), osm)
     >>> report.added, report.edges_written, report.stats.nodes, report.stats.components
     (2, 3, 4, 1)
     """

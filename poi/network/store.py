@@ -1,6 +1,6 @@
 """SQLite storage of the offline map's ways and of the walkable path network: the SQL of :mod:`poi.network`.
 
-Tables (component ``network``, registered with :func:`poi.store.register_migrations`):
+Tables (component :data:`NETWORK`, applied by :func:`poi.store.open_db` when its caller lists it):
 
 * ``map_ways``: what the offline vector map draws (paths, tracks, roads by class,
   waterways and water areas, buildings, woods), one row per OSM way or
@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import sqlite_utils
 
-from poi.store import apply_migrations, register_migrations, transaction, utcnow
+from poi.store import Component, transaction, utcnow
 
 MIGRATIONS = [
     """
@@ -85,12 +85,8 @@ MIGRATIONS = [
 ]
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    """Create or update the network tables (idempotent; also run by every :func:`poi.store.open_db`)."""
-    apply_migrations(db, "network", MIGRATIONS)
-
-
-register_migrations(migrate)
+#: The tables of this module (:func:`poi.store.open_db` applies them for whoever lists it).
+NETWORK = Component("network", MIGRATIONS, requires=("poi",))
 
 
 class WayRow(NamedTuple):
@@ -168,7 +164,6 @@ class NetworkStore:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        migrate(db)  # a database opened before this module was imported gets its tables too
 
     # -- writing -------------------------------------------------------------
     def upsert_way(self, way: WayRow, edges: Sequence[EdgeRow] = ()) -> str:

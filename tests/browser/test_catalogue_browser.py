@@ -42,8 +42,7 @@ class Demo:
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> Demo:
-    import trails.store  # noqa: F401  (registers the trail tables)
-    from poi.store import open_db
+    from helpers import open_db
     from trails.store import TrailStore
     from webapp.demo import build_demo
 
@@ -379,7 +378,8 @@ def test_circuit_map_follows_edits_of_the_trail_and_its_stops(demo, tmp_path):
     """The circuit page remembers rendered maps (webapp.public._trail_map): an edit must show at once."""
     import shutil
 
-    from poi.store import PoiStore, open_db
+    from poi.store import PoiStore
+    from helpers import open_db
     from trails.store import TrailStore
     from webapp import create_app
 

@@ -24,10 +24,10 @@ def staff_site(tmp_path, data):
     """The app over a fresh db with the three guideposts and one editor account; yields (base URL, GPX path)."""
     import waitress
 
-    import trails.store  # noqa: F401  (registers the trail tables)
     from exporter.gpx import export as export_gpx
     from poi.models import POI
-    from poi.store import PoiStore, open_db
+    from poi.store import PoiStore
+    from helpers import open_db
     from trails.models import Trail
     from webapp import create_app, staff_store
     from webapp.staff_store import StaffStore

@@ -22,8 +22,9 @@ from exporter import bundle
 from exporter import offline_map as om
 from poi.models import POI
 from poi.network import import_osm_map
-from poi.store import open_db
 from trails.models import Stop, Trail, TrailStop
+
+from helpers import open_db
 
 pytestmark = pytest.mark.browser
 

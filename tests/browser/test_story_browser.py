@@ -59,10 +59,9 @@ def story(tmp_path_factory):
     the app over it served by waitress on 127.0.0.1:<free port>."""
     import waitress
 
-    import trails.store  # noqa: F401  (registers the trail tables)
     from exporter.gpx import export as export_gpx
     from poi.importers import import_file
-    from poi.store import open_db
+    from helpers import open_db
     from trails.assembly import measure
     from trails.models import Trail
     from trails.schema_randonnee import read_circuits

@@ -35,7 +35,8 @@ ROOT = HERE.parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from poi.network import import_osm_map, ways_in_bbox  # noqa: E402
-from poi.store import open_db  # noqa: E402
+
+from helpers import open_db
 
 SOURCE = Path("/work/shared/data/osm/andorra_2013_graphhopper.osm.pbf")
 RELATION = 380905
