@@ -1,6 +1,6 @@
 """Storage of registered import sources and of every run's report: all their SQL.
 
-Tables (component ``sources`` of :func:`poi.store.apply_migrations`):
+Tables (component :data:`SOURCES`, applied by :func:`poi.store.open_db` when its caller lists it):
 
 - ``import_sources``: what staff registered: a name, a format, a URL or a stored file,
   licence and attribution, filters (categories, bounding box, communes, text), and when
@@ -9,7 +9,7 @@ Tables (component ``sources`` of :func:`poi.store.apply_migrations`):
   skipped record was skipped, the names added/updated, and the error of a failed run.
 
 >>> from poi.store import open_db
->>> store = SourceStore(open_db(":memory:"))
+>>> store = SourceStore(open_db(":memory:", [SOURCES]))
 >>> sid = store.add(Source(name="OT Sallanches", format="apidae", url="https://example.org/api"))
 >>> store.get(sid).format, [s.name for s in store.all()]
 ('apidae', ['OT Sallanches'])
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from poi.errors import NotFoundError
-from poi.store import apply_migrations, register_migrations, transaction, utcnow
+from poi.store import Component, transaction, utcnow
 
 MIGRATIONS = [
     """
@@ -69,11 +69,8 @@ MIGRATIONS = [
 ]
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
-    apply_migrations(db, "sources", MIGRATIONS)
-
-
-register_migrations(_migrate)
+#: The tables of this module (:func:`poi.store.open_db` applies them for whoever lists it).
+SOURCES = Component("sources", MIGRATIONS, requires=("poi",))
 
 
 @dataclass(slots=True)

@@ -9,11 +9,12 @@ import pytest
 
 from poi.importers import import_file
 from poi.network import import_osm_map
-from poi.store import open_db
 from trails import graph
 from trails.cost import DIN_FLAT_KMH, WALK_FLAT_KMH, access, edge_times_h, walking_kmh, way_factor
 from trails.metrics import duration_din33466_min
 from trails.routing import route_trail
+
+from helpers import open_db
 
 MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
 

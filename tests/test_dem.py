@@ -14,7 +14,7 @@ import pytest
 from poi.i18n import language
 from poi.importers import import_file
 from poi.network import import_osm_map
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.dem import drape_trail, import_dem, stored_tiles
 from trails.elevation import SrtmTiles
 from trails.routing import route_trail, save_routed_trail
@@ -23,7 +23,7 @@ from webapp import staff_store
 from webapp.cli import cli
 from webapp.staff_store import StaffStore
 
-from tests.helpers import one_line_error
+from tests.helpers import one_line_error, open_db
 
 DATA = Path(__file__).parent / "data"
 ANDORRA = DATA / "sources" / "osm" / "andorra_2013_graphhopper.osm.pbf"

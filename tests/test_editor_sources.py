@@ -13,10 +13,12 @@ import pytest
 from helpers import SOURCES, english  # noqa: F401
 from loopback import served  # noqa: F401  (fixture)
 from poi.source_store import Source, SourceStore
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from webapp import staff_store
 from webapp.cli import cli
 from webapp.staff_store import StaffStore
+
+from helpers import open_db
 
 PASSWORD = "sentier du Tournel 1907"
 LEI = SOURCES / "lei" / "lei__touristic-content_sample.xml"

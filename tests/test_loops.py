@@ -15,13 +15,15 @@ from poi.geo import geodesic_distance_m
 from poi.i18n import language
 from poi.importers import import_file
 from poi.network import import_osm_map
-from poi.store import PoiStore, open_db
+from poi.store import PoiStore
 from trails.dem import import_dem
 from trails.loops import MAX_SHARED, LoopError, generate_loops, heritage_pois, resolve_start
 from trails.store import TrailStore
 from webapp.cli import cli
 
 from tests.helpers import one_line_error
+
+from helpers import open_db
 
 DATA = Path(__file__).parent / "data"
 OSM = DATA / "sources" / "osm"

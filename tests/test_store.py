@@ -211,7 +211,8 @@ def test_migrations_run_for_the_components_the_opener_lists_not_for_what_was_imp
     from webapp.feedback_store import FEEDBACK
 
     bare = open_with(":memory:")
-    assert "pois" in _tables(bare) and not _tables(bare) & {"trails", "users", "feedback", "map_ways"}
+    assert "pois" in _tables(bare)
+    assert not _tables(bare) & {"trails", "users", "feedback", "map_ways", "import_sources"}
     trails_only = open_with(":memory:", [TRAILS])
     assert "trails" in _tables(trails_only) and "feedback" not in _tables(trails_only)
     everything = open_db(":memory:")  # tests/helpers: as the web app and the CLI open it (webapp.schema)
@@ -228,4 +229,4 @@ def test_an_old_database_gets_the_tables_of_a_component_it_lacks(tmp_path):
     db = open_db(path)
     assert "trails" in _tables(db)
     versions = dict(db.execute("SELECT component, MAX(version) FROM schema_migrations GROUP BY component"))
-    assert set(versions) == {"poi", "trails", "network", "staff", "feedback"}
+    assert set(versions) == {"poi", "trails", "network", "sources", "staff", "feedback"}

@@ -127,10 +127,11 @@ def import_dem(db: sqlite_utils.Database, path: str | Path) -> DemImportReport:
     Examples
     --------
     >>> import struct, tempfile, pathlib
+    >>> from poi.network.store import NETWORK
     >>> from poi.store import open_db
     >>> hgt = pathlib.Path(tempfile.mkdtemp()) / "N42E001.hgt"
     >>> _ = hgt.write_bytes(struct.pack(">%dh" % (1201 * 1201), *([1000] * 1201 * 1201)))
-    >>> report = import_dem(open_db(":memory:"), hgt)
+    >>> report = import_dem(open_db(":memory:", [NETWORK]), hgt)
     >>> report.tile, report.samples, report.edges
     ((42, 1), 1201, 0)
     """

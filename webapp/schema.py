@@ -6,15 +6,16 @@ imported. The web app (:mod:`webapp.db`), the CLI (:class:`webapp.cli.Env`) and 
 (``tests/helpers.open_db``) open the database with :data:`COMPONENTS`.
 
 >>> [c.name for c in COMPONENTS]
-['trails', 'network', 'staff', 'feedback']
+['trails', 'network', 'sources', 'staff', 'feedback']
 """
 from __future__ import annotations
 
 from poi.network.store import NETWORK
+from poi.source_store import SOURCES
 from poi.store import Component
 from trails.store import TRAILS
 from webapp.feedback_store import FEEDBACK
 from webapp.staff_store import STAFF
 
 #: Every component with tables, in an order that satisfies their ``requires``.
-COMPONENTS: tuple[Component, ...] = (TRAILS, NETWORK, STAFF, FEEDBACK)
+COMPONENTS: tuple[Component, ...] = (TRAILS, NETWORK, SOURCES, STAFF, FEEDBACK)
