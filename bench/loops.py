@@ -107,11 +107,12 @@ def real(tmp: Path) -> None:
     from poi.importers import import_file
     from poi.network import import_osm_map
     from poi.store import open_db
+    from webapp.schema import COMPONENTS
     from trails.dem import import_dem
 
     tally = Tally("real networks")
     for label, (osm, tile, starts) in REAL.items():
-        db = open_db(tmp / f"{label}.db")
+        db = open_db(tmp / f"{label}.db", COMPONENTS)
         import_file(db, osm, format="osm")
         stats = import_osm_map(db, osm).stats
         import_dem(db, tile)
@@ -127,8 +128,9 @@ def synthetic(tmp: Path, side: int) -> None:
     from poi.models import POI
     from poi.network.store import EdgeRow, NetworkStore, WayRow
     from poi.store import PoiStore, open_db, transaction
+    from webapp.schema import COMPONENTS
 
-    db = open_db(tmp / "grid.db")
+    db = open_db(tmp / "grid.db", COMPONENTS)
     store = NetworkStore(db)
     rng = random.Random(5)
     lon0, lat0, step = 3.0, 44.0, 0.00075  # about 60 m (lon) and 83 m (lat)

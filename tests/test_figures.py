@@ -12,8 +12,7 @@ import re
 
 import pytest
 
-from helpers import build_web_catalogue, english  # noqa: F401
-from poi.store import open_db
+from helpers import build_web_catalogue, english, open_db  # noqa: F401
 from webapp import staff_store
 from webapp.staff_store import StaffStore
 

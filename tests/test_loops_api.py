@@ -9,8 +9,9 @@ import pytest
 
 from poi.importers import import_file
 from poi.network import import_osm_map
-from poi.store import open_db
 from webapp import loops_api
+
+from helpers import open_db
 
 MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
 CASINO = "43.7384,7.4197"

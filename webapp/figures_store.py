@@ -4,7 +4,7 @@ Privacy by design: the only thing stored is a count per day, metric, trail and "
 code was printed" (``src``). No cookie, no IP address, no position, no time finer than the day,
 nothing about who asked.
 
-Table (component ``figures`` of :func:`poi.store.apply_migrations`):
+Table (component :data:`FIGURES`, applied by :func:`poi.store.open_db` when its caller lists it):
 
 - ``daily_counts(day, metric, trail_id, src, n)``: one row per combination, incremented by one
   UPSERT per counted request.
@@ -15,8 +15,9 @@ precached it), ``qr`` (the bundle opened from a QR code; ``src`` says where it w
 Feedback is counted from the feedback messages themselves, POIs offered from the POI table.
 
 >>> from poi.store import open_db
->>> import trails.store
->>> db = open_db(":memory:")
+>>> from trails.store import TRAILS
+>>> from webapp.feedback_store import FEEDBACK
+>>> db = open_db(":memory:", [TRAILS, FEEDBACK, FIGURES])
 >>> store = FiguresStore(db)
 >>> for src in ("poster", "poster", "flyer"):
 ...     store.count("qr", 3, src=src, day="2026-06-01")
@@ -33,7 +34,7 @@ import datetime as dt
 import sqlite_utils
 
 import webapp.feedback_store  # noqa: F401  (the feedback table is counted too)
-from poi.store import apply_migrations, register_migrations
+from poi.store import Component
 
 METRICS = ("view", "gpx", "zip", "install", "qr")
 #: What the dashboard shows, in order (``feedback`` comes from the feedback table).
@@ -53,11 +54,9 @@ MIGRATIONS = [
 ]
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
-    apply_migrations(db, "figures", MIGRATIONS)
-
-
-register_migrations(_migrate)
+#: The table of this module (:func:`poi.store.open_db` applies it for whoever lists it); its totals read the
+#: feedback table too.
+FIGURES = Component("figures", MIGRATIONS, requires=("poi", "trails", "feedback"))
 
 
 def today() -> str:

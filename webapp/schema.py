@@ -6,7 +6,7 @@ imported. The web app (:mod:`webapp.db`), the CLI (:class:`webapp.cli.Env`) and 
 (``tests/helpers.open_db``) open the database with :data:`COMPONENTS`.
 
 >>> [c.name for c in COMPONENTS]
-['trails', 'network', 'sources', 'staff', 'feedback']
+['trails', 'network', 'sources', 'staff', 'feedback', 'figures']
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from poi.source_store import SOURCES
 from poi.store import Component
 from trails.store import TRAILS
 from webapp.feedback_store import FEEDBACK
+from webapp.figures_store import FIGURES
 from webapp.staff_store import STAFF
 
 #: Every component with tables, in an order that satisfies their ``requires``.
-COMPONENTS: tuple[Component, ...] = (TRAILS, NETWORK, SOURCES, STAFF, FEEDBACK)
+COMPONENTS: tuple[Component, ...] = (TRAILS, NETWORK, SOURCES, STAFF, FEEDBACK, FIGURES)
