@@ -1,0 +1,315 @@
+"""``balise publish``: the public site as static files, rendered by the web app itself.
+
+Every public page is rendered through the app (its test client), so the static site shows
+exactly what ``balise serve`` shows, then its links are rewritten for static hosting
+(:mod:`webapp.publish_urls`); downloads come from the same code as the live routes (GPX, QR codes,
+posters, the bundle folder and its zip) or from the exporters (GeoJSON, KML). Files are handed
+to :class:`exporter.site.SiteBuild`, which writes only what changed and switches the site in one
+step. Each part of the site (a target) carries a key, a digest of what it is made of: a target
+whose key did not change since the last publish is not rendered again.
+
+Site layout (``DIR``; the first ``--lang`` at the root, the others under ``<lang>/``)::
+
+    index.html  page/<n>/index.html           catalogue (filtered in the browser with catalogue.js)
+    catalogue/<facet>/<value>/index.html      one page per difficulty, theme, duration and commune
+    trails/<id>/index.html  pois/<id>/index.html  embed/index.html  embed/help/index.html
+    trails/<id>.gpx .geojson .kml  trails/<id>/bundle/…  trails/<id>/bundle.zip
+    trails/<id>/qr.png qr.svg poster-a4.svg poster-a3.svg
+    api/trails.json  api/trails/<id>.json  api/pois/<id>.json  api/pois/page-<n>.json  api/openapi.json
+    api/catalogue.json (the compact index catalogue.js filters)  static/  vendor/leaflet/
+    sitemap.xml  robots.txt  404.html  _headers
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from exporter import geojson, kml
+from exporter.errors import ExportError
+from exporter.site import PublishStats, SiteBuild
+from exporter.site_serving import headers_file, nginx_snippet
+from poi.i18n import gettext as _
+from trails.filters import DURATION_BUCKETS, FilterSet, search
+from trails.towns import TownFinder, town_names
+from webapp import ROOT
+from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
+
+PAGE_SIZE = 20  # webapp.public.PAGE_SIZE
+POIS_PER_FILE = 1000
+#: Sources of the code whose output is published: a change in any of them re-renders everything.
+CODE_GLOBS = ("webapp/**/*.py", "exporter/**/*.py", "trails/**/*.py", "poi/**/*.py", "poi/locales/**/*.json",
+              "templates/**/*", "webapp/static/**/*")
+
+
+@dataclass(slots=True)
+class PublishOptions:
+    out: Path
+    base_url: str
+    langs: tuple[str, ...] = ("fr", "en")
+    live_url: str = ""
+    compress: bool = True
+
+
+@dataclass(slots=True)
+class PublishReport:
+    stats: PublishStats
+    pages: int = 0
+    rendered: int = 0
+    nginx_conf: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def json_dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """A digest of the code and templates the site is rendered with."""
+    h = hashlib.sha256()
+    for pattern in CODE_GLOBS:
+        for path in sorted(ROOT.glob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(ROOT)).encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def publish(db_path: str, options: PublishOptions) -> PublishReport:
+    """Publish the site of the database ``db_path`` into ``options.out`` (see the module docstring)."""
+    from webapp import create_app
+
+    base = options.base_url.strip()
+    if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
+        raise ExportError(_("--base-url must be an http(s) address such as https://commune.example/balades/, "
+                            "not {value!r}", value=base))
+    base = base.rstrip("/") + "/"
+    live = options.live_url.strip().rstrip("/")
+    if live and urlsplit(live).scheme not in ("http", "https"):
+        raise ExportError(_("--live-url must be an http(s) address, not {value!r}", value=live))
+    app = create_app({"DATABASE": db_path, "BASE_URL": base, "STATIC_SITE": True, "LIVE_URL": live,
+                      "SITE_LANGUAGES": options.langs, "TESTING": False})
+    build = SiteBuild(options.out, compress=options.compress)
+    try:
+        with app.test_request_context("/", base_url="http://publish.invalid/"):
+            publisher = _Publisher(app, build, options, base, live)
+            publisher.run()
+        stats = build.commit()
+    except BaseException:
+        build.abort()
+        raise
+    return PublishReport(stats, pages=publisher.pages, rendered=publisher.rendered,
+                         nginx_conf=publisher.nginx_path)
+
+
+class _Publisher:
+    """One publish: gathers the targets, renders the changed ones (see :func:`publish`)."""
+
+    def __init__(self, app, build: SiteBuild, options: PublishOptions, base: str, live: str):
+        from webapp import db
+
+        self.app, self.build, self.options, self.base = app, build, options, base
+        self.client = app.test_client(use_cookies=False)
+        self.langs = options.langs
+        self.db = db
+        self.store = db.trails()
+        self.urls = SiteUrls(app.url_map, langs=self.langs, base_url=base, live_url=live)
+        self.site_key = digest(code_digest(), base, live, self.langs, app.config["TILES_URL"],
+                               app.config["TILES_ATTRIBUTION"])
+        self.pages = self.rendered = 0
+        self.sitemap: list[str] = []
+        self.nginx_path = options.out / "nginx.conf.example"
+
+    # -- helpers ----------------------------------------------------------------------------------------
+    def get(self, path: str, query=(), *, status: int = 200) -> bytes:
+        response = self.client.get(path, query_string=list(query))
+        if response.status_code != status:
+            raise ExportError(_("publishing {url}: the app answered {status}",
+                                url=f"{path}?{urlencode(list(query))}", status=response.status_code))
+        return response.get_data()
+
+    def page(self, name: str, key: str, path: str, lang: str, app_path: str, query=()) -> None:
+        """One HTML page (site file ``path``) rendered from ``app_path?query`` in ``lang``."""
+        self.pages += 1
+        self.sitemap.append(path.removesuffix("index.html"))
+        if self.build.unchanged(name, key):
+            return
+        self.rendered += 1
+        html = self.get(app_path, [*query, ("lang", lang)]).decode("utf-8")
+        html = self.urls.rewrite_absolute(self.urls.rewrite_page(html, path, lang), lang)
+        self.build.put(name, key, {path: html})
+
+    def files(self, name: str, key: str, produce) -> None:
+        if not self.build.unchanged(name, key):
+            self.rendered += 1
+            self.build.put(name, key, produce())
+
+    # -- the whole site -------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.assets()
+        trails = self.store.all(published_only=True)
+        stops = {t.id: self.store.stops_with_pois(t.id) for t in trails}
+        self.urls.published_trails = {t.id for t in trails}
+        pois = {ts.poi.id: ts.poi for items in stops.values() for ts in items}
+        self.urls.published_pois = set(pois)
+        listing = digest(self.site_key, [repr(t) for t in trails])
+        self.catalogue_queries()
+        from webapp.bundles import map_revision
+
+        map_rev = map_revision()
+        for lang in self.langs:
+            self.catalogue(lang)
+            prefix = self.urls.prefix(lang)
+            for t in trails:
+                key = digest(self.site_key, repr(t), repr(stops[t.id]), lang)
+                self.page(f"trail:{t.id}:{lang}", key, f"{prefix}trails/{t.id}/index.html", lang,
+                          f"/trails/{t.id}")
+            for poi in pois.values():
+                trails_of = [(x.id, x.name, x.extra) for x in self.store.trails_of_poi(poi.id)]
+                self.page(f"poi:{poi.id}:{lang}", digest(self.site_key, repr(poi), trails_of, lang),
+                          f"{prefix}pois/{poi.id}/index.html", lang, f"/pois/{poi.id}")
+            self.page(f"embed:{lang}", digest(listing, lang), f"{prefix}embed/index.html", lang, "/embed")
+            self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
+                      "/embed/help")
+        for t in trails:
+            self.files(f"trail-files:{t.id}", digest(self.site_key, repr(t), repr(stops[t.id]), map_rev),
+                       lambda t=t: self.trail_files(t, stops[t.id]))
+        for poi in pois.values():
+            trails_of = [(x.id, x.name, x.extra) for x in self.store.trails_of_poi(poi.id)]
+            self.files(f"poi-api:{poi.id}", digest(self.site_key, repr(poi), trails_of),
+                       lambda p=poi: {f"api/pois/{p.id}.json": self.api(f"/api/pois/{p.id}")})
+        ordered = sorted(pois.values(), key=lambda p: p.id)
+        for n, start in enumerate(range(0, len(ordered), POIS_PER_FILE), 1):
+            chunk = ordered[start:start + POIS_PER_FILE]
+            self.files(f"poi-page:{n}", digest(self.site_key, [repr(p) for p in chunk]),
+                       lambda chunk=chunk, n=n: {f"api/pois/page-{n}.json": self.pois_file(chunk)})
+        self.files("api-trails", listing, lambda: {"api/trails.json": self.api_trails()})
+        self.files("openapi", self.site_key, lambda: {"api/openapi.json": self.get("/api/openapi.json")})
+        self.files("site", digest(self.site_key, sorted(self.sitemap)), self.site_files)
+
+    def assets(self) -> None:
+        """Our static files and Leaflet's, CSS and JS under names that hold their hash (cached forever)."""
+        from webapp.maps import LEAFLET_DIR
+
+        for url_root, folder, out in (("/static/", ROOT / "webapp" / "static", "static/"),
+                                      ("/vendor/leaflet/", Path(LEAFLET_DIR), "vendor/leaflet/")):
+            for path in sorted(folder.rglob("*")):
+                if not path.is_file() or path.suffix == ".map" or ".esm." in path.name:
+                    continue
+                rel = path.relative_to(folder).as_posix()
+                data = path.read_bytes()
+                name = rel
+                if path.suffix in (".css", ".js") and "/" not in rel:
+                    name = f"{path.stem}.{hashlib.sha256(data).hexdigest()[:10]}{path.suffix}"
+                self.urls.assets[url_root + rel] = out + name
+                self.build.put(f"asset:{out}{rel}", hashlib.sha256(data).hexdigest(), {out + name: data})
+
+    def catalogue_queries(self) -> None:
+        """The pre-rendered catalogue pages: one per difficulty, theme, duration band and commune."""
+        towns = TownFinder(self.store)
+        result = search(self.store, FilterSet.from_params({}), limit=0)
+        queries: list[tuple[str, dict]] = []
+        for key in ("difficulty", "theme"):
+            for value, count in result.facets.get(key, {}).items():
+                if count:
+                    name = value if key == "difficulty" else slug(value)  # difficulty codes are folder-safe
+                    queries.append((f"catalogue/{key}/{name}/", {key: value}))
+        for name, low, high in DURATION_BUCKETS:
+            if result.facets.get("duration", {}).get(name):
+                query = {**({"min_duration": str(low)} if low else {}),
+                         **({"max_duration": str(high - 1)} if high else {})}
+                queries.append((f"catalogue/duration/{duration_slug(name)}/", query))
+        for name in town_names(self.store):
+            queries.append((f"catalogue/commune/{slug(name)}/", {"town": name}))
+        self.catalogue_specs = [("", {})]
+        seen = {""}
+        for folder, query in queries:
+            while folder in seen:
+                folder = folder.rstrip("/") + "-2/"
+            seen.add(folder)
+            filters = FilterSet.from_params(query, towns=towns)
+            if search(self.store, filters, limit=0).total:
+                self.catalogue_specs.append((folder, query))
+                self.urls.catalogue_pages[query_key(query.items())] = folder
+        self.towns_key = town_names(self.store)
+
+    def catalogue(self, lang: str) -> None:
+        towns = TownFinder(self.store)
+        prefix = self.urls.prefix(lang)
+        for folder, query in self.catalogue_specs:
+            filters = FilterSet.from_params(query, towns=towns)
+            total = search(self.store, filters, limit=0).total
+            for page in range(1, max(1, -(-total // PAGE_SIZE)) + 1):
+                result = search(self.store, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+                key = digest(self.site_key, lang, folder, page, result.total, result.facets,
+                             [repr(t) for t in result.trails], self.towns_key,
+                             sorted(self.urls.catalogue_pages.items()))
+                path = f"{prefix}{folder}" + (f"page/{page}/" if page > 1 else "") + "index.html"
+                extra = [("page", str(page))] if page > 1 else []
+                self.page(f"catalogue:{lang}:{folder}:{page}", key, path, lang, "/",
+                          [*query.items(), *extra])
+
+    # -- files ------------------------------------------------------------------------------------------
+    def api(self, path: str) -> bytes:
+        text = self.get(path, [("lang", self.langs[0])]).decode("utf-8")
+        return self.urls.rewrite_absolute(text).encode("utf-8")
+
+    def trail_files(self, trail, stops) -> dict[str, bytes]:
+        from webapp.bundles import bundle_files
+
+        tid = trail.id
+        full = self.store.get(tid)
+        out = {f"trails/{tid}.gpx": self.get(f"/trails/{tid}.gpx"),
+               f"trails/{tid}.geojson": geojson.export(full, stops),
+               f"trails/{tid}.kml": kml.export(full, stops),
+               f"trails/{tid}/qr.png": self.get(f"/trails/{tid}/qr.png"),
+               f"trails/{tid}/qr.svg": self.get(f"/trails/{tid}/qr.svg"),
+               f"trails/{tid}/poster-a4.svg": self.get(f"/trails/{tid}/poster.svg", [("size", "A4")]),
+               f"trails/{tid}/poster-a3.svg": self.get(f"/trails/{tid}/poster.svg", [("size", "A3")]),
+               f"trails/{tid}/bundle.zip": self.get(f"/trails/{tid}/bundle.zip"),
+               f"api/trails/{tid}.json": self.api(f"/api/trails/{tid}")}
+        for name, data in bundle_files(full).items():
+            out[f"trails/{tid}/bundle/{name}"] = data
+        return out
+
+    def api_trails(self) -> bytes:
+        """Every published circuit in one file: what ``/api/trails`` answers, without paging."""
+        from webapp.api import LICENCE_NOTE, _credits, trail_item
+
+        result = search(self.store, FilterSet.from_params({}))
+        data = {"total": result.total, "limit": result.total, "offset": 0, "filters": [], "facets": result.facets,
+                "trails": [trail_item(t) for t in result.trails], "credits": _credits(result.trails),
+                "licence_note": LICENCE_NOTE}
+        return self.urls.rewrite_absolute(json_dumps(data)).encode("utf-8")
+
+    def pois_file(self, pois) -> bytes:
+        data = geojson.pois_collection(pois)
+        return json_dumps(data).encode("utf-8")
+
+    def site_files(self) -> dict[str, bytes | str]:
+        urls = [self.urls.absolute(p) for p in sorted(set(self.sitemap))]
+        sitemap = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                   '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                   + "".join(f"<url><loc>{_xml(u)}</loc></url>\n" for u in urls) + "</urlset>\n")
+        robots = f"User-agent: *\nAllow: /\nSitemap: {self.urls.absolute('sitemap.xml')}\n"
+        not_found = self.client.get("/no-such-page", query_string={"lang": self.langs[0]})
+        root_path = urlsplit(self.base).path
+        html = self.urls.rewrite_page(not_found.get_data(as_text=True), "404.html", self.langs[0])
+        html = html.replace('href="', f'href="{root_path}').replace('src="', f'src="{root_path}') \
+            .replace(f'{root_path}http', "http").replace(f'{root_path}#', "#")
+        return {"sitemap.xml": sitemap, "robots.txt": robots, "404.html": html,
+                "_headers": headers_file(root_path), "nginx.conf.example": nginx_snippet(root_path)}
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;")
