@@ -60,9 +60,8 @@ location {root} {{
     gzip_static on;            # serve the .gz files written beside each text file
     # brotli_static on;        # with the ngx_brotli module: the .br files
     error_page 404 {root}404.html;
-    types {{ application/gpx+xml gpx; application/geo+json geojson;
-            application/vnd.google-earth.kml+xml kml; application/manifest+json webmanifest; }}
     add_header Cache-Control "{REVALIDATE}";
+    # nested regex locations: the first that matches wins (a `types` block here would replace mime.types)
     location ~ ^{root}(static|vendor)/ {{
         add_header Cache-Control "{FOREVER}";
     }}
@@ -73,11 +72,27 @@ location {root} {{
         add_header Cache-Control "{REVALIDATE}";
         add_header Service-Worker-Allowed "./";
     }}
+    location ~ \\.webmanifest$ {{
+        default_type application/manifest+json;
+        add_header Cache-Control "{REVALIDATE}";
+    }}
     location ~ ^{root}api/ {{
         add_header Cache-Control "{REVALIDATE}";
         add_header Access-Control-Allow-Origin "*";
     }}
-    location ~ \\.(gpx|kml|geojson|zip|png|svg)$ {{
+    location ~ \\.gpx$ {{
+        default_type application/gpx+xml;
+        add_header Cache-Control "{HOUR}";
+    }}
+    location ~ \\.kml$ {{
+        default_type application/vnd.google-earth.kml+xml;
+        add_header Cache-Control "{HOUR}";
+    }}
+    location ~ \\.geojson$ {{
+        default_type application/geo+json;
+        add_header Cache-Control "{HOUR}";
+    }}
+    location ~ \\.(zip|png|svg)$ {{
         add_header Cache-Control "{HOUR}";
     }}
 }}

@@ -99,6 +99,7 @@ def publish(db_path: str, options: PublishOptions) -> PublishReport:
         raise ExportError(_("--live-url must be an http(s) address, not {value!r}", value=live))
     app = create_app({"DATABASE": db_path, "BASE_URL": base, "STATIC_SITE": True, "LIVE_URL": live,
                       "SITE_LANGUAGES": options.langs, "TESTING": False})
+    app.jinja_env.globals["duration_buckets"] = DURATION_BUCKETS  # public/_browse.html
     build = SiteBuild(options.out, compress=options.compress)
     try:
         with app.test_request_context("/", base_url="http://publish.invalid/"):
