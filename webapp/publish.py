@@ -32,16 +32,18 @@ from exporter.errors import ExportError
 from exporter.site import PublishStats, SiteBuild
 from exporter.site_serving import headers_file, nginx_snippet
 from poi.i18n import gettext as _
-from trails.filters import DURATION_BUCKETS, FilterSet, search
+from poi.resources import resource
+from trails.filter_index import DURATION_BUCKETS, search
+from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
-from webapp import ROOT
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
 PAGE_SIZE = 20  # webapp.public.PAGE_SIZE
 POIS_PER_FILE = 1000
-#: Sources of the code whose output is published: a change in any of them re-renders everything.
-CODE_GLOBS = ("webapp/**/*.py", "exporter/**/*.py", "trails/**/*.py", "poi/**/*.py", "poi/locales/**/*.json",
-              "templates/**/*", "webapp/static/**/*")
+#: What the site is rendered with (packages, and resources of :func:`poi.resources.resource`): a change in
+#: any of them re-renders everything.
+CODE_PACKAGES = ("webapp", "exporter", "trails", "poi")
+CODE_RESOURCES = ("templates", "static", "locales")
 
 
 @dataclass(slots=True)
@@ -76,11 +78,14 @@ def digest(*parts) -> str:
 
 def code_digest() -> str:
     """A digest of the code and templates the site is rendered with."""
+    import importlib
+
+    folders = [Path(importlib.import_module(name).__file__).parent for name in CODE_PACKAGES]
     h = hashlib.sha256()
-    for pattern in CODE_GLOBS:
-        for path in sorted(ROOT.glob(pattern)):
+    for folder in [*folders, *(resource(name) for name in CODE_RESOURCES)]:
+        for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(ROOT)).encode())
+                h.update(str(path.relative_to(folder)).encode())
                 h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -202,7 +207,7 @@ class _Publisher:
         """Our static files and Leaflet's, CSS and JS under names that hold their hash (cached forever)."""
         from webapp.maps import LEAFLET_DIR
 
-        for url_root, folder, out in (("/static/", ROOT / "webapp" / "static", "static/"),
+        for url_root, folder, out in (("/static/", resource("static"), "static/"),
                                       ("/vendor/leaflet/", Path(LEAFLET_DIR), "vendor/leaflet/")):
             for path in sorted(folder.rglob("*")):
                 if not path.is_file() or path.suffix == ".map" or ".esm." in path.name:
