@@ -16,6 +16,7 @@ everything else (GPX, QR, zips…)         an hour
 from __future__ import annotations
 
 import html.parser
+import os
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -145,3 +146,34 @@ def broken_links(folder: str | Path) -> list[tuple[str, str]]:
             if not path.is_file():
                 bad.append((rel_page, link))
     return bad
+
+
+def local_nginx_conf(folder: str | Path, port: int, work: str | Path, root: str = "/") -> str:
+    """A whole nginx configuration serving ``folder`` under ``root`` on ``127.0.0.1:port`` in the foreground,
+    with every file nginx writes under ``work`` (run ``nginx -p WORK -c WORK/nginx.conf``): for trying a
+    published site locally, the browser tests and ``bench/publish.py``."""
+    work = Path(work)
+    user = "user root;" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""  # else workers are "nobody"
+    return f"""{user}
+daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    keepalive_requests 100000;
+    client_body_temp_path {work}/body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+{nginx_snippet(root, folder=str(folder))}
+    }}
+}}
+"""

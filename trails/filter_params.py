@@ -232,10 +232,7 @@ def codes_of(values: list[str], vocabulary: tuple[str, ...], what: str) -> tuple
     >>> codes_of(["Très facile", "easy", "very_easy"], ("very_easy", "easy"), "difficulty")
     ('very_easy', 'easy')
     """
-    fr = catalogue("fr")
-    aliases = {_slug(name): code for code in vocabulary
-               for name in (code, LABELS.get(code, code), fr.get(LABELS.get(code, code), code))}
-    aliases.update({k: v for k, v in _EXTRA_ALIASES.items() if v in vocabulary})
+    aliases = code_aliases(vocabulary)
     codes = []
     for value in values:
         if (code := aliases.get(_slug(value))) is None:
@@ -243,6 +240,20 @@ def codes_of(values: list[str], vocabulary: tuple[str, ...], what: str) -> tuple
                                 choices=", ".join(vocabulary)))
         codes.append(code)
     return tuple(dict.fromkeys(codes))
+
+
+def code_aliases(vocabulary: tuple[str, ...]) -> dict[str, str]:
+    """What :func:`codes_of` accepts for a vocabulary (folded, blanks and hyphens as ``_``) -> the code:
+    codes, English labels, French labels and common aliases.
+
+    >>> code_aliases(("very_easy", "easy"))["tres_facile"]
+    'very_easy'
+    """
+    fr = catalogue("fr")
+    aliases = {_slug(name): code for code in vocabulary
+               for name in (code, LABELS.get(code, code), fr.get(LABELS.get(code, code), code))}
+    aliases.update({k: v for k, v in _EXTRA_ALIASES.items() if v in vocabulary})
+    return aliases
 
 
 def _slug(text: str) -> str:

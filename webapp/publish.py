@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -36,6 +37,7 @@ from poi.resources import resource
 from trails.filter_index import DURATION_BUCKETS, search
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
+from webapp.publish_catalogue import catalogue_index, catalogue_words
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
 PAGE_SIZE = 20  # webapp.public.PAGE_SIZE
@@ -144,8 +146,10 @@ class _Publisher:
                                 url=f"{path}?{urlencode(list(query))}", status=response.status_code))
         return response.get_data()
 
-    def page(self, name: str, key: str, path: str, lang: str, app_path: str, query=()) -> None:
-        """One HTML page (site file ``path``) rendered from ``app_path?query`` in ``lang``."""
+    def page(self, name: str, key: str, path: str, lang: str, app_path: str, query=(), *,
+             catalogue_folder: str | None = None) -> None:
+        """One HTML page (site file ``path``) rendered from ``app_path?query`` in ``lang``; a catalogue page
+        (``catalogue_folder``, "" for the root) also gets the script that filters in the browser."""
         self.pages += 1
         self.sitemap.append(path.removesuffix("index.html"))
         if self.build.unchanged(name, key):
@@ -153,6 +157,13 @@ class _Publisher:
         self.rendered += 1
         html = self.get(app_path, [*query, ("lang", lang)]).decode("utf-8")
         html = self.urls.rewrite_absolute(self.urls.rewrite_page(html, path, lang), lang)
+        if catalogue_folder is not None:
+            rel = lambda target: escape(self.urls.relative(target, path))  # noqa: E731
+            script = (f'<script src="{rel(self.urls.assets["/static/catalogue.js"])}" '
+                      f'data-index="{rel(f"api/catalogue.{lang}.json")}" data-words="{rel("api/catalogue-words.json")}" '
+                      f'data-root="{rel(self.urls.prefix(lang))}" '
+                      f'data-here="{escape(catalogue_folder)}" defer></script>\n')
+            html = html.replace("</body>", script + "</body>", 1)
         self.build.put(name, key, {path: html})
 
     def files(self, name: str, key: str, produce) -> None:
@@ -168,7 +179,7 @@ class _Publisher:
         self.urls.published_trails = {t.id for t in trails}
         pois = {ts.poi.id: ts.poi for items in stops.values() for ts in items}
         self.urls.published_pois = set(pois)
-        listing = digest(self.site_key, [repr(t) for t in trails])
+        listing = self.listing = digest(self.site_key, [repr(t) for t in trails])
         self.catalogue_queries()
         from webapp.bundles import map_revision
 
@@ -263,7 +274,11 @@ class _Publisher:
                 path = f"{prefix}{folder}" + (f"page/{page}/" if page > 1 else "") + "index.html"
                 extra = [("page", str(page))] if page > 1 else []
                 self.page(f"catalogue:{lang}:{folder}:{page}", key, path, lang, "/",
-                          [*query.items(), *extra])
+                          [*query.items(), *extra], catalogue_folder=folder if page == 1 else f"{folder}page/{page}/")
+        self.files(f"catalogue-index:{lang}", digest(self.listing, lang, self.towns_key),
+                   lambda: {f"api/catalogue.{lang}.json": json_dumps(catalogue_index(self.store, lang, PAGE_SIZE))})
+        self.files("catalogue-words", self.listing,
+                   lambda: {"api/catalogue-words.json": json_dumps(catalogue_words(self.store))})
 
     # -- files ------------------------------------------------------------------------------------------
     def api(self, path: str) -> bytes:

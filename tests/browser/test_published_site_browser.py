@@ -56,42 +56,17 @@ class Published:
 
 def start_nginx(folder: Path, port: int, work: Path, root: str = "/balades/") -> subprocess.Popen:
     """nginx on 127.0.0.1:``port`` serving ``folder`` under ``root`` with the published snippet."""
-    from exporter.site_serving import nginx_snippet
+    from exporter.site_serving import local_nginx_conf
 
     nginx = need("nginx", "/usr/sbin/nginx")
-    for sub in ("logs", "tmp"):
-        (work / sub).mkdir(parents=True, exist_ok=True)
-    conf = work / "nginx.conf"
-    # as root, nginx's workers would run as "nobody", who cannot read pytest's private tmp folders
-    user = "user root;" if os.geteuid() == 0 else ""
-    conf.write_text(f"""
-{user}
-daemon off;
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/logs/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log off;
-    client_body_temp_path {work}/tmp/body;
-    proxy_temp_path {work}/tmp/proxy;
-    fastcgi_temp_path {work}/tmp/fastcgi;
-    uwsgi_temp_path {work}/tmp/uwsgi;
-    scgi_temp_path {work}/tmp/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        {nginx_snippet(root, folder=str(folder))}
-    }}
-}}
-""")
-    proc = subprocess.Popen([nginx, "-p", str(work), "-c", str(conf)], stdout=subprocess.DEVNULL,
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "nginx.conf").write_text(local_nginx_conf(folder, port, work, root))
+    proc = subprocess.Popen([nginx, "-p", str(work), "-c", str(work / "nginx.conf")], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"nginx did not start: {(work / 'logs/error.log').read_text()}")
+            raise RuntimeError(f"nginx did not start: {(work / 'error.log').read_text()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc
@@ -147,6 +122,37 @@ def test_catalogue_without_javascript_has_a_page_per_difficulty(context, publish
     page.locator(".results li h3 a").first.click()
     page.wait_for_url(re.compile(re.escape(published.url) + r"trails/\d+/$"))
     assert page.locator("h1").inner_text()
+
+
+def test_catalogue_filters_in_the_browser_like_the_server(context, published, demo):  # noqa: F811
+    from poi.store import open_db
+    from trails.filters import FilterSet, search
+
+    ctx = context()
+    page = ctx.new_page()
+    page.goto(published.url)
+    page.wait_for_function("document.documentElement.dataset.catalogue === 'ready'")
+    assert page.locator("form#filters").is_visible()
+    page.locator("form#filters input[name=difficulty][value=medium]").check()
+    page.wait_for_url(re.compile(r"\?difficulty=medium$"))
+    db = open_db(demo.db_path)
+    expected = search(db, FilterSet.from_params({"difficulty": "medium"}), limit=20)
+    words = search(db, FilterSet.from_params({"difficulty": "medium", "q": "chateau"}), limit=20)
+    db.conn.close()
+    assert page.inner_text("#results-title") == f"{expected.total} circuits"
+    shown = [int(re.search(r"trails/(\d+)/", a.get_attribute("href")).group(1))
+             for a in page.locator("ul.results li h3 a").all()]
+    assert shown == [t.id for t in expected.trails]
+    assert "difficulté : moyen" in page.inner_text(".active-filters")
+    page.fill("#f-q", "chateau")
+    page.click("form#filters button[type=submit]")
+    page.wait_for_url(re.compile(r"q=chateau"))
+    page.wait_for_function(f"document.querySelector('#results-title').textContent.startsWith('{words.total} ')")
+    first = page.locator("ul.results li h3 a").first
+    first.click()  # the links the script writes work too
+    page.wait_for_url(re.compile(re.escape(published.url) + r"trails/\d+/$"))
+    page.go_back()  # the filtered list comes back from its address
+    page.wait_for_function(f"document.querySelector('#results-title').textContent.startsWith('{words.total} ')")
 
 
 def test_circuit_page_with_map_stops_and_gpx(context, published, demo):  # noqa: F811
