@@ -455,7 +455,9 @@
 
   function formParams(form) {
     const params = new URLSearchParams();
-    for (const [k, v] of new FormData(form)) if (k !== "lang" && String(v).trim() !== "") params.append(k, v);
+    for (const [k, v] of new FormData(form)) {
+      if (k !== "lang" && String(v).trim() !== "" && !(k === "sort" && v === "name")) params.append(k, v);
+    }
     return params;
   }
 
