@@ -209,3 +209,18 @@ def test_a_folder_that_is_not_a_site_is_left_alone(tmp_path):
     result = run(db_path, "--out", str(tmp_path / "site"))
     assert result.exit_code == 2 and "is not a site published by Balise" in result.output
     assert (tmp_path / "site" / "mine.txt").read_text() == "keep me"
+
+
+def test_links_with_quotes_and_parentheses_are_rewritten_whole():
+    from webapp import create_app
+    from webapp.publish_urls import SiteUrls
+
+    urls = SiteUrls(create_app({"DATABASE": ":memory:"}).url_map, langs=("fr",), base_url=BASE)
+    urls.catalogue_pages[(("town", "L'Estréchure (Gard)"),)] = "catalogue/commune/l-estrechure/"
+    page = ('<a href="/?town=L&#39;Estr%C3%A9chure%20(Gard)&amp;lang=fr">x</a>'
+            '<a href="/embed/help?town=L&#39;Estr%C3%A9chure&amp;lang=fr">y</a>'
+            '<style>a { background: url(/static/x.png) }</style>')
+    out = urls.rewrite_page(page, "catalogue/difficulty/easy/index.html", "fr")
+    assert 'href="../../commune/l-estrechure/"' in out
+    assert 'href="../../../embed/help/"' in out
+    assert "url(/static/x.png)" in out  # not a route of the app: left alone

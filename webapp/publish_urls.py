@@ -26,8 +26,9 @@ from werkzeug.routing import Map
 
 #: Endpoints whose page exists once per language.
 PAGE_ENDPOINTS = ("public.catalogue", "public.trail_page", "public.poi_page", "embed.widget", "embed.help_page")
-#: Links inside quotes or ``url(...)`` that start at the site's root (not ``//host``).
-ROOT_LINK = re.compile(r"""(?<=["'(])/(?!/)(?:(?!&quot;|&#34;|&#39;)[^"'()\s<>\\])*""")
+#: Links that start at the site's root (not ``//host``): inside quotes (attributes, JSON in scripts; up to an
+#: escaped quote) or in a CSS ``url(...)``.
+ROOT_LINK = re.compile(r"""(?<=["'])/(?!/)(?:(?!&quot;|&#34;)[^"'\s<>\\])*|(?<=url\()/(?!/)[^)"'\s]*""")
 
 
 def duration_slug(bucket: str) -> str:

@@ -24,13 +24,12 @@ import pytest
 
 try:  # tests/ as a package, or as plain folders
     from .test_catalogue_browser import context, demo, tile_png  # noqa: F401 (fixtures)
+    from .test_served_bundle_browser import save_for_offline
 except ImportError:
     from test_catalogue_browser import context, demo, tile_png  # noqa: F401 (fixtures)
+    from test_served_bundle_browser import save_for_offline
 
 pytestmark = pytest.mark.browser
-
-READY = "window.balise && window.balise.data && document.querySelectorAll('[data-poi-id]').length > 0"
-
 
 def need(tool: str, *extra: str) -> str:
     path = shutil.which(tool) or next((p for p in extra if os.access(p, os.X_OK)), None)
@@ -176,21 +175,9 @@ def test_circuit_page_with_map_stops_and_gpx(context, published, demo):  # noqa:
 
 
 def test_bundle_installed_then_used_offline(context, published, demo):  # noqa: F811
-    ctx = context()
-    page = ctx.new_page()
-    page.goto(f"{published.url}trails/{demo.trail_id}/")
-    page.click("a[data-offline-bundle]")
-    page.wait_for_url(f"{published.url}trails/{demo.trail_id}/bundle/?lang=fr")
-    page.wait_for_function(READY)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    scope = page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.scope)")
-    assert scope == f"{published.url}trails/{demo.trail_id}/bundle/"
-    ctx.set_offline(True)
-    response = page.reload()
-    assert response is not None and response.from_service_worker
-    page.wait_for_function(READY)
-    assert page.locator("[data-poi-id]").count() == demo.stops
+    page = save_for_offline(context(), f"{published.url}trails/{demo.trail_id}/",
+                            f"{published.url}trails/{demo.trail_id}/bundle/", demo.stops)
+    assert demo.trail_name in page.title()
 
 
 def test_qr_code_decodes_to_the_published_bundle(published, demo):  # noqa: F811

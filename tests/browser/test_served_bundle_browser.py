@@ -24,22 +24,30 @@ pytestmark = pytest.mark.browser
 READY = "window.balise && window.balise.data && document.querySelectorAll('[data-poi-id]').length > 0"
 
 
-def test_save_for_offline_from_the_circuit_page(context, site, demo):  # noqa: F811
-    ctx = context()
+def save_for_offline(ctx, circuit_url: str, bundle_url: str, stops: int):
+    """From the circuit page, open the offline version, let its service worker install, cut the network and
+    reload the bundle's folder URL: the circuit and its ``stops`` come from the service worker. Returns the page
+    (also used on the published static site, test_published_site_browser.py)."""
     page = ctx.new_page()
-    page.goto(f"{site.url}/trails/{demo.trail_id}")
+    page.goto(circuit_url)
     page.click("a[data-offline-bundle]")
-    page.wait_for_url(f"{site.url}/trails/{demo.trail_id}/bundle/?lang=fr")
+    page.wait_for_url(f"{bundle_url}?lang=fr")
     page.wait_for_function(READY)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     scope = page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.scope)")
-    assert scope == f"{site.url}/trails/{demo.trail_id}/bundle/"
+    assert scope == bundle_url
     ctx.set_offline(True)
     response = page.reload()
     assert response is not None and response.from_service_worker
     page.wait_for_function(READY)
-    assert page.locator("[data-poi-id]").count() == demo.stops
+    assert page.locator("[data-poi-id]").count() == stops
+    return page
+
+
+def test_save_for_offline_from_the_circuit_page(context, site, demo):  # noqa: F811
+    page = save_for_offline(context(), f"{site.url}/trails/{demo.trail_id}",
+                            f"{site.url}/trails/{demo.trail_id}/bundle/", demo.stops)
     assert demo.trail_name in page.title()
 
 
