@@ -28,7 +28,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from exporter import geojson, kml
+from exporter import geojson, kml, poster, qr
 from exporter.errors import ExportError
 from exporter.site import PublishStats, SiteBuild
 from exporter.site_serving import headers_file, nginx_snippet
@@ -198,6 +198,7 @@ class _Publisher:
             self.page(f"embed:{lang}", digest(listing, lang), f"{prefix}embed/index.html", lang, "/embed")
             self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
                       "/embed/help")
+            self.page(f"privacy:{lang}", digest(self.site_key, lang), f"{prefix}privacy/index.html", lang, "/privacy")
         for t in trails:
             self.files(f"trail-files:{t.id}", digest(self.site_key, repr(t), repr(stops[t.id]), map_rev),
                        lambda t=t: self.trail_files(t, stops[t.id]))
@@ -293,10 +294,11 @@ class _Publisher:
         out = {f"trails/{tid}.gpx": self.get(f"/trails/{tid}.gpx"),
                f"trails/{tid}.geojson": geojson.export(full, stops),
                f"trails/{tid}.kml": kml.export(full, stops),
-               f"trails/{tid}/qr.png": self.get(f"/trails/{tid}/qr.png"),
-               f"trails/{tid}/qr.svg": self.get(f"/trails/{tid}/qr.svg"),
-               f"trails/{tid}/poster-a4.svg": self.get(f"/trails/{tid}/poster.svg", [("size", "A4")]),
-               f"trails/{tid}/poster-a3.svg": self.get(f"/trails/{tid}/poster.svg", [("size", "A3")]),
+               # the bundle's published URL itself (no ?src=: a static host counts nothing)
+               f"trails/{tid}/qr.png": qr.export(full, url=qr.bundle_url(self.base, tid), fmt="png"),
+               f"trails/{tid}/qr.svg": qr.export(full, url=qr.bundle_url(self.base, tid), fmt="svg"),
+               f"trails/{tid}/poster-a4.svg": poster.export(full, stops, url=qr.bundle_url(self.base, tid), size="A4"),
+               f"trails/{tid}/poster-a3.svg": poster.export(full, stops, url=qr.bundle_url(self.base, tid), size="A3"),
                f"trails/{tid}/bundle.zip": self.get(f"/trails/{tid}/bundle.zip"),
                f"api/trails/{tid}.json": self.api(f"/api/trails/{tid}")}
         for name, data in bundle_files(full).items():

@@ -25,7 +25,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 
 #: Endpoints whose page exists once per language.
-PAGE_ENDPOINTS = ("public.catalogue", "public.trail_page", "public.poi_page", "embed.widget", "embed.help_page")
+PAGE_ENDPOINTS = ("public.catalogue", "public.trail_page", "public.poi_page", "embed.widget", "embed.help_page",
+                  "figures.privacy")
 #: Links that start at the site's root (not ``//host``): inside quotes (attributes, JSON in scripts; up to an
 #: escaped quote) or in a CSS ``url(...)``.
 ROOT_LINK = re.compile(r"""(?<=["'])/(?!/)(?:(?!&quot;|&#34;)[^"'\s<>\\])*|(?<=url\()/(?!/)[^)"'\s]*""")
@@ -148,6 +149,9 @@ class SiteUrls:
 
     def _embed_help_page(self, args, pairs, params):
         return "embed/help/"
+
+    def _figures_privacy(self, args, pairs, params):
+        return "privacy/"
 
     # -- whole documents ------------------------------------------------------------------------------
     def relative(self, target: str, page: str) -> str:
