@@ -47,8 +47,9 @@ def publish(db_path: Path, out: Path, base_url: str, langs: tuple[str, ...]):
 def edit_one(db_path: Path, trail_id: int) -> None:
     from poi.store import open_db
     from trails.store import TrailStore
+    from webapp.schema import COMPONENTS
 
-    db = open_db(db_path)
+    db = open_db(db_path, COMPONENTS)
     store = TrailStore(db)
     trail = store.get(trail_id)
     trail.summary = (trail.summary or "") + " (modifié)"
@@ -81,9 +82,10 @@ def synthetic_db(folder: Path, n: int) -> tuple[Path, int]:
     from filters import fill, make_trails  # bench/filters.py: the national-size trail generator
 
     from poi.store import open_db
+    from webapp.schema import COMPONENTS
 
     path = folder / "synthetic.db"
-    db = open_db(path)
+    db = open_db(path, COMPONENTS)
     trails = make_trails(n, np.random.default_rng(12))
     fill(db, trails)
     db.conn.close()

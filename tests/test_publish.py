@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from exporter.site_serving import broken_links
 from helpers import build_web_catalogue
-from poi.store import open_db
+from helpers import open_db
 from trails.store import TrailStore
 from webapp.cli import cli
 

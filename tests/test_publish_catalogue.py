@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from poi.i18n import language
 from poi.resources import resource
-from poi.store import open_db
+from helpers import open_db
 from trails.errors import FilterError
 from trails.filter_index import search
 from trails.filters import FilterSet

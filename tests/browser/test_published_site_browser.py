@@ -100,7 +100,7 @@ def test_link_check_finds_no_broken_link(published):
 
 
 def test_catalogue_without_javascript_has_a_page_per_difficulty(context, published, demo):  # noqa: F811
-    from poi.store import open_db
+    from helpers import open_db
     from trails.filter_index import search
     from trails.filters import FilterSet
 
@@ -125,7 +125,7 @@ def test_catalogue_without_javascript_has_a_page_per_difficulty(context, publish
 
 
 def test_catalogue_filters_in_the_browser_like_the_server(context, published, demo):  # noqa: F811
-    from poi.store import open_db
+    from helpers import open_db
     from trails.filter_index import search
     from trails.filters import FilterSet
 
