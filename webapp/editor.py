@@ -22,7 +22,7 @@ from poi.i18n import gettext as _
 from poi.store import transaction
 from trails.models import Trail
 from webapp import db
-from webapp import editor_figures, editor_route, editor_sources, editor_stops, editor_trails
+from webapp import editor_figures, editor_loops, editor_route, editor_sources, editor_stops, editor_trails
 from webapp.auth import admin_required, login_required, staff
 from webapp.editor_blueprint import bp, trail_or_404, user_name
 from webapp.editor_history import ACTIONS, restore
@@ -134,7 +134,7 @@ def user_active(username: str):
 
 
 #: The modules whose routes join :data:`bp` (with this module's own).
-ROUTE_MODULES = (editor_trails, editor_stops, editor_route, editor_sources, editor_figures)
+ROUTE_MODULES = (editor_trails, editor_stops, editor_route, editor_loops, editor_sources, editor_figures)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,105 @@
+"""Editor page "Suggest loops" (webapp.editor_loops) on the real Monaco POIs and path network."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from poi.i18n import language
+from poi.importers import import_file
+from poi.network import import_osm_map
+from poi.store import open_db
+from trails.store import TrailStore
+from webapp import staff_store
+from webapp.staff_store import StaffStore
+
+MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
+PASSWORD = "boucle du Rocher 1297"
+URL = "/editor/trails/loops"
+CASINO = "43.7384,7.4197"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch):
+    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with language("en"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def monaco_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("monaco") / "balise.db"
+    db = open_db(path)
+    import_file(db, MONACO, format="osm")
+    import_osm_map(db, MONACO)
+    StaffStore(db).add_user("marie", PASSWORD, role="editor")
+    db.conn.close()
+    return path
+
+
+@pytest.fixture
+def db_path(monaco_file, tmp_path) -> Path:
+    path = tmp_path / "balise.db"
+    shutil.copyfile(monaco_file, path)
+    return path
+
+
+@pytest.fixture
+def editor(app):
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    html = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post("/login", data={"username": "marie", "password": PASSWORD,
+                                       "csrf_token": csrf}).status_code == 302
+    return client
+
+
+def trail_count(db_path) -> int:
+    db = open_db(db_path)
+    n = TrailStore(db).count()
+    db.conn.close()
+    return n
+
+
+def test_anonymous_is_sent_to_login(client):
+    assert client.get(URL).status_code == 302
+
+
+def test_the_new_trail_page_links_to_suggestions(editor):
+    assert URL in editor.get("/editor/trails/new").get_data(as_text=True)
+
+
+def test_staff_pick_a_suggested_loop_and_get_an_unpublished_trail(editor, db_path):
+    query = {"from": CASINO, "duration": "1h", "practice": "walking", "seed": "1"}
+    html = editor.get(URL, query_string=query).get_data(as_text=True)
+    variants = re.findall(r'<li data-loop="(\d+)">', html)
+    assert 1 <= len(variants) <= 3 and "Heritage stops:" in html
+    assert trail_count(db_path) == 0  # suggesting stores nothing
+    with editor.session_transaction() as s:
+        token = s["csrf"]
+    r = editor.post(URL, data={**query, "csrf_token": token, "name": "Boucle du Casino", "action": "create:0"})
+    assert r.status_code == 302 and "/stops" in r.headers["Location"]
+    db = open_db(db_path)
+    [trail] = TrailStore(db).all()
+    revisions = db.execute("SELECT action FROM revisions WHERE trail_id = ?", [trail.id]).fetchall()
+    db.conn.close()
+    assert trail.name == "Boucle du Casino" and not trail.published and trail.route_type == "loop"
+    assert [r[0] for r in revisions] == ["create"]
+
+
+def test_a_bad_start_is_shown_and_nothing_is_stored(editor, db_path):
+    r = editor.get(URL, query_string={"from": "Atlantis", "duration": "1h"})
+    assert r.status_code == 400 and "Atlantis" in r.get_data(as_text=True)
+    assert trail_count(db_path) == 0
+
+
+def test_create_needs_the_csrf_token(editor, db_path):
+    r = editor.post(URL, data={"from": CASINO, "duration": "1h", "action": "create:0"})
+    assert r.status_code == 400 and trail_count(db_path) == 0
