@@ -10,10 +10,11 @@ import pytest
 from poi.i18n import language
 from poi.importers import import_file
 from poi.network import import_osm_map
-from poi.store import open_db
 from trails.store import TrailStore
 from webapp import staff_store
 from webapp.staff_store import StaffStore
+
+from helpers import open_db
 
 MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
 PASSWORD = "boucle du Rocher 1297"
