@@ -29,7 +29,9 @@ NP-hard; Balise uses the classic heuristic (Tsiligirides 1984; Vansteenwegen et 
    target / real and steps 3-5 are repeated (at most :data:`ROUNDS` times), keeping
    the best loop: within the tolerance, then walking at most :data:`MAX_REUSE` of its
    length twice, then most heritage, then least reuse. A variant that misses the
-   duration is tried again from another seed (at most :data:`TRIES` seeds).
+   duration is tried again from another seed (at most :data:`TRIES` seeds); the
+   heritage objective tries :data:`MIN_TRIES` seeds even when the first fits, and keeps
+   the best (on Andorra and Monaco: 78 heritage stops instead of 74 over 24 requests).
 
 ``objective="none"`` is the POI-blind round trip of GraphHopper's ``RoundTripRouting``
 (for comparison): two points placed at a seeded heading and +60 degrees, at a distance
@@ -83,6 +85,8 @@ MAX_SHARED = 0.5
 MAX_REUSE = 0.10
 #: Seeds tried per variant before giving up on a distinct one.
 TRIES = 4
+#: Seeds the heritage objective tries per variant even when the first loop fits (the best is kept).
+MIN_TRIES = 2
 OBJECTIVES = ("heritage", "none")
 
 
@@ -428,7 +432,8 @@ def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_m
             if found is not None and _shared(found, loops) <= MAX_SHARED and _better(found, loop, duration_min,
                                                                                     tolerance):
                 loop = found
-            if loop is not None and abs(loop.duration_min - duration_min) <= tolerance * duration_min:
+            if (loop is not None and abs(loop.duration_min - duration_min) <= tolerance * duration_min
+                    and (objective == "none" or attempt + 1 >= MIN_TRIES)):
                 break
         if loop is None:
             continue
