@@ -53,10 +53,15 @@ from exporter.bundle_report import (MAP_FILES, PARTS, SPEED_3G_BPS, BundleReport
 from exporter.common import format_credit, licence_info, plain_text, poi_credit, trail_credit
 from exporter.errors import ExportError
 from exporter.offline_map import CORRIDOR_M, OfflineMap, for_trail, tiles_within
+from poi.categories import ALERT_CATEGORIES
 from poi.i18n import gettext as _
 from poi.text import sanitize_html
 from trails.models import Trail, TrailStop
 from trails.triggers import TrailLine, stop_radius_m, trigger_of
+
+#: Never two cards closer than this in time (seconds of the fixes' own clock): a card takes about this long to
+#: read at a stop, 50 m at walking pace (4 km/h). A stop reached sooner waits, then opens (engine.js rule 6).
+MIN_CARD_SPACING_S = 45
 
 #: Photos of the bundle folder are re-encoded as JPEG at most this wide, at this quality (defaults of
 #: :func:`build_files`): 25 photos of a circuit then stay near 1.7 MB (bench/bundle.py).
@@ -104,7 +109,7 @@ def stop_data(item: TrailStop, number: int, *, media: MediaSet, media_root: Path
              for m in poi.media]
     credit = poi_credit(poi)
     return {
-        "id": stop.poi_id, "number": number, "name": poi.name, "category": poi.category,
+        "id": stop.poi_id, "number": number, "name": poi.name, "category": poi.category, "kind": item.kind,
         "lon": round(poi.lon, 7), "lat": round(poi.lat, 7),
         "summary": plain_text(poi.summary), "description": sanitize_html(poi.description),
         "media": [m for m in items if m], "trigger_radius_m": round(float(radius_m), 1),
@@ -117,6 +122,25 @@ def stop_data(item: TrailStop, number: int, *, media: MediaSet, media_root: Path
     }
 
 
+def _story_numbers(stops: Sequence[TrailStop]) -> list[int | None]:
+    """Story stops are numbered 1, 2, ... in walking order (as on the poster); services carry no number.
+
+    >>> from poi.models import POI
+    >>> from trails.models import Stop
+    >>> _story_numbers([TrailStop(Stop(1, i, 0, 0), POI("p", 0, 0, category=c))
+    ...                 for i, c in enumerate(["church", "parking", "castle"])])
+    [1, None, 2]
+    """
+    numbers, n = [], 0
+    for item in stops:
+        if item.kind == "story":
+            n += 1
+            numbers.append(n)
+        else:
+            numbers.append(None)
+    return numbers
+
+
 def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, media_root: Path | None = None,
                photo_max_width: int = PHOTO_MAX_WIDTH, photo_quality: int = PHOTO_QUALITY,
                accuracy_max_m: float = 50, base_url: str | None = None) -> dict:
@@ -125,7 +149,8 @@ def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, med
     Coordinates are ``[lon, lat, ele]`` with 6 decimals (about 0.1 m), elevations to 0.1 m.
     """
     own = trail_credit(trail)
-    shown = [s for s in stops if s.stop.status != "removed"]
+    shown = [s for s in stops if s.stop.status not in ("removed", "proposed")]
+    numbers = _story_numbers(shown)
     line = TrailLine(trail)
     key = f"trail-{trail.id}" if trail.id is not None else "trail-" + hashlib.sha256(
         trail.name.encode("utf-8")).hexdigest()[:12]
@@ -139,10 +164,12 @@ def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, med
         "segments": [[[round(p[0], 6), round(p[1], 6), _round(p[2] if len(p) > 2 else None, 1)] for p in seg]
                      for seg in trail.segments if seg],
         "stops": [stop_data(item, n, media=media, media_root=media_root, photo_max_width=photo_max_width,
-                            photo_quality=photo_quality, line=line) for n, item in enumerate(shown, start=1)],
+                            photo_quality=photo_quality, line=line) for n, item in zip(numbers, shown)],
+        "alert_categories": [c for c in ALERT_CATEGORIES
+                             if any(s.kind == "service" and s.poi.category == c for s in shown)],
         "credits": {"trail": format_credit(own) if own else "", "licence": licence_info(trail.licence)[0],
                     "url": trail.url or ""},
-        "engine": {"accuracy_max_m": float(accuracy_max_m)},
+        "engine": {"accuracy_max_m": float(accuracy_max_m), "min_card_spacing_s": MIN_CARD_SPACING_S},
         "bundle_url": base_url or "", "gpx": "trail.gpx", "inline": False,
     }
 

@@ -161,7 +161,7 @@ def test_trail_json_holds_the_stops_content_and_radii(built):
     assert all(len(p) == 3 for seg in data["segments"] for p in seg)
     first = data["segments"][0][0]
     assert first[:2] == [3.65148, 44.246547]
-    by_number = {s["number"]: s for s in data["stops"]}
+    by_number = {s["id"]: s for s in data["stops"]}  # ids 1-4 (numbers go to story stops only)
     assert [s["id"] for s in data["stops"]] == [1, 2, 3, 4]
     assert by_number[1]["trigger_radius_m"] == 35.0  # church: category default
     assert by_number[2]["trigger_radius_m"] == 42.0  # the POI's own radius
@@ -172,7 +172,11 @@ def test_trail_json_holds_the_stops_content_and_radii(built):
     assert by_number[1]["credits"]["licence"] == "ODbL 1.0"
     assert by_number[1]["distance_along_m"] == 100.0
     assert data["credits"]["trail"].startswith("Parc national des Cévennes (Licence Ouverte")
-    assert {"summary", "description", "media", "category", "lat", "lon", "name"} <= set(by_number[1])
+    assert {"summary", "description", "media", "category", "lat", "lon", "name", "kind"} <= set(by_number[1])
+    # the second stop is a bare water point: a service, not numbered, alerting only on request (issue 14)
+    assert [(s["kind"], s["number"]) for s in data["stops"]] == [("story", 1), ("service", None), ("story", 2),
+                                                                 ("story", 3)]
+    assert data["alert_categories"] == ["water"] and data["engine"]["min_card_spacing_s"] == 45
 
 
 def test_photos_are_resized_and_content_addressed_audio_copied(built):

@@ -22,6 +22,11 @@
   api.openCard = function (id) { B.openCard(id, true); };
   api.addBaseLayer = function (layer) { B.addBaseLayer(layer); };
   api.setLanguage = function (l) { setLanguage(l); };
+  api.setAlert = function (category, on) {  // as ticking "alert me" for a service category
+    B.setAlert(category, on);
+    var box = $("alert-" + category);
+    if (box) { box.checked = !!on; }
+  };
 
   function onTrigger(tr) {
     var s = B.stopById[String(tr.poi)];
@@ -136,7 +141,8 @@
     B.data = api.data = d;
     B.loadWalk();
     B.engine = api.engine = BaliseEngine.create({segments: d.segments, pois: d.stops,
-      options: {accuracyMaxM: d.engine.accuracy_max_m}, triggered: api.triggered, missed: api.missed});
+      options: {accuracyMaxM: d.engine.accuracy_max_m, minCardSpacingS: d.engine.min_card_spacing_s},
+      alerts: B.alerts(), triggered: api.triggered, missed: api.missed});
     B.renderFigures();
     B.renderStops();
     B.renderCredits();

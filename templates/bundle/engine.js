@@ -27,6 +27,11 @@
  *    stop's radius, to the new one) and that the new fix is not inside are missed: reported once,
  *    never fired late. A missed stop still fires if the walker goes back to it.
  *
+ * 6. Kinds and spacing: a stop of kind "service" (trail.json) fires only when the walker asked for
+ *    alerts of its category (setAlerts(["water"])); otherwise it is never triggered nor missed. A card
+ *    never opens less than minCardSpacingS (45 s, fixes' clock) after the previous one: a stop reached
+ *    sooner waits in a queue and fires, one at a time, as soon as the spacing allows.
+ *
  * Distances: haversine on a sphere of radius 6 371 008.8 m (the IUGG mean Earth radius);
  * distance to the trace and along it in a local equirectangular projection centred on
  * the trace (x = R cos(lat0) dlon, y = R dlat), accurate to well under 0.1 % over a circuit.
@@ -56,7 +61,8 @@
     offTrailBackM: 40,
     offTrailFixes: 3,
     offTrailMinS: 20,
-    gapS: 30
+    gapS: 30,
+    minCardSpacingS: 45
   };
 
   /** Great-circle distance in metres (haversine). */
@@ -175,10 +181,22 @@
       var tr = p.trigger || {};
       return {id: p.id, lat: tr.lat != null ? +tr.lat : +p.lat, lon: tr.lon != null ? +tr.lon : +p.lon,
         radiusM: tr.radius_m != null ? +tr.radius_m : +p.trigger_radius_m,
-        alongM: tr.along_m != null ? +tr.along_m : (p.distance_along_m == null ? null : +p.distance_along_m)};
+        alongM: tr.along_m != null ? +tr.along_m : (p.distance_along_m == null ? null : +p.distance_along_m),
+        kind: p.kind === "service" ? "service" : "story", category: p.category || ""};
     });
+    this.alerts = (config.alerts || []).slice();
     this.reset(config.triggered || [], config.missed || []);
   }
+
+  /** The service categories the walker wants to be alerted for (e.g. ["water", "toilets"]). */
+  Engine.prototype.setAlerts = function (categories) {
+    this.alerts = (categories || []).slice();
+  };
+
+  /** Rule 6: does this stop push a card on this walk? Story stops do; services only when asked for. */
+  Engine.prototype.pushes = function (poi) {
+    return poi.kind !== "service" || this.alerts.indexOf(poi.category) !== -1;
+  };
 
   /** Forget the walk (keeping ``triggered`` and ``missed``, e.g. restored from storage). */
   Engine.prototype.reset = function (triggered, missed) {
@@ -192,6 +210,8 @@
     this.offSince = null;
     this.offTrail = false;
     this.lastPosition = null;
+    this.pending = [];       // stops reached too soon after the previous card (rule 6), in order
+    this.lastCardT = null;   // the fix time of the last card
   };
 
   Engine.prototype.isTriggered = function (id) {
@@ -244,9 +264,21 @@
     out.reason = prev ? "ok" : "anchor";
 
     // Proximity, with hysteresis.
+    var self = this;
+    var fire = function (poi, d) {
+      self.triggeredIds.push(poi.id);
+      if (self.isMissed(poi.id)) { self.missedIds.splice(self.missedIds.indexOf(poi.id), 1); }
+      out.triggers.push({poi: poi.id, distance_m: Math.round(d * 10) / 10});
+      self.lastCardT = t;
+    };
+    var spaced = function () { return self.lastCardT === null || (t - self.lastCardT) / 1000 >= o.minCardSpacingS; };
+    if (this.pending.length && spaced()) {
+      var waited = this.pending.shift();
+      fire(waited, distanceM(lat, lon, waited.lat, waited.lon));
+    }
     for (var i = 0; i < this.pois.length; i++) {
       var poi = this.pois[i];
-      if (this.isTriggered(poi.id)) { continue; }
+      if (this.isTriggered(poi.id) || !this.pushes(poi) || this.pending.indexOf(poi) !== -1) { continue; }
       var d = distanceM(lat, lon, poi.lat, poi.lon);
       var r = poi.radiusM;
       var count = this.counts[poi.id] || 0;
@@ -256,9 +288,7 @@
           (!prev || distanceM(prev.lat, prev.lon, lat, lon) <=
             o.walkMaxMps * (t - prev.t) / 1000 + prev.acc + p.acc);
         if (count >= o.enterFixes || wellInside) {
-          this.triggeredIds.push(poi.id);
-          if (this.isMissed(poi.id)) { this.missedIds.splice(this.missedIds.indexOf(poi.id), 1); }
-          out.triggers.push({poi: poi.id, distance_m: Math.round(d * 10) / 10});
+          if (spaced()) { fire(poi, d); } else { this.pending.push(poi); }
           count = 0;
         }
       } else if (d > o.exitFactor * r + o.exitExtraM) {
@@ -301,7 +331,8 @@
     }
     for (var i = 0; i < this.pois.length; i++) {
       var poi = this.pois[i];
-      if (poi.alongM == null || this.isTriggered(poi.id) || this.isMissed(poi.id)) { continue; }
+      if (poi.alongM == null || this.isTriggered(poi.id) || this.isMissed(poi.id) || !this.pushes(poi) ||
+          this.pending.indexOf(poi) !== -1) { continue; }
       if (poi.alongM < before.along_m - poi.radiusM || poi.alongM >= now.along_m) { continue; }
       if (distanceM(now.latitude, now.longitude, poi.lat, poi.lon) <= poi.radiusM) { continue; }
       this.missedIds.push(poi.id);
@@ -316,7 +347,7 @@
     var along = this.alongM;
     var self = this;
     return this.pois.filter(function (p) {
-      return !self.isTriggered(p.id) && p.alongM != null && (along == null || p.alongM >= along);
+      return !self.isTriggered(p.id) && self.pushes(p) && p.alongM != null && (along == null || p.alongM >= along);
     }).map(function (p) {
       return {id: p.id, remaining_m: along == null ? p.alongM : p.alongM - along};
     }).sort(function (a, b) { return a.remaining_m - b.remaining_m; });

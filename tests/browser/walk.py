@@ -89,7 +89,10 @@ def place_pois(trail: Trail, spacing_m: float = 230.0) -> Placed:
                     if not stops else []
                 if want_near and len(near) == 1:  # the second near stop has the audio guide
                     media = [Media("audio", str(AUDIO), "Pluck", "CPython test suite", "PSF-2.0")]
+                # a water stop is a fountain (a story stop: issue 14; a bare drinking-water point is a service)
+                themes = ["rural_heritage", "water"] if category == "water" else []
                 poi = POI(f"{'Près' if want_near else 'Loin'} {k + 1} ({category})", lon, lat, category=category,
+                          themes=themes,
                           summary=f"Stop {k + 1}, {category}, {off_m:.0f} m off, radius {radius:.0f} m.",
                           description=f"<p>Point <b>{k + 1}</b> placed {off_m:.0f} m off the trail.</p>",
                           media=media, id=poi_id, source="test", attribution="Balise tests",

@@ -49,7 +49,7 @@
     }
     var head = el("button", {type: "button", "class": "stop-head", "aria-expanded": "false",
       "aria-controls": "poi-body-" + s.id}, [
-      el("span", {"class": "num", text: String(s.number)}),
+      el("span", {"class": "num" + (s.kind === "service" ? " service" : ""), text: s.number ? String(s.number) : "i"}),
       el("span", {"class": "stop-title"}, [el("strong", {text: s.name}),
         el("span", {"class": "cat", "data-i18n": "category:" + s.category, text: t("category:" + s.category)})]),
       el("span", {"class": "dist"})]);
@@ -74,12 +74,60 @@
     });
   };
 
+  /** Story stops in the stops list; services in their own list, by distance along the walk, with the
+   * walker's alert choices (one checkbox per service category of the circuit). */
   B.renderStops = function () {
-    var list = B.$("stops");
+    var list = B.$("stops"), services = B.$("services");
     list.textContent = "";
+    services.textContent = "";
     B.data.stops.forEach(function (s) {
       B.stopById[String(s.id)] = s;
-      list.appendChild(card(s));
+      (s.kind === "service" ? services : list).appendChild(card(s));
+    });
+    B.$("services-panel").hidden = !services.children.length;
+    var box = B.$("alerts");
+    Array.prototype.slice.call(box.querySelectorAll("label")).forEach(function (n) { n.remove(); });
+    (B.data.alert_categories || []).forEach(function (c) {
+      var input = el("input", {type: "checkbox", id: "alert-" + c, "data-alert": c});
+      input.checked = B.alerts().indexOf(c) !== -1;
+      input.addEventListener("change", function () { B.setAlert(c, input.checked); });
+      box.appendChild(el("label", {"class": "toggle"}, [input, document.createTextNode(" "),
+        el("span", {"data-i18n": "category:" + c, text: t("category:" + c)})]));
+    });
+    box.hidden = !(B.data.alert_categories || []).length;
+  };
+
+  /** The service categories the walker asked alerts for (kept with the settings). */
+  B.alerts = function () { return (B.settings.alerts || []).slice(); };
+  B.setAlert = function (category, on) {
+    var now = B.alerts().filter(function (c) { return c !== category; });
+    if (on) { now.push(category); }
+    B.settings.alerts = now;
+    B.saveSettings();
+    if (B.engine) { B.engine.setAlerts(now); }
+  };
+
+  /** "Water point: next in 2.3 km", "Restaurant: at the end of the walk": the next service of each
+   * category ahead of the walker (from the start before the first fix). */
+  B.showServicesAhead = function (along) {
+    var box = B.$("services-next"), data = B.data;
+    if (!box) { return; }
+    box.textContent = "";
+    var total = B.engine ? B.engine.line.lengthM : data.figures.length_m;
+    var seen = {};
+    data.stops.forEach(function (s) { if (s.kind === "service") { seen[s.category] = true; } });
+    Object.keys(seen).forEach(function (c) {
+      var ahead = data.stops.filter(function (s) {
+        return s.kind === "service" && s.category === c && (along == null || s.distance_along_m >= along);
+      }).sort(function (a, b) { return a.distance_along_m - b.distance_along_m; })[0];
+      var label = t("category:" + c), text;
+      if (!ahead) { text = t("service_none", {category: label}); }
+      else if (total - ahead.distance_along_m <= Math.max(250, 0.05 * total)) {
+        text = t("service_end", {category: label});
+      } else if (along == null) {
+        text = t("service_at", {category: label, distance: B.fmtDistance(ahead.distance_along_m)});
+      } else { text = t("service_next", {category: label, distance: B.fmtDistance(ahead.distance_along_m - along)}); }
+      box.appendChild(el("li", {"data-service-category": c, text: text}));
     });
   };
 
@@ -144,7 +192,7 @@
       var s = B.stopById[String(id)];
       if (!s) { return; }
       var btn = el("button", {type: "button", "class": "missed-stop", "data-missed-id": String(s.id)}, [
-        el("span", {"class": "num", text: String(s.number)}), el("span", {text: s.name})]);
+        el("span", {"class": "num" + (s.kind === "service" ? " service" : ""), text: s.number ? String(s.number) : "i"}), el("span", {text: s.name})]);
       btn.addEventListener("click", function () { B.openCard(s.id, true); });
       list.appendChild(el("li", {}, [btn]));
     });
@@ -163,6 +211,7 @@
       else if (s.distance_along_m >= along) { text = t("to_walk", {distance: B.fmtDistance(s.distance_along_m - along)}); }
       li.querySelector(".dist").textContent = text;
     });
+    B.showServicesAhead(along);
   };
 
   // -- announcing a stop -------------------------------------------------------------------------

@@ -11,8 +11,12 @@
   };
 
   function markerStyle(id) {
-    var state = B.stopState(id);
+    var state = B.stopState(id), s = B.stopById[String(id)];
     var fill = state === "triggered" ? "#15803d" : state === "missed" ? "#b45309" : "#1d4ed8";
+    if (s && s.kind === "service") {  // help at hand: a small grey-blue dot, no number
+      return {radius: 6, color: "#ffffff", weight: 2, fillOpacity: 1, fillColor: state ? fill : "#475569",
+        className: "service-marker"};
+    }
     return {radius: 11, color: "#ffffff", weight: 3, fillOpacity: 1, fillColor: fill};
   }
 
@@ -34,9 +38,11 @@
         .addTo(map);
     }
     data.stops.forEach(function (s) {
-      markers[String(s.id)] = L.circleMarker([s.lat, s.lon], markerStyle(s.id))
-        .bindTooltip(String(s.number), {permanent: true, direction: "center", className: "num-label"})
-        .on("click", function () { onStop(s.id); }).addTo(map);
+      var marker = L.circleMarker([s.lat, s.lon], markerStyle(s.id));
+      if (s.number) {
+        marker.bindTooltip(String(s.number), {permanent: true, direction: "center", className: "num-label"});
+      } else { marker.bindTooltip(s.name + " — " + B.t("category:" + s.category)); }
+      markers[String(s.id)] = marker.on("click", function () { onStop(s.id); }).addTo(map);
     });
     map.fitBounds(line.getBounds(), {padding: [24, 24]});
     return map;
