@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from exporter import bundle
-from poi.store import open_db
+from helpers import open_db
 from trails.store import TrailStore
 from webapp.demo import build_demo
 
