@@ -284,7 +284,8 @@ def test_circuit_map_draws_the_trace_from_our_own_files(context, site, demo):
     assert any(s.endswith("/vendor/leaflet/leaflet.js") for s in scripts)
 
     page.wait_for_function("!document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim')")
-    page.click(".folium-map .leaflet-marker-icon >> nth=0")  # a stop's popup links to its POI page
+    # a stop's popup links to its POI page (dispatched: numbered markers of nearby stops may overlap)
+    page.locator(".folium-map .leaflet-marker-icon").nth(0).dispatch_event("click")
     page.wait_for_selector(".leaflet-popup-content a")
     link = page.locator(".leaflet-popup-content a")
     assert link.count() == 1 and "/pois/" in link.get_attribute("href")
