@@ -17,7 +17,8 @@ from poi.importers import import_file
 from poi.network import import_osm_map
 from poi.store import PoiStore
 from trails.dem import import_dem
-from trails.loops import MAX_SHARED, LoopError, generate_loops, heritage_pois, resolve_start
+from trails.loop_output import resolve_start
+from trails.loops import MAX_SHARED, LoopError, generate_loops, heritage_pois
 from trails.store import TrailStore
 from webapp.cli import cli
 

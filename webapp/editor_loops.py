@@ -16,7 +16,8 @@ from poi.errors import BaliseError
 from poi.i18n import gettext as _
 from poi.store import PoiStore, transaction
 from trails.filter_params import format_duration, parse_duration_min
-from trails.loops import generate_loops, resolve_start, save_loop
+from trails.loop_output import resolve_start, save_loop
+from trails.loops import generate_loops
 from trails.models import PRACTICES
 from webapp import db
 from webapp.auth import login_required

@@ -24,7 +24,8 @@ from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
 from poi.network.store import NetworkStore
 from trails.filter_params import parse_duration_min
-from trails.loops import generate_loops, loop_json, loop_trail, resolve_start
+from trails.loop_output import loop_json, loop_trail, resolve_start
+from trails.loops import generate_loops
 from trails.store import TrailStore
 from webapp import db
 from webapp.api import CORS_HEADERS, ApiBadRequest, error_response

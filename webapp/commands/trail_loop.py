@@ -7,7 +7,8 @@ import click
 
 from poi.i18n import gettext as _
 from trails.filter_params import format_duration, parse_duration_min
-from trails.loops import generate_loops, loop_json, loop_trail, resolve_start, save_loop
+from trails.loop_output import loop_json, loop_trail, resolve_start, save_loop
+from trails.loops import generate_loops
 from trails.models import PRACTICES
 from webapp.cli import db_option, pass_env
 from webapp.commands.groups import trail
