@@ -21,6 +21,7 @@ SUBSYSTEMS = (
     "feedback",
     "bundles",
     "figures",
+    "territory",
 )
 
 
