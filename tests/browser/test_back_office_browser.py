@@ -31,7 +31,7 @@ def office(tmp_path):
     """The app over the web test catalogue with an admin account, and a loopback server with the LEI export."""
     import waitress
 
-    from poi.store import open_db
+    from helpers import open_db
     from webapp import create_app, staff_store
     from webapp.staff_store import StaffStore
 
