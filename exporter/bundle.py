@@ -8,8 +8,10 @@ A bundle is a folder (optionally zipped) that any static web server can serve:
 ``engine.js``, ``app.css``        offline; ``app.js`` wires them), the proximity engine (pure,
                                   no DOM), the style sheet (``templates/bundle/``)
 ``leaflet.js``, ``leaflet.css``   Leaflet from ``xstatic-leaflet``, images as ``data:`` URIs
-``sw.js``                         service worker precaching every file of the bundle, in a
-                                  cache named after the bundle's content hash; cache-first
+``sw.js``, ``files.json``         service worker answering from the bundle's caches (cache-first),
+                                  and the list of files the app keeps for offline use, in two
+                                  stages (core, then photos/audio) with their sizes and the
+                                  bundle's content hash (:func:`install_list`)
 ``manifest.webmanifest``,         web app manifest (standalone, ``start_url`` ``.``) and
 ``icons/icon-192.png``, ``-512``  its icons
 ``trail.json``                    the trail: figures, segments ``[lon, lat, ele]``, stops
@@ -217,10 +219,39 @@ def _build(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | None, me
         inline_map, warning = _inline_map(offline_map)
         warnings += [warning] if warning else []
     files["trail.html"] = _single_file(page, data, files, inline_map).encode("utf-8")
-    files["sw.js"] = b""  # listed in its own precache; its bytes do not enter the version
-    files["sw.js"] = assets.service_worker(list(files), content_version(
-        {k: v for k, v in files.items() if k != "sw.js"}))
+    files["sw.js"] = assets.template_bytes("sw.js")
+    files[INSTALL_LIST] = install_list(files, name=trail.name)
     return files, warnings
+
+
+#: The list of what the app downloads for offline use, in two stages (:func:`install_list`).
+INSTALL_LIST = "files.json"
+#: Files never downloaded for offline use: the single-file copy (its own download), the service worker
+#: (the browser keeps it) and the install list itself (always asked of the server).
+NOT_CACHED = ("trail.html", "sw.js", INSTALL_LIST)
+
+
+def install_stage(path: str) -> str | None:
+    """``core`` (the walk works offline once these are kept: app, trail, texts, map), ``media`` (photos,
+    audio and the GPX, second and skippable) or None (not kept: :data:`NOT_CACHED`).
+
+    >>> install_stage("app.js"), install_stage("tiles/14/1/2.png"), install_stage("media/ab.jpg"), install_stage("trail.html")
+    ('core', 'core', 'media', None)
+    """
+    if path in NOT_CACHED:
+        return None
+    return "media" if path.startswith("media/") or path == "trail.gpx" else "core"
+
+
+def install_list(files: dict[str, bytes], *, name: str) -> bytes:
+    """``files.json``: the bundle's version (:func:`content_version`) and its files in two stages with
+    their sizes, ``{"version", "name", "core": [[path, bytes], ...], "media": [...]}``: the app shows
+    the sizes before downloading and installs the core first (app/offline.js)."""
+    kept = {p: b for p, b in files.items() if install_stage(p)}
+    doc = {"format": "balise-install/1", "version": content_version(kept), "name": name,
+           "core": [[p, len(b)] for p, b in sorted(kept.items()) if install_stage(p) == "core"],
+           "media": [[p, len(b)] for p, b in sorted(kept.items()) if install_stage(p) == "media"]}
+    return assets.script_json(doc).encode("utf-8")
 
 
 def _inline_map(offline_map: OfflineMap) -> tuple[dict, str | None]:
@@ -295,7 +326,7 @@ def build_files(trail: Trail, stops: Sequence[TrailStop], *, base_url: str | Non
     >>> trail = Trail(name="Boucle", segments=[[(3.6515, 44.2465, 900.0), (3.6530, 44.2456, 905.0)]])
     >>> files = build_files(trail, [])
     >>> sorted(p for p in files if "/" not in p)  # doctest: +NORMALIZE_WHITESPACE
-    ['app.css', 'app.js', 'engine.js', 'index.html', 'leaflet.css', 'leaflet.js',
+    ['app.css', 'app.js', 'engine.js', 'files.json', 'index.html', 'leaflet.css', 'leaflet.js',
      'manifest.webmanifest', 'sw.js', 'trail.gpx', 'trail.html', 'trail.json']
     >>> from poi.i18n import language
     >>> with language("en"):

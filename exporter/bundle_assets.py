@@ -74,6 +74,28 @@ def _messages() -> dict[str, str]:
         "reset_done": _("Walk reset: every stop will trigger again."),
         "credits": _("Credits and licences"),
         "offline_ready": _("Ready to use without network."),
+        "offline_title": _("Offline use"),
+        "install_sizes": _("Kept on this phone: {core} for the walk (app, trail, texts, map), then {media} of photos "
+                           "and audio."),
+        "install_core": _("Downloading the walk: {done} of {total} files, {bytes} of {all}."),
+        "install_ready": _("Ready offline: the walk works without network."),
+        "install_failed": _("Download interrupted: the walk is not kept offline yet. Check the network and retry."),
+        "storage_full": _("Not enough storage on this phone: {need} needed, {free} free."),
+        "storage_media": _("Not enough storage for the photos and audio ({need} needed, {free} free): text only."),
+        "media_progress": _("Photos and audio: {done} of {total} files, {bytes} of {all}."),
+        "media_complete": _("Photos and audio kept offline."),
+        "media_skipped": _("Text only: photos and audio are not kept offline."),
+        "media_failed": _("Photos and audio interrupted: the walk works offline, retry for the photos."),
+        "retry": _("Retry"),
+        "skip_media": _("Text only (skip photos and audio)"),
+        "get_media": _("Download the photos and audio"),
+        "update_available": _("A new version of this circuit is available."),
+        "update_now": _("Update now"),
+        "circuits_title": _("Downloaded circuits"),
+        "circuits_empty": _("No circuit kept on this phone."),
+        "delete": _("Delete"),
+        "deleted_here": _("This circuit was deleted from the phone: download it again to walk it offline."),
+        "text_only": _("text only"),
         "download_gpx": _("Download the GPX trace"),
         "map_note": _("Map: the trace and its stops only (no background map offline)."),
         "map_note_corridor": _("Map: the surroundings of the trail only (a corridor), stored in the app: "
@@ -246,11 +268,3 @@ def manifest(name: str, short_name: str, description: str) -> bytes:
                    "purpose": "any maskable"} for s in (192, 512)],
     }
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def service_worker(files: list[str], version: str) -> bytes:
-    """``sw.js`` precaching ``files`` (relative URLs) in a cache named after ``version``."""
-    text = template_bytes("sw.js").decode("utf-8")
-    text = text.replace("__BALISE_FILES__", json.dumps(sorted(files), indent=1))
-    text = text.replace("__BALISE_VERSION__", json.dumps(version))
-    return text.encode("utf-8")

@@ -29,7 +29,8 @@ PHOTO = DATA / "photo_720px_f3-discovery-board.jpg"
 AUDIO = DATA / "audio_pluck-pcm16.wav"
 APP_FILES = {"index.html", "app.js", "app/state.js", "app/map.js", "app/cards.js", "app/geolocation.js",
              "app/offline.js", "engine.js", "app.css", "sw.js", "manifest.webmanifest", "leaflet.js",
-             "leaflet.css", "trail.json", "trail.gpx", "trail.html", "icons/icon-192.png", "icons/icon-512.png"}
+             "leaflet.css", "trail.json", "trail.gpx", "trail.html", "icons/icon-192.png", "icons/icon-512.png",
+             "files.json"}
 #: URLs that are never fetched: XML namespaces, and Leaflet's home page in its licence header
 #: and attribution prefix (the app turns Leaflet's attribution control off).
 NEVER_FETCHED = {"http://www.w3.org/2000/svg", "https://leafletjs.com"}
@@ -77,9 +78,10 @@ def built() -> dict[str, bytes]:
     return bundle.build_files(trail, stops, photo_max_width=320, photo_quality=70)
 
 
-def precached(sw: bytes) -> list[str]:
-    match = re.search(r"var FILES = (\[.*?\]);", sw.decode("utf-8"), re.S)
-    return json.loads(match.group(1))
+def precached(files: dict[str, bytes]) -> list[str]:
+    """What the app keeps for offline use (files.json: the core, then photos and audio)."""
+    doc = json.loads(files["files.json"])
+    return [p for p, _ in doc["core"] + doc["media"]]
 
 
 def test_every_part_of_the_bundle_is_there(built):
@@ -88,10 +90,14 @@ def test_every_part_of_the_bundle_is_there(built):
     assert len(media) == 2 and {Path(p).suffix for p in media} == {".jpg", ".wav"}
 
 
-def test_the_service_worker_precaches_every_file_of_the_bundle(built):
-    assert sorted(precached(built["sw.js"])) == sorted(built)
-    version = re.search(r'var VERSION = "([0-9a-f]{16})"', built["sw.js"].decode()).group(1)
-    assert version == bundle.content_version({k: v for k, v in built.items() if k != "sw.js"})
+def test_the_app_keeps_every_file_once_core_first_and_never_the_single_file_copy(built):
+    doc = json.loads(built["files.json"])
+    assert sorted(precached(built)) == sorted(set(built) - {"trail.html", "sw.js", "files.json"})
+    assert [p for p, _ in doc["media"]] == sorted(p for p in built if p.startswith("media/") or p == "trail.gpx")
+    assert {"index.html", "app.js", "trail.json", "leaflet.js"} <= {p for p, _ in doc["core"]}
+    assert all(size == len(built[p]) for p, size in doc["core"] + doc["media"])
+    kept = {k: v for k, v in built.items() if k not in ("trail.html", "sw.js", "files.json")}
+    assert doc["version"] == bundle.content_version(kept)
 
 
 def test_the_cache_version_follows_the_content():
@@ -101,7 +107,8 @@ def test_the_cache_version_follows_the_content():
     assert a == b, "a bundle of the same trail must be byte-identical"
     trail.name = "Autre nom"
     c = bundle.build_files(trail, stops_along(trail, 2))
-    assert c["sw.js"] != a["sw.js"]
+    assert json.loads(c["files.json"])["version"] != json.loads(a["files.json"])["version"]
+    assert c["sw.js"] == a["sw.js"]  # the service worker never changes: never swapped mid-walk
 
 
 def test_manifest_is_valid_with_192_and_512_png_icons(built):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import shutil
 import subprocess
 import zipfile
@@ -34,7 +33,10 @@ def test_bundle_index_and_every_file_are_served(client, leg):
     sw = client.get(f"/trails/{leg}/bundle/sw.js")
     assert sw.status_code == 200 and sw.mimetype == "text/javascript"
     assert sw.headers["Cache-Control"] == "no-cache"
-    files = json.loads(re.search(r"var FILES = (\[.*?\]);", sw.get_data(as_text=True), re.S).group(1))
+    listed = client.get(f"/trails/{leg}/bundle/files.json")
+    assert listed.headers["Cache-Control"] == "no-cache"
+    doc = listed.get_json()
+    files = [p for p, _ in doc["core"] + doc["media"]] + ["trail.html", "sw.js"]
     assert "index.html" in files and "trail.json" in files
     types = {"manifest.webmanifest": "application/manifest+json", "trail.json": "application/json",
              "trail.gpx": "application/gpx+xml", "app.css": "text/css", "leaflet.js": "text/javascript",
@@ -169,8 +171,8 @@ def andorra_app(tmp_path):
 def test_served_andorra_bundle_carries_its_vector_map(andorra_app):
     app, tid, _path = andorra_app
     client = app.test_client()
-    sw = client.get(f"/trails/{tid}/bundle/sw.js").get_data(as_text=True)
-    files = json.loads(re.search(r"var FILES = (\[.*?\]);", sw, re.S).group(1))
+    doc = client.get(f"/trails/{tid}/bundle/files.json").get_json()
+    files = [p for p, _ in doc["core"]]
     assert {"map.json", "basemap.js"} <= set(files)
     response = client.get(f"/trails/{tid}/bundle/map.json")
     assert response.status_code == 200 and response.mimetype == "application/json"

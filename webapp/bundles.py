@@ -56,7 +56,7 @@ CONTENT_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
     ".svg": "image/svg+xml", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".wav": "audio/wav", ".m4a": "audio/mp4",
 }
-NO_CACHE = ("index.html", "sw.js", "manifest.webmanifest", "trail.html", "trail.json")
+NO_CACHE = ("index.html", "sw.js", "manifest.webmanifest", "trail.html", "trail.json", "files.json")
 POSTER_SIZES = ("A4", "A3")
 
 

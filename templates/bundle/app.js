@@ -124,7 +124,7 @@
     btn.textContent = other.toUpperCase();
     btn.setAttribute("lang", other);
     btn.setAttribute("aria-label", B.MESSAGES[other].lang_name);
-    if (B.data) { B.renderFigures(); B.refreshWhere(); updateStatus(); }
+    if (B.data) { B.renderFigures(); B.refreshWhere(); B.refreshOfflineTexts(); updateStatus(); }
   }
 
   // -- start-up --------------------------------------------------------------------------------

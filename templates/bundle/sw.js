@@ -1,42 +1,57 @@
-/* Balise offline bundle service worker: precaches every file of the bundle, then answers cache-first.
- * The cache is named after the bundle's folder (its scope) and the hash of its content, so a new
- * version of the bundle installs beside the old one and replaces it on activation, and bundles of
- * other trails served from the same site keep their own caches. */
+/* Balise offline bundle service worker: answers from the bundle's caches, cache-first.
+ * The app (app/offline.js) fills the caches itself, with progress: the core first (app, trail, texts,
+ * map: the walk works offline), then photos and audio; a cache is named "balise:<scope>:<version>"
+ * after the bundle's folder and content hash (files.json), so a new version downloads beside the old
+ * one and bundles of other trails served from the same site keep their own. This file never changes
+ * with the content: the browser never swaps it in the middle of a walk.
+ * Not from the caches: files.json (network first: it tells the app a new version exists) and what the
+ * app downloads (?balise-install=<version>). */
 "use strict";
-var VERSION = __BALISE_VERSION__;
-var FILES = __BALISE_FILES__;
 var PREFIX = "balise:" + self.registration.scope + ":";
-var CACHE = PREFIX + VERSION;
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(CACHE).then(function (cache) {
-    return cache.addAll(FILES.map(function (f) { return new Request(f, {cache: "reload"}); }));
-  }).then(function () { return self.skipWaiting(); }));
+  event.waitUntil(self.skipWaiting());
 });
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(caches.keys().then(function (keys) {
-    return Promise.all(keys.filter(function (k) {
-      return k.indexOf(PREFIX) === 0 && k !== CACHE;
-    }).map(function (k) { return caches.delete(k); }));
-  }).then(function () { return self.clients.claim(); }));
+  event.waitUntil(self.clients.claim());
 });
+
+/** The first cache of this bundle (oldest version first) that holds the request. */
+function cached(request) {
+  return caches.keys().then(function (keys) {
+    var mine = keys.filter(function (k) { return k.indexOf(PREFIX) === 0; });
+    var i = 0;
+    function next() {
+      if (i >= mine.length) { return undefined; }
+      return caches.open(mine[i++]).then(function (cache) {
+        return cache.match(request, {ignoreSearch: true, ignoreVary: true});
+      }).then(function (hit) { return hit || next(); });
+    }
+    return next();
+  });
+}
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
-  if (url.origin !== self.location.origin) { return; }
+  if (url.origin !== self.location.origin || url.href.indexOf(self.registration.scope) !== 0) { return; }
+  if (url.searchParams.has("balise-install")) { return; }  // the app downloading a version: network only
+  if (/\/files\.json$/.test(url.pathname)) {
+    event.respondWith(fetch(request).catch(function () {
+      return cached(request).then(function (hit) { return hit || Response.error(); });
+    }));
+    return;
+  }
   var lookup = request;
   if (request.mode === "navigate" && url.pathname.slice(-1) === "/") {
-    lookup = new URL("index.html", self.registration.scope).href;
+    lookup = new Request(new URL("index.html", self.registration.scope).href);
   }
-  event.respondWith(caches.open(CACHE).then(function (cache) {
-    return cache.match(lookup, {ignoreSearch: true}).then(function (hit) {
-      if (!hit) { return fetch(request); }
-      var range = request.headers.get("range");
-      return range ? partial(hit, range) : hit;
-    });
+  event.respondWith(cached(lookup).then(function (hit) {
+    if (!hit) { return fetch(request); }
+    var range = request.headers.get("range");
+    return range ? partial(hit, range) : hit;
   }));
 });
 

@@ -46,6 +46,9 @@ def test_offline_reload_is_served_by_the_service_worker(phone, server, placed):
     open_bundle(page, server + "index.html")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("document.documentElement.dataset.offline === 'ready' && "
+                           "document.documentElement.dataset.media === 'complete'")
+    assert page.is_visible("#offline-ready")
     ctx.set_offline(True)
     response = page.reload()
     assert response is not None and response.from_service_worker

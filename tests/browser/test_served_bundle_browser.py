@@ -37,6 +37,7 @@ def save_for_offline(ctx, circuit_url: str, bundle_url: str, stops: int):
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     scope = page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.scope)")
     assert scope == bundle_url
+    page.wait_for_function("document.documentElement.dataset.offline === 'ready'", timeout=20_000)
     ctx.set_offline(True)
     response = page.reload()
     assert response is not None and response.from_service_worker
