@@ -230,7 +230,9 @@ def test_export_writes_the_folder_and_zip_and_reports_sizes(tmp_path):
     with zipfile.ZipFile(report.zip_path) as zf:
         assert {n.split("/", 1)[1] for n in zf.namelist()} == on_disk
     assert set(report.parts) == {"shell", "data", "map", "media", "single"}
-    assert sum(p.raw_bytes for p in report.parts.values()) == report.total.raw_bytes == sum(report.files.values())
+    assert sum(p.raw_bytes for p in report.parts.values()) == sum(report.files.values())
+    # what the phone keeps: everything but trail.html (its own download, never a second copy of the photos)
+    assert report.total.raw_bytes == sum(report.files.values()) - report.files["trail.html"]
     assert report.total.gzip_bytes < report.total.raw_bytes
     assert report.download_3g_s == pytest.approx(report.total.gzip_bytes * 8 / 384_000)
     assert report.over_budget and any("budget" in w for w in report.warnings)
