@@ -143,20 +143,23 @@ def test_on_3g_the_walk_is_ready_offline_in_seconds_long_before_the_photos(phone
 def test_a_network_cut_half_way_shows_the_error_and_a_retry_that_succeeds(phone, site):
     ctx = phone()
     page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)  # 3G: the cut surely falls in the middle of the core
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", THREE_G)
     seen = []
 
     def on_request(request):
         if "balise-install=" in request.url and "files.json" not in request.url:
             seen.append(request.url)
             if len(seen) == 8:
-                ctx.set_offline(True)
+                cdp.send("Network.emulateNetworkConditions", {**THREE_G, "offline": True})
 
     page.on("request", on_request)
     page.goto(site.url + "index.html")
     page.wait_for_function("document.documentElement.dataset.offline === 'failed'", timeout=30_000)
     assert page.is_visible("#install-retry")
     assert "interrompu" in page.inner_text("#install-status")
-    ctx.set_offline(False)
+    cdp.send("Network.emulateNetworkConditions", {**THREE_G, "latency": 0, "downloadThroughput": -1})
     page.click("#install-retry")
     page.wait_for_function("document.documentElement.dataset.offline === 'ready'", timeout=30_000)
     page.wait_for_function("document.documentElement.dataset.media === 'complete'", timeout=60_000)
