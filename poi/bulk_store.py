@@ -55,7 +55,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
 
 
 _COLUMNS = ("source", "source_id", "name", "category", "themes", "lon", "lat", "ele_m", "summary",
-            "description", "media", "trigger_radius_m", "url", "licence", "attribution", "extra",
+            "description", "media", "trigger_radius_m", "url", "licence", "attribution", "extra", "translations",
             "updated_at", "content_hash")
 
 
@@ -63,7 +63,8 @@ _JSON = json.JSONEncoder(ensure_ascii=False)
 _JSON_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 _JSON_HASHED = json.JSONEncoder(sort_keys=True, default=str)  # the json.dumps of the content hash
 _HASHED_KEYS = sorted(("source", "source_id", "name", "category", "themes", "lon", "lat", "ele_m", "summary",
-                       "description", "media", "trigger_radius_m", "url", "licence", "attribution", "extra"))
+                       "description", "media", "trigger_radius_m", "url", "licence", "attribution", "extra",
+                       "translations"))
 _ESCAPE = json.encoder.encode_basestring_ascii
 _ESCAPE_UTF8 = json.encoder.encode_basestring
 
@@ -118,6 +119,7 @@ def row_of(poi: POI, now: str | None = None) -> dict:
         "licence": poi.licence or "",
         "attribution": poi.attribution or "",
         "extra": _JSON_SORTED.encode(poi.extra) if poi.extra else "{}",
+        "translations": _JSON_SORTED.encode(poi.translations) if poi.translations else "{}",
     }
     digest = hashlib.sha256(_hashed_json(row).encode()).hexdigest()
     row["content_hash"] = digest
@@ -139,6 +141,7 @@ def poi_from_row(row: sqlite3.Row | dict) -> POI:
         trigger_radius_m=r["trigger_radius_m"], url=r["url"], source=r["source"],
         source_id=r["source_id"], licence=r["licence"], attribution=r["attribution"],
         updated_at=r["updated_at"], extra=json.loads(r["extra"]),
+        translations=json.loads(r.get("translations") or "{}"),
     )
 
 

@@ -140,7 +140,7 @@ def combine(records: list[POI]) -> POI:
     (by URL); the first non-"other" category, heritage sources first; the
     survivor's position, radius and elevation (else the first known); the first
     http(s) URL, heritage first; every licence and attribution, joined with "; ";
-    ``extra`` merged, the survivor's values winning.
+    ``extra`` and ``translations`` merged, the survivor's values winning.
 
     >>> osm = POI(name="Capitole de Toulouse", lon=1.444, lat=43.6045, category="other",
     ...           source="osm", source_id="way/1", licence="ODbL 1.0", themes=["culture"])
@@ -170,8 +170,10 @@ def combine(records: list[POI]) -> POI:
                 seen.add(m.url)
                 media.append(m)
     extra: dict = {}
+    translations: dict = {}
     for p in reversed(records):
         extra.update(p.extra or {})
+        translations.update(p.translations or {})
 
     def joined(attr: str) -> str:
         return "; ".join(dict.fromkeys(getattr(p, attr) for p in records if getattr(p, attr)))
@@ -185,4 +187,4 @@ def combine(records: list[POI]) -> POI:
         trigger_radius_m=next((p.trigger_radius_m for p in records if p.trigger_radius_m), None),
         url=next((p.url for p in by_heritage if p.url), ""),
         source=head.source, source_id=head.source_id,
-        licence=joined("licence"), attribution=joined("attribution"), extra=extra)
+        licence=joined("licence"), attribution=joined("attribution"), extra=extra, translations=translations)

@@ -67,7 +67,12 @@ class POI:
     """A point of interest.
 
     ``description`` is sanitised HTML (see :func:`poi.text.sanitize_html`);
-    ``extra`` keeps source-specific facts (protection status, century, ...).
+    ``translations`` holds the texts a source gave in other languages than French,
+    ``{lang: {field: text}}`` (``{"en": {"name": "The Mill"}}``);
+    ``extra`` keeps the free-form, source-specific facts (protection status, century, ...).
+
+    >>> POI(name="Le Moulin", lon=3.6, lat=44.2, extra={"i18n": {"en": {"name": "The Mill"}}}).translations
+    {'en': {'name': 'The Mill'}}
     """
 
     name: str
@@ -88,6 +93,13 @@ class POI:
     updated_at: str = ""
     extra: dict = field(default_factory=dict)
     id: int | None = None
+    translations: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        # records written before ``translations`` was a field kept it in extra["i18n"]
+        if isinstance(self.extra, dict) and "i18n" in self.extra:
+            self.extra = dict(self.extra)
+            self.translations = {**self.extra.pop("i18n"), **(self.translations or {})}
 
     @property
     def effective_trigger_radius_m(self) -> float:

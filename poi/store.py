@@ -204,6 +204,12 @@ MIGRATIONS = [
     );
     CREATE INDEX media_original ON media(original_sha256);
     """,
+    # 3: the other languages a source gave become a column of their own (they were extra["i18n"]).
+    """
+    ALTER TABLE pois ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+    UPDATE pois SET translations = json_extract(extra, '$.i18n'), extra = json_remove(extra, '$.i18n')
+        WHERE json_valid(extra) AND json_type(extra, '$.i18n') = 'object';
+    """,
 ]
 
 

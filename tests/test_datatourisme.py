@@ -74,7 +74,7 @@ def test_names_texts_and_languages_are_kept(db, store):
     assert poi.name == "Chez Jeanne"
     assert poi.summary.startswith("La Crêperie \"Chez Jeanne\" vous propose une gamme élaborée")
     assert poi.description.startswith("<p>La Crêperie \"Chez Jeanne\"") and "<br>" in poi.description
-    i18n = poi.extra["i18n"]
+    i18n = poi.translations
     assert sorted(i18n) == ["de", "en", "es", "it", "nl"]
     assert i18n["en"]["name"] == "Chez Jeanne"
     assert i18n["en"]["summary"].startswith("The Crêperie \"Chez Jeanne\" offers you a range")
@@ -111,7 +111,7 @@ def test_array_and_graph_files_hold_the_same_records(db, store):
     assert counts(import_file(db, GRAPH, format="datatourisme")) == (0, 0, 2, 0)
     names = pois_by_name(store)
     assert set(names) == {"Escapade Nature Test", "Chez Jeanne"}
-    assert names["Escapade Nature Test"].extra["i18n"]["en"] == {
+    assert names["Escapade Nature Test"].translations["en"] == {
         "name": "Nature Escape Test", "summary": "Outdoor activity center offering various sports activities"}
     assert names["Escapade Nature Test"].attribution == "DATAtourisme"  # no producer in the record
 

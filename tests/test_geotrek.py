@@ -44,7 +44,7 @@ def test_api_pois_are_mapped(db, store):
     peak, lake = pois["Pic des Trois Seigneurs"], pois["Étang d'Arbu"]
     assert (peak.category, peak.themes, peak.ele_m) == ("viewpoint", ["viewpoint"], 2166.0)
     assert (lake.category, lake.themes) == ("nature", ["water"])
-    assert peak.extra["i18n"] == {"en": {"name": "Peak of the Three Lords"}, "it": {"name": "Picco dei Tre Signori"}}
+    assert peak.translations == {"en": {"name": "Peak of the Three Lords"}, "it": {"name": "Picco dei Tre Signori"}}
     assert peak.description.startswith("<p>Le pic des Trois Seigneurs est situé")
     assert (peak.source, peak.source_id) == ("geotrek:foo.fr", "d4f534b5-74af-40a0-9c6c-825c385b4e93")
     assert (peak.licence, peak.attribution) == ("Licence Ouverte 2.0", "Struct3")  # structure.json
@@ -136,7 +136,7 @@ def test_treks_with_vocabulary():
     assert loop.themes == ["Lac et glacier", "Point de vue"] and loop.extra["networks"] == ["PR"]
     assert (loop.source, loop.source_id) == ("geotrek:foo.fr", "9e70b294-1134-4c50-9c56-d722720cacf1")
     assert (loop.licence, loop.attribution) == ("Licence Ouverte 2.0", "Struct1")
-    assert loop.extra["i18n"]["en"]["name"] == "Loop of the pic of 3 lords"
+    assert loop.translations["en"]["name"] == "Loop of the pic of 3 lords"
     assert (loop.extra["published_length_m"], loop.extra["ascent_m"], loop.extra["descent_m"]) == (
         7606.3, 666.0, 777.0)
     assert loop.extra["parking"] == {"lon": 1.412816, "lat": 42.8063269, "info": "Avant le Port de Lers"}

@@ -230,3 +230,38 @@ def test_an_old_database_gets_the_tables_of_a_component_it_lacks(tmp_path):
     assert "trails" in _tables(db)
     versions = dict(db.execute("SELECT component, MAX(version) FROM schema_migrations GROUP BY component"))
     assert set(versions) == {"poi", "trails", "network", "sources", "staff", "feedback", "figures"}
+
+
+def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
+    import json
+
+    import sqlite_utils
+
+    from poi.store import MIGRATIONS as POI_MIGRATIONS
+    from trails.store import MIGRATIONS as TRAIL_MIGRATIONS
+    from trails.store import TrailStore
+    from webapp.localized import localized
+
+    path = tmp_path / "old.db"
+    open_db(path).conn.close()
+    old = sqlite_utils.Database(path)  # as the previous release left it: the other languages in extra["i18n"]
+    for table, component, version in (("pois", "poi", len(POI_MIGRATIONS)),
+                                      ("trails", "trails", len(TRAIL_MIGRATIONS))):
+        old.execute(f"ALTER TABLE {table} DROP COLUMN translations")
+        old.execute("DELETE FROM schema_migrations WHERE component = ? AND version = ?", [component, version])
+    old.execute("INSERT INTO pois (source, source_id, name, lon, lat, extra, updated_at, content_hash) "
+                "VALUES ('geotrek', '1', 'Le Moulin', 3.6, 44.2, ?, '2024-01-01', 'x')",
+                [json.dumps({"i18n": {"en": {"name": "The Mill"}}, "structure": "PNC"})])
+    old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
+                "VALUES ('Tour du lac', '[]', 't1', '2024-01-01', '2024-01-01', ?)",
+                [json.dumps({"i18n": {"en": {"name": "Lake loop"}}, "ascent_m": 120})])
+    old.conn.commit()
+    old.conn.close()
+
+    db = open_db(path)
+    [poi] = PoiStore(db).all()
+    assert (poi.translations, poi.extra) == ({"en": {"name": "The Mill"}}, {"structure": "PNC"})
+    [trail] = TrailStore(db).all()
+    assert (trail.translations, trail.extra) == ({"en": {"name": "Lake loop"}}, {"ascent_m": 120})
+    assert localized(trail, "name", "en") == "Lake loop" and localized(poi, "name", "en") == "The Mill"
+    assert "i18n" not in db.execute("SELECT extra FROM pois").fetchone()[0]

@@ -37,10 +37,10 @@ def test_apidae_object_names_texts_languages_images_credits_opening(db, store):
     assert raft.category == "shop"
     assert raft.summary.startswith("Des descentes familiales")
     assert "Au pied du château médiéval" in raft.description
-    assert raft.extra["i18n"]["en"] == {"name": "Test EN", "summary": "Descriptif Court EN",
+    assert raft.translations["en"] == {"name": "Test EN", "summary": "Descriptif Court EN",
                                         "description": "<p>Descriptif Détaillé EN</p>",
                                         "opening": "From 01/05 to 31/10."}
-    assert raft.extra["i18n"]["es"]["name"] == "Test ES" and raft.extra["i18n"]["it"]["summary"] == "Descriptif Court IT"
+    assert raft.translations["es"]["name"] == "Test ES" and raft.translations["it"]["summary"] == "Descriptif Court IT"
     assert raft.extra["opening"] == {"text": "Du 01/05 au 31/10."}
     assert raft.url == "http://www.queyraft.com"
     assert raft.attribution == "Office de tourisme du Guillestrois et du Queyras via Apidae"
@@ -57,7 +57,7 @@ def test_apidae_opening_periods_are_kept(db, store):
     assert event.extra["opening"]["periods"] == [{"dateDebut": "2019-08-06", "dateFin": "2019-08-06",
                                                   "horaireFermeture": "12:00:00", "horaireOuverture": "09:00:00",
                                                   "type": "OUVERTURE_TOUS_LES_JOURS"}]
-    assert event.extra["i18n"]["en"]["opening"] == "Tuesday, August 6, 2019 from 9am to noon."
+    assert event.translations["en"]["opening"] == "Tuesday, August 6, 2019 from 9am to noon."
     assert [m.author for m in event.media] == ["ADDET", "OT Laragne", "OT Laragne"]
 
 
@@ -65,7 +65,7 @@ def test_apidae_heritage_poi_and_expired_pictures(db, store):
     import_file(db, POI_SAMPLE, format="apidae")
     [poi] = store.all()
     assert (poi.name, poi.category) == ("Un point d'intérêt", "monument")
-    assert poi.extra["i18n"]["en"]["name"] == "A point of interest"
+    assert poi.translations["en"]["name"] == "A point of interest"
     assert [(m.url, m.author) for m in poi.media] == [("https://example.net/a_picture.jpg",
                                                        "The author of the picture")]
 
@@ -96,7 +96,7 @@ def test_apidae_itinerary_becomes_a_circuit_with_its_trace(db):
     assert stored.duration_published_min == 150 and stored.difficulty_published == "hard"
     assert stored.commune == "Sallanches" and "Géologie" in stored.themes
     assert "1/ Suivre le chemin" in stored.description
-    assert stored.extra["i18n"]["en"]["name"] == "A great hike to test"
+    assert stored.translations["en"]["name"] == "A great hike to test"
     assert stored.extra["medias"] == [{"kind": "image", "url": "https://example.net/a_picture.jpg",
                                        "title": "The legend of the picture", "author": "The author of the picture",
                                        "licence": ""}]
@@ -158,7 +158,7 @@ def test_tourinsoft_translated_fields_go_to_i18n(db, store, tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     import_file(db, path, format="tourinsoft")
     hotel = pois_by_name(store)["Hôtel du Perche"]
-    assert hotel.extra["i18n"] == {"de": {"description": "<p>Ein neues Hotel.</p>"}, "en": {"name": "Perche Hotel"}}
+    assert hotel.translations == {"de": {"description": "<p>Ein neues Hotel.</p>"}, "en": {"name": "Perche Hotel"}}
 
 
 # -- LEI -------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ Field mapping (``Trail`` attribute <- object):
 
 ==========================  =================================================================
 ``name``/``summary``        ``nom`` / ``presentation.descriptifCourt`` (French; the other
-                            languages go to ``extra["i18n"]``)
+                            languages go to ``translations``)
 ``description``             ``descriptifDetaille`` then the ``descriptifsThematises`` (the
                             step-by-step directions), as paragraphs
 ``segments``                the GPX tracks (or KML LineStrings) of the ``PLAN`` multimedia
@@ -230,8 +230,6 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
         "apidae_id": obj.get("id"),
         "route_type_label": str(route.get("itineraireType") or "") if route.get("itineraireType") in ROUTE_TYPES
         else "",
-        "i18n": libelle_i18n({"name": obj.get("nom"), "summary": presentation.get("descriptifCourt"),
-                              "description": presentation.get("descriptifDetaille")}),
     }
     return Trail(
         name=name,
@@ -250,6 +248,8 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
         url=str(dig(obj, "gestion", "membreProprietaire", "siteWeb") or ""),
         commune=str(dig(obj, "localisation", "adresse", "commune", "nom") or ""),
         extra={k: v for k, v in extra.items() if v not in (None, "", [], {})},
+        translations=libelle_i18n({"name": obj.get("nom"), "summary": presentation.get("descriptifCourt"),
+                                   "description": presentation.get("descriptifDetaille")}),
     )
 
 

@@ -2,7 +2,7 @@
 
 ``balise trail import FILE --format geotrek`` reads a page of the API (``{"count",
 "results": [...]}``), a list of treks, or one trek object. Texts are language maps:
-French goes to the trail, the other languages to ``extra["i18n"]``. Practice, route,
+French goes to the trail, the other languages to ``translations``. Practice, route,
 difficulty, themes, networks and structure are ids in the API: their labels come from
 the vocabulary pages saved beside the file (``trek_practice.json``, ``trek_route.json``,
 ``trek_difficulty.json``, ``trek_theme.json``, ``trek_network.json``, ``structure.json``;
@@ -109,7 +109,7 @@ def read_treks(path: str | Path, *, vocabulary: Vocabulary | None = None, licenc
     >>> [t] = read_treks(f.name, vocabulary=vocabulary)
     >>> t.name, t.practice, t.route_type, t.difficulty_published, t.duration_published_min
     ('Tour du lac', 'walking', 'loop', 'easy', 90)
-    >>> t.source, t.source_id, t.extra["i18n"], t.extra["ascent_m"], t.segments[0][1]
+    >>> t.source, t.source_id, t.translations, t.extra["ascent_m"], t.segments[0][1]
     ('geotrek:rando.example.fr', 'u-7', {'en': {'name': 'Lake loop'}}, 120.0, (1.01, 42.8, 950.0))
     >>> os.remove(f.name)
     """
@@ -227,9 +227,6 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
     _put(extra, "parent_ids", list(trek.get("parents") or []))
     _put(extra, "children", list(trek.get("children") or []))
     _put(extra, "structure", structure)
-    _put(extra, "i18n", translations({"name": trek.get("name"), "summary": trek.get("description_teaser"),
-                                      "ambiance": trek.get("ambiance"), "description": trek.get("description")},
-                                     html=("ambiance", "description")))
     duration_h = _number(trek.get("duration"))
     owner = host or (f"structure-{trek['structure']}" if trek.get("structure") not in (None, "") else "unknown")
     source_id = next((str(v) for k in ("uuid", "id") if (v := trek.get(k)) not in (None, "")), "")
@@ -255,6 +252,9 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
         url="",
         accessibility=accessibility_from_text(". ".join(t for t in suitable if t)),
         extra=extra,
+        translations=translations({"name": trek.get("name"), "summary": trek.get("description_teaser"),
+                                   "ambiance": trek.get("ambiance"), "description": trek.get("description")},
+                                  html=("ambiance", "description")),
     )
 
 

@@ -81,6 +81,14 @@ class Trail:
     id: int | None = None
     #: The first point, kept when a trail is loaded without its trace (catalogue pages).
     trailhead: Point | None = None
+    #: Texts the source gave in other languages than French: ``{lang: {field: text}}``.
+    translations: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        # records written before ``translations`` was a field kept it in extra["i18n"]
+        if isinstance(self.extra, dict) and "i18n" in self.extra:
+            self.extra = dict(self.extra)
+            self.translations = {**self.extra.pop("i18n"), **(self.translations or {})}
 
     @property
     def duration_min(self) -> int:

@@ -116,6 +116,12 @@ MIGRATIONS = [
         AND json_extract(extra, '$.information') IN ('guidepost', 'route_marker');
     DELETE FROM trail_stops WHERE status = 'auto' AND poi_id IN (SELECT id FROM pois WHERE category = 'signpost');
     """,
+    # the other languages a source gave become a column of their own (they were extra["i18n"]).
+    """
+    ALTER TABLE trails ADD COLUMN translations TEXT NOT NULL DEFAULT '{}';
+    UPDATE trails SET translations = json_extract(extra, '$.i18n'), extra = json_remove(extra, '$.i18n')
+        WHERE json_valid(extra) AND json_type(extra, '$.i18n') = 'object';
+    """,
 ]
 
 
@@ -142,6 +148,7 @@ def _row_of(trail: Trail) -> dict:
     row["accessibility"] = json.dumps(list(dict.fromkeys(trail.accessibility)))
     row["segments"] = json.dumps(trail.segments)
     row["extra"] = json.dumps(trail.extra or {}, ensure_ascii=False, sort_keys=True)
+    row["translations"] = json.dumps(trail.translations or {}, ensure_ascii=False, sort_keys=True)
     row["published"] = 1 if trail.published else 0
     start = trail.start
     row["start_lon"], row["start_lat"] = (start[0], start[1]) if start else (None, None)
@@ -159,11 +166,13 @@ def trail_from_row(row) -> Trail:
     return Trail(
         id=r["id"], themes=json.loads(r["themes"]), segments=segments, trailhead=trailhead,
         accessibility=json.loads(r.get("accessibility") or "[]"),
-        extra=json.loads(r["extra"]), published=bool(r["published"]), **kwargs)
+        extra=json.loads(r["extra"]), translations=json.loads(r.get("translations") or "{}"),
+        published=bool(r["published"]), **kwargs)
 
 
 #: Every column but the trace: what list pages need (the trace is most of a row's bytes).
-_LIGHT_COLUMNS = ", ".join(("id", "themes", "accessibility", "extra", "published", "start_lon", "start_lat")
+_LIGHT_COLUMNS = ", ".join(("id", "themes", "accessibility", "extra", "translations", "published", "start_lon",
+                            "start_lat")
                            + _SCALARS)
 
 

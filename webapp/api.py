@@ -14,7 +14,7 @@
 =========================  ===================================================================
 
 Names, summaries and descriptions come in the asked language (``?lang=en``) when the
-source gave a translation (``extra["i18n"]``), else as written (French).
+source gave a translation (``translations``), else as written (French).
 Every answer carries its licences and attributions (``credits``); errors are
 ``{"error": "..."}`` with status 400 (bad parameter), 404 (unknown or unpublished)
 or 405. The read-only endpoints answer cross-origin requests

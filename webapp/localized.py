@@ -1,6 +1,7 @@
 """Content in the visitor's language: the translations importers keep beside the French text.
 
-DATAtourisme and Geotrek records carry other languages in ``extra["i18n"]``, shaped
+DATAtourisme, Geotrek, Apidae and Tourinsoft records carry other languages in ``translations``
+(a field of :class:`poi.models.POI` and :class:`trails.models.Trail`), shaped
 ``{"en": {"name": ..., "summary": ..., "description": ...}}`` (Geotrek treks also have
 ``ambiance``, which comes before ``description`` as it does in French). A page in
 English shows the English text of a field when there is one, else the original.
@@ -18,16 +19,16 @@ HTML_FIELDS = ("description",)
 
 
 def translation(obj, field: str, lang: str | None = None) -> str:
-    """The text of ``field`` in ``lang`` (default: the current language) from ``obj.extra["i18n"]``,
+    """The text of ``field`` in ``lang`` (default: the current language) from ``obj.translations``,
     or "" when there is none.
 
     >>> from poi.models import POI
-    >>> poi = POI(name="Le Moulin", lon=3.6, lat=44.2, extra={"i18n": {"en": {"name": "The Mill"}}})
+    >>> poi = POI(name="Le Moulin", lon=3.6, lat=44.2, translations={"en": {"name": "The Mill"}})
     >>> translation(poi, "name", "en"), translation(poi, "summary", "en"), translation(poi, "name", "de")
     ('The Mill', '', '')
     """
     lang = lang or current_language()
-    texts = ((getattr(obj, "extra", None) or {}).get("i18n") or {}).get(lang)
+    texts = (getattr(obj, "translations", None) or {}).get(lang)
     if not isinstance(texts, dict):
         return ""
     if field == "description":
@@ -43,7 +44,7 @@ def localized(obj, field: str, lang: str | None = None) -> str:
     >>> from trails.models import Trail
     >>> from poi.i18n import language
     >>> t = Trail(name="Tour du lac", description="<p>Un lac</p>",
-    ...           extra={"i18n": {"en": {"name": "Lake loop", "description": "<p>A lake<script>x</script></p>"}}})
+    ...           translations={"en": {"name": "Lake loop", "description": "<p>A lake<script>x</script></p>"}})
     >>> with language("en"):
     ...     localized(t, "name"), localized(t, "description"), localized(t, "summary")
     ('Lake loop', Markup('<p>A lake</p>'), '')

@@ -13,7 +13,7 @@ Itineraries (``informationsEquipement.itineraire``) become circuits with
 Field mapping (POI <- object):
 
 ===================  ===========================================================================
-``name``             ``nom.libelleFr`` (other languages go to ``extra["i18n"]``)
+``name``             ``nom.libelleFr`` (other languages go to ``translations``)
 ``summary``          ``presentation.descriptifCourt``
 ``description``      ``presentation.descriptifDetaille`` then the ``descriptifsThematises``, as
                      paragraphs
@@ -28,7 +28,7 @@ Field mapping (POI <- object):
 ``attribution``      ``gestion.membreProprietaire.nom`` (the member who owns the record) "via Apidae"
 ``extra``            ``apidae_type``, ``opening`` (``{"text", "periods"}``: ``periodeEnClair`` and
                      the ``periodesOuvertures``), ``prices``, ``address``, ``commune``, ``insee``,
-                     ``contact`` (phone, e-mail), ``i18n`` (name, summary, description, opening)
+                     ``contact`` (phone, e-mail); ``translations``: name, summary, description, opening
 ===================  ===========================================================================
 """
 from __future__ import annotations
@@ -234,10 +234,6 @@ class ApidaeImporter(Importer):
         address = dig(record, "localisation", "adresse") or {}
         street = ", ".join(str(address[k]).strip() for k in ("adresse1", "adresse2", "adresse3")
                            if address.get(k))
-        i18n = libelle_i18n({"name": record.get("nom"),
-                             "summary": dig(record, "presentation", "descriptifCourt"),
-                             "description": dig(record, "presentation", "descriptifDetaille"),
-                             "opening": opening.get("periodeEnClair")})
         extra = {
             "apidae_type": record.get("type") or "",
             "opening": {k: v for k, v in (("text", opening_text), ("periods", periods)) if v},
@@ -248,9 +244,13 @@ class ApidaeImporter(Importer):
             "insee": str(commune.get("code") or ""),
             "contact": {k: v for k, v in (("phone", communication(record, PHONE)),
                                           ("email", communication(record, EMAIL))) if v},
-            "i18n": i18n,
         }
         return {k: v for k, v in extra.items() if v not in (None, "", [], {})}
+
+    def clean_translations(self, value, record) -> dict:
+        return libelle_i18n({"name": record.get("nom"), "summary": dig(record, "presentation", "descriptifCourt"),
+                             "description": dig(record, "presentation", "descriptifDetaille"),
+                             "opening": (record.get("ouverture") or {}).get("periodeEnClair")})
 
     def stamp(self, poi, record, *, source, licence, attribution) -> None:
         owner = str(dig(record.data, "gestion", "membreProprietaire", "nom") or "").strip()

@@ -47,7 +47,7 @@ from poi.text import fold, sanitize_html
 
 #: The POI fields an importer may map, in the order they are read and cleaned.
 FIELDS = ("name", "lon", "lat", "category", "themes", "ele_m", "summary", "description", "media",
-          "trigger_radius_m", "url", "updated_at", "extra")
+          "trigger_radius_m", "url", "updated_at", "extra", "translations")
 
 #: Where generic files (CSV columns, GeoJSON properties) name the POI fields: candidate keys,
 #: the first non-empty one wins (the Mérimée ``chptico``/``chphist`` included).
@@ -329,6 +329,10 @@ class Importer:
         return media
 
     def clean_extra(self, value, record) -> dict:
+        return dict(value) if isinstance(value, Mapping) else {}
+
+    def clean_translations(self, value, record) -> dict:
+        """The texts in other languages than French: ``{lang: {field: text}}``."""
         return dict(value) if isinstance(value, Mapping) else {}
 
     # -- the machinery --------------------------------------------------------

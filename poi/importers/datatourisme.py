@@ -18,7 +18,7 @@ Field mapping (POI <- record):
 ``name``           ``rdfs:label`` in French (else the first language given)
 ``summary``        ``hasDescription/shortDescription``, else ``rdfs:comment`` (French)
 ``description``    ``hasDescription/dc:description`` (French), paragraphs kept
-``extra["i18n"]``  the other languages: ``{"en": {"name", "summary", "description"}}``
+``translations``   the other languages: ``{"en": {"name", "summary", "description"}}``
 ``lon``/``lat``    ``isLocatedAt/schema:geo`` (or a top-level ``schema:geo``)
 ``category``       ``@type`` through :data:`TYPE_CATEGORIES` (most specific first), then the
                    words of the name (:func:`poi.categories.match_words`), then
@@ -349,8 +349,10 @@ class DatatourismeImporter(Importer):
         themes = [french(t.get("rdfs:label")) for t in as_list(record.get("hasTheme")) if isinstance(t, Mapping)]
         if any(themes):
             extra["datatourisme_themes"] = [t for t in themes if t]
-        extra["i18n"] = self._translations(record)
         return {k: v for k, v in extra.items() if v}
+
+    def clean_translations(self, value, record) -> dict:
+        return self._translations(record)
 
     @staticmethod
     def _translations(record: Mapping) -> dict[str, dict[str, str]]:

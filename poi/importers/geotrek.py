@@ -12,7 +12,7 @@ Geotrek (https://geotrek.fr, used by French national and regional parks) publish
 Field mapping (POI <- record):
 
 ===================  ===========================================================================
-``name``             ``name`` (French; the other languages go to ``extra["i18n"]``)
+``name``             ``name`` (French; the other languages go to ``translations``)
 ``summary``          ``description_teaser`` as plain text
 ``description``      ``description`` (sanitised HTML, entities decoded)
 ``lon/lat/ele_m``    the Point geometry (Z is the elevation)
@@ -28,7 +28,7 @@ Field mapping (POI <- record):
                      by the API, so ``--licence`` should say it (default "Licence Ouverte 2.0",
                      what French parks publish their Geotrek data under)
 ``extra``            ``geotrek_id``, ``api_url``, ``structure``, ``themes`` (labels),
-                     ``commune_codes``, ``contact``, ``practical_info``, ``i18n``
+                     ``commune_codes``, ``contact``, ``practical_info``
 ===================  ===========================================================================
 
 Records not published in French (``published`` false) are reported and skipped.
@@ -288,9 +288,11 @@ class GeotrekImporter(Importer):
             text = html_to_text(text_fr(record.get(key)))
             if text:
                 extra[key] = text
-        extra["i18n"] = translations({"name": record.get("name"), "summary": record.get("description_teaser"),
-                                      "description": record.get("description")})
         return {k: v for k, v in extra.items() if v not in (None, "", [], {})}
+
+    def clean_translations(self, value, record) -> dict:
+        return translations({"name": record.get("name"), "summary": record.get("description_teaser"),
+                             "description": record.get("description")})
 
     def stamp(self, poi, record, *, source, licence, attribution) -> None:
         host = host_of(record.data.get("url"))

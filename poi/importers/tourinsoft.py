@@ -19,12 +19,12 @@ has flat fields whose names the syndication chose, the common ones being:
 ``attribution``      "Tourinsoft (<client>)" from the object's syndication URI
 ``extra``            ``object_type``, ``opening`` (``{"text", "periods"}`` from ``PeriodeOuverture``:
                      ``start|end|h1|h2|h3|h4|open days|closed days`` per period), ``address``,
-                     ``commune``, ``insee``, ``contact``, ``labels``, ``i18n``
+                     ``commune``, ``insee``, ``contact``, ``labels``; ``translations``: the ``_GB``, ``_DE``... fields
 ===================  ===========================================================================
 
 **Languages.** A syndication that carries translations names them with a suffix
 (``SyndicObjectName_GB``, ``DescriptionCommerciale_DE``...): :data:`LANGUAGE_SUFFIXES`
-maps them into ``extra["i18n"]``.
+maps them into ``translations``.
 """
 from __future__ import annotations
 
@@ -169,6 +169,19 @@ class TourinsoftImporter(Importer):
         contact = {k: v for kind, v in pairs(record.get("MoyenDeCom"))
                    for k in (("phone",) if "phone" in kind.lower() and "fax" not in kind.lower() else
                              ("email",) if kind.lower().startswith(("mél", "mel", "e-mail", "email")) else ())}
+        periods = opening_periods(record.get("PeriodeOuverture"))
+        extra = {
+            "object_type": record.get("ObjectTypeName") or "",
+            "opening": {"periods": periods} if periods else {},
+            "address": ", ".join(p.strip() for p in (address[0], address[3], address[4]) if p.strip()),
+            "commune": address[4].strip().title() if address[4].strip() else "",
+            "insee": address[5].strip(),
+            "contact": contact,
+            "labels": [x.strip() for x in str(record.get("Labels") or "").split("#") if x.strip()],
+        }
+        return {k: v for k, v in extra.items() if v not in (None, "", [], {})}
+
+    def clean_translations(self, value, record) -> dict:
         i18n: dict[str, dict[str, str]] = {}
         for key, text in record.items():
             base, _sep, suffix = str(key).rpartition("_")
@@ -179,18 +192,7 @@ class TourinsoftImporter(Importer):
                      else "description" if base in DESCRIPTION_KEYS else None)
             if field:
                 i18n.setdefault(lang, {})[field] = paragraphs(text) if field == "description" else text.strip()
-        periods = opening_periods(record.get("PeriodeOuverture"))
-        extra = {
-            "object_type": record.get("ObjectTypeName") or "",
-            "opening": {"periods": periods} if periods else {},
-            "address": ", ".join(p.strip() for p in (address[0], address[3], address[4]) if p.strip()),
-            "commune": address[4].strip().title() if address[4].strip() else "",
-            "insee": address[5].strip(),
-            "contact": contact,
-            "labels": [x.strip() for x in str(record.get("Labels") or "").split("#") if x.strip()],
-            "i18n": {lang: i18n[lang] for lang in sorted(i18n)},
-        }
-        return {k: v for k, v in extra.items() if v not in (None, "", [], {})}
+        return {lang: i18n[lang] for lang in sorted(i18n)}
 
     def stamp(self, poi, record, *, source, licence, attribution) -> None:
         uri = str((record.data.get("__metadata") or {}).get("uri") or "")
