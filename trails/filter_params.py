@@ -41,7 +41,8 @@ _EXTRA_ALIASES = {"pedestre": "walking", "a_pied": "walking", "rando": "walking"
                   "trail": "trail_running", "itinerance": "one_way", "poussette": "pushchair",
                   "poussettes": "pushchair", "stroller": "pushchair", "pmr": "reduced_mobility",
                   "wheelchair": "reduced_mobility", "fauteuil_roulant": "reduced_mobility"}
-_HM = re.compile(r"(\d+(?:[.,]\d+)?)\s*h(?:\s*(\d{1,2})\s*(?:min|mn|m)?)?")
+# ASCII digits only, and few of them: a 5,000-digit duration is a bad value, not a crash (issue 10).
+_HM = re.compile(r"([0-9]{1,4}(?:[.,][0-9]{1,3})?)\s*h(?:\s*([0-9]{1,2})\s*(?:min|mn|m)?)?")
 
 
 # -- parameters as every surface shows them -------------------------------------------------------
@@ -167,9 +168,9 @@ def parse_duration_min(value: str | int) -> int:
     trails.errors.FilterError: cannot read the duration "2x": write minutes (90) or hours and minutes (2h30, 1:45)
     """
     text = str(value).strip().lower()
-    if m := re.fullmatch(r"(\d+)\s*(?:min|mn|m)?", text):
+    if m := re.fullmatch(r"([0-9]{1,6})\s*(?:min|mn|m)?", text):
         return int(m.group(1))
-    if m := re.fullmatch(r"(\d+):([0-5]\d)", text):
+    if m := re.fullmatch(r"([0-9]{1,4}):([0-5][0-9])", text):
         return int(m.group(1)) * 60 + int(m.group(2))
     if (m := _HM.fullmatch(text)) and int(m.group(2) or 0) < 60:
         return round(float(m.group(1).replace(",", ".")) * 60) + int(m.group(2) or 0)

@@ -48,6 +48,7 @@ from typing import Any, Iterator
 
 from poi.errors import ImportRowError
 from poi.i18n import gettext as _
+from poi.importers.base import nested_too_deeply
 from poi.importers.geotrek import (Vocabulary, host_of, label, load_vocabulary, media_of, text_fr,
                                    translations)
 from poi.text import fold, html_to_text, sanitize_html
@@ -142,6 +143,8 @@ def _load(path: Path) -> list:
     except json.JSONDecodeError as e:
         raise SourceFormatError(_("{file}: not valid JSON ({reason}); expected Geotrek API v2 treks",
                                   file=path.name, reason=e.msg)) from e
+    except RecursionError as e:
+        raise nested_too_deeply(path.name) from e
     treks = data.get("results", [data]) if isinstance(data, dict) else data
     if not isinstance(treks, list) or not treks or not all(isinstance(t, dict) for t in treks) \
             or not any("geometry" in t and any(k in t for k in _TREK_KEYS) for t in treks):
@@ -167,6 +170,8 @@ def accessibility_labels(path: Path) -> dict[str, dict]:
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise SourceFormatError(_("{file}: not valid JSON; save the page of /api/v2/trek_accessibility/ again",
                                   file=path.name)) from e
+    except RecursionError as e:
+        raise nested_too_deeply(path.name) from e
     entries = data.get("results", []) if isinstance(data, dict) else data
     return {str(e["id"]): {"label": text_fr(e.get("name") or e.get("label"))}
             for e in entries if isinstance(e, dict) and "id" in e}

@@ -49,6 +49,7 @@ from typing import Iterator
 
 from poi.geo import GEOD
 from poi.errors import ImportRowError
+from poi.importers.base import nested_too_deeply
 from poi.text import fold, html_to_text, sanitize_html
 from trails.errors import SourceFormatError
 from trails.models import ACCESSIBILITY, Point, Trail
@@ -147,6 +148,8 @@ def _load(path: Path) -> list:
     except json.JSONDecodeError as e:
         raise SourceFormatError(f"{path}: not valid JSON ({e}); expected a schema_randonnee "
                                 "GeoJSON FeatureCollection") from e
+    except RecursionError as e:
+        raise nested_too_deeply(path.name) from e
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
             or not isinstance(data.get("features"), list):
         raise SourceFormatError(f"{path}: not a GeoJSON FeatureCollection; a schema_randonnee file "

@@ -8,6 +8,7 @@ from poi.resources import resource
 
 #: Modules of this package that register themselves with ``init_app(app)``, in order.
 SUBSYSTEMS = (
+    "params",  # first: the strict <int:...> converter must exist before any route
     "db",
     "i18n",
     "maps",

@@ -38,6 +38,7 @@ from trails.models import Trail
 from trails.towns import TownFinder
 from webapp import db
 from webapp.localized import localized
+from webapp.params import int_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -55,15 +56,8 @@ class ApiBadRequest(BaliseError, ValueError):
 
 
 def int_param(name: str, default: int, low: int, high: int) -> int:
-    """The whole-number query parameter ``name`` within ``[low, high]`` (ApiBadRequest otherwise)."""
-    raw = request.args.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    raw = raw.strip()
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiBadRequest(_("{name} must be a whole number from {low} to {high}, not {value!r}",
-                              name=name, low=low, high=high, value=raw))
-    return int(raw)
+    """The whole-number query parameter ``name`` within ``[low, high]`` (see :func:`webapp.params.int_arg`)."""
+    return int_arg(request.args, name, default, low, high)
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:

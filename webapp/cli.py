@@ -11,6 +11,7 @@ import sys
 import click
 
 from poi.errors import BaliseError
+from poi.i18n import gettext as _
 from poi.i18n import language
 from poi.store import default_db_path, open_db
 
@@ -23,6 +24,11 @@ class BaliseGroup(click.Group):
             return super().invoke(ctx)
         except BaliseError as e:
             click.echo(f"balise: error: {e}", err=True)
+            ctx.exit(2)
+        except click.UsageError as e:  # a bad option or argument of a command: one line too, not click's four
+            where = e.ctx.command_path if e.ctx else ctx.command_path
+            click.echo(f"balise: error: {e.format_message()} ({_('see {command} --help', command=where)})",
+                       err=True)
             ctx.exit(2)
         except BrokenPipeError:  # `balise poi list | head`: the reader left, nothing to report
             sys.stderr.close()

@@ -23,6 +23,7 @@ from webapp import db
 from webapp.auth import login_required
 from webapp.editor_blueprint import bp, user_name
 from webapp.editor_history import record
+from webapp.params import parse_id
 
 #: Most POIs a routed trail may go through.
 MAX_POIS = 50
@@ -38,7 +39,7 @@ def read_ids(values: list[str]) -> list[int]:
     >>> read_ids(["12", "x", " 7", "-3", "12"])
     [12, 7, 12]
     """
-    ids = [int(v) for v in (s.strip() for s in values) if v.isdigit()]
+    ids = [n for n in map(parse_id, values) if n is not None]
     return ids[:MAX_POIS]
 
 
@@ -55,9 +56,9 @@ def apply_action(ids: list[int], action: str) -> list[int]:
     ([1, 2], [1, 2])
     """
     verb, _sep, arg = action.partition(":")
-    if not arg.isdigit():
+    if (n := parse_id(arg)) is None:
         return ids
-    n, ids = int(arg), list(ids)
+    ids = list(ids)
     if verb == "add" and len(ids) < MAX_POIS:
         ids.append(n)
     elif verb == "remove" and n < len(ids):

@@ -39,6 +39,7 @@ from webapp.auth import login_required
 from webapp.csrf import csrf_field
 from webapp.editor_blueprint import bp, trail_or_404, user_name
 from webapp.editor_history import record, snapshot
+from webapp.params import parse_id
 
 #: POIs this close to the trace (metres) are offered on the stops page and its map.
 NEARBY_M = 500.0
@@ -245,7 +246,7 @@ def stops(trail_id: int):
     results = [p for p in pois.search(query, limit=30) if p.id not in taken] if query else []
     shown = trails.stops_with_pois(trail_id)
     zones = [(item, t) for item, t in zip(pairs, (r[2] for r in rows)) if item.stop.status != "removed"]
-    moved = request.args.get("moved", type=int)
+    moved = parse_id(request.args.get("moved", ""))
     direction = request.args.get("direction") if request.args.get("direction") in ("up", "down") else None
     return render_template("editor/stops.html", trail=trail, rows=rows, groups=groups, nearby=nearby, query=query,
                            results=results, map=_stops_map(trail, shown, nearby, zones), nearby_m=int(NEARBY_M),
@@ -297,11 +298,11 @@ def _poi_name(poi_id: int) -> str:
 @login_required
 def stop_add(trail_id: int):
     trail = trail_or_404(trail_id)
-    raw = request.form.get("poi_id", "")
-    if not raw.isdigit():
+    poi_id = parse_id(request.form.get("poi_id", ""))
+    if poi_id is None:
         abort(400, _("choose a POI to add"))
-    name = _poi_name(int(raw))
-    return _stop_change(trail_id, lambda d: add_stop(d, trail, int(raw)), _("added the stop “{name}”", name=name))
+    name = _poi_name(poi_id)
+    return _stop_change(trail_id, lambda d: add_stop(d, trail, poi_id), _("added the stop “{name}”", name=name))
 
 
 @bp.route("/trails/<int:trail_id>/stops/<int:poi_id>/status", methods=["POST"])

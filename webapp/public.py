@@ -29,10 +29,13 @@ from trails.models import Trail
 from trails.towns import TownFinder, town_names
 from webapp import db, localized, maps
 from webapp.i18n import format_duration
+from webapp.params import whole_number
 
 bp = Blueprint("public", __name__)
 
 PAGE_SIZE = 20
+#: Deeper pages answer 400: nobody reads past them, and a huge offset would scan the whole catalogue.
+MAX_PAGE = 10_000
 
 
 class BadRequest(BaliseError, ValueError):
@@ -40,10 +43,7 @@ class BadRequest(BaliseError, ValueError):
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadRequest(_("page must be a whole number from 1, not {value!r}", value=raw))
-    return int(raw)
+    return whole_number(request.args.get("page", "1"), name="page", low=1, high=MAX_PAGE)
 
 
 #: Rendered catalogue pages: the same URL, language and data give the same page. Keyed on the

@@ -71,6 +71,12 @@ FieldSpec = str | tuple[str, ...] | Callable[[Any], Any]
 EMPTY_VALUES = (None, "", [], {})  # values that count as missing
 
 
+def nested_too_deeply(file: str) -> SourceFormatError:
+    """The error for JSON nested deeper than Python's parser goes (it raises RecursionError): one line, exit 2."""
+    return SourceFormatError(_("{file}: JSON nested too deeply to be a source file (thousands of levels)",
+                               file=file))
+
+
 class Record(NamedTuple):
     """One raw record of a source: where it is (for reports) and its data."""
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import EMPTY_VALUES, GENERIC_FIELDS, Importer, Record
+from poi.importers.base import EMPTY_VALUES, GENERIC_FIELDS, Importer, Record, nested_too_deeply
 
 CHUNK_CHARS = 1 << 16
 _WS = " \t\r\n"
@@ -119,6 +119,8 @@ class JSONReader:
                 raise SourceFormatError(_(
                     "{file}: not valid JSON at line {line} ({reason}); the file may be truncated",
                     file=self.name, reason=e.msg, line=line)) from e
+            except RecursionError as e:
+                raise nested_too_deeply(self.name) from e
             if end == len(self.buf) and not self.eof and self.more():
                 continue  # a number may go on in the next chunk
             self.pos = end

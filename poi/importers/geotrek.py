@@ -52,7 +52,7 @@ from urllib.parse import urlparse
 from poi.categories import CATEGORY_THEMES, categorize
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import Importer, Record
+from poi.importers.base import Importer, Record, nested_too_deeply
 from poi.importers.geojson import iter_json_items, point_of
 from poi.models import Media
 from poi.text import html_to_text, sanitize_html
@@ -121,6 +121,8 @@ def load_vocabulary(folder: Path) -> Vocabulary:
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise SourceFormatError(_("{file}: not a Geotrek API v2 vocabulary page ({reason})",
                                       file=name, reason=str(e))) from e
+        except RecursionError as e:
+            raise nested_too_deeply(name) from e
         results = data.get("results", data) if isinstance(data, Mapping) else data
         entries = vocabulary.setdefault(kind, {})
         for item in results if isinstance(results, list) else []:

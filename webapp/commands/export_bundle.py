@@ -8,10 +8,10 @@ import click
 from exporter import bundle as bundle_exporter
 from exporter import offline_map
 from poi.i18n import gettext as _
-from trails.errors import NotFoundError
 from trails.store import TrailStore
 from webapp.cli import db_option, pass_env
 from webapp.commands.groups import export
+from webapp.cli_types import trail_id as read_trail_id
 
 
 @click.command("bundle")
@@ -40,10 +40,7 @@ from webapp.commands.groups import export
 def bundle(env, trail_id, out, make_zip, base_url, photo_max_width, photo_quality, budget_kb, tiles, min_zoom,
            max_zoom, corridor_m):
     """Offline web bundle of a trail: app, service worker, data, offline map, media, GPX and single-file trail.html."""
-    try:
-        tid = int(trail_id)
-    except ValueError:
-        raise NotFoundError(f"no trail with id {trail_id!r}; trail ids are numbers (see `balise trails`)") from None
+    tid = read_trail_id(trail_id)
     store = TrailStore(env.db)
     trail = store.get(tid)
     report = bundle_exporter.export_trail(

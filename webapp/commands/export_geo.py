@@ -10,19 +10,12 @@ from exporter import kml as kml_exporter
 from exporter import schema_randonnee as schema_exporter
 from exporter.errors import ExportError
 from poi.i18n import gettext as _
-from trails.errors import NotFoundError
 from trails.store import TrailStore
 from webapp.cli import db_option, pass_env
 from webapp.commands.groups import export
+from webapp.cli_types import trail_id as read_trail_id
 
 OUT = click.Path(dir_okay=False, path_type=Path)
-
-
-def _trail_id(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise NotFoundError(f"no trail with id {value!r}; trail ids are numbers (see `balise trails`)") from None
 
 
 @click.command("geojson")
@@ -33,7 +26,7 @@ def _trail_id(value: str) -> int:
 @pass_env
 def geojson(env, trail_id, out, no_stops):
     """RFC 7946 GeoJSON of a trail: the circuit line, its stops as points, licences and credits."""
-    tid = _trail_id(trail_id)
+    tid = read_trail_id(trail_id)
     store = TrailStore(env.db)
     trail = store.get(tid)
     path, stops = geojson_exporter.write(trail, [] if no_stops else store.stops_with_pois(tid), out,
@@ -48,7 +41,7 @@ def geojson(env, trail_id, out, no_stops):
 @pass_env
 def kml(env, trail_id, out):
     """KML 2.2 of a trail (Google Earth, GPS apps): the line draped on the ground, stops as placemarks."""
-    tid = _trail_id(trail_id)
+    tid = read_trail_id(trail_id)
     store = TrailStore(env.db)
     trail = store.get(tid)
     path, stops = kml_exporter.write(trail, store.stops_with_pois(tid), out)
@@ -67,7 +60,7 @@ def schema_randonnee(env, trail_ids, out, published_only, producer):
     """Circuits in the national schema_randonnee format (v1.1), all trails when no id is given."""
     store = TrailStore(env.db)
     if trail_ids:
-        trails = [store.get(_trail_id(value)) for value in dict.fromkeys(trail_ids)]
+        trails = [store.get(read_trail_id(value)) for value in dict.fromkeys(trail_ids)]
         if published_only:
             trails = [t for t in trails if t.published]
     else:

@@ -9,9 +9,9 @@ from exporter import gpx as gpx_exporter
 from poi.i18n import gettext as _
 from poi.store import PoiStore
 from trails.corridor import find_waymarks
-from trails.errors import NotFoundError
 from trails.store import TrailStore
 from webapp.cli import db_option, pass_env
+from webapp.cli_types import Count, trail_id as read_trail_id
 from webapp.commands.groups import export
 
 
@@ -21,16 +21,13 @@ from webapp.commands.groups import export
               help="Output GPX file (overwritten).")
 @click.option("--simplify-m", "simplify_m", type=float, default=None, metavar="M",
               help="Simplify the track (Ramer-Douglas-Peucker): no dropped point farther than M metres.")
-@click.option("--max-points", "max_points", type=int, default=None, metavar="N",
+@click.option("--max-points", "max_points", type=Count(2), default=None, metavar="N",
               help="At most N track points (older GPS units take 500 per track); simplifies as little as needed.")
 @db_option
 @pass_env
 def gpx(env, trail_id, out, simplify_m, max_points):
     """GPX 1.1 of a trail: its track, its stops and signposts as waypoints, credits and licences in the metadata."""
-    try:
-        tid = int(trail_id)
-    except ValueError:
-        raise NotFoundError(f"no trail with id {trail_id!r}; trail ids are numbers (see `balise trails`)") from None
+    tid = read_trail_id(trail_id)
     store = TrailStore(env.db)
     trail = store.get(tid)
     written = gpx_exporter.write(trail, store.stops_with_pois(tid), out, simplify_m=simplify_m,

@@ -10,16 +10,17 @@ from exporter import qr as qr_exporter
 from exporter.errors import ExportError
 from trails.store import TrailStore
 from webapp.cli import db_option, pass_env
+from webapp.cli_types import ID
 from webapp.commands.groups import export
 
 
 @click.command("qr")
-@click.argument("trail_id", type=int)
+@click.argument("trail_id", type=ID)
 @click.option("--url", required=True, help="What the code opens: the trail's bundle URL "
               "(…/trails/<id>/bundle/), or the bundle's base URL with --poi.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output file: .svg or .png.")
-@click.option("--poi", "poi_id", type=int, default=None, help="Deep link to this stop's card (index.html#poi=ID).")
+@click.option("--poi", "poi_id", type=ID, default=None, help="Deep link to this stop's card (index.html#poi=ID).")
 @click.option("--level", type=click.Choice(["M", "Q", "H"]), default="M", show_default=True,
               help="Error correction level.")
 @db_option
@@ -38,7 +39,7 @@ def qr(env, trail_id, url, out, poi_id, level):
 
 
 @click.command("poster")
-@click.argument("trail_id", type=int)
+@click.argument("trail_id", type=ID)
 @click.option("--url", required=True, help="The trail's bundle URL, encoded in the QR code.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output SVG file.")

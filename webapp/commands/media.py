@@ -7,6 +7,7 @@ import click
 
 from poi.i18n import gettext as _
 from poi.media import MediaStore, import_media
+from webapp.cli_types import ID
 from webapp.cli import db_option, pass_env
 
 
@@ -17,7 +18,7 @@ def media():
 
 
 @media.command("import")
-@click.option("--poi", "poi_ids", type=int, multiple=True, metavar="ID",
+@click.option("--poi", "poi_ids", type=ID, multiple=True, metavar="ID",
               help="Only this POI (repeatable); default: every POI.")
 @click.option("--media-dir", "media_dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Media store folder (default: media/ beside the database, where bundles look).")

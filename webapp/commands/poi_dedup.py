@@ -9,6 +9,7 @@ from poi.dedup import dedup, merge, split
 from poi.i18n import gettext as _
 from poi.store import PoiStore
 from webapp.cli import db_option, pass_env
+from webapp.cli_types import ID
 from webapp.commands.groups import poi
 
 
@@ -29,8 +30,8 @@ def dedup_(env, dry_run, max_distance_m, min_similarity):
 
 
 @click.command("merge")
-@click.argument("poi_a", type=int)
-@click.argument("poi_b", type=int)
+@click.argument("poi_a", type=ID)
+@click.argument("poi_b", type=ID)
 @click.option("--reason", metavar="TEXT", default=None, help="Why (kept with the merged source).")
 @db_option
 @pass_env
@@ -41,7 +42,7 @@ def merge_(env, poi_a, poi_b, reason):
 
 
 @click.command("split")
-@click.argument("poi_id", type=int)
+@click.argument("poi_id", type=ID)
 @click.argument("key", metavar="SOURCE:SOURCE_ID")
 @db_option
 @pass_env
@@ -59,7 +60,7 @@ def split_(env, poi_id, key):
 
 
 @click.command("sources")
-@click.argument("poi_id", type=int)
+@click.argument("poi_id", type=ID)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @db_option
 @pass_env

@@ -9,11 +9,12 @@ from poi.i18n import gettext as _
 from trails.filter_params import format_duration, label
 from trails.routing import MAX_SNAP_M, save_routed_trail
 from webapp.cli import db_option, pass_env
+from webapp.cli_types import ID
 from webapp.commands.groups import trail
 
 
 @click.command("route")
-@click.argument("poi_ids", nargs=-1, required=True, type=int, metavar="POI_ID POI_ID [POI_ID ...]")
+@click.argument("poi_ids", nargs=-1, required=True, type=ID, metavar="POI_ID POI_ID [POI_ID ...]")
 @click.option("--name", required=True, metavar="NAME", help="Name of the new trail.")
 @click.option("--loop", is_flag=True, help="Come back from the last POI to the first.")
 @click.option("--theme", "themes", metavar="T", multiple=True, help="A theme (repeat for several).")

@@ -34,6 +34,7 @@ from trails.filter_params import format_duration, label
 from trails.filters import FilterSet, query_params
 from trails.store import TrailStore
 from trails.towns import TownFinder
+from webapp.cli_types import Count
 from webapp.cli import db_option, pass_env
 
 _FACET_TITLES = {"difficulty": "difficulty", "theme": "theme", "duration": "duration",
@@ -82,9 +83,9 @@ def trails_command() -> click.Command:
     for option in reversed([
             click.option("--sort", default="name", show_default=True,
                          help="name, duration, length, ascent; -x descending."),
-            click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
+            click.option("--limit", type=Count(0), default=None, metavar="N",
                          help="Show at most N trails."),
-            click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N",
+            click.option("--offset", type=Count(0), default=0, metavar="N",
                          help="Skip the first N trails."),
             click.option("--json", "as_json", is_flag=True, help="Print a JSON array of trail summaries."),
             click.option("--facets", is_flag=True,
