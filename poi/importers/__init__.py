@@ -67,7 +67,8 @@ def guess_format(path: str | os.PathLike) -> str:
 
 def import_file(db, path: str | os.PathLike, *, format: str | None = None, source: str | None = None,
                 dry_run: bool = False, progress: Callable[[ImportReport], None] | None = None,
-                since: str | None = None, **options) -> ImportReport:
+                since: str | None = None, then: Callable[[ImportReport], object] | None = None,
+                **options) -> ImportReport:
     """Import the POIs of one file (or of a web service's URL) into the database ``db`` (or a PoiStore).
 
     Parameters
@@ -82,6 +83,8 @@ def import_file(db, path: str | os.PathLike, *, format: str | None = None, sourc
     source : source name (default: the importer's, else the file's name).
     dry_run : do everything, report, and roll back.
     progress : called with the running report every few hundred records.
+    then : called with the report inside the import's transaction, once every record is written (not in a
+        dry run): what it writes (the stops of the new POIs) commits with the POIs or not at all.
     options : ``licence``, ``attribution``, and format options (CSV: ``lat_col``,
         ``lon_col``, ``delimiter``, ``encoding``).
 
@@ -121,7 +124,8 @@ def import_file(db, path: str | os.PathLike, *, format: str | None = None, sourc
                                   format=format, formats=", ".join(sorted(FORMATS))))
     store = db if isinstance(db, PoiStore) else PoiStore(db)
     if not is_url(str(path)):
-        return importer_class().run(store, path, source=source, dry_run=dry_run, progress=progress, **options)
+        return importer_class().run(store, path, source=source, dry_run=dry_run, progress=progress, then=then,
+                                   **options)
     url = str(path)
     if since and format in SINCE_PARAMETER:
         url = with_query(url, **{SINCE_PARAMETER[format]: since[:10]})
@@ -133,7 +137,8 @@ def import_file(db, path: str | os.PathLike, *, format: str | None = None, sourc
             local, _pages = download_pages(url, Path(folder), results_key=results_key, next_key=next_key)
         else:
             local = download(url, Path(folder), default_name="source" + _suffix(format))
-        return importer_class().run(store, local, source=source, dry_run=dry_run, progress=progress, **options)
+        return importer_class().run(store, local, source=source, dry_run=dry_run, progress=progress, then=then,
+                                   **options)
 
 
 def _suffix(format: str) -> str:

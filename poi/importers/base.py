@@ -439,8 +439,13 @@ class Importer:
     def run(self, store: PoiStore, path: str | Path, *, source: str | None = None, dry_run: bool = False,
             progress: Callable[[ImportReport], None] | None = None, licence: str | None = None,
             attribution: str | None = None, keep: Callable[[POI], str | None] | None = None,
+            then: Callable[[ImportReport], object] | None = None,
             **options) -> ImportReport:
         """Import every record of ``path`` into ``store`` in one transaction.
+
+        ``then(report)`` runs inside that transaction after the last record (not in a dry run): the
+        caller's follow-up writes (attaching the new POIs to trails) commit with the POIs, so a crash at any
+        point leaves either nothing or everything (issue 10: a ``kill -9`` between the two lost stops).
 
         Returns the :class:`ImportReport`. Raises :class:`SourceFormatError` (nothing
         written) when the file is missing or broken. With ``dry_run`` everything is
@@ -474,6 +479,8 @@ class Importer:
                 self._write(store, batch, report, seen)
                 if dry_run:
                     raise _DryRun
+                if then is not None:
+                    then(report)
         except _DryRun:
             report.ids = IdList()
         report.seconds = time.perf_counter() - started

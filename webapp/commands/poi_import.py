@@ -12,6 +12,7 @@ from poi.importers import import_file
 from poi.store import PoiStore
 from webapp.cli import db_option, pass_env
 from webapp.commands.groups import poi
+from webapp.cli_types import Count
 from webapp.progress import Progress
 
 
@@ -38,20 +39,19 @@ from webapp.progress import Progress
 def import_(env, file, fmt, since, source, licence, attribution, lat_col, lon_col, delimiter, encoding, dry_run,
             quiet):
     """Import POIs from a file or a web service's URL; new POIs join the trails they are near."""
+    attached = []  # the stops the new POIs gained, attached in the import's own transaction
     with Progress(Path(file).name or file, quiet=quiet) as progress:
         report = import_file(env.db, file, format=fmt, source=source, dry_run=dry_run, licence=licence, since=since,
                              attribution=attribution, lat_col=lat_col, lon_col=lon_col, delimiter=delimiter,
-                             encoding=encoding, progress=progress)
+                             encoding=encoding, progress=progress,
+                             then=lambda r: attached.append(_attach(env.db, r.ids) if r.ids else None))
     click.echo(report.summary())
     for problem in report.problems:
         click.echo("  " + _("skipped {problem}", problem=problem))
     if report.seconds > 0 and report.records:
         click.echo(_("{n} records in {seconds} s", n=report.records, seconds=f"{report.seconds:.2f}"))
-    if dry_run or not report.ids:
-        return
-    attached = _attach(env.db, report.ids)
-    if attached is not None:
-        click.echo(_("{n} stops attached to trails", n=attached))
+    if attached and attached[0] is not None:
+        click.echo(_("{n} stops attached to trails", n=attached[0]))
 
 
 def _attach(db, poi_ids: list[int]) -> int | None:
@@ -82,7 +82,7 @@ def _echo_pois(pois, as_json: bool) -> None:
 @click.command("search")
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1), help="At most N POIs.")
+@click.option("--limit", default=50, show_default=True, type=Count(1), help="At most N POIs.")
 @db_option
 @pass_env
 def search(env, text, as_json, limit):
@@ -92,7 +92,7 @@ def search(env, text, as_json, limit):
 
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.option("--limit", default=None, type=click.IntRange(1), metavar="N", help="At most N POIs.")
+@click.option("--limit", default=None, type=Count(1), metavar="N", help="At most N POIs.")
 @db_option
 @pass_env
 def list_(env, as_json, limit):
