@@ -89,12 +89,12 @@ def free_port() -> int:
 
 
 def start_server(db_path: Path, port: int) -> subprocess.Popen:
-    """``balise serve`` in a child process (the console script if installed, else the module)."""
-    exe = shutil.which("balise")
-    cmd = [exe] if exe else [sys.executable, "-c", "from webapp.cli import main; main()"]
+    """``balise serve`` of this checkout in a child process (not whatever ``balise`` is first on PATH)."""
+    cmd = [sys.executable, "-c", "from webapp.cli import main; main()"]
     cmd += ["serve", "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)] + (["--threads", os.environ["BALISE_BENCH_THREADS"]] if os.environ.get("BALISE_BENCH_THREADS") else [])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "BALISE_DB": str(db_path)})
+                            env={**os.environ, "BALISE_DB": str(db_path),
+                                 "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:

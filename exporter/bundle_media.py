@@ -18,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from exporter.errors import ExportError
 from poi.i18n import gettext as _
+from poi.media import MediaError, open_bounded, strip_metadata
 from poi.models import Media
 
 AUDIO_EXTENSIONS = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
@@ -98,9 +99,10 @@ def resolve_media(url: str, media_root: Path | None) -> Path | None:
 def resize_photo(data: bytes, *, max_width: int = 1280, quality: int = 75) -> bytes:
     """Re-encode a photo as a progressive JPEG at most ``max_width`` pixels wide.
 
-    The EXIF orientation is applied and metadata dropped; transparency is laid on
-    white. A JPEG that is already narrow enough and smaller than its re-encoding
-    is kept as it was.
+    The EXIF orientation is applied and metadata dropped (:func:`poi.media.strip_metadata`); transparency is
+    laid on white. A JPEG that is already narrow enough, smaller than its re-encoding and without any
+    metadata segment (only JFIF/Adobe markers) is kept as it was. The photo is measured before it is
+    decoded (:func:`poi.media.open_bounded`).
 
     >>> img = Image.new("RGB", (2000, 1000), "#336699")
     >>> buf = io.BytesIO(); img.save(buf, "PNG")
@@ -116,10 +118,14 @@ def resize_photo(data: bytes, *, max_width: int = 1280, quality: int = 75) -> by
     if max_width < 16 or not 1 <= quality <= 95:
         raise ExportError(_("photo width must be at least 16 px and quality between 1 and 95"))
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            was_jpeg = opened.format == "JPEG"
-            img = ImageOps.exif_transpose(opened)
-            img.load()
+        with Image.open(io.BytesIO(data)) as probe:  # the header only: is it a JPEG without metadata?
+            was_jpeg = probe.format == "JPEG"
+            clean = was_jpeg and all(name == "APP0" and body.startswith(b"JFIF\0") or name == "APP14"
+                                     for name, body in getattr(probe, "applist", []))
+        with open_bounded(data, fit_px=max_width, formats=None) as opened:
+            img = strip_metadata(ImageOps.exif_transpose(opened))
+    except MediaError as e:
+        raise ExportError(str(e)) from e
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
         raise ExportError(_("not a readable image")) from e
     if img.mode in ("RGBA", "LA", "P"):
@@ -136,6 +142,6 @@ def resize_photo(data: bytes, *, max_width: int = 1280, quality: int = 75) -> by
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=quality, optimize=True, progressive=True)
     out = buf.getvalue()
-    if was_jpeg and not resized and len(data) <= len(out):
+    if clean and not resized and len(data) <= len(out):  # kept as it was only with no EXIF, XMP, ICC or COM
         return data
     return out

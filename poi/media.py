@@ -47,6 +47,12 @@ MAX_PHOTO_BYTES = 30 * 1024 * 1024
 MAX_AUDIO_BYTES = 100 * 1024 * 1024
 #: Largest photo accepted (pixels), well below Pillow's decompression-bomb limit.
 MAX_PIXELS = 80_000_000
+#: Most memory one photo may take once decoded (width x height x bands, read from the header before decoding;
+#: a JPEG is decoded at 1/2, 1/4 or 1/8 scale first when that is enough for :data:`WEB_MAX_PX`).
+MAX_DECODED_BYTES = 400 * 1024 * 1024
+#: ``img.info`` keys that are not metadata about the picture's owner, place or history (kept when copying).
+_HARMLESS_INFO = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "adobe", "adobe_transform",
+                  "progressive", "progression", "transparency", "gamma", "interlace", "aspect"}
 
 PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 AUDIO_TYPES = {"mp3": "audio/mpeg", "ogg": "audio/ogg", "wav": "audio/wav", "m4a": "audio/mp4"}
@@ -209,11 +215,77 @@ def _mp4_duration_s(data: bytes) -> float | None:
     return round(duration / timescale, 3)
 
 
+def open_bounded(data: bytes, *, max_pixels: int | None = None, max_decoded_bytes: int | None = None,
+                 fit_px: int | None = None, formats=PHOTO_FORMATS) -> Image.Image:
+    """Open a photo and decode it only when its header says it fits the limits (:class:`MediaError` if not).
+
+    The pixel count and the decoded size (width x height x bands) are read from the header, before any pixel
+    is decoded; a JPEG is then decoded at the smallest scale still at least ``fit_px`` on both sides
+    (:meth:`PIL.Image.Image.draft`), so a 48-megapixel phone photo costs a quarter of its full size.
+    ``formats``: the Pillow formats accepted (None: any it reads). The limits default to :data:`MAX_PIXELS`
+    and :data:`MAX_DECODED_BYTES`.
+    A 307 KB PNG of 8900 x 8900 RGBA pixels is refused here, without the 317 MB its pixels would take.
+
+    >>> big = io.BytesIO(); Image.new("L", (4000, 3000)).save(big, "PNG")
+    >>> from poi.i18n import language
+    >>> with language("en"):
+    ...     open_bounded(big.getvalue(), max_decoded_bytes=10_000_000)
+    Traceback (most recent call last):
+    poi.media.MediaError: photo of 4000x3000 pixels takes 12 MB once decoded, over the 10 MB limit; resize it first
+    """
+    max_pixels, max_decoded_bytes = max_pixels or MAX_PIXELS, max_decoded_bytes or MAX_DECODED_BYTES
+    try:
+        img = Image.open(io.BytesIO(data))
+        if formats is not None and img.format not in formats:
+            img.close()
+            raise MediaError(_("{format} images are not accepted: use JPEG, PNG or WebP", format=img.format))
+        width, height = img.size
+        if width * height > max_pixels:
+            img.close()
+            raise MediaError(_("photo of {w}x{h} pixels is too large; resize it under {mp} megapixels",
+                               w=width, h=height, mp=max_pixels // 1_000_000))
+        if img.format == "JPEG" and fit_px:
+            img.draft(img.mode, (fit_px, fit_px))  # decode at 1/2, 1/4 or 1/8 scale when that is enough
+        decoded = img.width * img.height * len(img.getbands())
+        if decoded > max_decoded_bytes:
+            img.close()
+            raise MediaError(_("photo of {w}x{h} pixels takes {mb} MB once decoded, over the {limit} MB limit; "
+                               "resize it first", w=width, h=height, mb=round(decoded / 1e6),
+                               limit=round(max_decoded_bytes / 1e6)))
+        img.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, MediaError):
+            raise
+        raise MediaError(_("not a JPEG, PNG or WebP photo nor an MP3, Ogg, WAV or M4A audio file")) from e
+    return img
+
+
+def strip_metadata(img: Image.Image) -> Image.Image:
+    """The picture without its metadata (EXIF, GPS, XMP, comments, text chunks); colours moved to sRGB first
+    when it carries an ICC profile (then dropped), so nothing about the camera, place or author is kept.
+
+    >>> img = Image.new("RGB", (4, 4)); img.info.update(comment=b"secret", exif=b"Exif", xmp=b"<x/>", dpi=(72, 72))
+    >>> sorted(strip_metadata(img).info)
+    ['dpi']
+    """
+    icc = img.info.get("icc_profile")
+    if icc and img.mode in ("RGB", "RGBA"):
+        try:
+            from PIL import ImageCms
+
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            img = ImageCms.profileToProfile(img, source, ImageCms.createProfile("sRGB"), outputMode=img.mode)
+        except (OSError, ValueError, ImageCms.PyCMSError):
+            pass  # a broken profile: keep the pixels as they are
+    img.info = {k: v for k, v in img.info.items() if k in _HARMLESS_INFO}
+    return img
+
+
 def _encode_photo(img: Image.Image, max_px: int, quality: int, fmt: str) -> tuple[bytes, str, int, int]:
-    """Orientation applied, metadata dropped, at most ``max_px`` on the long side; (bytes, ext, w, h)."""
-    img = ImageOps.exif_transpose(img)
+    """At most ``max_px`` on the long side, orientation applied, metadata dropped; (bytes, ext, w, h)."""
     if max(img.size) > max_px:
-        img.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+        img.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)  # first: the steps below copy a small image
+    img = strip_metadata(ImageOps.exif_transpose(img))
     has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
     out = io.BytesIO()
     if has_alpha and fmt != "JPEG":
@@ -285,11 +357,13 @@ class MediaStore:
             return candidate if candidate.is_file() else None
         return None
 
-    def add_file(self, path_or_bytes: str | os.PathLike | bytes, *, kind: str | None = None) -> StoredMedia:
+    def add_file(self, path_or_bytes: str | os.PathLike | bytes, *, kind: str | None = None,
+                 max_pixels: int | None = None, max_decoded_bytes: int | None = None) -> StoredMedia:
         """Store a photo or an audio file; the same content is stored once.
 
-        ``kind`` ("image" or "audio") is checked against the content when given.
-        Raises :class:`MediaError` for an unsupported or oversized file.
+        ``kind`` ("image" or "audio") is checked against the content when given. A photo is measured from its
+        header before it is decoded (``max_pixels``, ``max_decoded_bytes``: see :func:`open_bounded`).
+        Raises :class:`MediaError` for an unsupported or oversized file; then nothing is written.
         """
         data = _read(path_or_bytes)
         original = hashlib.sha256(data).hexdigest()
@@ -303,7 +377,7 @@ class MediaStore:
         elif kind == "audio":
             raise MediaError(_("not an MP3, Ogg, WAV or M4A audio file"))
         else:
-            record = self._photo(data)
+            record = self._photo(data, max_pixels, max_decoded_bytes)
         out = record.pop("data")
         record.update(sha256=hashlib.sha256(out).hexdigest(), bytes=len(out), original_sha256=original)
         target = self.root / f"{record['sha256']}.{record['ext']}"
@@ -324,22 +398,16 @@ class MediaStore:
         return {"data": data, "ext": audio, "kind": "audio", "mime": AUDIO_TYPES[audio], "width": None,
                 "height": None, "duration_s": audio_duration_s(data, audio)}
 
-    def _photo(self, data: bytes) -> dict:
+    def _photo(self, data: bytes, max_pixels: int | None, max_decoded_bytes: int | None) -> dict:
         if len(data) > MAX_PHOTO_BYTES:
             raise MediaError(_("photo of {size} MB is over the {limit} MB limit; export a smaller JPEG first",
                                size=len(data) // (1024 * 1024), limit=MAX_PHOTO_BYTES // (1024 * 1024)))
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                if img.format not in PHOTO_FORMATS:
-                    raise MediaError(_("{format} images are not accepted: use JPEG, PNG or WebP",
-                                       format=img.format))
-                if img.width * img.height > MAX_PIXELS:
-                    raise MediaError(_("photo of {w}x{h} pixels is too large; resize it under {mp} megapixels",
-                                       w=img.width, h=img.height, mp=MAX_PIXELS // 1_000_000))
-                img.load()
+        with open_bounded(data, max_pixels=max_pixels, max_decoded_bytes=max_decoded_bytes,
+                          fit_px=WEB_MAX_PX) as img:
+            try:
                 out, ext, width, height = _encode_photo(img, WEB_MAX_PX, WEB_QUALITY, img.format)
-        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
-            raise MediaError(_("not a JPEG, PNG or WebP photo nor an MP3, Ogg, WAV or M4A audio file")) from e
+            except (OSError, ValueError) as e:
+                raise MediaError(_("not a JPEG, PNG or WebP photo nor an MP3, Ogg, WAV or M4A audio file")) from e
         mime = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[ext]
         return {"data": out, "ext": ext, "kind": "image", "mime": mime, "width": width, "height": height,
                 "duration_s": None}

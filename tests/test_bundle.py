@@ -308,3 +308,16 @@ def test_app_chooses_its_language_from_address_then_choice_then_phone():
     body = app_js[app_js.index("function initialLanguage()"):]
     body = body[:body.index("\n  }\n")]
     assert body.index("lang=") < body.index("settings.lang") < body.index("navigator.language")
+
+
+@pytest.mark.parametrize("quality", [95, 30])  # re-encoded (bigger than its re-encoding) / kept as it was (smaller)
+def test_bundle_photos_carry_no_comment_nor_other_metadata(data, quality):
+    from exporter.bundle_media import resize_photo
+
+    with Image.open(data / "bundle" / "photo_720px_f3-discovery-board.jpg") as img:
+        sent = io.BytesIO()
+        img.save(sent, "JPEG", quality=quality, comment=b"Taken by Jeanne, 12 rue des Lilas")
+    out = resize_photo(sent.getvalue(), max_width=1280, quality=75)
+    assert b"rue des Lilas" not in out
+    with Image.open(io.BytesIO(out)) as shipped:
+        assert "comment" not in shipped.info and [n for n, _b in shipped.applist] in ([], ["APP0"])

@@ -157,9 +157,57 @@ def test_photo_type_and_size_are_checked(client, leg, feedback, app):
     assert response.status_code in (400, 413) and feedback.messages() == []
 
 
-def test_photo_only_with_problem_reports(client, leg, feedback, data):
+def media_left(db_path) -> tuple[list, int]:
+    """The files of the media folder and the rows of the media table (what a refused photo must not leave)."""
+    folder = db_path.parent / "media"
+    db = open_db(db_path)
+    try:
+        files = sorted(folder.rglob("*")) if folder.exists() else []
+        return files, db.execute("SELECT COUNT(*) FROM media").fetchone()[0]
+    finally:
+        db.conn.close()
+
+
+def test_photo_only_with_problem_reports(client, leg, feedback, data, db_path):
     response = send(client, leg, kind="review", rating="5", photo=(io.BytesIO(photo_bytes(data)), "a.jpg"), lang="en")
     assert response.status_code == 400 and "problem reports only" in response.get_data(as_text=True)
+    assert media_left(db_path) == ([], 0) and feedback.messages() == []  # the refused photo left nothing
+
+
+def test_an_8900_pixel_square_png_is_refused_from_its_header(client, leg, feedback, db_path, monkeypatch):
+    """Issue 10's memory bomb: 307 KB of PNG announcing 8900 x 8900 RGBA (317 MB decoded). It is refused with
+    the reason before any pixel is decoded, and leaves no file, media row nor message (the RSS figure: bench)."""
+    from test_media import header_only_png
+
+    monkeypatch.setattr(Image.Image, "load", lambda self: pytest.fail("decoded the bomb"))
+    response = send(client, leg, kind="problem", problem="other", comment="Panneau arraché au col", lang="en",
+                    photo=(io.BytesIO(header_only_png(8900, 8900)), "panneau.png"))
+    assert response.status_code == 400
+    assert "8900x8900 pixels is too large; resize it under 50 megapixels" in response.get_data(as_text=True)
+    assert media_left(db_path) == ([], 0) and feedback.messages() == []
+
+
+def test_decoded_size_cap_and_busy_slots(client, app, leg, feedback, data, db_path, monkeypatch):
+    from webapp import feedback as feedback_module
+
+    app.config["FEEDBACK_PHOTO_DECODE_MB"] = 0.5  # the real 720 x 480 photo takes 1 MB decoded
+    response = send(client, leg, kind="problem", problem="other", comment="Panneau cassé", lang="en",
+                    photo=(io.BytesIO(photo_bytes(data)), "p.jpg"))
+    assert response.status_code == 400 and "once decoded, over the 1 MB limit" in response.get_data(as_text=True)
+    app.config.update(FEEDBACK_PHOTO_DECODE_MB=100, FEEDBACK_PHOTO_SLOTS=1)
+    monkeypatch.setattr(feedback_module, "SLOT_WAIT_S", 0.01)
+    with app.test_request_context():
+        slots = feedback_module._decoding_slots()
+    assert slots.acquire(timeout=1)  # another visitor's photo is being decoded
+    try:
+        busy = send(client, leg, kind="problem", problem="other", comment="Panneau cassé", lang="en",
+                    photo=(io.BytesIO(photo_bytes(data)), "p.jpg"))
+    finally:
+        slots.release()
+    assert busy.status_code == 503 and busy.headers["Retry-After"] and "again in a minute" in busy.get_data(as_text=True)
+    assert media_left(db_path) == ([], 0) and feedback.messages() == []
+    assert send(client, leg, kind="problem", problem="other", comment="Panneau cassé",
+                photo=(io.BytesIO(photo_bytes(data)), "p.jpg")).status_code == 303  # a free slot: accepted
 
 
 def test_posts_without_csrf_token_are_refused(client, leg, feedback):

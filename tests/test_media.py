@@ -279,3 +279,67 @@ def test_stored_media_reach_the_offline_bundle(store, data, tmp_path):
     assert files[bundled[1]] == (data / WAV).read_bytes()
     with Image.open(io.BytesIO(files[bundled[0]])) as img:
         assert img.size == (477, 720)  # portrait, as the store turned it
+
+
+# -- measured before decoding, every metadata segment stripped (issue 10) ----------------------------------------
+def header_only_png(width: int, height: int) -> bytes:
+    """A PNG whose header announces ``width`` x ``height`` RGBA pixels (what a 307 KB bomb of 8900 x 8900 says
+    before its 317 MB of pixels): enough for anything that measures first, broken for anything that decodes."""
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def with_comment_and_icc(jpeg: bytes) -> bytes:
+    """The real photo with a JPEG comment (COM) and an ICC profile (APP2) added, as a camera or editor would."""
+    from PIL import ImageCms
+
+    with Image.open(io.BytesIO(jpeg)) as img:
+        img.load()
+        out = io.BytesIO()
+        icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        img.save(out, "JPEG", quality=90, comment=b"Taken by Jeanne at 12 rue des Lilas", icc_profile=icc,
+                 exif=img.info.get("exif", b""))
+    return out.getvalue()
+
+
+def test_pixels_and_decoded_size_are_refused_from_the_header(media_store, monkeypatch, en):
+    monkeypatch.setattr(Image.Image, "load", lambda self: pytest.fail("decoded a photo it should refuse"))
+    with pytest.raises(MediaError, match="8900x8900 pixels takes 317 MB once decoded, over the 105 MB limit"):
+        media_store.add_file(header_only_png(8900, 8900), kind="image", max_decoded_bytes=100 * 1024 * 1024)
+    with pytest.raises(MediaError, match="8900x8900 pixels is too large; resize it under 50 megapixels"):
+        media_store.add_file(header_only_png(8900, 8900), kind="image", max_pixels=50_000_000)
+    assert not media_store.root.exists() or not any(media_store.root.iterdir())  # nothing written
+    assert media_store.store.db.execute("SELECT COUNT(*) FROM media").fetchone()[0] == 0
+
+
+def test_a_big_jpeg_is_decoded_at_a_reduced_scale(media_store, data):
+    with Image.open(data / PHOTO) as img:
+        big = img.resize((7200, 4770))
+    buf = io.BytesIO()
+    big.save(buf, "JPEG", quality=80)
+    decoded = []
+    load = Image.Image.load
+
+    def spy(self):
+        decoded.append(self.size)
+        return load(self)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(Image.Image, "load", spy)
+        stored = media_store.add_file(buf.getvalue(), max_decoded_bytes=60 * 1024 * 1024)  # full: 103 MB
+    assert decoded[0] == (3600, 2385)  # half scale: both sides still over 1600, and under the 60 MB
+    assert (stored.width, stored.height) == (1600, 1060)
+
+
+def test_comment_icc_exif_xmp_and_photoshop_segments_are_all_dropped(media_store, data):
+    stored = media_store.add_file(with_comment_and_icc((data / PHOTO).read_bytes()))
+    body = stored.path.read_bytes()
+    with Image.open(stored.path) as img:
+        assert [name for name, _body in img.applist] in ([], ["APP0"])
+        assert not {"comment", "icc_profile", "exif", "xmp", "photoshop"} & set(img.info)
+    assert b"rue des Lilas" not in body and b"Photoshop" not in body

@@ -6,8 +6,11 @@ Public side (blueprint ``feedback``):
   approved comments and problem reports, and the form;
 - ``POST /trails/<id>/feedback``: a review (rating 1-5, optional comment) or a problem report
   (fallen tree, missing waymark, damaged path, other; a description; an optional photo,
-  JPEG/PNG/WebP of at most ``FEEDBACK_PHOTO_MAX_MB`` MB, stored without its metadata in the
-  media store of :mod:`poi.media`). Everything is held as ``pending`` until staff approve it.
+  JPEG/PNG/WebP of at most ``FEEDBACK_PHOTO_MAX_MB`` MB and ``FEEDBACK_PHOTO_MAX_MEGAPIXELS``
+  megapixels, taking at most ``FEEDBACK_PHOTO_DECODE_MB`` MB once decoded (measured from its header
+  before decoding: :func:`poi.media.open_bounded`), decoded by at most ``FEEDBACK_PHOTO_SLOTS`` requests
+  at a time (others wait up to :data:`SLOT_WAIT_S` s, then get a 503), stored without its metadata in
+  the media store of :mod:`poi.media`; a refused photo leaves no file and no record). Everything is held as ``pending`` until staff approve it.
   Protected by the CSRF token of :mod:`webapp.csrf`, a honeypot field (``website``: bots fill
   it, people never see it; such posts are thanked and dropped) and a rate limit per address
   (``FEEDBACK_MAX_PER_HOUR``, default 5; then a 429 page with ``Retry-After``);
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
 from typing import NamedTuple
 
@@ -116,21 +120,47 @@ def read_form(trail_id: int) -> Feedback:
     return Feedback(trail_id=trail_id, kind=kind, problem=problem, comment=comment, author=author)
 
 
+#: How long a photo waits for a decoding slot before the visitor is asked to send again (503).
+SLOT_WAIT_S = 10
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+class PhotoBusy(FeedbackError):
+    """Every decoding slot stayed busy: the server asks to send the photo again in a moment (503)."""
+
+
+def _decoding_slots() -> threading.BoundedSemaphore:
+    """The semaphore that bounds how many anonymous photos are decoded at once (one per configured size)."""
+    size = int(current_app.config["FEEDBACK_PHOTO_SLOTS"])
+    with _SLOTS_LOCK:
+        return _SLOTS.setdefault(size, threading.BoundedSemaphore(size))
+
+
 def store_photo(upload) -> str:
-    """The media URL of an uploaded photo (type and size checked), or "" when none was sent."""
+    """The media URL of an uploaded photo (type, bytes, pixels and decoded size checked), or "" when none was
+    sent. Nothing is written when the photo is refused."""
     if upload is None or not upload.filename:
         return ""
-    max_bytes = int(current_app.config["FEEDBACK_PHOTO_MAX_MB"] * 1024 * 1024)
+    config = current_app.config
+    max_bytes = int(config["FEEDBACK_PHOTO_MAX_MB"] * 1024 * 1024)
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FeedbackError(_("the photo is larger than {mb} MB: send a smaller one",
-                              mb=current_app.config["FEEDBACK_PHOTO_MAX_MB"]))
+                              mb=config["FEEDBACK_PHOTO_MAX_MB"]))
     if not data:
         return ""
+    slots = _decoding_slots()
+    if not slots.acquire(timeout=SLOT_WAIT_S):
+        raise PhotoBusy(_("many photos are being received right now: send yours again in a minute"))
     try:
-        stored = MediaStore.for_db(current_app.config["DATABASE"], db.get_db()).add_file(data, kind="image")
+        stored = MediaStore.for_db(config["DATABASE"], db.get_db()).add_file(
+            data, kind="image", max_pixels=int(config["FEEDBACK_PHOTO_MAX_MEGAPIXELS"] * 1_000_000),
+            max_decoded_bytes=int(config["FEEDBACK_PHOTO_DECODE_MB"] * 1024 * 1024))
     except MediaError as e:
         raise FeedbackError(_("the photo cannot be used: {reason}", reason=str(e))) from e
+    finally:
+        slots.release()
     if stored.kind != "image":
         raise FeedbackError(_("send a photo (JPEG, PNG or WebP)"))
     return stored.url
@@ -156,11 +186,15 @@ def submit(trail_id: int):
         return redirect(url_for("feedback.thanks", trail_id=trail_id), 303)
     try:
         fb = read_form(trail_id)
-        fb.photo = store_photo(request.files.get("photo"))
-        if fb.photo and fb.kind != "problem":
+        upload = request.files.get("photo")
+        if upload is not None and upload.filename and fb.kind != "problem":  # refused before anything is stored
             raise FeedbackError(_("photos come with problem reports only"))
+        fb.photo = store_photo(upload)
         fb.client = client_key(request.remote_addr)
         store().add(fb)
+    except PhotoBusy as e:
+        page, _status = _form_page(trail, str(e), 503)
+        return page, 503, {"Retry-After": str(SLOT_WAIT_S)}
     except FeedbackError as e:
         return _form_page(trail, str(e), 400)
     return redirect(url_for("feedback.thanks", trail_id=trail_id), 303)
@@ -229,6 +263,9 @@ def _upload_limit() -> None:
 def init_app(app: Flask) -> None:
     app.config.setdefault("FEEDBACK_MAX_PER_HOUR", 5)
     app.config.setdefault("FEEDBACK_PHOTO_MAX_MB", 8)
+    app.config.setdefault("FEEDBACK_PHOTO_MAX_MEGAPIXELS", 50)
+    app.config.setdefault("FEEDBACK_PHOTO_DECODE_MB", 100)
+    app.config.setdefault("FEEDBACK_PHOTO_SLOTS", 2)
     app.register_blueprint(bp)
     app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)  # first: before the form is parsed
     app.jinja_env.globals.update(trail_feedback=trail_feedback, feedback_problems=PROBLEM_LABELS)
