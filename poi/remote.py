@@ -128,6 +128,9 @@ def download_pages(url: str, folder: Path, *, name: str = "pages.json", results_
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise SourceFetchError(_("{url}: page {n} is not JSON ({reason}); nothing imported",
                                      url=url, n=pages, reason=str(e))) from e
+        except RecursionError as e:
+            raise SourceFetchError(_("{url}: page {n} is not JSON ({reason}); nothing imported",
+                                     url=url, n=pages, reason="nested too deeply")) from e
         if isinstance(page, dict) and isinstance(page.get(results_key), list):
             results.extend(page[results_key])
             url = page.get(next_key) or ""

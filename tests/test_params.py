@@ -105,8 +105,11 @@ def test_cli_bad_numbers_exit_2_with_one_line(runner, tmp_path, monkeypatch, arg
 @pytest.mark.parametrize("args", [["poi", "import", "{path}", "--format", "geojson"],
                                   ["poi", "import", "{path}", "--format", "datatourisme"],
                                   ["poi", "import", "{path}", "--format", "geotrek"],
+                                  ["poi", "import", "{path}", "--format", "apidae"],
+                                  ["poi", "import", "{path}", "--format", "tourinsoft"],
                                   ["trail", "import", "{path}", "--format", "schema_randonnee"],
-                                  ["trail", "import", "{path}", "--format", "geotrek"]])
+                                  ["trail", "import", "{path}", "--format", "geotrek"],
+                                  ["trail", "import", "{path}", "--format", "apidae"]])
 @pytest.mark.parametrize("nesting", ['{{"type": "FeatureCollection", "features": [{0}1{1}]}}',
                                      '{{"results": [{0}1{1}]}}', "{0}1{1}"])
 def test_deeply_nested_json_is_one_line_not_a_recursion_error(runner, tmp_path, db_path, args, nesting):
