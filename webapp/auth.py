@@ -179,17 +179,35 @@ def admin_required(view):
 
 
 # -- login and logout ---------------------------------------------------------------
-def _limited(keys: list[str]) -> int:
-    """Seconds until a login may be tried again (0 when allowed)."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    window = current_app.config["LOGIN_WINDOW_S"]
-    now = time.time()
-    wait = 0.0
-    for key in keys:
-        times = staff().failures(key, window, now)
-        if len(times) >= limit:
-            wait = max(wait, times[-limit] + window - now)
-    return int(wait) + (1 if wait else 0)
+#: Longest wait the per-user slow-down imposes (seconds).
+USER_MAX_DELAY_S = 60
+
+
+def user_delay_s(failures: int, limit: int = 5) -> float:
+    """Seconds between two tries of one user name after ``failures`` failed logins (from any address) in the
+    window: none below ``limit`` (``LOGIN_MAX_FAILURES``), then 1, 2, 4... up to :data:`USER_MAX_DELAY_S`.
+    A slow-down, never a lock-out: strangers cannot deny staff their account, nor guess faster than this.
+
+    >>> [user_delay_s(n) for n in (1, 4, 5, 6, 8, 20)]
+    [0.0, 0.0, 1.0, 2.0, 8.0, 60.0]
+    """
+    over = failures - limit
+    return 0.0 if over < 0 else float(min(USER_MAX_DELAY_S, 2 ** min(over, 16)))
+
+
+def _claim(username: str) -> tuple[int, list[int]]:
+    """Seconds until a login may be tried (0 when allowed) and the failure rows counted for this try.
+
+    Locked out for ``LOGIN_WINDOW_S``: an address after ``LOGIN_MAX_FAILURES`` failures, whatever the names
+    (and a name from that address); slowed down only: a name tried from many addresses (:func:`user_delay_s`).
+    """
+    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    address = request.remote_addr or "-"
+    limits = {f"ip:{address}": limit, f"userip:{username.lower()}|{address}": limit}
+    wait, rows = staff().claim_attempt(limits, f"user:{username.lower()}", now=time.time(),
+                                       window_s=float(current_app.config["LOGIN_WINDOW_S"]),
+                                       delay_s=lambda n: user_delay_s(n, limit))
+    return int(wait) + (1 if wait % 1 else 0), rows
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -201,18 +219,17 @@ def login():
         return render_template("auth/login.html", next=target, username="", error=None)
     username = request.form.get("username", "").strip()[:100]
     password = request.form.get("password", "")
-    keys = [f"ip:{request.remote_addr or '-'}", f"user:{username.lower()}"]
-    wait_s = _limited(keys)
+    wait_s, attempt = _claim(username)
     if wait_s:
         error = _("Too many failed attempts. Try again in {minutes} min.", minutes=-(-wait_s // 60))
         response = render_template("auth/login.html", next=target, username=username, error=error), 429
         return (*response, {"Retry-After": str(wait_s)})
     user = staff().authenticate(username, password)
-    if user is None:
-        staff().record_failure(keys)
+    if user is None:  # the failure was counted by _claim, before the password was checked
         error = _("Wrong user name or password.")
         return render_template("auth/login.html", next=target, username=username, error=error), 401
-    staff().clear_failures(keys[1])
+    staff().release_attempt(attempt)
+    staff().clear_failures(f"user:{username.lower()}")
     old_sid = session.get("sid")
     if old_sid:
         staff().close_session(old_sid)

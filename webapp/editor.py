@@ -141,5 +141,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("EDITOR_MAX_GPX_BYTES", 10 * 1024 * 1024)
     app.config.setdefault("EDITOR_MAX_MEDIA_BYTES", 30 * 1024 * 1024)
     editor_sources.init_config(app)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # every request: the largest upload plus its form (413 past it)
+        app.config["MAX_CONTENT_LENGTH"] = max(app.config["EDITOR_MAX_GPX_BYTES"], app.config["EDITOR_MAX_MEDIA_BYTES"],
+                                               app.config["IMPORT_MAX_UPLOAD_BYTES"]) + 1024 * 1024
     app.jinja_env.globals["pending_feedback_count"] = pending_feedback_count
     app.register_blueprint(bp)

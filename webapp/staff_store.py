@@ -9,8 +9,8 @@ Balise database beside the POIs and trails (component :data:`STAFF`, applied by
 * ``staff_sessions``: the login sessions. The browser's signed cookie holds a
   random session id; only its SHA-256 is stored, so logging out (or a password
   change, or deactivating the account) ends the session on the server too.
-* ``login_failures``: failed logins by key (``ip:…`` and ``user:…``) and time,
-  for the rate limit (:data:`MAX_FAILURES` per :data:`FAILURE_WINDOW_S`).
+* ``login_failures``: failed logins by key (``ip:…``, ``userip:…`` and ``user:…``) and time, for the rate
+  limit (:meth:`StaffStore.claim_attempt`, counted atomically before the password is checked).
 * ``revisions``: every change made in the editor, with a full JSON snapshot of
   the trail after the change. No foreign key: a deleted trail keeps its history.
 """
@@ -289,12 +289,38 @@ class StaffStore:
         self.db.execute("DELETE FROM staff_sessions WHERE sid_sha256 = ?", [_sid_hash(sid)])
 
     # -- failed logins (rate limit) ------------------------------------------
-    def record_failure(self, keys: list[str], at: float | None = None) -> None:
-        now = time.time() if at is None else at
+    def claim_attempt(self, limits: dict[str, int], slow_key: str, *, window_s: float, delay_s, now: float
+                      ) -> tuple[float, list[int]]:
+        """Atomically decide whether one login may be tried, and count it as failed until it succeeds.
+
+        ``limits``: key -> failures allowed in ``window_s`` (a key over its limit is locked out until the
+        oldest counted failure leaves the window). ``slow_key`` is only slowed down: with ``n`` failures in
+        the window, the next try waits ``delay_s(n)`` seconds after the last one. Returns ``(wait_s, rows)``:
+        ``wait_s > 0`` means refused (nothing counted); else ``rows`` are the failures recorded in advance
+        for this try, to :meth:`release_attempt` when the password is right. One ``BEGIN IMMEDIATE``: forty
+        parallel guesses cannot all pass the check before any is counted.
+        """
         with transaction(self.db):
             self.db.execute("DELETE FROM login_failures WHERE at < ?", [now - 24 * 3600])
-            for key in keys:
-                self.db.execute("INSERT INTO login_failures VALUES (?, ?)", [key, now])
+            wait = 0.0
+            for key, limit in limits.items():
+                times = self.failures(key, window_s, now)
+                if len(times) >= limit:
+                    wait = max(wait, times[-limit] + window_s - now)
+            times = self.failures(slow_key, window_s, now)
+            if times:
+                wait = max(wait, times[-1] + delay_s(len(times)) - now)
+            if wait > 0:
+                return wait, []
+            rows = [self.db.execute("INSERT INTO login_failures VALUES (?, ?)", [key, now]).lastrowid
+                    for key in [*limits, slow_key]]
+        return 0.0, rows
+
+    def release_attempt(self, rows: list[int]) -> None:
+        """Forget the failures :meth:`claim_attempt` recorded in advance (the password was right)."""
+        with transaction(self.db):
+            for row in rows:
+                self.db.execute("DELETE FROM login_failures WHERE rowid = ?", [row])
 
     def failures(self, key: str, window_s: float = FAILURE_WINDOW_S, now: float | None = None) -> list[float]:
         """Times of the failed logins of ``key`` within the last ``window_s`` seconds, oldest first."""
