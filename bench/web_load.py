@@ -7,7 +7,7 @@ in production (waitress, its thread pool).
 Load: ``--clients`` threads, each with its own keep-alive ``http.client`` connection, request a fixed
 mix of URLs in turn for ``--seconds``: the catalogue (first page, page 3, another sort), the catalogue
 with filter combinations (difficulty, loop + duration, theme, text, near a place) and circuit pages
-(the one with the most stops, the longest trace, two ordinary ones). Every URL is requested once
+(the one with the most stops, the longest trace, two ordinary ones) and ``/api/trails`` (all, filtered, paged). Every URL is requested once
 before the clock starts (warm-up: first-hit times are printed separately). An error is any status
 other than 200 or a failed connection.
 
@@ -69,16 +69,18 @@ def build_demo_db(folder: Path) -> tuple[Path, list[int]]:
 
 
 def url_mix(circuits: list[int]) -> list[tuple[str, str]]:
-    """``(kind, path)`` pairs requested in turn: a third catalogue pages, a third searches, a third circuits."""
+    """``(kind, path)`` pairs requested in turn: a quarter each catalogue pages, searches, circuits, JSON API."""
     catalogue = ["/", "/?page=3", "/?sort=-duration&lang=en"]
     filtered = ["/?difficulty=easy", "/?route_type=loop&max_duration=3h", f"/?theme={quote('Forêt')}&lang=en",
                 "/?q=moulin", "/?near=44.35,3.6&radius_km=25&difficulty=medium,hard",
                 "/?practice=walking&min_duration=2h&sort=ascent"]
     circuit = [f"/trails/{tid}" for tid in circuits]
+    api = ["/api/trails", "/api/trails?difficulty=easy&lang=en", "/api/trails?limit=50&offset=20&sort=-length",
+           "/api/trails?near=44.35,3.6&radius_km=25"]
     mix = []
     for i in range(12):
         mix += [("catalogue", catalogue[i % len(catalogue)]), ("catalogue+filters", filtered[i % len(filtered)]),
-                ("circuit", circuit[i % len(circuit)])]
+                ("circuit", circuit[i % len(circuit)]), ("api/trails", api[i % len(api)])]
     return mix
 
 

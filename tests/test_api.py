@@ -280,3 +280,28 @@ def test_names_and_texts_in_the_asked_language(client, app, data, db_path, opena
     pois = client.get("/api/pois?q=escapade&lang=en").get_json()
     assert [f["properties"]["name"] for f in pois["features"]] == ["Nature Escape Test"]
     assert client.get(f"/api/pois/{poi_id}?lang=fr").get_json()["properties"]["name"] == "Escapade Nature Test"
+
+
+def test_trails_json_is_cached_per_data_revision(client, catalogue, db_path, monkeypatch):
+    """The JSON API is kept like the catalogue pages (issue 10): the same URL answers without a search until a
+    change of the trails is committed, and the change shows at once."""
+    from trails.filter_index import search
+    from webapp import api
+
+    searches = []
+    monkeypatch.setattr(api, "search", lambda *a, **k: searches.append(1) or search(*a, **k))
+    first = client.get("/api/trails?lang=en").get_json()
+    assert client.get("/api/trails?lang=en").get_json() == first and len(searches) == 1
+    assert client.get("/api/trails?lang=fr").status_code == 200 and len(searches) == 2  # another language
+    db = open_db(db_path)
+    TrailStore(db).set_published(catalogue["Le Bateau - Arlix"], False)
+    db.conn.close()
+    after = client.get("/api/trails?lang=en").get_json()
+    assert after["total"] == first["total"] - 1 and len(searches) == 3
+
+
+def test_deep_poi_pages_are_refused_with_the_way_out(client, catalogue):
+    response = client.get("/api/pois?offset=150000&lang=en")
+    assert response.status_code == 400
+    assert "offset goes up to 10000 here: narrow the list with bbox, q or category" in response.get_json()["error"]
+    assert client.get("/api/pois?offset=10000").status_code == 200

@@ -287,3 +287,18 @@ def test_poi_page_shows_the_translation_of_the_page_language(client, translated_
     assert "<h1>Escapade Nature Test</h1>" in french and "Centre d&#39;activités de pleine nature" in french
     jeanne = client.get(f"/pois/{pois['Chez Jeanne']}?lang=en").get_data(as_text=True)
     assert "The Crêperie" in jeanne and "vous propose" not in jeanne
+
+
+def test_catalogue_page_cache_is_bounded_by_bytes(db_path):
+    """560 long-query URLs kept 308 MB when the cache counted entries (issue 10): it counts bytes now."""
+    from helpers import build_web_catalogue
+    from webapp import create_app
+
+    build_web_catalogue(db_path)
+    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "test", "PAGE_CACHE_BYTES": 1_000_000})
+    client, pages = app.test_client(), app.extensions["balise_pages"]
+    for i in range(40):
+        assert client.get(f"/?q=&lang=en&n={i}&pad={'x' * 4000}").status_code == 200
+        assert pages.bytes <= 1_000_000
+    assert 5 < len(pages) < 40  # kept what fits, the least recently used went first
+    assert f"n=39&pad=" in pages.keys()[-1][1]

@@ -23,13 +23,14 @@ Unpublished circuits do not exist for the API.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from exporter import geojson
 from exporter.common import safe_url, trail_credit
 from exporter.qr import bundle_url
 from poi.errors import BaliseError, NotFoundError
+from poi.i18n import current_language
 from poi.i18n import gettext as _
 from trails.duration import with_visits_by_trail
 from trails.filter_index import search
@@ -44,6 +45,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 TRAILS_LIMIT, TRAILS_MAX = 20, 100
 POIS_LIMIT, POIS_MAX = 100, 1000
+#: Deepest offset of /api/pois (paging past it costs a scan of every POI before it).
+POIS_MAX_OFFSET = 10_000
 #: Said in every list answer: what the licences of ``credits`` cover.
 LICENCE_NOTE = ("Each circuit and point of interest carries its own licence and attribution; "
                 "reuse them as each licence says and credit the sources listed in 'credits'.")
@@ -120,20 +123,41 @@ def _credits(trails: list[Trail]) -> list[dict]:
     return list(seen.values())
 
 
+def cached_json(build) -> Response:
+    """The JSON of ``build()``, kept per URL, language, address and data revision in the page cache of
+    :mod:`webapp.public` (bounded by bytes): an unchanged catalogue answers without a query. A committed change
+    of trails, of their stops (visit times) or new POIs changes the revision, so a new answer is built at once;
+    a POI's category edited in place shows in visit times at the next such change."""
+    config = current_app.config
+    store = db.trails()
+    key = ("api", config["DATABASE"], request.full_path, current_language(), request.url_root,
+           config.get("BASE_URL"), store.communes_revision(), store.stops_revision())
+    cache = current_app.extensions["balise_pages"]
+    body = cache.get(key)
+    if body is None:
+        body = jsonify(build()).get_data()
+        cache.put(key, body)
+    return current_app.response_class(body, mimetype="application/json")
+
+
 @bp.route("/trails")
 def trails():
+    return cached_json(_trails)
+
+
+def _trails() -> dict:
     filters = FilterSet.from_params(request.args, towns=TownFinder(db.trails()))  # public: published only
     limit = int_param("limit", TRAILS_LIMIT, 1, TRAILS_MAX)
     offset = int_param("offset", 0, 0, 10**9)
     result = search(db.get_db(), filters, sort=request.args.get("sort") or "name", limit=limit, offset=offset)
     visits = with_visits_by_trail(result.trails, db.trails())
-    return jsonify({
+    return {
         "total": result.total, "limit": limit, "offset": offset,
         "filters": filters.describe(skip=("published",)),
         "facets": result.facets,
         "trails": [trail_item(t, visits[t.id]) for t in result.trails],
         "credits": _credits(result.trails), "licence_note": LICENCE_NOTE,
-    })
+    }
 
 
 @bp.route("/trails/<int:trail_id>")
@@ -169,6 +193,9 @@ def stop_item(item) -> dict:
 def pois():
     limit = int_param("limit", POIS_LIMIT, 1, POIS_MAX)
     offset = int_param("offset", 0, 0, 10**9)
+    if offset > POIS_MAX_OFFSET:  # deep pages scan every POI before them (1.5 s at 150,000): narrow instead
+        raise ApiBadRequest(_("offset goes up to {max} here: narrow the list with bbox, q or category",
+                              max=POIS_MAX_OFFSET))
     box = parse_bbox(request.args["bbox"]) if request.args.get("bbox") else None
     category = (request.args.get("category") or "").strip()
     text = (request.args.get("q") or "").strip()

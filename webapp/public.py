@@ -9,9 +9,7 @@ per filter of the registry, ``templates/public/_filter_<widget>.html``), the GPX
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -28,6 +26,7 @@ from trails.filters import FilterSet, form_filters
 from trails.models import Trail
 from trails.towns import TownFinder, town_names
 from webapp import db, localized, maps
+from webapp.cache import ByteCache, size_of
 from webapp.i18n import format_duration
 from webapp.params import whole_number
 
@@ -48,23 +47,19 @@ def _page_number() -> int:
 
 #: Rendered catalogue pages: the same URL, language and data give the same page. Keyed on the
 #: revision of trails and communes, so any committed change (editor, CLI, import) shows at once.
-_PAGES: OrderedDict[tuple, str] = OrderedDict()
-_PAGES_LOCK = threading.Lock()
-PAGES_KEPT = 512
+#: Bounded by bytes (``PAGE_CACHE_BYTES``, default 32 MB), not by entries: long query strings make big keys.
+PAGE_CACHE_BYTES = 32 * 1024 * 1024
 
 
 @bp.route("/")
 def catalogue():
     key = (current_app.config["DATABASE"], request.full_path, current_language(),
            db.trails().communes_revision())
-    with _PAGES_LOCK:
-        html = _PAGES.get(key)
+    pages: ByteCache = current_app.extensions["balise_pages"]
+    html = pages.get(key)
     if html is None:
         html = _render_catalogue()
-        with _PAGES_LOCK:
-            _PAGES[key] = html
-            while len(_PAGES) > PAGES_KEPT:
-                _PAGES.popitem(last=False)
+        pages.put(key, html)
     return html
 
 
@@ -159,12 +154,10 @@ def trail_page(trail_id: int):
                            poi_credits=_poi_credits(stops))
 
 
-#: Rendered maps of the circuit pages, most recently used last. Building and rendering a folium map
+#: Rendered maps of the circuit pages (``MAP_CACHE_BYTES``, default 32 MB), most recently used last. Building and rendering a folium map
 #: takes ~25 ms (most of a circuit page); the key holds everything the map is made of, so an edited
 #: trail or stop simply misses, and every process and app keeps its own copies.
-_MAPS: OrderedDict[tuple, maps.MapParts] = OrderedDict()
-_MAPS_LOCK = threading.Lock()
-MAP_CACHE_SIZE = 256
+MAP_CACHE_BYTES = 32 * 1024 * 1024
 
 
 def _map_key(trail: Trail, stops) -> tuple:
@@ -176,18 +169,13 @@ def _map_key(trail: Trail, stops) -> tuple:
 
 
 def _trail_map(trail: Trail, stops) -> maps.MapParts:
-    """:func:`webapp.maps.trail_map`, remembered for the last :data:`MAP_CACHE_SIZE` maps."""
+    """:func:`webapp.maps.trail_map`, remembered within :data:`MAP_CACHE_BYTES`."""
     key = _map_key(trail, stops)
-    with _MAPS_LOCK:
-        parts = _MAPS.get(key)
-        if parts is not None:
-            _MAPS.move_to_end(key)
-            return parts
-    parts = maps.trail_map(trail, stops)
-    with _MAPS_LOCK:
-        _MAPS[key] = parts
-        while len(_MAPS) > MAP_CACHE_SIZE:
-            _MAPS.popitem(last=False)
+    cache: ByteCache = current_app.extensions["balise_maps"]
+    parts = cache.get(key)
+    if parts is None:
+        parts = maps.trail_map(trail, stops)
+        cache.put(key, parts, size_of(tuple(parts)))
     return parts
 
 
@@ -264,6 +252,10 @@ def _http_error(e: HTTPException):
 
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("PAGE_CACHE_BYTES", PAGE_CACHE_BYTES)
+    app.config.setdefault("MAP_CACHE_BYTES", MAP_CACHE_BYTES)
+    app.extensions["balise_pages"] = ByteCache(app.config["PAGE_CACHE_BYTES"])
+    app.extensions["balise_maps"] = ByteCache(app.config["MAP_CACHE_BYTES"])
     app.register_blueprint(bp)
     localized.init_app(app)
     app.jinja_env.filters["web_url"] = web_url
