@@ -6,6 +6,7 @@ Commands live one group per file in :mod:`webapp.commands`.
 """
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -16,6 +17,15 @@ from poi.i18n import language
 from poi.store import default_db_path, open_db
 
 
+def one_line(message: str) -> str:
+    """A message on one line: the line breaks and control characters of a quoted value become spaces.
+
+    >>> one_line('cannot read the duration "0\\r\\n0"')
+    'cannot read the duration "0 0"'
+    """
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]+", " ", message)
+
+
 class BaliseGroup(click.Group):
     """A click group that turns every Balise error into one line on stderr and exit 2."""
 
@@ -23,18 +33,18 @@ class BaliseGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BaliseError as e:
-            click.echo(f"balise: error: {e}", err=True)
+            click.echo(f"balise: error: {one_line(str(e))}", err=True)
             ctx.exit(2)
         except click.UsageError as e:  # a bad option or argument of a command: one line too, not click's four
             where = e.ctx.command_path if e.ctx else ctx.command_path
-            click.echo(f"balise: error: {e.format_message()} ({_('see {command} --help', command=where)})",
+            click.echo(f"balise: error: {one_line(e.format_message())} ({_('see {command} --help', command=where)})",
                        err=True)
             ctx.exit(2)
         except BrokenPipeError:  # `balise poi list | head`: the reader left, nothing to report
             sys.stderr.close()
             ctx.exit(0)
         except (OSError, UnicodeError) as e:
-            click.echo(f"balise: error: {e}", err=True)
+            click.echo(f"balise: error: {one_line(str(e))}", err=True)
             ctx.exit(2)
 
 
