@@ -298,6 +298,16 @@ def test_trails_json_is_cached_per_data_revision(client, catalogue, db_path, mon
     db.conn.close()
     after = client.get("/api/trails?lang=en").get_json()
     assert after["total"] == first["total"] - 1 and len(searches) == 3
+    db = open_db(db_path)  # staff remove a stop: the visit time of the circuit changes at once
+    TrailStore(db).set_published(catalogue["Le Bateau - Arlix"], True)
+    db.conn.close()
+    client.get("/api/trails?lang=en")
+    db = open_db(db_path)
+    leg, [stop, *_others] = catalogue["Le Bateau - Arlix"], TrailStore(db).stops(catalogue["Le Bateau - Arlix"])
+    TrailStore(db).set_stop_status(leg, stop.poi_id, "removed")
+    db.conn.close()
+    client.get("/api/trails?lang=en")
+    assert len(searches) == 5
 
 
 def test_deep_poi_pages_are_refused_with_the_way_out(client, catalogue):

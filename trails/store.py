@@ -293,6 +293,11 @@ class TrailStore:
         trails = self.db.execute("SELECT n FROM trails_revision").fetchone()[0]
         return (trails, *self.db.execute("SELECT COUNT(*), MAX(id) FROM pois").fetchone())
 
+    def stops_revision(self) -> tuple:
+        """Changes when a stop is added or removed or changes status (for caches of answers with visit times)."""
+        return tuple(self.db.execute("SELECT COUNT(*), TOTAL(poi_id), TOTAL(status = 'removed'), "
+                                     "TOTAL(status = 'proposed') FROM trail_stops").fetchone())
+
     # -- stops ---------------------------------------------------------------
     def stop_categories(self, trail_ids: Iterable[int]) -> dict[int, list[str]]:
         """The POI categories of each trail's live stops (``auto`` and ``manual``), for visit times."""
