@@ -59,14 +59,14 @@ def phone_jpeg() -> bytes:
 
 
 def build_db(folder: Path) -> tuple[Path, int]:
-    import trails.store  # noqa: F401  (registers the trail tables)
     from poi.store import open_db
     from trails.assembly import measure
     from trails.schema_randonnee import read_circuits
     from trails.store import TrailStore
+    from webapp.schema import COMPONENTS
 
     path = folder / "balise.db"
-    db = open_db(path)
+    db = open_db(path, COMPONENTS)
     trail = next(iter(read_circuits(ROOT / "data" / "cevennes_pnc_93_circuits.schema_randonnee.geojson")))
     trail.published = True
     trail_id = TrailStore(db).save(measure(trail))

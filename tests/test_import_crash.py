@@ -16,8 +16,8 @@ import sys
 
 import pytest
 
-from helpers import ROOT
-from poi.store import PoiStore, open_db
+from helpers import ROOT, open_db
+from poi.store import PoiStore
 from trails.models import Trail
 from trails.store import TrailStore
 
