@@ -218,9 +218,12 @@ class _Publisher:
     def assets(self) -> None:
         """Our static files and Leaflet's, CSS and JS under names that hold their hash (cached forever)."""
         from webapp.maps import LEAFLET_DIR
+        from webapp.territory import CLUSTER_DIR
 
         for url_root, folder, out in (("/static/", resource("static"), "static/"),
-                                      ("/vendor/leaflet/", Path(LEAFLET_DIR), "vendor/leaflet/")):
+                                      ("/vendor/leaflet/", Path(LEAFLET_DIR), "vendor/leaflet/"),
+                                      ("/vendor/leaflet-markercluster/", Path(CLUSTER_DIR),
+                                       "vendor/leaflet-markercluster/")):
             for path in sorted(folder.rglob("*")):
                 if not path.is_file() or path.suffix == ".map" or ".esm." in path.name:
                     continue

@@ -14,7 +14,10 @@ from flask import Blueprint, Flask, current_app, url_for
 
 from poi.i18n import gettext as _
 
-cluster_bp = Blueprint("markercluster", __name__, static_folder=xcluster.BASE_DIR,
+#: Leaflet.markercluster's files (JS, CSS) from the xstatic-leaflet-markercluster package.
+CLUSTER_DIR = xcluster.BASE_DIR
+
+cluster_bp = Blueprint("markercluster", __name__, static_folder=CLUSTER_DIR,
                        static_url_path="/vendor/leaflet-markercluster")
 
 #: Switchable POI layers of the map: layer key -> POI categories (see poi.models.CATEGORIES).

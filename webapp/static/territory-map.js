@@ -54,7 +54,10 @@
     if (markers.length) { map.fitBounds(clusters.getBounds(), {padding: [20, 20], maxZoom: 13}); }
     el.dataset.trails = String(markers.length);
     el.dataset.state = "ready";
-  }).catch(function () { el.dataset.state = "failed"; });
+  }).catch(function () {  /* no API here (a static copy without it): the list alone, as without JavaScript */
+    el.dataset.state = "failed";
+    el.hidden = true;
+  });
 
   /* POI layers: asked for the visible area when switched on and when the map moves. */
   var layers = {};
