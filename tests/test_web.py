@@ -104,10 +104,11 @@ def test_circuit_page_shows_figures_sources_stops_and_map(client, trails_db):
     assert "<p>Du <strong>Bateau</strong> à Arlix.</p>" in html  # sanitised description, not escaped
     assert "set by staff: montée raide après Le Ruisseau" in html and "25 min" in html
     assert 'class="folium-map"' in html and "L.polyline(" in html
-    # stops in walking order, each linking to its POI page, with the distance along
-    names = re.findall(r'<li data-poi-id="\d+">\s*<h3><a href="/pois/\d+">([^<]+)</a>', html)
+    # its three information posts are services (issue 14): listed by distance along the walk, each linking to its
+    # POI page, with the distance along (the last one "at the end of the walk")
+    names = re.findall(r'<li data-poi-id="\d+" data-kind="service"><a href="/pois/\d+">([^<]+)</a>', html)
     assert names == ["Arlix", "Le Ruisseau (parking)", "Le Bateau"]  # the OSM way runs from Arlix
-    assert "km along the trail" in html
+    assert "km along the trail" in html and "at the end of the walk" in html
     assert "ODbL 1.0" in html and OSM in html
     assert f'href="/trails/{tid}.gpx"' in html
     no_cdn(html)

@@ -147,7 +147,8 @@ def difficulty_source_text(trail: Trail) -> str:
 def trail_page(trail_id: int):
     trail = db.published_trail(trail_id)
     stops = db.trails().stops_with_pois(trail_id)
-    return render_template("public/trail.html", trail=trail, stops=stops, map=_trail_map(trail, stops),
+    return render_template("public/trail.html", trail=trail, stops=[s for s in stops if s.kind == "story"],
+                           services=[s for s in stops if s.kind == "service"], map=_trail_map(trail, stops),
                            duration_source=duration_source_text(trail),
                            difficulty_source=difficulty_source_text(trail),
                            with_visits=visit_figures(trail, stops),
@@ -214,7 +215,7 @@ def poi_page(poi_id: int):
         poi = db.pois().get(poi_id)
     except NotFoundError:
         abort(404)
-    return render_template("public/poi.html", poi=poi)
+    return render_template("public/poi.html", poi=poi, circuits=db.trails().trails_of_poi(poi_id))
 
 
 def web_url(value: str | None) -> str:
