@@ -10,7 +10,7 @@ from webapp.cli import db_option, pass_env
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads; fewer threads than keep-alive clients stalls them (bench/web_load.py).")
 @db_option
 @pass_env
@@ -19,7 +19,7 @@ def serve(env, host, port, threads):
     run_server(env.db_path, host, port, threads=threads)
 
 
-def run_server(db_path: str, host: str, port: int, *, threads: int = 8) -> None:
+def run_server(db_path: str, host: str, port: int, *, threads: int = 16) -> None:
     """Serve the app on ``host:port`` with waitress until interrupted."""
     import waitress
 
