@@ -61,8 +61,9 @@ def test_visits_downloads_installs_and_qr_scans_are_counted_per_day(client, staf
     assert client.get(f"/trails/{tid}/bundle/?src=poster").status_code == 200
     assert client.get(f"/trails/{tid}/bundle/?src=qr").status_code == 200
     assert client.get(f"/trails/{tid}/bundle/").status_code == 200  # not from a QR code: not a scan
-    assert client.get(f"/trails/{tid}/bundle/trail.html", headers={"Sec-Fetch-Dest": "empty"}).status_code == 200
-    assert client.get(f"/trails/{tid}/bundle/trail.html", headers={"Sec-Fetch-Dest": "document"}).status_code == 200
+    assert client.get(f"/trails/{tid}/bundle/trail.json?balise-install=0123abcd").status_code == 200  # installed
+    assert client.get(f"/trails/{tid}/bundle/files.json?balise-install=check").status_code == 200  # update check
+    assert client.get(f"/trails/{tid}/bundle/trail.json").status_code == 200  # the app reading it: not an install
     assert client.get("/trails/999999").status_code == 404  # not counted
     assert _counts(staff) == {"view": 3, "gpx": 1, "zip": 1, "install": 1, "qr": 2, "feedback": 0}
     html = staff.get("/editor/figures?days=7").get_data(as_text=True)

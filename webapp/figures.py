@@ -3,8 +3,8 @@
 After each successful response (:func:`count_response`), the request's endpoint says what to count
 (:data:`COUNTED`): a circuit page viewed, a GPX or a bundle zip downloaded, the bundle opened from
 a QR code (``?src=`` says where the code was printed: ``qr`` by default, ``poster`` on posters),
-the bundle installed for offline use (its service worker precaching ``trail.html``, a request
-browsers mark ``Sec-Fetch-Dest: empty``; opening that file by hand is a ``document``). The count
+the bundle installed for offline use (the app downloading a version's ``trail.json`` with
+``?balise-install=<version>``; its update checks ask ``files.json?balise-install=check``). The count
 is one UPSERT of :class:`webapp.figures_store.FiguresStore`. Nothing else is kept: no cookie is
 set, no IP address, position or time of day is stored (``/privacy`` says so).
 
@@ -48,8 +48,9 @@ def _what(response) -> tuple[str, str] | None:
         return COUNTED[endpoint], ""
     if endpoint == "bundles.bundle_index" and request.args.get("src"):
         return "qr", printed_where(request.args.get("src"))
-    if endpoint == "bundles.bundle_file" and (request.view_args or {}).get("name") == "trail.html" \
-            and request.headers.get("Sec-Fetch-Dest") == "empty":
+    install = request.args.get("balise-install")
+    if endpoint == "bundles.bundle_file" and (request.view_args or {}).get("name") == "trail.json" \
+            and install and install != "check":
         return "install", ""
     return None
 

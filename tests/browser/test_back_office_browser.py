@@ -154,7 +154,7 @@ def test_qr_scan_download_and_install_appear_in_the_dashboard(office, ctx):
     trail_id = int(trail_url.rstrip("/").rsplit("/", 1)[1])
 
     visitor.goto(f"{base}/trails/{trail_id}/bundle/?src=poster")  # what the poster's QR code opens
-    assert visitor.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed: precached
+    visitor.wait_for_function("document.documentElement.dataset.offline === 'ready'", timeout=30_000)
     visitor.goto(f"{base}/trails/{trail_id}")
     with visitor.expect_download() as download:
         visitor.get_by_role("link", name="Download the GPX track").click()
