@@ -108,3 +108,18 @@ def open_db(path=None):
     from webapp.schema import COMPONENTS
 
     return open_with(path, COMPONENTS)
+
+
+def network_db(path: Path, osm: Path, dem: Path | None = None) -> Path:
+    """A database file at ``path`` with the POIs and the path network of an OSM extract (and a DEM tile)."""
+    from poi.importers import import_file
+    from poi.network import import_osm_map
+    from trails.dem import import_dem
+
+    db = open_db(path)
+    import_file(db, osm, format="osm")
+    import_osm_map(db, osm)
+    if dem is not None:
+        import_dem(db, dem)
+    db.conn.close()
+    return path

@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from poi.i18n import language
-from poi.importers import import_file
-from poi.network import import_osm_map
 from poi.store import PoiStore
 from trails.dem import drape_trail, import_dem, stored_tiles
 from trails.elevation import SrtmTiles
@@ -23,7 +21,7 @@ from webapp import staff_store
 from webapp.cli import cli
 from webapp.staff_store import StaffStore
 
-from tests.helpers import one_line_error, open_db
+from tests.helpers import network_db, one_line_error, open_db
 
 DATA = Path(__file__).parent / "data"
 ANDORRA = DATA / "sources" / "osm" / "andorra_2013_graphhopper.osm.pbf"
@@ -40,12 +38,7 @@ def english():
 
 @pytest.fixture(scope="module")
 def andorra_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("andorra") / "balise.db"
-    db = open_db(path)
-    import_file(db, ANDORRA, format="osm")
-    import_osm_map(db, ANDORRA)
-    db.conn.close()
-    return path
+    return network_db(tmp_path_factory.mktemp("andorra") / "balise.db", ANDORRA)
 
 
 @pytest.fixture

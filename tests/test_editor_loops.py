@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from poi.i18n import language
-from poi.importers import import_file
-from poi.network import import_osm_map
 from trails.store import TrailStore
 from webapp import staff_store
 from webapp.staff_store import StaffStore
 
-from helpers import open_db
+from helpers import english, network_db, open_db  # noqa: F401 - english is an autouse fixture
 
 MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
 PASSWORD = "boucle du Rocher 1297"
@@ -27,18 +24,10 @@ def fast_hashes(monkeypatch):
     monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with language("en"):
-        yield
-
-
 @pytest.fixture(scope="module")
 def monaco_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("monaco") / "balise.db"
+    path = network_db(tmp_path_factory.mktemp("monaco") / "balise.db", MONACO)
     db = open_db(path)
-    import_file(db, MONACO, format="osm")
-    import_osm_map(db, MONACO)
     StaffStore(db).add_user("marie", PASSWORD, role="editor")
     db.conn.close()
     return path

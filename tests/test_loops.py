@@ -13,10 +13,7 @@ import pytest
 
 from poi.geo import geodesic_distance_m
 from poi.i18n import language
-from poi.importers import import_file
-from poi.network import import_osm_map
 from poi.store import PoiStore
-from trails.dem import import_dem
 from trails.loop_output import resolve_start
 from trails.loops import MAX_SHARED, LoopError, generate_loops, heritage_pois
 from trails.store import TrailStore
@@ -24,7 +21,7 @@ from webapp.cli import cli
 
 from tests.helpers import one_line_error
 
-from helpers import open_db
+from helpers import network_db, open_db
 
 DATA = Path(__file__).parent / "data"
 OSM = DATA / "sources" / "osm"
@@ -39,20 +36,9 @@ def english():
         yield
 
 
-def _db(folder: Path, osm: Path, dem: Path | None = None) -> Path:
-    path = folder / "balise.db"
-    db = open_db(path)
-    import_file(db, osm, format="osm")
-    import_osm_map(db, osm)
-    if dem is not None:
-        import_dem(db, dem)
-    db.conn.close()
-    return path
-
-
 @pytest.fixture(scope="module")
 def monaco_file(tmp_path_factory) -> Path:
-    return _db(tmp_path_factory.mktemp("monaco"), OSM / "monaco_graphhopper.osm.gz")
+    return network_db(tmp_path_factory.mktemp("monaco") / "balise.db", OSM / "monaco_graphhopper.osm.gz")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +50,8 @@ def monaco(monaco_file):
 
 @pytest.fixture(scope="module")
 def andorra(tmp_path_factory):
-    db = open_db(_db(tmp_path_factory.mktemp("andorra"), OSM / "andorra_2013_graphhopper.osm.pbf", SRTM))
+    db = open_db(network_db(tmp_path_factory.mktemp("andorra") / "balise.db",
+                             OSM / "andorra_2013_graphhopper.osm.pbf", SRTM))
     yield db
     db.conn.close()
 

@@ -7,11 +7,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from poi.importers import import_file
-from poi.network import import_osm_map
 from webapp import loops_api
 
-from helpers import open_db
+from helpers import network_db
 
 MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
 CASINO = "43.7384,7.4197"
@@ -19,12 +17,7 @@ CASINO = "43.7384,7.4197"
 
 @pytest.fixture(scope="module")
 def monaco_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("monaco") / "balise.db"
-    db = open_db(path)
-    import_file(db, MONACO, format="osm")
-    import_osm_map(db, MONACO)
-    db.conn.close()
-    return path
+    return network_db(tmp_path_factory.mktemp("monaco") / "balise.db", MONACO)
 
 
 @pytest.fixture
