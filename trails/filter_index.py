@@ -280,6 +280,27 @@ class SearchResult(NamedTuple):
     descriptions: list[str]
 
 
+def search_ids(store_or_db, filters: FilterSet | Iterable[Filter] = (), *,
+               sort: str = "name") -> tuple[list[int], int, dict[str, dict[str, int]]]:
+    """``(ids, total, facets)``: the ids of every matching trail in ``sort`` order, and the facet counts, as
+    :func:`search` gives them, without building the trails (for whoever pages through all of them, such as
+    ``balise publish``).
+
+    >>> from poi.store import open_db
+    >>> from trails.store import TRAILS
+    >>> store = TrailStore(open_db(":memory:", [TRAILS]))
+    >>> ids = [store.save(Trail(name=n, duration_published_min=60)) for n in ("Vialas", "Castelbouc")]
+    >>> search_ids(store)[:2]
+    ([2, 1], 2)
+    """
+    from trails.filters import FilterSet  # not at the top, as in search()
+
+    store = store_or_db if isinstance(store_or_db, TrailStore) else TrailStore(store_or_db)
+    fs = filters if isinstance(filters, FilterSet) else FilterSet(tuple(filters))
+    ids, total, raw = _run_index(trail_index(store), fs, sort, None, 0)
+    return ids, total, _shape_facets(raw, fs)
+
+
 def search(store_or_db, filters: FilterSet | Iterable[Filter] = (), *, sort: str = "name",
            limit: int | None = None, offset: int = 0, engine: str = "index") -> SearchResult:
     """Trails matching every filter, one page of them, and facet counts.

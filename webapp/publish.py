@@ -34,7 +34,7 @@ from exporter.site import PublishStats, SiteBuild
 from exporter.site_serving import headers_file, nginx_snippet
 from poi.i18n import gettext as _
 from poi.resources import resource
-from trails.filter_index import DURATION_BUCKETS, search
+from trails.filter_index import DURATION_BUCKETS, search, search_ids
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
 from webapp.publish_catalogue import catalogue_index, catalogue_words
@@ -179,6 +179,7 @@ class _Publisher:
         self.urls.published_trails = {t.id for t in trails}
         pois = {ts.poi.id: ts.poi for items in stops.values() for ts in items}
         self.urls.published_pois = set(pois)
+        trails_of = {p: [(x.id, x.name, x.extra) for x in self.store.trails_of_poi(p)] for p in pois}
         listing = self.listing = digest(self.site_key, [repr(t) for t in trails])
         self.catalogue_queries()
         from webapp.bundles import map_revision
@@ -192,8 +193,7 @@ class _Publisher:
                 self.page(f"trail:{t.id}:{lang}", key, f"{prefix}trails/{t.id}/index.html", lang,
                           f"/trails/{t.id}")
             for poi in pois.values():
-                trails_of = [(x.id, x.name, x.extra) for x in self.store.trails_of_poi(poi.id)]
-                self.page(f"poi:{poi.id}:{lang}", digest(self.site_key, repr(poi), trails_of, lang),
+                self.page(f"poi:{poi.id}:{lang}", digest(self.site_key, repr(poi), trails_of[poi.id], lang),
                           f"{prefix}pois/{poi.id}/index.html", lang, f"/pois/{poi.id}")
             self.page(f"embed:{lang}", digest(listing, lang), f"{prefix}embed/index.html", lang, "/embed")
             self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
@@ -203,8 +203,7 @@ class _Publisher:
             self.files(f"trail-files:{t.id}", digest(self.site_key, repr(t), repr(stops[t.id]), map_rev),
                        lambda t=t: self.trail_files(t, stops[t.id]))
         for poi in pois.values():
-            trails_of = [(x.id, x.name, x.extra) for x in self.store.trails_of_poi(poi.id)]
-            self.files(f"poi-api:{poi.id}", digest(self.site_key, repr(poi), trails_of),
+            self.files(f"poi-api:{poi.id}", digest(self.site_key, repr(poi), trails_of[poi.id]),
                        lambda p=poi: {f"api/pois/{p.id}.json": self.api(f"/api/pois/{p.id}")})
         ordered = sorted(pois.values(), key=lambda p: p.id)
         for n, start in enumerate(range(0, len(ordered), POIS_PER_FILE), 1):
@@ -238,43 +237,44 @@ class _Publisher:
     def catalogue_queries(self) -> None:
         """The pre-rendered catalogue pages: one per difficulty, theme, duration band and commune."""
         towns = TownFinder(self.store)
-        result = search(self.store, FilterSet.from_params({}), limit=0)
+        listed = search(self.store, FilterSet.from_params({})).trails  # as the list pages show them
+        self.listed_reprs = {t.id: repr(t) for t in listed}
+        result = search_ids(self.store, FilterSet.from_params({}))
         queries: list[tuple[str, dict]] = []
         for key in ("difficulty", "theme"):
-            for value, count in result.facets.get(key, {}).items():
+            for value, count in result[2].get(key, {}).items():
                 if count:
                     name = value if key == "difficulty" else slug(value)  # difficulty codes are folder-safe
                     queries.append((f"catalogue/{key}/{name}/", {key: value}))
         for name, low, high in DURATION_BUCKETS:
-            if result.facets.get("duration", {}).get(name):
+            if result[2].get("duration", {}).get(name):
                 query = {**({"min_duration": str(low)} if low else {}),
                          **({"max_duration": str(high - 1)} if high else {})}
                 queries.append((f"catalogue/duration/{duration_slug(name)}/", query))
         for name in town_names(self.store):
             queries.append((f"catalogue/commune/{slug(name)}/", {"town": name}))
-        self.catalogue_specs = [("", {})]
+        self.catalogue_specs = [("", {}, *result)]
         seen = {""}
         for folder, query in queries:
             while folder in seen:
                 folder = folder.rstrip("/") + "-2/"
             seen.add(folder)
-            filters = FilterSet.from_params(query, towns=towns)
-            if search(self.store, filters, limit=0).total:
-                self.catalogue_specs.append((folder, query))
+            found = search_ids(self.store, FilterSet.from_params(query, towns=towns))
+            if found[1]:
+                self.catalogue_specs.append((folder, query, *found))
                 self.urls.catalogue_pages[query_key(query.items())] = folder
         self.towns_key = town_names(self.store)
 
     def catalogue(self, lang: str) -> None:
-        towns = TownFinder(self.store)
+        """Every page of every catalogue listing in ``lang``; a page's key holds what it shows (its circuits,
+        the total, the facet counts), so an edit re-renders only the pages that list the edited circuit."""
         prefix = self.urls.prefix(lang)
-        for folder, query in self.catalogue_specs:
-            filters = FilterSet.from_params(query, towns=towns)
-            total = search(self.store, filters, limit=0).total
+        pages_map = sorted(self.urls.catalogue_pages.items())
+        for folder, query, ids, total, facets in self.catalogue_specs:
             for page in range(1, max(1, -(-total // PAGE_SIZE)) + 1):
-                result = search(self.store, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-                key = digest(self.site_key, lang, folder, page, result.total, result.facets,
-                             [repr(t) for t in result.trails], self.towns_key,
-                             sorted(self.urls.catalogue_pages.items()))
+                shown = ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+                key = digest(self.site_key, lang, folder, page, total, facets,
+                             [self.listed_reprs[i] for i in shown], self.towns_key, pages_map)
                 path = f"{prefix}{folder}" + (f"page/{page}/" if page > 1 else "") + "index.html"
                 extra = [("page", str(page))] if page > 1 else []
                 self.page(f"catalogue:{lang}:{folder}:{page}", key, path, lang, "/",
