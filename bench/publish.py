@@ -12,7 +12,8 @@ In temporary folders, removed at the end:
    the same database, in the same run, same client (``--clients`` processes with keep-alive connections,
    ``--seconds`` each). Target: the static site at least 5 times faster.
 
-Run: ``python3 bench/publish.py [--trails N] [--lang fr] [--seconds 10] [--clients 4] [--skip-synthetic]``.
+Run: ``python3 bench/publish.py [--trails N] [--lang fr] [--seconds 10] [--clients 4] [--skip-synthetic]
+[--skip-demo]``.
 It prints figures; it asserts nothing. Other work on the machine slows every figure.
 """
 from __future__ import annotations
@@ -187,14 +188,16 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each load run (default 10)")
     parser.add_argument("--clients", type=int, default=4, help="client processes (default 4)")
     parser.add_argument("--skip-synthetic", action="store_true", help="only the demo and the load comparison")
+    parser.add_argument("--skip-demo", action="store_true", help="only the synthetic circuits")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="balise-bench-publish-") as tmp:
         tmp = Path(tmp)
         from web_load import build_demo_db
 
-        db_path, circuits = build_demo_db(tmp)
-        three_publishes("demo", db_path, tmp / "demo-site", ("fr", "en"), circuits[-1])
-        compare_servers(db_path, tmp / "demo-site", circuits, args.clients, args.seconds)
+        if not args.skip_demo:
+            db_path, circuits = build_demo_db(tmp)
+            three_publishes("demo", db_path, tmp / "demo-site", ("fr", "en"), circuits[-1])
+            compare_servers(db_path, tmp / "demo-site", circuits, args.clients, args.seconds)
         if not args.skip_synthetic:
             started = time.perf_counter()
             synth, first_id = synthetic_db(tmp, args.trails)
