@@ -215,14 +215,15 @@ class _Publisher:
         self.files("site", digest(self.site_key, sorted(self.sitemap)), self.site_files)
 
     def assets(self) -> None:
-        """Our static files and Leaflet's, CSS and JS under names that hold their hash (cached forever)."""
-        from webapp.maps import LEAFLET_DIR
-        from webapp.territory import CLUSTER_DIR
-
-        for url_root, folder, out in (("/static/", resource("static"), "static/"),
-                                      ("/vendor/leaflet/", Path(LEAFLET_DIR), "vendor/leaflet/"),
-                                      ("/vendor/leaflet-markercluster/", Path(CLUSTER_DIR),
-                                       "vendor/leaflet-markercluster/")):
+        """The static files of the app and of every blueprint that has some (Leaflet, its plugins), CSS and JS
+        under names that hold their hash (cached forever)."""
+        app = self.app
+        folders = [(app.static_url_path, app.static_folder)] + sorted(
+            (bp.static_url_path, bp.static_folder) for bp in app.blueprints.values()
+            if bp.static_folder and bp.static_url_path)
+        for url_root, folder in folders:
+            url_root, folder = url_root.rstrip("/") + "/", Path(folder)
+            out = url_root.lstrip("/")
             for path in sorted(folder.rglob("*")):
                 if not path.is_file() or path.suffix == ".map" or ".esm." in path.name:
                     continue
