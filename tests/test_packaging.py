@@ -3,7 +3,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from setuptools import find_packages
 
 from poi.resources import PACKAGES, resource
 
@@ -13,7 +12,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 def test_every_code_package_is_in_the_wheel():
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
-    found = set(find_packages(str(ROOT), include=["poi*", "trails*", "exporter*", "webapp*"]))
+    found = {".".join(init.parent.relative_to(ROOT).parts)
+             for top in ("poi", "trails", "exporter", "webapp") for init in (ROOT / top).rglob("__init__.py")}
     assert found <= listed, f"add to [tool.setuptools] packages in pyproject.toml: {sorted(found - listed)}"
     assert listed - found == {"balise_templates", "balise_data"}
 
