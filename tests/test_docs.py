@@ -10,7 +10,9 @@ README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"
 
 
 def walk(group: click.Group, prefix: str = "balise"):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)  # commands load lazily: list and get them as click does
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
             yield from walk(command, path)

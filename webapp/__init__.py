@@ -1,10 +1,17 @@
-"""The Balise web app (Flask application factory). Only this package knows Flask."""
+"""The Balise web app (Flask application factory). Only this package knows Flask.
+
+Flask is imported by :func:`create_app`, not by the package: the ``balise`` command line lives here too
+and most of its commands need no web app.
+"""
 from __future__ import annotations
 
 import importlib
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from poi.resources import resource
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 #: Modules of this package that register themselves with ``init_app(app)``, in order.
 SUBSYSTEMS = (
@@ -28,6 +35,8 @@ SUBSYSTEMS = (
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. Config keys: ``DATABASE``, ``SECRET_KEY``, ``TILES_URL``, ``BASE_URL``, ``ORGANISATION``."""
+    from flask import Flask
+
     from poi.store import default_db_path
 
     app = Flask(__name__, template_folder=str(resource("templates")), static_folder=str(resource("static")))

@@ -2,7 +2,10 @@
 
 Every command takes ``--db PATH`` (default ``$BALISE_DB``, else ``./balise.db``).
 Exit status: 0 on success, 2 on bad input with a one-line reason on stderr.
-Commands live one group per file in :mod:`webapp.commands`.
+Commands live one group per file in :mod:`webapp.commands`, registered here and in
+:mod:`webapp.commands.groups` by import path: a command module is imported only when that
+command runs (``balise --help`` imports neither Flask nor the database layer). The options
+they share live in the leaf module :mod:`webapp.cli_options`.
 """
 from __future__ import annotations
 
@@ -14,7 +17,25 @@ import click
 from poi.errors import BaliseError
 from poi.i18n import gettext as _
 from poi.i18n import language
-from poi.store import default_db_path, open_db
+from webapp.cli_options import Env, LazyGroup
+
+#: Top-level commands: name -> ("module:attribute", short help shown by ``balise --help``).
+COMMANDS = {
+    "demo": ("webapp.commands.demo:demo",
+             "Build the demo catalogue from the data/ folder, then serve it (http://HOST:PORT/)."),
+    "serve": ("webapp.commands.serve:serve", "Serve the web app (waitress, production-grade WSGI server)."),
+    "trails": ("webapp.commands.trails_list:trails",
+               "List trails matching filters, with facet counts (all trails, unless --published)."),
+    "poi": ("webapp.commands.groups:poi", "Points of interest: import, list."),
+    "trail": ("webapp.commands.groups:trail", "One trail: import a GPX or a circuit file, measure a GPX."),
+    "export": ("webapp.commands.groups:export", "Export a trail: GPX, offline bundle, QR code."),
+    "map": ("webapp.commands.groups:map_group",
+            "The offline map's ways and the walkable path network (from OpenStreetMap)."),
+    "media": ("webapp.commands.groups:media", "Photos and audio guides: the media store beside the database."),
+    "sync": ("webapp.commands.sync:sync", "Import every registered source; each run's report is kept."),
+    "dem": ("webapp.commands.groups:dem", "The elevation model (SRTM tiles) of the path network and of circuits."),
+    "user": ("webapp.commands.groups:user", "Staff accounts of the web editor: add, list, change a password."),
+}
 
 
 def one_line(message: str) -> str:
@@ -26,7 +47,7 @@ def one_line(message: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]+", " ", message)
 
 
-class BaliseGroup(click.Group):
+class BaliseGroup(LazyGroup):
     """A click group that turns every Balise error into one line on stderr and exit 2."""
 
     def invoke(self, ctx):
@@ -48,38 +69,7 @@ class BaliseGroup(click.Group):
             ctx.exit(2)
 
 
-class Env:
-    """Lazily opened database, shared by the commands of one run."""
-
-    def __init__(self, db_path: str | None):
-        self.db_path = db_path or default_db_path()
-        self._db = None
-
-    @property
-    def db(self):
-        if self._db is None:
-            from webapp.schema import COMPONENTS  # on first use: --help needs no store module
-
-            self._db = open_db(self.db_path, COMPONENTS)
-        return self._db
-
-
-pass_env = click.make_pass_decorator(Env)
-
-
-def db_option(f):
-    """``--db PATH`` on every command (it may also be given before the command name)."""
-
-    def callback(ctx, param, value):
-        if value:
-            ctx.ensure_object(Env).db_path = value
-        return value
-
-    return click.option("--db", "db_path", metavar="PATH", expose_value=False, callback=callback,
-                        is_eager=True, help="SQLite database (default: $BALISE_DB, else ./balise.db).")(f)
-
-
-@click.group(cls=BaliseGroup)
+@click.group(cls=BaliseGroup, lazy_commands=COMMANDS)
 @click.option("--db", "db_path", metavar="PATH", help="SQLite database (default: $BALISE_DB, else ./balise.db).")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default=None, help="Language of messages.")
 @click.version_option(package_name="balise")
@@ -88,15 +78,6 @@ def cli(ctx, db_path, lang):
     """Balise: offline-capable, geolocated heritage trails."""
     ctx.obj = Env(db_path)
     ctx.with_resource(language(lang or "en"))
-
-
-def _register() -> None:
-    from webapp.commands import register_all
-
-    register_all(cli)
-
-
-_register()
 
 
 def main() -> None:  # console-script entry point

@@ -2,7 +2,7 @@
 
 :func:`poi.store.open_db` applies the migrations of ``poi`` and of the components its caller
 lists, in order (a component after those it requires); nothing registers itself by being
-imported. The web app (:mod:`webapp.db`), the CLI (:class:`webapp.cli.Env`) and the tests
+imported. The web app (:mod:`webapp.db`), the CLI (:class:`webapp.cli_options.Env`) and the tests
 (``tests/helpers.open_db``) open the database with :data:`COMPONENTS`.
 
 >>> [c.name for c in COMPONENTS]

@@ -1,22 +1,7 @@
-"""The ``balise`` commands, one module per command or group.
+"""The ``balise`` commands, one module per command or group of related commands.
 
-Every module here defines ``register(cli)``, which adds its commands to the
-top-level group or to one of the groups of :mod:`webapp.commands.groups`
-(``poi``, ``trail``, ``export``). Adding a command means adding a module.
+A module defines plain click commands and imports only :mod:`webapp.cli_options` from the
+command line's own code; :data:`webapp.cli.COMMANDS` and the groups of
+:mod:`webapp.commands.groups` list them by import path, so a command's module (and what it
+imports: Flask, the database layer...) loads only when that command runs.
 """
-from __future__ import annotations
-
-import importlib
-import pkgutil
-
-
-def register_all(cli) -> None:
-    from webapp.commands import groups
-
-    for group in groups.GROUPS:
-        cli.add_command(group)
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name == "groups":
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        module.register(cli)

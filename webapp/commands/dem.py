@@ -7,17 +7,10 @@ import click
 
 from poi.i18n import gettext as _
 from trails.dem import drape_trail, import_dem
-from webapp.cli import db_option, pass_env
-from webapp.commands.groups import trail
+from webapp.cli_options import db_option, pass_env
 
 
-@click.group("dem")
-@db_option
-def dem_group():
-    """The elevation model (SRTM tiles) of the path network and of circuits."""
-
-
-@dem_group.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @db_option
 @pass_env
@@ -39,8 +32,3 @@ def drape(env, trail_id, overwrite):
     stored = drape_trail(env.db, trail_id, overwrite=overwrite)
     click.echo(_("trail {id}: D+ {ascent} m, D- {descent} m", id=stored.id, ascent=round(stored.ascent_m or 0),
                  descent=round(stored.descent_m or 0)))
-
-
-def register(cli) -> None:
-    cli.add_command(dem_group)
-    trail.add_command(drape)

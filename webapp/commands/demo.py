@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from poi.i18n import gettext as _
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 
 
 def _progress(*parts) -> None:
@@ -15,7 +15,8 @@ def _progress(*parts) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-@click.option("--no-serve", is_flag=True, help="Build the demo catalogue and stop (do not start the server).")
+@click.option("--no-serve", is_flag=True, envvar="BALISE_NO_SERVE",
+              help="Build the demo catalogue and stop (do not start the server); also BALISE_NO_SERVE=1.")
 @db_option
 @pass_env
 def demo(env, host, port, no_serve):
@@ -30,7 +31,3 @@ def demo(env, host, port, no_serve):
     click.echo(_("Database: {path}", path=env.db_path))
     if not no_serve:
         run_server(env.db_path, host, port)
-
-
-def register(cli) -> None:
-    cli.add_command(demo)

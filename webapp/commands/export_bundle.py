@@ -9,8 +9,7 @@ from exporter import bundle as bundle_exporter
 from exporter import offline_map
 from poi.i18n import gettext as _
 from trails.store import TrailStore
-from webapp.cli import db_option, pass_env
-from webapp.commands.groups import export
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import trail_id as read_trail_id
 
 
@@ -52,7 +51,3 @@ def bundle(env, trail_id, out, make_zip, base_url, photo_max_width, photo_qualit
     click.echo(bundle_exporter.format_report(report, warnings=False))
     for warning in report.warnings:
         click.echo(_("warning: {text}", text=warning), err=True)
-
-
-def register(cli) -> None:
-    export.add_command(bundle)

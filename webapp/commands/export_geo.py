@@ -11,8 +11,7 @@ from exporter import schema_randonnee as schema_exporter
 from exporter.errors import ExportError
 from poi.i18n import gettext as _
 from trails.store import TrailStore
-from webapp.cli import db_option, pass_env
-from webapp.commands.groups import export
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import trail_id as read_trail_id
 
 OUT = click.Path(dir_okay=False, path_type=Path)
@@ -72,9 +71,3 @@ def schema_randonnee(env, trail_ids, out, published_only, producer):
     click.echo(_("Wrote {path}: {circuits} circuits", path=written.path, circuits=written.circuits))
     if written.skipped:
         click.echo(_("Left out (no trace): {names}", names=", ".join(written.skipped)), err=True)
-
-
-def register(cli) -> None:
-    export.add_command(geojson)
-    export.add_command(kml)
-    export.add_command(schema_randonnee)

@@ -10,9 +10,8 @@ from poi.i18n import gettext as _
 from poi.store import PoiStore
 from trails.corridor import find_waymarks
 from trails.store import TrailStore
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import Count, trail_id as read_trail_id
-from webapp.commands.groups import export
 
 
 @click.command("gpx")
@@ -39,7 +38,3 @@ def gpx(env, trail_id, out, simplify_m, max_points):
     else:
         click.echo(_("Wrote {path}: {points} track points, {waypoints} waypoints",
                      path=written.path, points=written.points, waypoints=written.waypoints))
-
-
-def register(cli) -> None:
-    export.add_command(gpx)

@@ -9,9 +9,8 @@ from exporter import poster as poster_exporter
 from exporter import qr as qr_exporter
 from exporter.errors import ExportError
 from trails.store import TrailStore
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import ID
-from webapp.commands.groups import export
 
 
 @click.command("qr")
@@ -63,8 +62,3 @@ def _write(out: Path, data: bytes | str) -> None:
         out.write_text(data, encoding="utf-8")
     else:
         out.write_bytes(data)
-
-
-def register(cli) -> None:
-    export.add_command(qr)
-    export.add_command(poster)

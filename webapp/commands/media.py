@@ -7,17 +7,11 @@ import click
 
 from poi.i18n import gettext as _
 from poi.media import MediaStore, import_media
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import ID
-from webapp.cli import db_option, pass_env
 
 
-@click.group("media")
-@db_option
-def media():
-    """Photos and audio guides: the media store beside the database."""
-
-
-@media.command("import")
+@click.command("import")
 @click.option("--poi", "poi_ids", type=ID, multiple=True, metavar="ID",
               help="Only this POI (repeatable); default: every POI.")
 @click.option("--media-dir", "media_dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
@@ -31,7 +25,3 @@ def import_(env, poi_ids, media_dir):
     for problem in report.problems:
         click.echo("  " + _("skipped {problem}", problem=problem))
     click.echo(report.summary())
-
-
-def register(cli) -> None:
-    cli.add_command(media)

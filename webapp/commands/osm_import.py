@@ -12,7 +12,7 @@ import click
 from poi.i18n import gettext as _
 from poi.network import import_osm_map, network_stats
 from trails.dem import drape_new_edges
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 
 
 def _stats_lines(stats) -> list[str]:
@@ -23,13 +23,7 @@ def _stats_lines(stats) -> list[str]:
               parts=stats.components)]
 
 
-@click.group("map")
-@db_option
-def map_group():
-    """The offline map's ways and the walkable path network (from OpenStreetMap)."""
-
-
-@map_group.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--bbox", metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT", default=None,
               help="Keep only the ways that meet this box (WGS84 degrees).")
@@ -46,7 +40,7 @@ def import_(env, file, bbox):
         click.echo(line)
 
 
-@map_group.command("stats")
+@click.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @db_option
 @pass_env
@@ -58,7 +52,3 @@ def stats(env, as_json):
         return
     for line in _stats_lines(result):
         click.echo(line)
-
-
-def register(cli) -> None:
-    cli.add_command(map_group)

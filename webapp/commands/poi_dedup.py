@@ -8,9 +8,8 @@ import click
 from poi.dedup import dedup, merge, split
 from poi.i18n import gettext as _
 from poi.store import PoiStore
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import ID
-from webapp.commands.groups import poi
 
 
 @click.command("dedup")
@@ -72,8 +71,3 @@ def sources_(env, poi_id, as_json):
         return
     for r in rows:
         click.echo("\t".join([f"{r.source}:{r.source_id}", r.licence, r.attribution, r.url, r.matched_by]))
-
-
-def register(cli) -> None:
-    for command in (dedup_, merge_, split_, sources_):
-        poi.add_command(command)

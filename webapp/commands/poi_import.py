@@ -10,8 +10,7 @@ import click
 from poi.i18n import gettext as _
 from poi.importers import import_file
 from poi.store import PoiStore
-from webapp.cli import db_option, pass_env
-from webapp.commands.groups import poi
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import Count
 from webapp.progress import Progress
 
@@ -98,9 +97,3 @@ def search(env, text, as_json, limit):
 def list_(env, as_json, limit):
     """List the POIs (id, category, name, lat,lon, source)."""
     _echo_pois(PoiStore(env.db).all(limit=limit), as_json)
-
-
-def register(cli) -> None:
-    poi.add_command(import_)
-    poi.add_command(search)
-    poi.add_command(list_)

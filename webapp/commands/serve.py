@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from poi.i18n import gettext as _
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 
 
 @click.command()
@@ -28,7 +28,3 @@ def run_server(db_path: str, host: str, port: int, *, threads: int = 16) -> None
     app = create_app({"DATABASE": db_path})
     click.echo(_("Balise serving {db} on http://{host}:{port}/ (Ctrl+C to stop)", db=db_path, host=host, port=port))
     waitress.serve(app, host=host, port=port, threads=threads, ident="balise")
-
-
-def register(cli) -> None:
-    cli.add_command(serve)

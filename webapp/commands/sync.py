@@ -9,7 +9,7 @@ from poi.i18n import gettext as _
 from poi.source_store import SourceStore
 from poi.sources import SourceError, run_source
 from trails.corridor import attach_pois
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 
 
 @click.command("sync")
@@ -47,7 +47,3 @@ def sync(env, names, dry_run, full):
         click.echo(_("no registered source; add one in the editor (Imports)"))
     if failed:
         raise SystemExit(1)
-
-
-def register(cli) -> None:
-    cli.add_command(sync)

@@ -10,8 +10,7 @@ from poi.i18n import gettext as _
 from trails.assembly import gpx_stats, import_file
 from trails.filter_params import format_duration, label
 from trails.metrics import HYSTERESIS_M, MEDIAN_WINDOW, difficulty_label
-from webapp.cli import db_option, pass_env
-from webapp.commands.groups import trail
+from webapp.cli_options import db_option, pass_env
 
 
 DIN33466_FORMULA = "DIN 33466 (t = max(t_h, t_v) + min(t_h, t_v)/2, t_h = km/4 h, t_v = D+/300 + D-/500 h)"
@@ -70,8 +69,3 @@ def stats(file, as_json, model):
     click.echo(_("Difficulty: {level} (effort {effort} km-effort = km + D+/100)",
                  level=difficulty_label(s.difficulty), effort=f"{s.effort:.1f}"))
     click.echo(_("Route: {route_type}", route_type=label(s.route_type)))
-
-
-def register(cli) -> None:
-    trail.add_command(import_)
-    trail.add_command(stats)

@@ -10,8 +10,7 @@ from trails.filter_params import format_duration, parse_duration_min
 from trails.loop_output import loop_json, loop_trail, resolve_start, save_loop
 from trails.loops import generate_loops
 from trails.models import PRACTICES
-from webapp.cli import db_option, pass_env
-from webapp.commands.groups import trail
+from webapp.cli_options import db_option, pass_env
 
 
 @click.command("loop")
@@ -66,7 +65,3 @@ def loop(env, start, duration, tolerance, themes, practice, variants, objective,
                 click.echo(found.reuse_note)
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-
-
-def register(cli) -> None:
-    trail.add_command(loop)

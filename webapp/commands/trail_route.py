@@ -8,9 +8,8 @@ import click
 from poi.i18n import gettext as _
 from trails.filter_params import format_duration, label
 from trails.routing import MAX_SNAP_M, save_routed_trail
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import ID
-from webapp.commands.groups import trail
 
 
 @click.command("route")
@@ -39,7 +38,3 @@ def route(env, poi_ids, name, loop, themes, practice, max_snap_m, srtm, publish)
     click.echo(_("{km} km, {duration} (DIN 33466), {route_type}, through {n} POIs",
                  km=f"{stored.length_m / 1000:.2f}", duration=format_duration(stored.duration_min),
                  route_type=label(stored.route_type), n=len(stored.extra["routed_through"])), err=True)
-
-
-def register(cli) -> None:
-    trail.add_command(route)

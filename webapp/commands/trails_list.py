@@ -34,8 +34,8 @@ from trails.filter_params import format_duration, label
 from trails.filters import FilterSet, query_params
 from trails.store import TrailStore
 from trails.towns import TownFinder
+from webapp.cli_options import db_option, pass_env
 from webapp.cli_types import Count
-from webapp.cli import db_option, pass_env
 
 _FACET_TITLES = {"difficulty": "difficulty", "theme": "theme", "duration": "duration",
                  "practice": "practice", "route_type": "route type", "accessibility": "accessibility"}
@@ -109,7 +109,3 @@ def _table(trails) -> str:
 
 
 trails = trails_command()
-
-
-def register(cli) -> None:
-    cli.add_command(trails)

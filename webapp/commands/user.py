@@ -7,14 +7,8 @@ import click
 
 from poi.errors import BaliseError
 from poi.i18n import gettext as _
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 from webapp.staff_store import ROLES, StaffStore
-
-
-@click.group()
-@db_option
-def user():
-    """Staff accounts of the web editor: add, list, change a password."""
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -28,7 +22,7 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-@user.command("add")
+@click.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True,
               help="editor: edits trails; admin: also manages accounts and deletes trails.")
@@ -41,7 +35,7 @@ def add(env, username, role, password_stdin):
     click.echo(_("Account {name} created ({role}).", name=account.username, role=account.role))
 
 
-@user.command("list")
+@click.command("list")
 @db_option
 @pass_env
 def list_(env):
@@ -51,7 +45,7 @@ def list_(env):
         click.echo(f"{account.username}\t{account.role}\t{state}\t{account.created_at}")
 
 
-@user.command("passwd")
+@click.command("passwd")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @db_option
@@ -63,7 +57,3 @@ def passwd(env, username, password_stdin):
         raise BaliseError(_("no user named {name!r}: see `balise user list`", name=username))
     account = store.set_password(username, _read_password(password_stdin))
     click.echo(_("Password of {name} changed.", name=account.username))
-
-
-def register(cli) -> None:
-    cli.add_command(user)
