@@ -55,7 +55,8 @@ def test_every_listed_command_loads_and_its_short_help_is_its_own():
         assert command.name == name, f"{' '.join(path)} is registered under another name: {command.name}"
         if isinstance(group, LazyGroup) and name in group.lazy_commands:
             assert group.lazy_commands[name][1] == command.get_short_help_str(limit=1000), (
-                f"short help of `balise {' '.join(path)}` in its group's table")
+                f"`balise {' '.join(path)}`: copy its short help into its group's table "
+                "(webapp/cli.py COMMANDS or webapp/commands/groups.py)")
         seen += 1
     assert seen >= 30
 
