@@ -10,7 +10,14 @@ from click.testing import CliRunner
 from poi.store import PoiStore
 from trails.store import TrailStore
 
-from helpers import DATA, ROOT, assert_close_m, open_db  # noqa: F401  (re-exported)
+from helpers import DATA, ROOT, assert_close_m, open_db, require_tool  # noqa: F401  (re-exported)
+
+
+def pytest_runtest_setup(item):
+    """``@pytest.mark.tool("xmllint", ...)``: skip without the tool, fail under CI (:func:`helpers.require_tool`)."""
+    for mark in item.iter_markers("tool"):
+        for name in mark.args:
+            require_tool(name)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,9 @@
 """Helpers shared by test modules (``from helpers import ...``: pytest puts tests/ on sys.path)."""
 from __future__ import annotations
 
+import html
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,38 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 #: Recorded samples of each POI source (a README in each folder gives their origin and licence).
 SOURCES = DATA / "sources"
+#: Command-line tools the tests run, and the Debian package of each (``.ci/run`` installs them when missing).
+TOOLS = {"chromium": "chromium", "ogrinfo": "gdal-bin", "xmllint": "libxml2-utils", "zbarimg": "zbar-tools",
+         "node": "nodejs"}
+
+
+def page_shows(response, *texts: str) -> str:
+    """Assert a 200 response whose body says each of ``texts`` (HTML entities decoded); return that text."""
+    assert response.status_code == 200, f"status {response.status_code}"
+    body = html.unescape(response.get_data(as_text=True))
+    missing = [t for t in texts if t not in body]
+    assert not missing, f"the page does not say {missing}"
+    return body
+
+
+def under_ci() -> bool:
+    """``CI=true`` (or 1, yes): a missing tool is then a failure, not a skip."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require_tool(name: str, path: str | None = None) -> str:
+    """The path of tool ``name`` (or of ``path`` when given); skip the test without it, fail under CI.
+
+    Tests mark what they need with ``@pytest.mark.tool("xmllint")`` (conftest calls this before the test)
+    or call it directly.
+    """
+    found = (path if Path(path).exists() else None) if path else shutil.which(name)
+    if found is None:
+        message = f"{path or name} is missing: apt-get install {TOOLS.get(name, name)}"
+        if under_ci():
+            pytest.fail(f"{message} (CI=true: a missing tool fails the run)", pytrace=False)
+        pytest.skip(message)
+    return found
 
 
 def assert_close_m(a: float, b: float, tol_m: float = 0.5) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -105,7 +104,7 @@ def test_base_url_goes_into_the_bundle_and_the_qr(app, client, leg):
     assert data["bundle_url"] == f"https://rando.example.fr/trails/{leg}/bundle/"
 
 
-@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbarimg (zbar-tools) not installed")
+@pytest.mark.tool("zbarimg")
 def test_qr_png_decodes_to_the_bundle_url(client, leg, tmp_path):
     response = client.get(f"/trails/{leg}/qr.png")
     assert response.status_code == 200 and response.mimetype == "image/png"

@@ -8,7 +8,6 @@ import pytest
 from poi.i18n import current_language, language
 from webapp.cli import cli
 
-pytest.importorskip("webapp.demo", reason="webapp.demo (the demo builder) is not there yet")
 
 
 @pytest.fixture(autouse=True)

@@ -293,8 +293,6 @@ def test_auto_stops_follow_an_edited_trace(db, saved):
         assert after[pid][2] == before[pid][2]
 
 
-@pytest.mark.skipif(not hasattr(TrailStore, "delete_auto_stops_except"),
-                    reason="needs TrailStore.delete_auto_stops_except (asked of the store's owner)")
 def test_auto_stops_that_left_the_corridor_are_dropped(db, saved):
     trail, ids = saved
     attach_stops(db, trail)

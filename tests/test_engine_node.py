@@ -5,22 +5,16 @@ skipped on a developer's machine and fails under CI (``CI=true``), where a missi
 """
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from helpers import require_tool
 
 JS_TESTS = Path(__file__).parent / "js"
 
 
 def test_engine_unit_tests_pass_under_node():
-    node = shutil.which("node")
-    if node is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("node is missing: install Node 20 (apt-get install nodejs) to run tests/js/")
-        pytest.skip("node is not installed: the engine's Node tests (tests/js/) were not run")
+    node = require_tool("node")
     files = sorted(str(p) for p in JS_TESTS.glob("*.test.js"))
     assert files, "no tests/js/*.test.js"
     done = subprocess.run([node, "--test", *files], capture_output=True, text=True, timeout=120)

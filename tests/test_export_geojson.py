@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -29,7 +28,7 @@ CORRIDOR = DATA / "corridor"
 MUNICH_8SEG = DATA / "export" / "de-munich_garmin-edge-800_8seg_gpsbabel.gpx"
 NASTY = 'Moulin & <Pont> "Vieux" l\'Église — 🙂 \x07'
 
-needs_ogr = pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo (gdal-bin) missing")
+needs_ogr = pytest.mark.tool("ogrinfo")
 
 
 # -- a real trail with real stops: two legs of the Ardèche node network and its OSM guideposts ------

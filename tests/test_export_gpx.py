@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +15,7 @@ from poi.gpxfile import parse_gpx
 from poi.i18n import language
 from poi.models import POI
 from poi.store import PoiStore
+from trails import assembly
 from trails.models import Stop, Trail, TrailStop
 from trails.store import TrailStore
 from webapp.cli import cli
@@ -31,8 +31,8 @@ TRACKS = ["de-munich_garmin-edge-800_8seg_gpsbabel.gpx", "de-freiburg_simplify-r
 NOW = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
 NASTY = 'Moulin & <Pont> "Vieux" l\'Église — Ŝŧråñgé 🙂 ]]> \x07'
 
-needs_xmllint = pytest.mark.skipif(shutil.which("xmllint") is None, reason="xmllint (libxml2-utils) missing")
-needs_ogr = pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo (gdal-bin) missing")
+needs_xmllint = pytest.mark.tool("xmllint")
+needs_ogr = pytest.mark.tool("ogrinfo")
 
 
 # -- helpers -------------------------------------------------------------------
@@ -150,7 +150,6 @@ def test_round_trip_through_gpxpy_keeps_every_point_within_half_a_metre(tmp_path
 @pytest.mark.parametrize("name", TRACKS)
 def test_trail_assembled_from_gpx_exports_valid_and_lossless(tmp_path, name):
     """With engineer A's assembly (cleaned, joined segments): the export keeps exactly its points."""
-    assembly = pytest.importorskip("trails.assembly")
     trail = assembly.trail_from_gpx(EXPORT / name)
     path = write(tmp_path, gpx_exporter.export(trail, []))
     validate(path)

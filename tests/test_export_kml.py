@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -24,8 +23,8 @@ DATA = Path(__file__).parent / "data"
 MUNICH_8SEG = DATA / "export" / "de-munich_garmin-edge-800_8seg_gpsbabel.gpx"
 NS = {"k": "http://www.opengis.net/kml/2.2", "atom": "http://www.w3.org/2005/Atom"}
 
-needs_ogr = pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo (gdal-bin) missing")
-needs_xmllint = pytest.mark.skipif(shutil.which("xmllint") is None, reason="xmllint (libxml2-utils) missing")
+needs_ogr = pytest.mark.tool("ogrinfo")
+needs_xmllint = pytest.mark.tool("xmllint")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from exporter import bundle
+from helpers import require_tool
 try:  # tests/ as a package, or as plain folders
     from .walk import Placed, load_circuit, place_pois
 except ImportError:
@@ -27,9 +28,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install it (apt-get install chromium) or set BALISE_CHROMIUM")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
+    chromium = require_tool("chromium", CHROMIUM)  # set BALISE_CHROMIUM for another Chromium
+    return {**browser_type_launch_args, "executable_path": chromium, "args": ARGS}
 
 
 @pytest.fixture(scope="session")
