@@ -21,6 +21,7 @@ from trails.models import Trail
 from trails.store import TrailStore
 from webapp import staff_store
 from webapp.staff_store import StaffStore
+from helpers import page_shows
 
 from helpers import open_db
 
@@ -139,7 +140,7 @@ def test_create_from_real_gpx_files(editor, data, db_path, name):
     trail_id = create(editor, (data / "gpx" / name).read_bytes(), filename=name)
     trail = stores(db_path)[0].get(trail_id)
     assert trail.length_m > 100 and trail.extra["gpx_file"] == name
-    assert editor.get(f"/editor/trails/{trail_id}").status_code == 200
+    page_shows(editor.get(f"/editor/trails/{trail_id}"), trail.name)
 
 
 @pytest.mark.parametrize("filename, content, message", [
@@ -449,7 +450,8 @@ def test_history_lists_every_change_and_restore_brings_a_version_back(editor, tr
     html = editor.get(f"/editor/trails/{trail_id}/history?lang=en").get_data(as_text=True)
     assert html.count("data-revision-id") == 4 and "changed: name, summary" in html
     target = revisions[2]  # the first edit
-    assert editor.get(f"/editor/trails/{trail_id}/history/{target.id}").status_code == 200
+    page_shows(editor.get(f"/editor/trails/{trail_id}/history/{target.id}?lang=en"), "Du Bateau à Arlix",
+               "Première version", "Restore this version")
     r = post(editor, f"/editor/trails/{trail_id}/history/{target.id}/restore")
     assert r.status_code == 302
     trail = trails.get(trail_id)
@@ -517,7 +519,7 @@ def test_an_admin_manages_accounts_and_deletes_trails(admin, editor, trail_id, d
     assert post(admin, f"/editor/trails/{trail_id}/delete").status_code == 302
     assert trails.count() == 0
     assert [r.action for r in staff.revisions(trail_id)] == ["delete", "create"]
-    assert admin.get(f"/editor/trails/{trail_id}/history").status_code == 200
+    page_shows(admin.get(f"/editor/trails/{trail_id}/history?lang=en"), "History of", "deleted")
 
 
 # -- CSRF on every editor form -------------------------------------------------------------------------------------------
@@ -538,7 +540,7 @@ def test_every_editor_form_refuses_a_post_without_the_token(app, admin, trail_id
             assert r.status_code == 400, url
     after = (trails.get(trail_id), trails.stops(trail_id, include_removed=True), len(staff.revisions(trail_id)))
     assert after == before
-    assert admin.get("/editor/").status_code == 200  # still logged in
+    page_shows(admin.get("/editor/?lang=en"), "Logged in as admin")  # still logged in
 
 
 # -- stored XSS --------------------------------------------------------------------------------------------------------------

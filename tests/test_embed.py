@@ -7,6 +7,7 @@ import re
 import pytest
 
 from test_api import catalogue  # noqa: F401  (fixture)
+from helpers import page_shows
 
 
 def names(page: str) -> list[str]:
@@ -103,7 +104,7 @@ def test_help_page_gives_the_snippet_for_the_filters(client, catalogue):  # noqa
     assert 'title="Walking trails: Aubenas"' in code and 'e.origin!=="http://localhost"' in code
     assert "1 trail matches today." in page
     assert '<iframe src="/embed?commune=Aubenas&amp;limit=5"' in page  # the preview
-    assert client.get("/embed/help").status_code == 200
+    page_shows(client.get("/embed/help?lang=en"), "Put the trails on your website", '<textarea')
 
 
 def test_catalogue_links_to_the_help_page_with_its_filters(client, catalogue):  # noqa: F811

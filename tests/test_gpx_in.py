@@ -3,53 +3,115 @@ from pathlib import Path
 
 import pytest
 
-from poi.errors import BaliseError
-from poi.geo import geodesic_distance_m
+from poi.geo import geodesic_distance_m, geodesic_length_m
+from poi.i18n import language
 from trails.errors import GPXError, TraceError
 from trails.gpx_in import JOIN_TOLERANCE_M, Trace, clean_segments, read_trace
 
 GPX = Path(__file__).parent / "data" / "gpx"
-BAD_FILES = {  # file -> (error class, words the one-line message must hold)
-    "xml_bomb.gpx": (GPXError, "unsafe XML"),
-    "external_entity.gpx": (GPXError, "unsafe XML"),
-    "truncated.gpx": (GPXError, "truncated"),
-    "decimal_commas.gpx": (GPXError, "decimal comma"),
-    "zero_points.gpx": (GPXError, "no track or route points"),
-    "not_gpx.gpx": (GPXError, "not a GPX file"),
-    "geotrek-admin__fr-74_trace_with_no_feature.gpx": (GPXError, "no track or route points"),
-    "gpxpy__unicode.gpx": (GPXError, "6 waypoint(s)"),  # waypoints only: points to `poi import`
-    "gpxpy__unicode2.gpx": (GPXError, "no track or route points"),
-    "geotrek-admin__fr-74_trace_with_only_two_duplicate_track_points.gpx": (TraceError, "same place"),
-    "gpxpy__track_with_dilution_errors.gpx": (TraceError, "same place"),
-    "gpxpy__garmin_gpxtpx.gpx": (TraceError, "single point"),
+#: Every file of tests/data/gpx and what reading it gives: a trace (points per segment after cleaning, geodesic
+#: length in metres, elevation or not), or an error (its class and its exact one-line message after "FILE: ").
+OUTCOMES = {
+    "de-freiburg_simplify-relative_100pts_gpsbabel.gpx": ([100], 1333, True),
+    "de-munich_garmin-edge-800_8seg_gpsbabel.gpx": ([1286], 25184, True),
+    "de-paderborn_wahoo-element-bolt_4seg_gpsbabel.gpx": ([1076], 4752, True),
+    "decimal_commas.gpx":
+        (GPXError, 'decimal comma in coordinates (lat="45,969096946431875"); GPX requires a dot as decimal separator'),
+    "external_entity.gpx":
+        (GPXError, 'refused unsafe XML (DTDForbidden: DTDs, entities and external references are not allowed in GPX)'),
+    "fr-72_le-mans_sloth-track_gpx10_gpxpy.gpx": ([17], 13186, False),
+    "geotrek-admin__fr-74_apidae_test_trek.gpx": ([13], 145, False),
+    "geotrek-admin__fr-74_trace_with_multiple_continuous_features.gpx": ([12], 102, False),
+    "geotrek-admin__fr-74_trace_with_multiple_continuous_features_and_one_empty.gpx": ([12], 102, False),
+    "geotrek-admin__fr-74_trace_with_multiple_not_continuous_features.gpx": ([4, 8], 88, False),
+    "geotrek-admin__fr-74_trace_with_no_feature.gpx":
+        (GPXError, 'no track or route points (add a <trk> or <rte> to the file)'),
+    "geotrek-admin__fr-74_trace_with_not_continuous_segments.gpx": ([9, 6, 11], 714, False),
+    "geotrek-admin__fr-74_trace_with_only_two_duplicate_track_points.gpx":
+        (TraceError, 'all 2 points are at the same place; a trail needs a trace that moves'),
+    "geotrek-admin__fr-74_trace_with_route_points.gpx": ([13], 145, False),
+    "geotrek-admin__fr-74_trace_with_single_point_segment.gpx": ([13], 145, False),
+    "gpxpy__custom_schema_locations.gpx":
+        (GPXError, 'no track or route points (add a <trk> or <rte> to the file)'),
+    "gpxpy__default_schema_locations.gpx":
+        (GPXError, 'no track or route points (add a <trk> or <rte> to the file)'),
+    "gpxpy__first_and_last_elevation.gpx": ([9], 195799, True),
+    "gpxpy__garmin_gpxtpx.gpx":
+        (TraceError, 'a single point cannot make a trail; the trace needs at least two'),
+    "gpxpy__gpx-with-node-with-comments.gpx":
+        (TraceError, 'a single point cannot make a trail; the trace needs at least two'),
+    "gpxpy__gpx1.0_with_all_fields.gpx": ([3, 2], 465779, True),
+    "gpxpy__gpx1.1_with_all_fields.gpx": ([3, 2], 465779, True),
+    "gpxpy__gpx1.1_with_extensions.gpx":
+        (GPXError, 'no track or route points; it holds 1 waypoint(s): import them as POIs with `balise poi import --format gpx`'),
+    "gpxpy__gpx1.1_with_extensions_without_namespaces.gpx":
+        (GPXError, 'no track or route points; it holds 1 waypoint(s): import them as POIs with `balise poi import --format gpx`'),
+    "gpxpy__gpx_with_garmin_extension.gpx":
+        (GPXError, 'no track or route points; it holds 1 waypoint(s): import them as POIs with `balise poi import --format gpx`'),
+    "gpxpy__track-with-empty-segment.gpx": ([9], 86, True),
+    "gpxpy__track-with-extremes.gpx": ([25], 2207, True),
+    "gpxpy__track-with-less-sec-time.gpx": ([2], 2, True),
+    "gpxpy__track-with-small-floats.gpx": ([2], 9413, True),
+    "gpxpy__track_with_dilution_errors.gpx":
+        (TraceError, 'all 2 points are at the same place; a trail needs a trace that moves'),
+    "gpxpy__track_with_speed.gpx": ([3], 19, True),
+    "gpxpy__unicode.gpx":
+        (GPXError, 'no track or route points; it holds 6 waypoint(s): import them as POIs with `balise poi import --format gpx`'),
+    "gpxpy__unicode2.gpx":
+        (GPXError, 'no track or route points (add a <trk> or <rte> to the file)'),
+    "gpxpy__unicode_with_bom.gpx":
+        (GPXError, 'no track or route points; it holds 1 waypoint(s): import them as POIs with `balise poi import --format gpx`'),
+    "gpxpy__unicode_with_bom_noencoding.gpx":
+        (GPXError, 'no track or route points; it holds 1 waypoint(s): import them as POIs with `balise poi import --format gpx`'),
+    "gpxstudio__be-brussels_simple.gpx": ([80], 2229, True),
+    "gpxstudio__be-brussels_with_cad.gpx": ([80], 2229, True),
+    "gpxstudio__be-brussels_with_hr.gpx": ([80], 2229, True),
+    "gpxstudio__be-brussels_with_power_1.gpx": ([80], 2229, True),
+    "gpxstudio__be-brussels_with_routes.gpx": ([49, 28], 2149, True),
+    "gpxstudio__be-brussels_with_segments.gpx": ([49, 28], 2149, True),
+    "gpxstudio__be-brussels_with_style.gpx": ([80], 2229, True),
+    "gpxstudio__be-brussels_with_surface.gpx": ([80], 2229, True),
+    "gpxstudio__be-brussels_with_temp.gpx": ([80], 2229, True),
+    "gpxstudio__be-brussels_with_time.gpx": ([80], 2229, True),
+    "gpxstudio__be-brussels_with_tracks.gpx": ([49, 28], 2149, True),
+    "gpxstudio__be-brussels_with_tracks_and_segments.gpx": ([16, 34, 19, 10], 2126, True),
+    "gpxstudio__be-brussels_with_waypoint.gpx": ([80], 2229, True),
+    "no-oslo_garmin-oregon-700_2018_gpsbabel.gpx": ([997], 22235, True),
+    "not_gpx.gpx":
+        (GPXError, 'not a GPX file (root element is <kml>)'),
+    "truncated.gpx":
+        (GPXError, 'not well-formed XML (no element found: line 123, column 6); the file may be truncated'),
+    "xml_bomb.gpx":
+        (GPXError, 'refused unsafe XML (DTDForbidden: DTDs, entities and external references are not allowed in GPX)'),
+    "zero_points.gpx":
+        (GPXError, 'no track or route points (add a <trk> or <rte> to the file)'),
 }
-ALL_REAL = sorted(p.name for p in GPX.glob("*.gpx"))
 
 
-@pytest.mark.parametrize("name", ALL_REAL)
-def test_every_file_gives_a_trace_or_a_one_line_error(name):
-    try:
-        trace = read_trace(GPX / name)
-    except BaliseError as e:
-        message = str(e)
-        assert "\n" not in message and message.startswith(name), message
+def test_every_file_has_its_expected_outcome_in_the_table():
+    assert sorted(OUTCOMES) == sorted(p.name for p in GPX.glob("*.gpx")), "name the outcome of each new file"
+
+
+@pytest.mark.parametrize("name, expected", sorted(OUTCOMES.items()))
+def test_each_file_gives_its_trace_or_its_one_line_error(name, expected):
+    if isinstance(expected[0], type):
+        cls, message = expected
+        with language("en"), pytest.raises(cls) as info:
+            read_trace(GPX / name)
+        assert str(info.value) == f"{name}: {message}"
         return
+    points, length_m, has_elevation = expected
+    trace = read_trace(GPX / name)
     assert isinstance(trace, Trace)
-    assert trace.segments and all(len(seg) >= 2 for seg in trace.segments)
+    assert [len(seg) for seg in trace.segments] == points
+    assert sum(geodesic_length_m([p[:2] for p in seg]) for seg in trace.segments) == pytest.approx(length_m, abs=1)
+    assert trace.has_elevation is has_elevation
     for seg in trace.segments:
         for (lon, lat, ele), nxt in zip(seg, seg[1:]):
             assert -180 <= lon <= 180 and -90 <= lat <= 90
             assert (lon, lat) != nxt[:2], "consecutive duplicates are dropped"
             assert ele is None or isinstance(ele, float)
     assert trace.has_elevation == any(p[2] is not None for seg in trace.segments for p in seg)
-
-
-@pytest.mark.parametrize("name, expected", sorted(BAD_FILES.items()))
-def test_bad_input_gives_its_one_line_error(name, expected):
-    cls, words = expected
-    with pytest.raises(cls) as info:
-        read_trace(GPX / name)
-    assert words in str(info.value) and "\n" not in str(info.value)
 
 
 def test_bad_xml_is_wrapped_not_leaked():

@@ -222,9 +222,12 @@ def test_din33466_lands_near_the_published_times_of_the_cevennes_circuits():
 
 
 def test_difficulty_thresholds_against_the_cevennes_published_levels():
+    """What README and :func:`trails.metrics.difficulty_of` claim: on the 73 walking day circuits of the
+    Cévennes, our level is the park's own for 68 % (50 of 73) and within one level for all 73."""
     levels = {"Très facile": 0, "Facile": 1, "Moyen": 2, "Difficile": 3, "Très difficile": 4}
     walks = cevennes_walks()
     gaps = [abs(DIFFICULTIES.index(M.difficulty_of(M.effort(r["longueur"], r["denivele_positif"])))
                 - levels[r["difficulte"]]) for r in walks]
-    assert sum(g == 0 for g in gaps) / len(gaps) >= 0.65
-    assert sum(g <= 1 for g in gaps) / len(gaps) >= 0.95
+    assert len(gaps) == 73
+    assert sum(g == 0 for g in gaps) == 50  # 68 %
+    assert max(gaps) <= 1

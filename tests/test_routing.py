@@ -149,10 +149,19 @@ def test_a_loop_closes_on_its_first_stop(monaco):
     one_way = route_trail(monaco, ids, name="Le Rocher")
     loop = route_trail(monaco, ids, name="Le Rocher en boucle", loop=True)
     assert loop.coords[0] == loop.coords[-1]
-    assert loop.route_type in ("loop", "out_and_back") and loop.extra["routing"]["loop"] is True
+    assert loop.extra["routing"]["loop"] is True
     assert loop.extra["routed_through"] == ids
     assert loop.length_m > one_way.length_m
     check_route(monaco, loop, ROCHER, loop=True)
+
+
+@pytest.mark.xfail(strict=True, reason="routing closes a loop by walking back the way it came (an out-and-back, "
+                   "586 m); real loops come with branch i11's routing rewrite: remove this mark then")
+def test_a_loop_request_gives_a_loop_not_an_out_and_back(monaco):
+    """Asked for a loop through the Rocher's three monuments, the walker must not retrace the way out."""
+    ids = [poi_id(monaco, n) for n in ROCHER]
+    loop = route_trail(monaco, ids, name="Le Rocher en boucle", loop=True)
+    assert loop.route_type == "loop"
 
 
 def test_andorra_mountain_route_with_elevations(andorra):
@@ -181,11 +190,13 @@ def test_a_star_finds_what_dijkstra_finds(andorra, monkeypatch):
 
 
 def test_walkers_pay_for_roads(monaco, monkeypatch):
-    ids = [poi_id(monaco, n) for n in ROCHER]
+    """From the Cathedral to the Japanese Garden the shortest way follows Monaco's busy roads: a walker's
+    route detours by quieter streets and paths (1,924 m against 1,760 m when every class costs the same)."""
+    ids = [poi_id(monaco, n) for n in ("Cathédrale Notre-Dame-Immaculée", "Jardin Japonais")]
     walking = route_trail(monaco, ids, name="w")
     monkeypatch.setitem(routing.PRACTICE_FACTORS, "walking", dict.fromkeys(routing.WALKING_FACTORS, 1.0))
     shortest = route_trail(monaco, ids, name="s")
-    assert shortest.length_m <= walking.length_m + 0.5
+    assert shortest.length_m * 1.05 < walking.length_m < shortest.length_m * 1.3
 
 
 @pytest.mark.parametrize("highway, practice, factor", [
