@@ -1,4 +1,5 @@
 """The command line starts without the web layer: commands load by import path, only when used."""
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,14 @@ def test_help_lists_every_command_with_its_short_help():
         assert f"  {name} " in out
     assert "Build the demo catalogue from the data/ folder" in out
 
+
+
+def test_a_command_opens_the_db_with_every_components_tables(tmp_path):
+    """Commands load lazily, so none may count on another's imports: ``map stats`` alone, in a fresh
+    interpreter, gives a database that the other commands and the web app can use."""
+    db_path = tmp_path / "fresh.db"
+    subprocess.run([sys.executable, "-m", "webapp.cli", "--db", str(db_path), "map", "stats", "--json"], cwd=ROOT,
+                   check=True, capture_output=True, timeout=60)
+    with sqlite3.connect(db_path) as conn:
+        components = {row[0] for row in conn.execute("SELECT DISTINCT component FROM schema_migrations")}
+    assert components >= {"poi", "trails", "network", "staff", "feedback"}

@@ -34,6 +34,7 @@ class Env:
 
     @property
     def db(self):
+        """The database with every component's tables, whichever command opens it first."""
         if self._db is None:
             from poi.store import open_db
             from webapp.schema import COMPONENTS  # on first use: --help needs no store module
