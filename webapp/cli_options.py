@@ -10,7 +10,6 @@ import importlib
 import os
 
 import click
-from click.utils import make_default_short_help
 
 
 class Env:
@@ -41,6 +40,17 @@ class Env:
 
             self._db = open_db(self.db_path, COMPONENTS)
         return self._db
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word to fit ``limit`` characters, with "..." when cut (as click shortens help).
+
+    >>> _shorten("Build the demo catalogue, then serve it.", 24)
+    'Build the demo...'
+    """
+    if len(text) <= limit:
+        return text
+    return text[:max(limit - 3, 1)].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
 pass_env = click.make_pass_decorator(Env)
@@ -92,7 +102,7 @@ class LazyGroup(click.Group):
         for name in names:
             command = self.commands.get(name)
             if command is None:
-                rows.append((name, make_default_short_help(self.lazy_commands[name][1], limit)))
+                rows.append((name, _shorten(self.lazy_commands[name][1], limit)))
             elif not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
         if rows:
