@@ -155,13 +155,21 @@ def test_a_loop_closes_on_its_first_stop(monaco):
     check_route(monaco, loop, ROCHER, loop=True)
 
 
-@pytest.mark.xfail(strict=True, reason="routing closes a loop by walking back the way it came (an out-and-back, "
-                   "586 m); real loops come with branch i11's routing rewrite: remove this mark then")
-def test_a_loop_request_gives_a_loop_not_an_out_and_back(monaco):
-    """Asked for a loop through the Rocher's three monuments, the walker must not retrace the way out."""
+def test_a_loop_request_does_not_come_back_the_way_it_went(monaco):
+    """Asked for a loop through the Rocher's three monuments, the walker retraces at most 15 % of it
+    (11.8 % today: the legs are routed again with a penalty on what was walked; 31 % without)."""
     ids = [poi_id(monaco, n) for n in ROCHER]
     loop = route_trail(monaco, ids, name="Le Rocher en boucle", loop=True)
-    assert loop.route_type == "loop"
+    assert loop.extra["routing"]["reuse_ratio"] <= 0.15
+
+
+@pytest.mark.xfail(strict=True, reason="the Rocher loop (11.8 % walked twice) comes back by streets parallel to the "
+                   "way out, within metrics.RETRACE_TOLERANCE_M (50 m): detect_route_type calls it out_and_back. "
+                   "Remove this mark when routing or the classifier settles it")
+def test_a_loop_request_is_classified_as_a_loop(monaco):
+    """What the catalogue shows (route type) must not say "out and back" for a loop the staff asked for."""
+    ids = [poi_id(monaco, n) for n in ROCHER]
+    assert route_trail(monaco, ids, name="Le Rocher en boucle", loop=True).route_type == "loop"
 
 
 def test_andorra_mountain_route_with_elevations(andorra):
