@@ -16,7 +16,7 @@ ROOT = Path(__file__).parent.parent
 SOURCES = DATA / "sources"
 #: Command-line tools the tests run, and the Debian package of each (``.ci/run`` installs them when missing).
 TOOLS = {"chromium": "chromium", "ogrinfo": "gdal-bin", "xmllint": "libxml2-utils", "zbarimg": "zbar-tools",
-         "node": "nodejs"}
+         "node": "nodejs", "nginx": "nginx"}
 
 
 def page_shows(response, *texts: str) -> str:
@@ -33,15 +33,15 @@ def under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
-def require_tool(name: str, path: str | None = None) -> str:
-    """The path of tool ``name`` (or of ``path`` when given); skip the test without it, fail under CI.
+def require_tool(name: str, *paths: str) -> str:
+    """The first executable of ``paths``, else tool ``name`` on PATH; skip the test without it, fail under CI.
 
     Tests mark what they need with ``@pytest.mark.tool("xmllint")`` (conftest calls this before the test)
     or call it directly.
     """
-    found = (path if Path(path).exists() else None) if path else shutil.which(name)
+    found = next((p for p in paths if os.access(p, os.X_OK)), None) or shutil.which(name)
     if found is None:
-        message = f"{path or name} is missing: apt-get install {TOOLS.get(name, name)}"
+        message = f"{name} is missing: apt-get install {TOOLS.get(name, name)}"
         if under_ci():
             pytest.fail(f"{message} (CI=true: a missing tool fails the run)", pytrace=False)
         pytest.skip(message)

@@ -32,6 +32,8 @@ COMMANDS = {
     "map": ("webapp.commands.groups:map_group",
             "The offline map's ways and the walkable path network (from OpenStreetMap)."),
     "media": ("webapp.commands.groups:media", "Photos and audio guides: the media store beside the database."),
+    "publish": ("webapp.commands.publish:publish",
+                "Publish the public site as static files any web server or CDN serves."),
     "sync": ("webapp.commands.sync:sync", "Import every registered source; each run's report is kept."),
     "dem": ("webapp.commands.groups:dem", "The elevation model (SRTM tiles) of the path network and of circuits."),
     "user": ("webapp.commands.groups:user", "Staff accounts of the web editor: add, list, change a password."),

@@ -10,9 +10,7 @@ cut, the QR code decoded to the published bundle URL (zbarimg), and the link che
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -22,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import require_tool
+
 try:  # tests/ as a package, or as plain folders
     from .test_catalogue_browser import context, demo, tile_png  # noqa: F401 (fixtures)
     from .test_served_bundle_browser import save_for_offline
@@ -30,14 +30,6 @@ except ImportError:
     from test_served_bundle_browser import save_for_offline
 
 pytestmark = pytest.mark.browser
-
-def need(tool: str, *extra: str) -> str:
-    path = shutil.which(tool) or next((p for p in extra if os.access(p, os.X_OK)), None)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is needed under CI (apt-get install {tool})")
-        pytest.skip(f"{tool} not installed")
-    return path
 
 
 def free_port() -> int:
@@ -57,7 +49,7 @@ def start_nginx(folder: Path, port: int, work: Path, root: str = "/balades/") ->
     """nginx on 127.0.0.1:``port`` serving ``folder`` under ``root`` with the published snippet."""
     from exporter.site_serving import local_nginx_conf
 
-    nginx = need("nginx", "/usr/sbin/nginx")
+    nginx = require_tool("nginx", "/usr/sbin/nginx")
     work.mkdir(parents=True, exist_ok=True)
     (work / "nginx.conf").write_text(local_nginx_conf(folder, port, work, root))
     proc = subprocess.Popen([nginx, "-p", str(work), "-c", str(work / "nginx.conf")], stdout=subprocess.DEVNULL,
@@ -81,7 +73,7 @@ def published(demo, tmp_path_factory):  # noqa: F811
 
     from webapp.cli import cli
 
-    need("nginx", "/usr/sbin/nginx")
+    require_tool("nginx", "/usr/sbin/nginx")
     work = tmp_path_factory.mktemp("published")
     port = free_port()
     url = f"http://127.0.0.1:{port}/balades/"
@@ -181,7 +173,7 @@ def test_bundle_installed_then_used_offline(context, published, demo):  # noqa: 
 
 
 def test_qr_code_decodes_to_the_published_bundle(published, demo):  # noqa: F811
-    zbarimg = need("zbarimg")
+    zbarimg = require_tool("zbarimg")
     with urllib.request.urlopen(f"{published.url}trails/{demo.trail_id}/qr.png", timeout=10) as r:
         png = r.read()
     qr = published.out.parent / "qr.png"

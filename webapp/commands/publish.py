@@ -7,7 +7,7 @@ import click
 
 from poi.i18n import LANGUAGES
 from poi.i18n import gettext as _
-from webapp.cli import db_option, pass_env
+from webapp.cli_options import db_option, pass_env
 
 
 @click.command()
@@ -56,7 +56,3 @@ def publish(env, out, base_url, langs, live_url, no_compress, check):
         click.echo(_("Link check: {n} broken internal links.", n=len(bad)))
         if bad:
             raise SystemExit(1)
-
-
-def register(cli) -> None:
-    cli.add_command(publish)
