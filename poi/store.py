@@ -376,6 +376,12 @@ class PoiStore:
             "WHERE r.min_lon >= ? AND r.max_lon <= ? AND r.min_lat >= ? AND r.max_lat <= ?",
             [min_lon, max_lon, min_lat, max_lat]).fetchall()]
 
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """``(min_lon, min_lat, max_lon, max_lat)`` of every POI (from the R*Tree), None when there is none."""
+        row = self.db.execute("SELECT min(min_lon), min(min_lat), max(max_lon), max(max_lat) FROM pois_rtree"
+                              ).fetchone()
+        return None if row is None or row[0] is None else tuple(row)
+
     def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> list[POI]:
         """Full POIs inside a lon/lat box."""
         return self.get_many(p[0] for p in self.points_in_bbox(min_lon, min_lat, max_lon, max_lat))

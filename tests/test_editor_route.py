@@ -5,7 +5,9 @@ imported as POIs and as the path network, as tests/test_routing.py does.
 """
 from __future__ import annotations
 
+import json
 import re
+from html import unescape
 import shutil
 from pathlib import Path
 
@@ -179,3 +181,21 @@ def test_no_network_says_to_import_the_map_first(editor, db_path, tmp_path):
     r = create(editor, rocher_ids(db_path))
     assert r.status_code == 400 and "balise map import" in r.get_data(as_text=True)
     assert counts(db_path) == before
+
+
+def test_the_page_offers_the_map_from_our_own_leaflet_with_the_api_and_the_view(editor, db_path):
+    palais, cathedrale, _musee = rocher_ids(db_path)
+    html = editor.get(URL, query_string={"poi": [palais, cathedrale]}).get_data(as_text=True)
+    assert '<script src="/vendor/leaflet/leaflet.js" defer>' in html and "/static/route-editor.js" in html
+    assert "unpkg" not in html and "cdn" not in html.lower()
+    raw = re.search(r'id="route-map"[^>]*data-settings="([^"]+)"', html).group(1)
+    settings = json.loads(unescape(raw))
+    assert settings["api"] == "/api/pois" and settings["limit"] <= 1000
+    west, south, east, north = settings["bounds"]  # the chosen POIs' box, in Monaco-Ville
+    assert 7.41 < west < east < 7.43 and 43.72 < south < north < 43.74
+    # every chosen POI's hidden input sits in its list item (what the drag and drop reorders)
+    items = re.findall(r'<li><input type="hidden" name="poi" value="(\d+)">', html)
+    assert items == [str(palais), str(cathedrale)]
+    empty = editor.get(URL).get_data(as_text=True)
+    raw = re.search(r'id="route-map"[^>]*data-settings="([^"]+)"', empty).group(1)
+    assert json.loads(unescape(raw))["bounds"][0] < 7.42  # no POI chosen yet: every POI of the base

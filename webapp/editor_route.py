@@ -1,6 +1,6 @@
 """Editor route: staff pick POIs, Balise routes a trail between them over the path network.
 
-One page, ``/editor/trails/route``, plain HTML forms, no JavaScript. The state of
+One page, ``/editor/trails/route``, plain HTML forms that work without JavaScript. The state of
 the form (name, chosen POIs in order, loop, practice, search text) travels in the
 query string (GET) or in hidden fields (POST); :func:`apply_action` edits the
 chosen list (add, remove, move up or down) without storing anything. Only the
@@ -8,10 +8,15 @@ chosen list (add, remove, move up or down) without storing anything. Only the
 and a ``create`` revision, in one transaction. Routing errors (fewer than two POIs,
 a POI too far from the paths, no path, no network imported) are shown in the
 form with the chosen list kept.
+
+With JavaScript, ``static/route-editor.js`` adds a map of the POIs in view (asked
+from ``/api/pois?bbox=``, at most :data:`MAP_LIMIT` at a time): a click on a marker
+adds the POI to the chosen list, and the list's items can be dragged to reorder
+them; both only edit the form, which is sent as without JavaScript.
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from poi.errors import BaliseError
 from poi.i18n import gettext as _
@@ -29,6 +34,8 @@ from webapp.params import parse_id
 MAX_POIS = 50
 #: Most POIs a search lists.
 SEARCH_LIMIT = 20
+#: Most POIs the map shows at a time (the API's ``limit``).
+MAP_LIMIT = 300
 MAX_NAME = 200
 MAX_QUERY = 200
 
@@ -86,7 +93,23 @@ def _render(state: dict, error: str | None = None, status: int = 200):
     state["ids"] = [i for i, _p in chosen]  # unknown ids (a deleted POI) are dropped
     results = store.find(text=state["q"], limit=SEARCH_LIMIT) if state["q"] else []
     return render_template("editor/route.html", form=state, chosen=chosen, results=results, error=error,
-                           practices=PRACTICES, max_pois=MAX_POIS), status
+                           practices=PRACTICES, max_pois=MAX_POIS,
+                           map_settings=_map_settings(store, [p for _i, p in chosen])), status
+
+
+def _map_settings(store: PoiStore, chosen: list) -> dict:
+    """What route-editor.js needs: the API, the tiles, the first view (the chosen POIs, else every POI)."""
+    if chosen:
+        lons, lats = [p.lon for p in chosen], [p.lat for p in chosen]
+        bounds = (min(lons), min(lats), max(lons), max(lats))
+    else:
+        bounds = store.extent()
+    return {"api": url_for("api.pois"), "limit": MAP_LIMIT, "max_pois": MAX_POIS, "bounds": bounds,
+            "tiles": current_app.config["TILES_URL"], "attribution": current_app.config["TILES_ATTRIBUTION"],
+            "added": _("{name} added to the list"), "full": _("The list is full ({n} POIs).", n=MAX_POIS),
+            "moved": _("{name} moved to place {n}"),
+            "capped": _("Only the first {n} POIs of this area are shown: zoom in to see the others.",
+                        n=MAP_LIMIT)}
 
 
 @bp.route("/trails/route", methods=["GET", "POST"])

@@ -1,0 +1,145 @@
+"""The editor's routing page in real headless Chromium: staff pick POIs on the map, drag them into order, save.
+
+Data: the real OSM extract of Monaco (tests/data/sources/osm/monaco_graphhopper.osm.gz, see the README there),
+imported as POIs and as the path network, as tests/test_editor_route.py does.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+MONACO = Path(__file__).parents[1] / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
+PASSWORD = "sentier du Rocher 1297"
+PALAIS, CATHEDRALE, MUSEE = "Palais Princier de Monaco", "Cathédrale Notre-Dame-Immaculée", "Musée Océanographique"
+
+
+@pytest.fixture
+def monaco_site(tmp_path):
+    """The app over Monaco's POIs and paths with one editor account; yields (base URL, db path)."""
+    import waitress
+
+    from helpers import open_db
+    from poi.importers import import_file
+    from poi.network import import_osm_map
+    from webapp import create_app, staff_store
+    from webapp.staff_store import StaffStore
+
+    db_path = tmp_path / "balise.db"
+    db = open_db(db_path)
+    import_file(db, MONACO, format="osm")
+    import_osm_map(db, MONACO)
+    method = staff_store.PASSWORD_METHOD
+    staff_store.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+    try:
+        StaffStore(db).add_user("marie", PASSWORD, role="editor")
+    finally:
+        staff_store.PASSWORD_METHOD = method
+    db.conn.close()
+    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
+    threading.Thread(target=server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.effective_port}", db_path
+    server.close()
+
+
+@pytest.fixture
+def staff_page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="fr-FR")
+    ctx.requested = []
+    ctx.on("request", lambda request: ctx.requested.append(request.url))
+    yield ctx.new_page()
+    ctx.close()
+
+
+def chosen(page) -> list[str]:
+    return page.eval_on_selector_all("#route-chosen > li .name", "ns => ns.map(n => n.textContent.trim())")
+
+
+def test_staff_route_a_circuit_by_clicking_pois_on_the_map_and_dragging_them_into_order(monaco_site, staff_page):
+    from helpers import open_db
+    from poi.store import PoiStore
+    from trails.store import TrailStore
+
+    base, db_path = monaco_site
+    page = staff_page
+    page.goto(f"{base}/login?next=/editor/trails/route")
+    page.get_by_label("Nom d’utilisateur").fill("marie")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base}/editor/trails/route")
+
+    page.wait_for_selector('#route-map[data-state="ready"]')
+    assert int(page.get_attribute("#route-map", "data-pois")) > 50  # Monaco's POIs in view, asked from the API
+    # a mouse click on a marker no other covers (Monaco-Ville's markers overlap at this zoom) ...
+    page.locator("#route-map").scroll_into_view_if_needed()
+    free = page.evaluate("""() => [...document.querySelectorAll('#route-map .leaflet-marker-icon')].findIndex(m => {
+        const r = m.getBoundingClientRect();
+        return r.top > 0 && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === m; })""")
+    assert free >= 0
+    first = page.locator("#route-map .leaflet-marker-icon").nth(free)
+    first_name = first.get_attribute("title")
+    first.click()
+    assert chosen(page) == [first_name]
+    # ... and the three sights of the Rocher, activated as a keyboard user does (Enter on the focused marker)
+    for name in (PALAIS, MUSEE, CATHEDRALE):
+        page.locator(f'#route-map .leaflet-marker-icon[title="{name}"]').press("Enter")
+    assert chosen(page) == [first_name, PALAIS, MUSEE, CATHEDRALE]
+    assert "Cathédrale Notre-Dame-Immaculée ajouté à la liste" in page.inner_text("#route-status")
+    # the server's own "remove" button still works on a list built on the map (the form carries it in order)
+    page.locator("#route-chosen > li").nth(0).get_by_role("button", name="retirer").click()
+    page.wait_for_selector('#route-map[data-state="ready"]')
+    assert chosen(page) == [PALAIS, MUSEE, CATHEDRALE]
+
+    # the cathedral is dragged onto the museum: it takes its place
+    items = page.locator("#route-chosen > li")
+    items.nth(2).drag_to(items.nth(1))
+    assert chosen(page) == [PALAIS, CATHEDRALE, MUSEE]
+    assert page.eval_on_selector_all("#route-chosen button", "bs => bs.map(b => b.value)") == [
+        "up:0", "down:0", "remove:0", "up:1", "down:1", "remove:1", "up:2", "down:2", "remove:2"]
+
+    page.get_by_label("Nom", exact=True).fill("Le Rocher à pied")
+    page.get_by_role("button", name="Tracer et créer le circuit").click()
+    page.wait_for_url(re.compile(r".*/editor/trails/\d+/stops$"))
+    assert "Circuit tracé" in page.inner_text(".flashes")
+    trail_id = int(page.url.rsplit("/", 2)[1])
+    assert not [u for u in page.context.requested if not u.startswith(base)]  # no CDN, no tiles (TILES_URL "")
+
+    db = open_db(db_path)
+    try:
+        stops = sorted((s for s in TrailStore(db).stops(trail_id) if s.status == "manual"),
+                       key=lambda s: s.distance_along_m)
+        by_id = {p.id: p.name for p in PoiStore(db).get_many([s.poi_id for s in stops])}
+    finally:
+        db.conn.close()
+    assert len(stops) == 3
+    assert [by_id[s.poi_id] for s in stops] == [PALAIS, CATHEDRALE, MUSEE]
+
+
+def test_the_map_is_only_an_enhancement(monaco_site, browser):
+    """Without JavaScript the map section stays hidden and the search and buttons do the work."""
+    base, _db = monaco_site
+    ctx = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    page = ctx.new_page()
+    try:
+        page.goto(f"{base}/login?next=/editor/trails/route")
+        page.get_by_label("Nom d’utilisateur").fill("marie")
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(f"{base}/editor/trails/route")
+        assert not page.locator("#route-map-section").is_visible()
+        page.get_by_label("Chercher un POI").fill("cathédrale")
+        page.get_by_role("button", name="Recherche", exact=True).click()
+        page.get_by_role("button", name=f"ajouter {CATHEDRALE}").click()
+        page.get_by_label("Chercher un POI").fill("palais princier")
+        page.get_by_role("button", name="Recherche", exact=True).click()
+        page.get_by_role("button", name=f"ajouter {PALAIS}").click()
+        assert chosen(page) == [CATHEDRALE, PALAIS]
+        page.locator("#route-chosen > li").nth(1).get_by_role("button", name="monter").click()
+        assert chosen(page) == [PALAIS, CATHEDRALE]
+    finally:
+        ctx.close()
