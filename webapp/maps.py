@@ -23,6 +23,7 @@ from folium.template import Template
 from markupsafe import Markup, escape
 
 from poi.i18n import gettext as _
+from poi.models import POI
 from trails.models import Trail, TrailStop
 from webapp.i18n import format_km
 
@@ -103,13 +104,9 @@ def build_trail_map(trail: Trail, stops: Sequence[TrailStop], *, tiles_url: str,
     """
     lines = [[latlon(p[0], p[1]) for p in seg] for seg in trail.segments if len(seg) >= 2]
     all_points = [p for line in lines for p in line] + [latlon(s.poi.lon, s.poi.lat) for s in stops]
-    m = folium.Map(location=all_points[0] if all_points else (46.6, 2.4), zoom_start=13 if all_points else 5,
-                   tiles=None, control_scale=True, prefer_canvas=False)
-    # Instance lists: folium's class-level defaults (CDN URLs) are neither used nor mutated.
-    m.default_js = [("leaflet", leaflet_js)]
-    m.default_css = [("leaflet_css", leaflet_css)]
-    if tiles_url:  # an empty TILES_URL gives a map without background (fully offline sites)
-        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution, max_zoom=19, max_native_zoom=19).add_to(m)
+    m = _base_map(all_points[0] if all_points else (46.6, 2.4), 13 if all_points else 5,
+                  tiles_url=tiles_url, tiles_attribution=tiles_attribution,
+                  leaflet_js=leaflet_js, leaflet_css=leaflet_css)
     for line in lines:
         folium.PolyLine(line, color=TRACE_COLOUR, weight=5, opacity=0.9).add_to(m)
     start = trail.start
@@ -127,6 +124,38 @@ def build_trail_map(trail: Trail, stops: Sequence[TrailStop], *, tiles_url: str,
         lats = [p[0] for p in all_points]
         lons = [p[1] for p in all_points]
         m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
+    return m
+
+
+def _base_map(location: tuple[float, float], zoom: int, *, tiles_url: str, tiles_attribution: str,
+              leaflet_js: str, leaflet_css: str, **options) -> folium.Map:
+    """An empty folium map on our own Leaflet, with the configured tiles (none when ``tiles_url`` is empty)."""
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False,
+                   **options)
+    # Instance lists: folium's class-level defaults (CDN URLs) are neither used nor mutated.
+    m.default_js = [("leaflet", leaflet_js)]
+    m.default_css = [("leaflet_css", leaflet_css)]
+    if tiles_url:  # an empty TILES_URL gives a map without background (fully offline sites)
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution, max_zoom=19, max_native_zoom=19).add_to(m)
+    return m
+
+
+def build_poi_map(poi: POI, **resources) -> folium.Map:
+    """The small map of a POI page: the place, one marker, at street zoom.
+
+    ``resources``: ``tiles_url``, ``tiles_attribution``, ``leaflet_js``, ``leaflet_css`` as for
+    :func:`build_trail_map`.
+
+    >>> from poi.models import POI
+    >>> m = build_poi_map(POI("Palais Princier", 7.42, 43.7314), tiles_url="", tiles_attribution="",
+    ...                   leaflet_js="/vendor/leaflet/leaflet.js", leaflet_css="/vendor/leaflet/leaflet.css")
+    >>> parts = render_parts(m)
+    >>> "/vendor/leaflet/leaflet.js" in parts.head, "[43.7314, 7.42]" in parts.script
+    (True, True)
+    """
+    where = latlon(poi.lon, poi.lat)
+    m = _base_map(where, 16, scrollWheelZoom=False, **resources)
+    folium.Marker(where, title=poi.name, alt=poi.name).add_to(m)
     return m
 
 
@@ -155,16 +184,24 @@ def render_parts(m: folium.Map) -> MapParts:
                     script=Markup(figure.script.render()))
 
 
+def _app_resources() -> dict:
+    """Tiles (``TILES_URL``, ``TILES_ATTRIBUTION``) and our own Leaflet, from the app."""
+    return {"tiles_url": current_app.config["TILES_URL"],
+            "tiles_attribution": current_app.config["TILES_ATTRIBUTION"],
+            "leaflet_js": url_for("leaflet.static", filename="leaflet.js"),
+            "leaflet_css": url_for("leaflet.static", filename="leaflet.css")}
+
+
 def trail_map(trail: Trail, stops: Sequence[TrailStop]) -> MapParts:
     """The map of a circuit page, configured from the app (``TILES_URL``, ``TILES_ATTRIBUTION``)."""
-    m = build_trail_map(
-        trail, stops,
-        tiles_url=current_app.config["TILES_URL"],
-        tiles_attribution=current_app.config["TILES_ATTRIBUTION"],
-        leaflet_js=url_for("leaflet.static", filename="leaflet.js"),
-        leaflet_css=url_for("leaflet.static", filename="leaflet.css"),
-        poi_href=lambda poi_id: url_for("public.poi_page", poi_id=poi_id))
+    m = build_trail_map(trail, stops, poi_href=lambda poi_id: url_for("public.poi_page", poi_id=poi_id),
+                        **_app_resources())
     return render_parts(m)
+
+
+def poi_map(poi: POI) -> MapParts:
+    """The small map of a POI page, configured from the app like :func:`trail_map`."""
+    return render_parts(build_poi_map(poi, **_app_resources()))
 
 
 def init_app(app: Flask) -> None:

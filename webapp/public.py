@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file, url_for
 from werkzeug.exceptions import HTTPException
 
 from exporter.gpx import export as export_gpx
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import current_language
 from poi.i18n import gettext as _
+from poi.media import MediaStore
 from trails.corridor import find_waymarks
 from trails.duration import visit_text, visit_time
 from trails.filter_index import DURATION_BUCKETS, SORTS, search
@@ -215,7 +216,49 @@ def poi_page(poi_id: int):
         poi = db.pois().get(poi_id)
     except NotFoundError:
         abort(404)
-    return render_template("public/poi.html", poi=poi, circuits=db.trails().trails_of_poi(poi_id))
+    return render_template("public/poi.html", poi=poi, circuits=db.trails().trails_of_poi(poi_id),
+                           map=maps.poi_map(poi), photo=_photo(poi))
+
+
+#: Width of the photo a POI page shows (a resized copy of the stored photo, :meth:`MediaStore.variant`).
+PHOTO_WIDTH = 800
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def stored_photo_path(poi):
+    """The media store's file of the POI's first photo, when it is a stored photo, else None."""
+    first = next((m for m in poi.media if m.kind == "image"), None)
+    if first is None or not first.url.startswith("media/") or current_app.config["DATABASE"] == ":memory:":
+        return None
+    path = MediaStore.for_db(current_app.config["DATABASE"]).path_of(first.url)
+    return path if path is not None and path.suffix in PHOTO_EXTENSIONS else None
+
+
+def _photo(poi) -> dict | None:
+    """The photo a POI page shows: its first photo, resized from the media store, or a web image URL."""
+    media = next((m for m in poi.media if m.kind == "image"), None)
+    if media is None:
+        return None
+    if stored_photo_path(poi) is not None:
+        src = url_for("public.poi_photo", poi_id=poi.id)
+    elif not (src := web_url(media.url)).lower().split("?")[0].endswith(PHOTO_EXTENSIONS):
+        return None
+    credit = " — ".join(x for x in (media.author, media.licence) if x)
+    return {"src": src, "alt": media.title or localized.localized(poi, "name"), "title": media.title,
+            "credit": credit}
+
+
+@bp.route("/pois/<int:poi_id>/photo.jpg")
+def poi_photo(poi_id: int):
+    """The POI's first stored photo, at most :data:`PHOTO_WIDTH` px wide (404 when it has none)."""
+    try:
+        poi = db.pois().get(poi_id)
+    except NotFoundError:
+        abort(404)
+    if (stored := stored_photo_path(poi)) is None:
+        abort(404)
+    path = MediaStore.for_db(current_app.config["DATABASE"]).variant(stored.stem, PHOTO_WIDTH)
+    return send_file(path, mimetype="image/jpeg", max_age=86400)
 
 
 def web_url(value: str | None) -> str:

@@ -141,10 +141,13 @@ class _Publisher:
     # -- helpers ----------------------------------------------------------------------------------------
     def get(self, path: str, query=(), *, status: int = 200) -> bytes:
         response = self.client.get(path, query_string=list(query))
-        if response.status_code != status:
-            raise ExportError(_("publishing {url}: the app answered {status}",
-                                url=f"{path}?{urlencode(list(query))}", status=response.status_code))
-        return response.get_data()
+        try:
+            if response.status_code != status:
+                raise ExportError(_("publishing {url}: the app answered {status}",
+                                    url=f"{path}?{urlencode(list(query))}", status=response.status_code))
+            return response.get_data()
+        finally:
+            response.close()  # a file the app sent (a photo) is closed at once
 
     def page(self, name: str, key: str, path: str, lang: str, app_path: str, query=(), *,
              catalogue_folder: str | None = None) -> None:
@@ -204,7 +207,7 @@ class _Publisher:
                        lambda t=t: self.trail_files(t, stops[t.id]))
         for poi in pois.values():
             self.files(f"poi-api:{poi.id}", digest(self.site_key, repr(poi), trails_of[poi.id]),
-                       lambda p=poi: {f"api/pois/{p.id}.json": self.api(f"/api/pois/{p.id}")})
+                       lambda p=poi: {f"api/pois/{p.id}.json": self.api(f"/api/pois/{p.id}"), **self.poi_photo(p)})
         ordered = sorted(pois.values(), key=lambda p: p.id)
         for n, start in enumerate(range(0, len(ordered), POIS_PER_FILE), 1):
             chunk = ordered[start:start + POIS_PER_FILE]
@@ -286,6 +289,15 @@ class _Publisher:
                    lambda: {"api/catalogue-words.json": json_dumps(catalogue_words(self.store))})
 
     # -- files ------------------------------------------------------------------------------------------
+    def poi_photo(self, poi) -> dict[str, bytes]:
+        """The resized photo the POI page shows (``pois/<id>/photo.jpg``) when the media store has one."""
+        from webapp.public import stored_photo_path
+
+        with self.app.app_context():
+            if stored_photo_path(poi) is None:
+                return {}
+        return {f"pois/{poi.id}/photo.jpg": self.get(f"/pois/{poi.id}/photo.jpg")}
+
     def api(self, path: str) -> bytes:
         text = self.get(path, [("lang", self.langs[0])]).decode("utf-8")
         return self.urls.rewrite_absolute(text).encode("utf-8")
