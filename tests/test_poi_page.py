@@ -80,3 +80,28 @@ def test_a_web_photo_is_shown_from_its_address_and_no_photo_means_404(client, po
     assert client.get(f"/pois/{pois['web']}/photo.jpg").status_code == 404
     assert client.get(f"/pois/{pois['bare']}/photo.jpg").status_code == 404
     assert client.get("/pois/999999/photo.jpg").status_code == 404
+
+
+def test_balise_publish_puts_the_resized_photo_beside_the_poi_page(tmp_path):
+    from click.testing import CliRunner
+
+    from exporter.site_serving import broken_links
+    from helpers import build_web_catalogue
+    from webapp.cli import cli
+
+    db_path = tmp_path / "balise.db"
+    ids = build_web_catalogue(db_path)
+    poi_id = ids["poi"]["Le Ruisseau (parking)"]
+    db = open_db(db_path)
+    stored = MediaStore.for_db(db_path, db).add_file(PHOTO)
+    PoiStore(db).update_fields(poi_id, media=[Media("image", stored.url, title="Verify", author=CREDIT[0],
+                                                    licence=CREDIT[1])])
+    db.conn.close()
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "publish", "--out", str(out), "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    page = (out / "pois" / str(poi_id) / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<img src="photo\.jpg" alt="Verify" loading="lazy"', page)
+    with Image.open(out / "pois" / str(poi_id) / "photo.jpg") as photo:
+        assert photo.format == "JPEG" and photo.size == (720, 477)  # under PHOTO_WIDTH: kept at its size
+    assert not broken_links(out)
