@@ -143,3 +143,24 @@ def test_the_map_is_only_an_enhancement(monaco_site, browser):
         assert chosen(page) == [PALAIS, CATHEDRALE]
     finally:
         ctx.close()
+
+
+def test_a_poi_page_shows_the_place_on_its_small_map(monaco_site, browser):
+    from helpers import open_db
+    from poi.store import PoiStore
+
+    base, db_path = monaco_site
+    db = open_db(db_path)
+    palais = next(p.id for p in PoiStore(db).search(PALAIS) if p.name == PALAIS)
+    db.conn.close()
+    ctx = browser.new_context(locale="fr-FR")
+    page = ctx.new_page()
+    try:
+        page.goto(f"{base}/pois/{palais}")
+        marker = page.locator('.map-frame.small .leaflet-marker-icon')
+        marker.wait_for()
+        assert marker.count() == 1 and marker.get_attribute("title") == PALAIS
+        box = page.locator(".map-frame.small .folium-map").bounding_box()
+        assert box["height"] >= 150 and box["width"] >= 300  # sized by our CSS (folium's own styles are left out)
+    finally:
+        ctx.close()
