@@ -124,12 +124,12 @@ def stop_data(item: TrailStop, number: int, *, media: MediaSet, media_root: Path
     }
 
 
-def _story_numbers(stops: Sequence[TrailStop]) -> list[int | None]:
+def story_numbers(stops: Sequence[TrailStop]) -> list[int | None]:
     """Story stops are numbered 1, 2, ... in walking order (as on the poster); services carry no number.
 
     >>> from poi.models import POI
     >>> from trails.models import Stop
-    >>> _story_numbers([TrailStop(Stop(1, i, 0, 0), POI("p", 0, 0, category=c))
+    >>> story_numbers([TrailStop(Stop(1, i, 0, 0), POI("p", 0, 0, category=c))
     ...                 for i, c in enumerate(["church", "parking", "castle"])])
     [1, None, 2]
     """
@@ -152,7 +152,7 @@ def trail_data(trail: Trail, stops: Sequence[TrailStop], *, media: MediaSet, med
     """
     own = trail_credit(trail)
     shown = [s for s in stops if s.stop.status not in ("removed", "proposed")]
-    numbers = _story_numbers(shown)
+    numbers = story_numbers(shown)
     line = TrailLine(trail)
     key = f"trail-{trail.id}" if trail.id is not None else "trail-" + hashlib.sha256(
         trail.name.encode("utf-8")).hexdigest()[:12]

@@ -16,7 +16,7 @@ ROOT = Path(__file__).parent.parent
 SOURCES = DATA / "sources"
 #: Command-line tools the tests run, and the Debian package of each (``.ci/run`` installs them when missing).
 TOOLS = {"chromium": "chromium", "ogrinfo": "gdal-bin", "xmllint": "libxml2-utils", "zbarimg": "zbar-tools",
-         "node": "nodejs", "nginx": "nginx"}
+         "node": "nodejs", "nginx": "nginx", "pdftoppm": "poppler-utils"}
 
 
 def page_shows(response, *texts: str) -> str:

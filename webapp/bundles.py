@@ -8,7 +8,7 @@ code and the printable poster of a published circuit.
 ``/trails/<id>/bundle.zip``         the whole bundle as a zip (one folder), to copy on a phone or
                                     publish on any static web server
 ``/trails/<id>/qr.svg``, ``.png``   QR code of the bundle URL (``BASE_URL`` or this site's address)
-``/trails/<id>/poster.svg``         trailhead poster, ``?size=A4`` (default) or ``A3``
+``/trails/<id>/poster.svg``         trailhead poster, ``?size=A4`` (default) or ``A3``; ``poster.pdf``: the same, print-ready
 ==================================  =============================================================
 
 Bundles are built on first request (:func:`exporter.bundle.build_trail_files`: with the offline
@@ -54,7 +54,7 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8", ".json": "application/json",
     ".webmanifest": "application/manifest+json", ".gpx": "application/gpx+xml",
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
-    ".svg": "image/svg+xml", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".wav": "audio/wav", ".m4a": "audio/mp4",
+    ".svg": "image/svg+xml", ".pdf": "application/pdf", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".wav": "audio/wav", ".m4a": "audio/mp4",
 }
 NO_CACHE = ("index.html", "sw.js", "manifest.webmanifest", "trail.html", "trail.json", "files.json")
 POSTER_SIZES = ("A4", "A3")
@@ -220,16 +220,23 @@ def qr_code(trail_id: int, fmt: str):
     return _send(body, f"qr.{fmt}", cache_control="public, max-age=3600", download=download)
 
 
+@bp.route("/trails/<int:trail_id>/poster.pdf")
+def poster_pdf(trail_id: int):
+    return poster(trail_id, "pdf")
+
+
 @bp.route("/trails/<int:trail_id>/poster.svg")
-def poster(trail_id: int):
+def poster(trail_id: int, fmt: str = "svg"):
     trail = db.published_trail(trail_id)
     size = (request.args.get("size") or "A4").upper()
     if size not in POSTER_SIZES:
         raise BadPosterSize(_("poster size must be A4 or A3, not {size!r}", size=request.args.get("size")))
     url = f"{bundle_address(trail_id)}?src={printed_where(request.args.get('src'), 'poster')}"
-    svg = poster_exporter.export(trail, db.trails().stops_with_pois(trail_id), url=url, size=size)
-    download = download_name(trail.name, "svg").replace(".svg", f"-poster-{size.lower()}.svg")
-    return _send(svg.encode("utf-8"), "poster.svg", cache_control="public, max-age=3600",
+    svg = poster_exporter.export(trail, db.trails().stops_with_pois(trail_id), url=url, size=size,
+                                 ways=poster_exporter.poster_ways(db.get_db(), trail))
+    body = poster_exporter.to_pdf(svg) if fmt == "pdf" else svg.encode("utf-8")
+    download = download_name(trail.name, fmt).replace(f".{fmt}", f"-poster-{size.lower()}.{fmt}")
+    return _send(body, f"poster.{fmt}", cache_control="public, max-age=3600",
                  download=download if request.args.get("download") else None)
 
 

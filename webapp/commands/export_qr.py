@@ -41,17 +41,20 @@ def qr(env, trail_id, url, out, poi_id, level):
 @click.argument("trail_id", type=ID)
 @click.option("--url", required=True, help="The trail's bundle URL, encoded in the QR code.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output SVG file.")
+              help="Output file: .svg, or .pdf for a print-ready PDF.")
 @click.option("--size", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
 @db_option
 @pass_env
 def poster(env, trail_id, url, out, size):
-    """Printable trailhead poster (SVG): figures, map, QR code, French and English."""
-    if out.suffix.lower() != ".svg":
-        raise ExportError("the poster is written as SVG: give --out FILE.svg (print it from a browser)")
+    """Printable trailhead poster (SVG or PDF): figures, map, story stops, QR code, French and English."""
+    fmt = out.suffix.lower()
+    if fmt not in (".svg", ".pdf"):
+        raise ExportError("the poster is written as SVG or PDF: give --out FILE.svg or FILE.pdf")
     store = TrailStore(env.db)
     trail = store.get(trail_id)
-    _write(out, poster_exporter.export(trail, store.stops_with_pois(trail_id), url=url, size=size))
+    svg = poster_exporter.export(trail, store.stops_with_pois(trail_id), url=url, size=size,
+                                 ways=poster_exporter.poster_ways(env.db, trail))
+    _write(out, poster_exporter.to_pdf(svg) if fmt == ".pdf" else svg)
     click.echo(f"{out}  ({size})")
 
 
