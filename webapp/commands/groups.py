@@ -60,7 +60,7 @@ def trail():
     "schema-randonnee": (_C + "export_geo:schema_randonnee",
                          "Circuits in the national schema_randonnee format (v1.1), all trails when no id is given."),
     "qr": (_C + "export_qr:qr", "QR code for a trail's offline bundle (or for one stop's card)."),
-    "poster": (_C + "export_qr:poster", "Printable trailhead poster (SVG): figures, map, QR code, French and English."),
+    "poster": (_C + "export_qr:poster", "Printable trailhead poster (SVG or PDF): figures, map, story stops, QR code, French and English."),
 })
 @db_option
 def export():
