@@ -34,7 +34,7 @@ FACETS = ("difficulty", "theme", "duration", "practice", "route_type", "accessib
 SORTS = {"name": None, "duration": "duration_min", "length": "length_m", "ascent": "ascent_m"}
 #: The columns of the ``trails`` table the index holds, in the order of :func:`index_rows`.
 INDEX_COLUMNS = ("id", "duration_min", "length_m", "ascent_m", "difficulty", "practice", "effective_route_type",
-                 "start_lon", "start_lat", "published", "name", "summary", "commune", "accessibility")
+                 "start_lon", "start_lat", "published AND NOT unlisted", "name", "summary", "commune", "accessibility")
 
 
 def index_rows(store: TrailStore) -> tuple[list[tuple], list[tuple]]:

@@ -477,7 +477,7 @@ class TextQuery(Filter):
 
 @dataclass(frozen=True, slots=True)
 class Published(Filter):
-    """Published trails only (what the public sees)."""
+    """Published and listed trails only (what the public sees; unlisted circuits are reached by their URL)."""
 
     key = "published"
     reads = (Param("published", "Published trails only, or all (default).", "flag", off="--all", staff=True),)
@@ -488,13 +488,13 @@ class Published(Filter):
         return cls() if not staff or parse_flag(param_value(params, "published"), bad_published) else None
 
     def where(self):
-        return "published = 1", []
+        return "published = 1 AND unlisted = 0", []
 
     def mask(self, index):
-        return index.published.copy()
+        return index.published.copy()  # published AND NOT unlisted (trails.filter_store.INDEX_COLUMNS)
 
     def matches(self, trail):
-        return trail.published
+        return trail.published and not trail.unlisted
 
     def human(self):
         return _("published only")

@@ -61,15 +61,20 @@ def resolve_start(db: sqlite_utils.Database, text: str) -> tuple[float, float, s
 
 
 def save_loop(db: sqlite_utils.Database, loop: Loop, *, name: str, practice: str = "walking",
-              themes: Sequence[str] = (), publish: bool = False) -> Trail:
+              themes: Sequence[str] = (), publish: bool = False, unlisted: bool = False,
+              source_id: str = "") -> Trail:
     """Store a loop as a trail (its corridor's POIs attached, its heritage stops ``manual``), in one
-    transaction; its computed duration stays the cost model's walking time. Returns the stored trail."""
+    transaction; its computed duration stays the cost model's walking time. ``unlisted``: published
+    but in no list (``/compose``); ``source_id``: the ``generated`` record it is (a save with the same
+    one updates that trail). Returns the stored trail."""
     from poi.store import transaction
     from trails.assembly import save_trail
     from trails.store import TrailStore
 
     trail = loop_trail(loop, name=name, practice=practice, themes=themes)
     trail.published = bool(publish)
+    trail.unlisted = bool(unlisted)
+    trail.source_id = source_id
     walking_min = trail.duration_computed_min
     store = TrailStore(db)
     with transaction(db):

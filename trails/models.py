@@ -67,6 +67,8 @@ class Trail:
     difficulty_override_reason: str = ""
     # provenance and publication
     published: bool = False
+    #: published but left out of every list (catalogue, API lists, sitemap, POI pages): a loop a visitor composed
+    unlisted: bool = False
     source: str = "manual"
     source_id: str = ""
     licence: str = ""

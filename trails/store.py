@@ -122,6 +122,10 @@ MIGRATIONS = [
     UPDATE trails SET translations = json_extract(extra, '$.i18n'), extra = json_remove(extra, '$.i18n')
         WHERE json_valid(extra) AND json_type(extra, '$.i18n') = 'object';
     """,
+    # a published circuit may be unlisted: reachable by its URL, in no list (loops visitors compose on /compose).
+    """
+    ALTER TABLE trails ADD COLUMN unlisted INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -150,6 +154,7 @@ def _row_of(trail: Trail) -> dict:
     row["extra"] = json.dumps(trail.extra or {}, ensure_ascii=False, sort_keys=True)
     row["translations"] = json.dumps(trail.translations or {}, ensure_ascii=False, sort_keys=True)
     row["published"] = 1 if trail.published else 0
+    row["unlisted"] = 1 if trail.unlisted else 0
     start = trail.start
     row["start_lon"], row["start_lat"] = (start[0], start[1]) if start else (None, None)
     now = utcnow()
@@ -167,11 +172,11 @@ def trail_from_row(row) -> Trail:
         id=r["id"], themes=json.loads(r["themes"]), segments=segments, trailhead=trailhead,
         accessibility=json.loads(r.get("accessibility") or "[]"),
         extra=json.loads(r["extra"]), translations=json.loads(r.get("translations") or "{}"),
-        published=bool(r["published"]), **kwargs)
+        published=bool(r["published"]), unlisted=bool(r.get("unlisted")), **kwargs)
 
 
 #: Every column but the trace: what list pages need (the trace is most of a row's bytes).
-_LIGHT_COLUMNS = ", ".join(("id", "themes", "accessibility", "extra", "translations", "published", "start_lon",
+_LIGHT_COLUMNS = ", ".join(("id", "themes", "accessibility", "extra", "translations", "published", "unlisted", "start_lon",
                             "start_lat")
                            + _SCALARS)
 
@@ -247,8 +252,14 @@ class TrailStore:
         return [by_id[i] for i in ids if i in by_id]
 
     def all(self, published_only: bool = False) -> list[Trail]:
-        sql = "SELECT * FROM trails" + (" WHERE published = 1" if published_only else "") + " ORDER BY id"
+        """Every trail, or (``published_only``) those the public lists: published and not unlisted."""
+        sql = "SELECT * FROM trails" + (" WHERE published = 1 AND unlisted = 0" if published_only else "") + " ORDER BY id"
         return [trail_from_row(r) for r in self.db.execute(sql).fetchall()]
+
+    def find(self, source: str, source_id: str) -> int | None:
+        """The id of the trail of ``source`` / ``source_id``, or None."""
+        row = self.db.execute("SELECT id FROM trails WHERE source = ? AND source_id = ?", [source, source_id]).fetchone()
+        return row["id"] if row else None
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM trails").fetchone()[0]
@@ -332,7 +343,7 @@ class TrailStore:
         sql = ("SELECT t.* FROM trails t JOIN trail_stops s ON s.trail_id = t.id "
                "WHERE s.poi_id = ? AND s.status NOT IN ('removed', 'proposed')")
         if published_only:
-            sql += " AND t.published = 1"
+            sql += " AND t.published = 1 AND t.unlisted = 0"
         return [trail_from_row(r) for r in self.db.execute(sql + " ORDER BY t.name", [poi_id]).fetchall()]
 
     def upsert_stops(self, stops: Iterable[Stop]) -> int:

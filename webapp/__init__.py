@@ -25,6 +25,7 @@ SUBSYSTEMS = (
     "editor",
     "api",
     "loops_api",
+    "compose",
     "embed",
     "feedback",
     "bundles",
