@@ -120,8 +120,14 @@ def test_composing_is_rate_limited_like_the_api(client, app):
     assert r.status_code == 429 and "Retry-After" in r.headers
 
 
-def test_the_catalogue_links_to_compose(client):
+def test_the_catalogue_links_to_compose_and_a_poi_page_starts_from_its_poi(client, db_path):
     assert 'href="/compose"' in client.get("/?lang=en").text
+    from poi.store import PoiStore, open_db
+
+    church = next(p for p in PoiStore(open_db(db_path)).all() if p.category == "church")
+    assert f'href="/compose?poi={church.id}"' in client.get(f"/pois/{church.id}?lang=en").text
+    r = client.get(f"/compose?poi={church.id}&duration=1h&lang=en")
+    assert r.status_code == 200 and f"From {church.name}" in r.text and "Take this one" in r.text
 
 
 @pytest.mark.parametrize("engine", ["index", "sql"])
