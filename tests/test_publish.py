@@ -55,6 +55,13 @@ def leg_id(site) -> int:
     return site["ids"]["Le Bateau - Arlix"]
 
 
+def test_compose_is_hidden_without_a_live_url(site):
+    out = site["out"]
+    poi_id = next(iter(site["ids"]["poi"].values()))
+    assert "/compose" not in (out / "index.html").read_text()
+    assert "/compose" not in (out / f"pois/{poi_id}/index.html").read_text()
+
+
 def test_contract_paths_exist(site):
     out, tid = site["out"], leg_id(site)
     poi_id = next(iter(site["ids"]["poi"].values()))
@@ -185,6 +192,7 @@ def test_sub_folder_and_live_url(tmp_path):
     tid = ids["Le Bateau - Arlix"]
     page = (out / f"trails/{tid}/index.html").read_text()
     assert f'href="https://balise.ot.example/trails/{tid}/feedback?lang=en"' in page
+    assert 'href="https://balise.ot.example/compose"' in (out / "index.html").read_text()  # composed on the live site
     assert '<html lang="en">' in page and not (out / "en").exists()
     assert 'hreflang="fr"' not in page  # only the published languages are offered
 
