@@ -130,8 +130,8 @@ def _map_data(answer: dict, pois: dict) -> dict:
 
 def variant_source_id(database, key: tuple, index: int) -> str:
     """The ``source_id`` of the circuit a variant becomes: its request, its index, the network and POIs' state."""
-    pois = database.execute("SELECT COUNT(*), MAX(id) FROM pois").fetchone()
-    state = repr((key, index, NetworkStore(database).revision(), tuple(pois)))
+    pois = db.trails().communes_revision()[1:]  # POIs' count and last id (not the trails': takes add trails)
+    state = repr((key, index, NetworkStore(database).revision(), pois))
     return "compose-" + hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
