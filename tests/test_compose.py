@@ -3,36 +3,13 @@ as an unlisted circuit (tests/data/sources/osm)."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
-from webapp import loops_api
-
-from helpers import network_db
-
-MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
-CASINO = "43.7384,7.4197"
-
-
-@pytest.fixture(scope="module")
-def monaco_file(tmp_path_factory) -> Path:
-    return network_db(tmp_path_factory.mktemp("monaco") / "balise.db", MONACO)
-
-
-@pytest.fixture
-def db_path(monaco_file, tmp_path) -> Path:
-    path = tmp_path / "balise.db"
-    shutil.copyfile(monaco_file, path)
-    return path
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    loops_api._cache.clear()
-    yield
-    loops_api._cache.clear()
+try:  # tests/ as a package, or as plain folders: the Monaco database fixtures of the /api/loops tests
+    from .test_loops_api import CASINO, db_path, empty_cache, monaco_file  # noqa: F401
+except ImportError:
+    from test_loops_api import CASINO, db_path, empty_cache, monaco_file  # noqa: F401
 
 
 def take_form(html: str, index: int = 0) -> dict:
