@@ -245,10 +245,12 @@ def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
     path = tmp_path / "old.db"
     open_db(path).conn.close()
     old = sqlite_utils.Database(path)  # as the previous release left it: the other languages in extra["i18n"]
+    trails_version = next(i for i, m in enumerate(TRAIL_MIGRATIONS, 1) if "ADD COLUMN translations" in m)
     for table, component, version in (("pois", "poi", len(POI_MIGRATIONS)),
-                                      ("trails", "trails", len(TRAIL_MIGRATIONS))):
+                                      ("trails", "trails", trails_version)):
         old.execute(f"ALTER TABLE {table} DROP COLUMN translations")
-        old.execute("DELETE FROM schema_migrations WHERE component = ? AND version = ?", [component, version])
+        old.execute("DELETE FROM schema_migrations WHERE component = ? AND version >= ?", [component, version])
+    old.execute("ALTER TABLE trails DROP COLUMN unlisted")  # the migration after that release's
     old.execute("INSERT INTO pois (source, source_id, name, lon, lat, extra, updated_at, content_hash) "
                 "VALUES ('geotrek', '1', 'Le Moulin', 3.6, 44.2, ?, '2024-01-01', 'x')",
                 [json.dumps({"i18n": {"en": {"name": "The Mill"}}, "structure": "PNC"})])
