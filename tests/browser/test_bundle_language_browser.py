@@ -62,6 +62,7 @@ def test_lang_query_is_served_offline_and_shows_english(phone, server, placed):
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     assert shown_language(page) == "fr"
+    page.wait_for_function("document.documentElement.dataset.offline === 'ready'", timeout=30_000)
     ctx.set_offline(True)
     for url in (server + "index.html?lang=en", server + "?lang=en"):
         response = open_bundle(page, url)

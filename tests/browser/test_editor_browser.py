@@ -106,7 +106,8 @@ def test_log_in_upload_a_gpx_review_stops_publish_and_find_it(staff_site, staff_
     page.goto(f"{base}/?theme=rural_heritage")
     page.get_by_role("link", name="Le Bateau - Arlix").first.click()
     page.wait_for_url(f"{base}/trails/{trail_id}")
-    stops = page.eval_on_selector_all("ol.stops > li h3", "hs => hs.map(h => h.textContent.trim())")
+    # information points are services (issue 14): listed by distance along the walk, apart from story stops
+    stops = page.eval_on_selector_all("ol.services > li > a", "hs => hs.map(h => h.textContent.trim())")
     assert len(stops) == 2 and "Le Ruisseau (parking)" not in stops
 
     history = page.goto(f"{base}/editor/trails/{trail_id}/history")

@@ -77,8 +77,9 @@ def story(tmp_path_factory):
                 circuit.published = True
                 TrailStore(db).save(measure(circuit))
         leg, *guideposts = json.loads(LEG.read_text(encoding="utf-8"))["features"]
-        for g in guideposts:  # as information points (services, attached as stops): a guidepost is a waymark,
-            g["properties"].pop("information", None)  # never a stop (issue 14)
+        for g in guideposts:  # as viewpoints (story stops, pushed in the staff's order): a guidepost is a
+            g["properties"].pop("information", None)  # waymark, never a stop (issue 14)
+            g["properties"]["tourism"] = "viewpoint"
         source = folder / "aubenas_guideposts.geojson"
         source.write_text(json.dumps({"type": "FeatureCollection", "features": guideposts}), encoding="utf-8")
         report = import_file(db, source, source="osm", licence="ODbL 1.0", attribution=OSM)
@@ -223,6 +224,8 @@ def visitor_finds_downloads_and_goes_offline(ctx, story: Story, trail_id: int, o
     page.wait_for_function(BUNDLE_READY)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # two-stage install: the walk works offline once the core is cached ("ready offline")
+    page.wait_for_function("document.documentElement.dataset.offline === 'ready'", timeout=30_000)
     ctx.set_offline(True)
     try:
         response = page.reload()
