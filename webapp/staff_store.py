@@ -308,8 +308,9 @@ class StaffStore:
                 if len(times) >= limit:
                     wait = max(wait, times[-limit] + window_s - now)
             times = self.failures(slow_key, window_s, now)
-            if times:
-                wait = max(wait, times[-1] + delay_s(len(times)) - now)
+            delay = delay_s(len(times)) if times else 0.0
+            if delay > 0:  # no slow-down below the limit, even when a parallel try was counted a moment later
+                wait = max(wait, times[-1] + delay - now)
             if wait > 0:
                 return wait, []
             rows = [self.db.execute("INSERT INTO login_failures VALUES (?, ?)", [key, now]).lastrowid
