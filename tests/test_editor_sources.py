@@ -14,9 +14,7 @@ from helpers import SOURCES, english  # noqa: F401
 from loopback import served  # noqa: F401  (fixture)
 from poi.source_store import Source, SourceStore
 from poi.store import PoiStore
-from webapp import staff_store
 from webapp.cli import cli
-from webapp.staff_store import StaffStore
 
 from helpers import open_db
 
@@ -25,17 +23,7 @@ LEI = SOURCES / "lei" / "lei__touristic-content_sample.xml"
 TOURINSOFT = SOURCES / "tourinsoft" / "tourinsoft-v3__content_sample.json"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
-
-
-@pytest.fixture
-def accounts(app, db_path):
-    db = open_db(db_path)
-    StaffStore(db).add_user("marie", PASSWORD, role="editor")
-    StaffStore(db).add_user("admin", PASSWORD, role="admin")
-    db.conn.close()
+from test_editor import accounts, fast_hashes  # noqa: E402,F401  (the editor tests' staff accounts)
 
 
 def _token(client, url="/editor/sources") -> str:
