@@ -334,11 +334,17 @@ def _heritage_variant(setting: _Setting, rng: random.Random, penalty, used_seeds
     if seed is None:
         return None
     used_seeds.append(seed)
+    return _rescaled(lambda scale: setting.realise(_plan(setting, seed, clusters, fillers, budget * scale), penalty),
+                     target_min, tolerance)
+
+
+def _rescaled(attempt, target_min: float, tolerance: float) -> Loop | None:
+    """The best of up to :data:`ROUNDS` loops ``attempt(scale)``, the scale corrected by the last loop's
+    duration each round, stopping early when one fits within half the tolerance (or no path is found)."""
     best, scale = None, 1.0
     for _round in range(ROUNDS):
-        tour = _plan(setting, seed, clusters, fillers, budget * scale)
         try:
-            loop = setting.realise(tour, penalty)
+            loop = attempt(scale)
         except NoPathError:
             return best
         if _better(loop, best, target_min, tolerance):
@@ -354,24 +360,17 @@ def _blind_variant(setting: _Setting, rng: random.Random, penalty, heading: floa
     """GraphHopper's round trip: two points at ``heading`` and ``heading + 60`` degrees, equal sides."""
     sx, sy = setting.graph.pos[setting.start]
     tree = shapely.STRtree(shapely.points(setting.xy))
-    radius = setting.budget_s / setting.s_per_m / 3.0
-    best = None
-    for _round in range(ROUNDS):
-        nodes = []
+    radius0 = setting.budget_s / setting.s_per_m / 3.0
+
+    def attempt(scale: float) -> Loop:
+        radius, nodes = radius0 * scale, []
         for angle in (heading, heading + math.pi / 3):
             p = shapely.points(sx + radius * math.sin(angle), sy + radius * math.cos(angle))
             nodes.append(int(setting.nodes[int(tree.query_nearest(p)[0])]))
         nodes = [n for k, n in enumerate(nodes) if n != setting.start and (k == 0 or n != nodes[k - 1])]
-        try:
-            loop = setting.realise(nodes, penalty)
-        except NoPathError:
-            return best
-        if _better(loop, best, target_min, tolerance):
-            best = loop
-        if abs(loop.duration_min - target_min) <= tolerance * target_min * 0.5:
-            break
-        radius *= target_min / max(loop.duration_min, 1.0)
-    return best
+        return setting.realise(nodes, penalty)
+
+    return _rescaled(attempt, target_min, tolerance)
 
 
 def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_min: float, *,
