@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from poi import media as media_module
-from poi.media import MediaError, MediaStore, audio_duration_s, import_media, sniff_audio
+from poi.audio import audio_duration_s, sniff_audio
+from poi.media import MediaError, MediaStore, import_media
 from poi.models import POI, Media
 from webapp.cli import cli
 
