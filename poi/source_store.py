@@ -6,7 +6,9 @@ Tables (component :data:`SOURCES`, applied by :func:`poi.store.open_db` when its
   licence and attribution, filters (categories, bounding box, communes, text), and when
   it last imported successfully (what an incremental run asks the service from);
 - ``import_runs``: one row per run (preview or import): who, when, the counts, why each
-  skipped record was skipped, the names added/updated, and the error of a failed run.
+  skipped record was skipped, the names added/updated, and the error of a failed run;
+- ``import_jobs``: a run started in the background (from the editor, or by ``balise sync``): running,
+  done (with its run) or failed, and the process running it; at most one runs per source at a time.
 
 >>> from poi.store import open_db
 >>> store = SourceStore(open_db(":memory:", [SOURCES]))
@@ -16,6 +18,14 @@ Tables (component :data:`SOURCES`, applied by :func:`poi.store.open_db` when its
 >>> rid = store.add_run(Run(source_id=sid, dry_run=True, status="ok", added=3, by="marie"))
 >>> run = store.run(rid); (run.added, run.dry_run, run.by)
 (3, True, 'marie')
+>>> job = store.start_job(sid, dry_run=False, by="marie", pid=1)
+>>> from poi.i18n import language
+>>> with language("en"):
+...     store.start_job(sid, dry_run=True, by="paul", pid=1)
+Traceback (most recent call last):
+poi.source_store.SourceBusy: an import of this source is already running
+>>> store.finish_job(job, run_id=rid); store.job(job).status
+'done'
 """
 from __future__ import annotations
 
@@ -25,7 +35,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from poi.errors import NotFoundError
+from poi.errors import BaliseError, NotFoundError
+from poi.i18n import gettext as _
 from poi.store import Component, transaction, utcnow
 
 MIGRATIONS = [
@@ -65,6 +76,24 @@ MIGRATIONS = [
         by TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX import_runs_source ON import_runs(source_id, id);
+    """,
+    # Imports started from the editor run in the background: one job row per start, at most one running per
+    # source (the partial unique index makes a second start fail atomically, across threads and processes).
+    """
+    CREATE TABLE import_jobs (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES import_sources(id) ON DELETE CASCADE,
+        dry_run INTEGER NOT NULL DEFAULT 0,
+        full INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+        run_id INTEGER REFERENCES import_runs(id) ON DELETE SET NULL,
+        pid INTEGER NOT NULL DEFAULT 0,
+        by TEXT NOT NULL DEFAULT '',
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE UNIQUE INDEX import_jobs_one_running ON import_jobs(source_id) WHERE status = 'running';
     """,
 ]
 
@@ -113,6 +142,27 @@ class Run:
     seconds: float = 0.0
     started_at: str = ""
     id: int | None = None
+
+
+@dataclass(slots=True)
+class Job:
+    """An import started in the background: ``running``, then ``done`` (see its run) or ``failed``."""
+
+    source_id: int
+    dry_run: bool = False
+    full: bool = False
+    status: str = "running"
+    run_id: int | None = None
+    pid: int = 0
+    by: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+    error: str = ""
+    id: int | None = None
+
+
+class SourceBusy(BaliseError, ValueError):
+    """An import of this source is already running (one at a time per source)."""
 
 
 _JSON_SOURCE = ("categories", "communes")
@@ -207,4 +257,40 @@ class SourceStore:
         return Run(**data)
 
 
-__all__ = ["Source", "Run", "SourceStore"]
+    # -- background jobs ----------------------------------------------------------------
+    def start_job(self, source_id: int, *, dry_run: bool, by: str, pid: int, full: bool = False) -> int:
+        """Record a running import of a source; :class:`SourceBusy` if one is running already."""
+        try:
+            with transaction(self.db):
+                cur = self.db.execute(
+                    "INSERT INTO import_jobs (source_id, dry_run, full, status, pid, by, started_at) "
+                    "VALUES (?, ?, ?, 'running', ?, ?, ?)", [source_id, int(dry_run), int(full), pid, by, utcnow()])
+        except sqlite3.IntegrityError as e:
+            raise SourceBusy(_("an import of this source is already running")) from e
+        return cur.lastrowid
+
+    def finish_job(self, job_id: int, *, run_id: int | None = None, error: str = "") -> None:
+        """The job is over: ``done`` with its run, or ``failed`` with the reason (no run was stored)."""
+        with transaction(self.db):
+            self.db.execute("UPDATE import_jobs SET status = ?, run_id = ?, error = ?, finished_at = ? "
+                            "WHERE id = ?", ["failed" if error else "done", run_id, error, utcnow(), job_id])
+
+    def job(self, job_id: int) -> Job:
+        row = self.db.execute("SELECT * FROM import_jobs WHERE id = ?", [job_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no import job {job_id}")
+        return self._job(row)
+
+    def running_jobs(self, source_id: int | None = None) -> list[Job]:
+        """The jobs still running (of one source, or of all)."""
+        where, args = ("AND source_id = ?", [source_id]) if source_id is not None else ("", [])
+        rows = self.db.execute(f"SELECT * FROM import_jobs WHERE status = 'running' {where} ORDER BY id", args)
+        return [self._job(r) for r in rows]
+
+    def _job(self, row) -> Job:
+        data = dict(row)
+        data["dry_run"], data["full"] = bool(data["dry_run"]), bool(data["full"])
+        return Job(**data)
+
+
+__all__ = ["Job", "Source", "SourceBusy", "Run", "SourceStore"]

@@ -13,11 +13,15 @@ class Served:
     def __init__(self):
         self.bodies: dict[str, tuple[int, bytes]] = {}
         self.asked: list[str] = []
+        #: when set to a threading.Event, every answer waits for it (at most 30 s): a slow web service
+        self.hold: threading.Event | None = None
         served = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 served.asked.append(self.path)
+                if served.hold is not None:
+                    served.hold.wait(30)
                 status, body = served.bodies.get(self.path.split("?")[0], (404, b"not found"))
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))

@@ -6,7 +6,12 @@ Data: the real LEI and Tourinsoft samples of tests/data/sources/ (see their READ
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 
@@ -53,11 +58,31 @@ def _register(client, **fields) -> int:
     return int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
 
-def _run(client, source_id, mode) -> str:
+def _start(client, source_id, mode) -> str:
+    """Start a run; the answer is at once a redirect to the job's page (the import runs in the background)."""
     r = client.post(f"/editor/sources/{source_id}/run", data={"mode": mode,
                                                              "csrf_token": _token(client, f"/editor/sources/{source_id}")})
-    assert r.status_code == 302
-    return client.get(r.headers["Location"]).get_data(as_text=True)
+    assert r.status_code == 302 and "/jobs/" in r.headers["Location"]
+    return r.headers["Location"]
+
+
+def _follow(client, job_url) -> str:
+    """Reload the job's page as the browser does (meta refresh) until it gives way to the report."""
+    for _ in range(600):  # at most 30 s
+        r = client.get(job_url)
+        if r.status_code == 302:
+            assert "/runs/" in r.headers["Location"]
+            return client.get(r.headers["Location"]).get_data(as_text=True)
+        html = r.get_data(as_text=True)
+        if 'data-status="running"' not in html:
+            return html
+        assert '<meta http-equiv="refresh"' in html
+        time.sleep(0.05)
+    raise AssertionError("the import did not end within 30 s")
+
+
+def _run(client, source_id, mode) -> str:
+    return _follow(client, _start(client, source_id, mode))
 
 
 def _pois(db_path) -> dict:
@@ -153,3 +178,57 @@ def test_balise_sync_runs_the_registered_sources(runner, db_path, served):
     assert SourceStore(db).get(ok).last_success_at
     result = runner.invoke(cli, ["sync", "--source", "Nope", "--db", str(db_path)])
     assert result.exit_code == 2 and "no registered source named Nope" in result.stderr
+
+
+def test_imports_run_in_the_background_one_at_a_time_per_source(admin, app, served, db_path):
+    served.bodies["/lei/export.xml"] = (200, LEI.read_bytes())
+    sid = _register(admin, url=served.url + "/lei/export.xml")
+    served.hold = threading.Event()  # the web service answers only when the test says so
+    started = time.perf_counter()
+    job_url = _start(admin, sid, "apply")
+    assert time.perf_counter() - started < 5, "the request waited for the import"
+    page = admin.get(job_url).get_data(as_text=True)
+    assert 'data-status="running"' in page and "Running in the background" in page
+    assert 'data-running-job="' in admin.get(f"/editor/sources/{sid}").get_data(as_text=True)
+    again = admin.post(f"/editor/sources/{sid}/run",
+                       data={"mode": "apply", "csrf_token": _token(admin, f"/editor/sources/{sid}")})
+    assert again.headers["Location"].endswith(job_url.rsplit("/editor", 1)[1])  # the same job, not a second one
+    assert "already running" in admin.get(again.headers["Location"]).get_data(as_text=True)
+    assert _pois(db_path) == {}
+    served.hold.set()
+    html = _follow(admin, job_url)
+    assert 'data-dry-run="0"' in html and "2 added" in html
+    assert set(_pois(db_path)) == {"Restaurant A", "Restaurant B"}
+    db = open_db(db_path)
+    assert [j.status for j in SourceStore(db).running_jobs()] == []
+    assert len(SourceStore(db).runs(sid)) == 1
+
+
+def test_an_import_cut_by_a_server_stop_is_marked_failed_and_can_run_again(admin, served, db_path):
+    served.bodies["/lei/export.xml"] = (200, LEI.read_bytes())
+    sid = _register(admin, url=served.url + "/lei/export.xml")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    db = open_db(db_path)
+    job = SourceStore(db).start_job(sid, dry_run=False, by="admin", pid=int(gone.stdout))  # its process is gone
+    db.conn.close()
+    page = admin.get(f"/editor/sources/{sid}/jobs/{job}").get_data(as_text=True)
+    assert 'data-status="failed"' in page and "interrupted: the server stopped" in page
+    assert "2 added" in _run(admin, sid, "apply")
+
+
+def test_balise_sync_leaves_a_source_being_imported_alone(runner, db_path, served):
+    served.bodies["/lei/export.xml"] = (200, LEI.read_bytes())
+    db = open_db(db_path)
+    sid = SourceStore(db).add(Source(name="LEI Alsace", format="lei", url=served.url + "/lei/export.xml"))
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # a server importing it
+    try:
+        SourceStore(db).start_job(sid, dry_run=False, by="admin", pid=worker.pid)
+        result = runner.invoke(cli, ["sync", "--db", str(db_path)])
+        assert result.exit_code == 1 and "LEI Alsace: failed" in result.stderr and "already running" in result.stderr
+        assert SourceStore(db).runs(sid) == [] and _pois(db_path) == {}
+    finally:
+        worker.kill()
+        worker.wait()
+    result = runner.invoke(cli, ["sync", "--db", str(db_path)])  # that server stopped: the source is free again
+    assert result.exit_code == 0 and "LEI Alsace: 2 added" in result.stdout
+    assert os.getpid() != worker.pid

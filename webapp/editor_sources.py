@@ -3,7 +3,9 @@
 ``/editor/sources`` lists the registered sources with their last run and a form to register one
 (format, URL or uploaded file, licence and attribution, filters: categories, bounding box,
 communes, text). ``/editor/sources/<id>`` shows a source and its runs; "Preview" runs it as a
-dry run (nothing written), "Import now" for real; each run's report is kept
+dry run (nothing written), "Import now" for real; both run in the background
+(:mod:`webapp.import_jobs`), never in the request: the job's page (``/editor/sources/<id>/jobs/<job>``)
+shows the records read so far and refreshes itself until the report is ready. Each run's report is kept
 (``/editor/sources/<id>/runs/<run>``). The work is done by :mod:`poi.sources`; POIs an import
 adds join the trails whose corridor they fall in (:func:`trails.corridor.attach_pois`).
 """
@@ -17,12 +19,17 @@ from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
 from poi.importers import FORMATS
 from poi.models import CATEGORIES
-from poi.source_store import Source, SourceStore
-from poi.sources import check_source, run_source, store_upload
-from trails.corridor import attach_pois
+from poi.source_store import Source, SourceBusy, SourceStore
+from poi.sources import check_source, store_upload
 from webapp import db
 from webapp.auth import admin_required
 from webapp.editor_blueprint import bp, user_name
+from webapp.import_jobs import ImportJobs
+from webapp.schema import COMPONENTS
+
+
+#: How often (seconds) a running job's page reloads itself (a meta refresh: it works without JavaScript).
+JOB_REFRESH_S = 1
 
 
 def _store() -> SourceStore:
@@ -86,21 +93,47 @@ def sources():
 @bp.route("/sources/<int:source_id>")
 @admin_required
 def source(source_id: int):
-    return render_template("editor/source.html", source=_source_or_404(source_id), runs=_store().runs(source_id))
+    src = _source_or_404(source_id)
+    current_app.extensions["balise_import_jobs"].sweep(_store())
+    return render_template("editor/source.html", source=src, runs=_store().runs(source_id),
+                           running=_store().running_jobs(source_id))
 
 
 @bp.route("/sources/<int:source_id>/run", methods=["POST"])
 @admin_required
 def run_source_now(source_id: int):
+    """Start a preview or an import in the background and show its job page at once."""
     src = _source_or_404(source_id)
-    dry_run = request.form.get("mode") != "apply"
-    run, ids = run_source(db.get_db(), src, db_folder=_db_folder(), dry_run=dry_run, by=user_name(),
-                          incremental=request.form.get("full") != "1")
-    if ids:
-        attach_pois(db.get_db(), ids)
-    if run.status == "failed":
-        flash(_("The run failed; nothing was imported: {error}", error=run.error), "error")
-    return redirect(url_for("editor.source_run", source_id=source_id, run_id=run.id))
+    jobs: ImportJobs = current_app.extensions["balise_import_jobs"]
+    try:
+        job_id = jobs.start(db.get_db(), src, dry_run=request.form.get("mode") != "apply", by=user_name(),
+                            full=request.form.get("full") == "1")
+    except SourceBusy as e:
+        flash(str(e), "error")
+        running = _store().running_jobs(source_id)
+        if running:
+            return redirect(url_for("editor.source_job", source_id=source_id, job_id=running[0].id))
+        return redirect(url_for("editor.source", source_id=source_id))
+    return redirect(url_for("editor.source_job", source_id=source_id, job_id=job_id))
+
+
+@bp.route("/sources/<int:source_id>/jobs/<int:job_id>")
+@admin_required
+def source_job(source_id: int, job_id: int):
+    """A background run: its progress while it runs (the page refreshes itself), then its report."""
+    src = _source_or_404(source_id)
+    jobs: ImportJobs = current_app.extensions["balise_import_jobs"]
+    jobs.sweep(_store())
+    try:
+        job = _store().job(job_id)
+    except NotFoundError:
+        abort(404)
+    if job.source_id != source_id:
+        abort(404)
+    if job.status == "done" and job.run_id is not None:
+        return redirect(url_for("editor.source_run", source_id=source_id, run_id=job.run_id))
+    return render_template("editor/source_job.html", source=src, job=job, records=jobs.records.get(job_id),
+                           refresh_s=JOB_REFRESH_S)
 
 
 @bp.route("/sources/<int:source_id>/runs/<int:run_id>")
@@ -128,3 +161,4 @@ def source_active(source_id: int):
 
 def init_config(app) -> None:
     app.config.setdefault("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+    app.extensions["balise_import_jobs"] = ImportJobs(app.config["DATABASE"], COMPONENTS)

@@ -6,10 +6,10 @@ from pathlib import Path
 import click
 
 from poi.i18n import gettext as _
-from poi.source_store import SourceStore
-from poi.sources import SourceError, run_source
-from trails.corridor import attach_pois
+from poi.source_store import SourceBusy, SourceStore
+from poi.sources import SourceError
 from webapp.cli_options import db_option, pass_env
+from webapp.import_jobs import ImportJobs, locked_run
 
 
 @click.command("sync")
@@ -31,9 +31,15 @@ def sync(env, names, dry_run, full):
             raise SourceError(_("no registered source named {name}", name=missing[0]))
         sources = [by_name[n] for n in names]
     folder = Path(env.db_path).resolve().parent
+    ImportJobs(env.db_path, ()).sweep(store)  # imports cut by a stopped server no longer hold their source
     failed = 0
     for source in sources:
-        run, ids = run_source(env.db, source, db_folder=folder, dry_run=dry_run, by="sync", incremental=not full)
+        try:  # the same one-import-per-source lock as the editor's background imports
+            run, ids = locked_run(env.db, source, db_folder=folder, dry_run=dry_run, by="sync", full=full)
+        except SourceBusy as e:
+            failed += 1
+            click.echo(_("{name}: failed, nothing imported: {error}", name=source.name, error=str(e)), err=True)
+            continue
         if run.status == "failed":
             failed += 1
             click.echo(_("{name}: failed, nothing imported: {error}", name=source.name, error=run.error), err=True)
@@ -41,8 +47,6 @@ def sync(env, names, dry_run, full):
         click.echo(_("{name}: {added} added, {updated} updated, {unchanged} unchanged, {skipped} skipped",
                      name=source.name, added=run.added, updated=run.updated, unchanged=run.unchanged,
                      skipped=run.skipped) + (" " + _("(dry run)") if dry_run else ""))
-        if ids:
-            attach_pois(env.db, ids)
     if not sources:
         click.echo(_("no registered source; add one in the editor (Imports)"))
     if failed:
