@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 
 import sqlite_utils
 
+from poi.models import Media
 from poi.store import Component, PoiStore, transaction, utcnow
 from trails.errors import NotFoundError
 from trails.models import Stop, Trail, TrailStop
@@ -337,6 +338,21 @@ class TrailStore:
         stops = self.stops(trail_id)
         pois = {p.id: p for p in PoiStore(self.db).get_many([s.poi_id for s in stops])}
         return [TrailStop(s, pois[s.poi_id]) for s in stops if s.poi_id in pois]
+
+    def stop_media(self, trail_ids: Sequence[int]) -> dict[int, list[tuple[str, list[Media]]]]:
+        """``trail id -> [(POI name, its media)]``: the live stops that have media, in walking order, of
+        several trails in one query (where the catalogue's cards look for a circuit's first photo)."""
+        if not trail_ids:
+            return {}
+        marks = ", ".join("?" * len(trail_ids))
+        rows = self.db.execute(
+            f"SELECT s.trail_id, p.name, p.media FROM trail_stops s JOIN pois p ON p.id = s.poi_id "
+            f"WHERE s.trail_id IN ({marks}) AND s.status NOT IN ('removed', 'proposed') AND p.media != '[]' "
+            f"ORDER BY s.trail_id, s.position, s.distance_along_m", list(trail_ids)).fetchall()
+        out: dict[int, list[tuple[str, list[Media]]]] = {}
+        for trail_id, name, media in rows:
+            out.setdefault(trail_id, []).append((name, [Media.from_dict(m) for m in json.loads(media)]))
+        return out
 
     def trails_of_poi(self, poi_id: int, published_only: bool = True) -> list[Trail]:
         """The trails a POI is a stop of (removed stops left out), by name."""

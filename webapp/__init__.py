@@ -20,6 +20,7 @@ SUBSYSTEMS = (
     "i18n",
     "maps",
     "public",
+    "media_files",
     "csrf",
     "auth",
     "editor",

@@ -29,6 +29,7 @@ from trails.towns import TownFinder, town_names
 from webapp import db, localized, maps
 from webapp.cache import ByteCache, size_of
 from webapp.i18n import format_duration
+from webapp.media_files import card_photos
 from webapp.params import whole_number
 
 bp = Blueprint("public", __name__)
@@ -75,7 +76,7 @@ def _render_catalogue() -> str:
     return render_template("public/catalogue.html", result=result, page=page, pages=pages, args=request.args,
                            sort=sort, sorts=SORTS, form_filters=form_filters(), facets=_facet_choices(result, filters),
                            durations=_duration_choices(result), descriptions=descriptions,
-                           page_url=_page_url, towns=town_names(db.trails()))
+                           page_url=_page_url, towns=town_names(db.trails()), photos=card_photos(result.trails))
 
 
 def _facet_choices(result, filters) -> dict[str, list[tuple[str, str, int, bool]]]:

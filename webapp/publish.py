@@ -37,6 +37,7 @@ from poi.resources import resource
 from trails.filter_index import DURATION_BUCKETS, search, search_ids
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
+from webapp.media_files import thumbnail_paths
 from webapp.publish_catalogue import catalogue_index, catalogue_words
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
@@ -202,6 +203,9 @@ class _Publisher:
             self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
                       "/embed/help")
             self.page(f"privacy:{lang}", digest(self.site_key, lang), f"{prefix}privacy/index.html", lang, "/privacy")
+        with self.app.app_context():  # the catalogue cards' photos (webapp/media_files.py)
+            thumbs = thumbnail_paths(trails)
+        self.files("thumbs", digest(sorted(thumbs)), lambda: {name: p.read_bytes() for name, p in thumbs.items()})
         for t in trails:
             self.files(f"trail-files:{t.id}", digest(self.site_key, repr(t), repr(stops[t.id]), map_rev),
                        lambda t=t: self.trail_files(t, stops[t.id]))

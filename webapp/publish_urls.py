@@ -114,6 +114,9 @@ class SiteUrls:
     def _public_poi_photo(self, args, pairs, params):
         return f"pois/{args['poi_id']}/photo.jpg" if args["poi_id"] in self.published_pois else None
 
+    def _media_thumbnail_file(self, args, pairs, params):
+        return f"thumbs/{args['name']}"  # the publisher writes every listed circuit's card photo there
+
     def _bundles_bundle_index(self, args, pairs, params):
         if args["trail_id"] not in self.published_trails:
             return None
