@@ -196,15 +196,20 @@ class Graph:
         for i, e in enumerate(self.edges):
             self.pos.setdefault(e.from_node, tuple(self.xy[i][0]))
             self.pos.setdefault(e.to_node, tuple(self.xy[i][-1]))
-            points = [(lon, lat, None if np.isnan(h) else float(h)) for (lon, lat), h in zip(e.coords, self.ele[i])]
-            if i not in cuts:
-                self._add(i, e.from_node, e.to_node, points, e.length_m)
-                continue
-            prev, start, after = e.from_node, points[0], 1  # after: next original vertex
-            for f in sorted(cuts[i], key=lambda f: (f.seg, f.t, -f.node)):
-                self._add(i, prev, f.node, [start, *points[after:f.seg + 1], f.point], None)
-                prev, start, after = f.node, f.point, f.seg + 1
-            self._add(i, prev, e.to_node, [start, *points[after:]], None)
+            self.cut_edge(i, cuts.get(i, ()))
+
+    def cut_edge(self, i: int, feet: Sequence[Foot] = ()) -> None:
+        """Add edge ``i`` to the graph: whole, or as the pieces between its ``feet``."""
+        e = self.edges[i]
+        points = [(lon, lat, None if np.isnan(h) else float(h)) for (lon, lat), h in zip(e.coords, self.ele[i])]
+        if not feet:
+            self._add(i, e.from_node, e.to_node, points, e.length_m)
+            return
+        prev, start, after = e.from_node, points[0], 1  # after: next original vertex
+        for f in sorted(feet, key=lambda f: (f.seg, f.t, -f.node)):
+            self._add(i, prev, f.node, [start, *points[after:f.seg + 1], f.point], None)
+            prev, start, after = f.node, f.point, f.seg + 1
+        self._add(i, prev, e.to_node, [start, *points[after:]], None)
 
     def _add(self, edge: int, a: int, b: int, coords, length_m: float | None) -> None:
         """One piece of edge ``edge`` from node ``a`` to ``b``: its time is the edge's pro rata of length."""

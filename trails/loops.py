@@ -56,15 +56,15 @@ import shapely
 import sqlite_utils
 
 from poi.categories import HERITAGE_CATEGORIES
-from poi.geo import Projector, bbox_around
+from poi.geo import bbox_around
 from poi.i18n import gettext as _
-from poi.network.store import NetworkStore
 from poi.store import PoiStore
 from trails.cost import PRACTICE_SPEED, WALK_FLAT_KMH
 from trails.dem import drape_points
 from trails.duration import stop_dwell_min
-from trails.graph import Graph, NoNetworkError, NoPathError, RoutingError, Walked, unretraced_legs
+from trails.graph import NoNetworkError, NoPathError, RoutingError, Walked, unretraced_legs
 from trails.models import PRACTICES
+from trails.routing_cache import network_graph, with_start
 
 #: Farthest (metres) a heritage POI may be from a node to count for it, and from the loop to be one of its stops.
 SNAP_M = 80.0
@@ -124,19 +124,17 @@ class _Setting:
         self.speed_mps = WALK_FLAT_KMH * PRACTICE_SPEED.get(practice, 1.0) / 3.6
         reach_m = budget_s * self.speed_mps / 2 * 1.1 + START_SNAP_M
         box = bbox_around(lon, lat, reach_m)
-        edges = NetworkStore(db).edges_in_bbox(box)
-        if not edges:
+        network = network_graph(db, practice, box)
+        if network is None or network.nearest_m(lon, lat) > 2 * reach_m:
             raise NoNetworkError(_("no path network is imported around the start: run balise map import "
                                    "FILE.osm.pbf first (an extract that covers it)"))
-        self.projector = Projector.for_point(lon, lat)
-        self.graph = Graph(edges, self.projector, practice)
-        feet = self.graph.add_feet(lon, lat, START_SNAP_M)
-        if not feet:
+        self.graph, foot = with_start(network, lon, lat, START_SNAP_M)
+        if foot is None:
             raise LoopError(_("the start is more than {max} m from the nearest path of the network: start "
                               "nearer to a path", max=round(START_SNAP_M)))
-        self.graph.build()
-        self.start = feet[0].node
-        self.start_point = feet[0].point
+        self.projector = self.graph.projector
+        self.start = foot.node
+        self.start_point = foot.point
         self.times = self._times_from_start()
         self.nodes = np.array(list(self.times), dtype=np.int64)
         self.xy = np.array([self.graph.pos[n] for n in self.nodes.tolist()], dtype=float)
@@ -175,6 +173,11 @@ class _Setting:
     def clusters(self) -> list[tuple[int, float, float]]:
         """``(node, score, dwell seconds)`` of the nodes with heritage POIs within :data:`SNAP_M`, reachable
         there and back within the budget; at most :data:`MAX_CLUSTERS`, best score per time first."""
+        if "_clusters" not in self.__dict__:
+            self._clusters = self._find_clusters()
+        return self._clusters
+
+    def _find_clusters(self) -> list[tuple[int, float, float]]:
         if not self.pois:
             return []
         tree = shapely.STRtree(shapely.points(self.xy))
@@ -192,10 +195,13 @@ class _Setting:
 
     def fillers(self, rng: random.Random) -> list[int]:
         """Zero-score nodes on rings at 20, 30 and 40 % of the budget's reach (time from the start)."""
+        if "_rings" not in self.__dict__:
+            self._rings = [[n for n, t in self.times.items()
+                            if share * self.budget_s * 0.85 <= t <= share * self.budget_s * 1.15]
+                           for share in (0.2, 0.3, 0.4)]
         out = []
-        for share in (0.2, 0.3, 0.4):
-            lo, hi = share * self.budget_s * 0.85, share * self.budget_s * 1.15
-            ring = [n for n, t in self.times.items() if lo <= t <= hi]
+        for ring in self._rings:
+            ring = list(ring)
             rng.shuffle(ring)
             out += sorted(ring[:FILLERS])
         return out

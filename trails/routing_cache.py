@@ -1,0 +1,109 @@
+"""Path networks held in memory between loop requests: read and built once per network, cut at a start per request.
+
+Reading a network's edges from SQLite (JSON geometries and tags) and building its
+:class:`trails.graph.Graph` (costs, pieces, adjacency, R-tree) takes seconds on a
+200,000-edge network, far more than searching it. :func:`network_graph` therefore
+builds the graph of the *whole* network once per database file, practice and network
+revision (:meth:`poi.network.store.NetworkStore.revision`: edges count, last edge id,
+DEM tiles, so a ``map import`` or ``dem import`` invalidates it) and keeps the
+:data:`MAX_CACHED` most recently used; a network larger than :data:`MAX_CACHED_EDGES`
+(a région), or an in-memory database, is read per request in the box around it only.
+
+:func:`with_start` gives a request its own view of a cached graph: a shallow copy whose
+adjacency, positions and pieces are copied dicts and lists (milliseconds) and whose edges
+nearest the start are cut at its foot, so that requests never change the shared graph.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from collections import OrderedDict
+
+from poi.geo import Projector
+from poi.network.store import NetworkStore
+from trails.graph import Foot, Graph
+
+#: Networks (database file, practice) kept in memory, most recently used first.
+MAX_CACHED = 2
+#: Larger networks are read per request, in the box around the request only.
+MAX_CACHED_EDGES = 400_000
+
+_cache: OrderedDict[tuple, Graph] = OrderedDict()
+_lock = threading.Lock()
+
+
+def database_file(db) -> str:
+    """The file of ``db``'s main database, or ``""`` (in memory)."""
+    for row in db.conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return row[2] or ""
+    return ""
+
+
+def _box_projector(box) -> Projector:
+    return Projector.for_point((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def network_graph(db, practice: str, box: tuple[float, float, float, float]) -> Graph:
+    """The built graph (no feet) of the network for ``practice``: the whole network, cached, or the edges
+    meeting ``box`` (not cached) when the network is large or the database in memory.
+
+    None when no edge is read; raises :class:`trails.graph.NoNetworkError` when none is open to the practice.
+    """
+    store = NetworkStore(db)
+    revision = store.revision()
+    path = database_file(db)
+    if not path or revision[0] > MAX_CACHED_EDGES:
+        edges = store.edges_in_bbox(box)
+        return _built(edges, _box_projector(box), practice) if edges else None
+    stat = os.stat(path)
+    key = (os.path.realpath(path), stat.st_ino, practice, revision)
+    with _lock:
+        graph = _cache.get(key)
+        if graph is None:
+            edges = store.edges_in_bbox((-180.0, -90.0, 180.0, 90.0))
+            if not edges:
+                return None
+            lons = [c[0] for e in edges for c in (e.coords[0], e.coords[-1])]
+            lats = [c[1] for e in edges for c in (e.coords[0], e.coords[-1])]
+            graph = _built(edges, _box_projector((min(lons), min(lats), max(lons), max(lats))), practice)
+            _cache[key] = graph
+            while len(_cache) > MAX_CACHED:
+                _cache.popitem(last=False)
+        _cache.move_to_end(key)
+    return graph
+
+
+def _built(edges, projector: Projector, practice: str) -> Graph:
+    graph = Graph(edges, projector, practice)
+    graph.build()
+    graph._near = {}  # the near-edges cache (Graph.near_edges), shared by the requests' views
+    return graph
+
+
+def with_start(graph: Graph, lon: float, lat: float, max_snap_m: float) -> tuple[Graph, Foot | None]:
+    """A request's view of ``graph`` with the edge nearest to ``(lon, lat)`` cut at its foot (None: no edge
+    within ``max_snap_m``); ``graph`` itself is left as it was."""
+    view = copy.copy(graph)
+    view.feet = []
+    feet = view.add_feet(lon, lat, max_snap_m)
+    if not feet:
+        return view, None
+    foot = feet[0]
+    view.feet = [foot]
+    if foot.node >= 0:  # on a node of the network: nothing to cut
+        return view, foot
+    view.adj, view.pos, view.pieces = dict(graph.adj), dict(graph.pos), list(graph.pieces)
+    view.edge_pieces = dict(graph.edge_pieces)
+    edge = view.edges[foot.edge]
+    whole = set(view.edge_pieces.get(foot.edge, ()))
+    for node in (edge.from_node, edge.to_node):
+        view.adj[node] = [a for a in view.adj.get(node, ()) if a[2] not in whole]
+    view.edge_pieces[foot.edge] = []
+    view.pos[foot.node] = foot.xy
+    view.cut_edge(foot.edge, [foot])
+    return view, foot
+
+
+__all__ = ["MAX_CACHED", "MAX_CACHED_EDGES", "database_file", "network_graph", "with_start"]
