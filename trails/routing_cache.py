@@ -33,14 +33,6 @@ _cache: OrderedDict[tuple, Graph] = OrderedDict()
 _lock = threading.Lock()
 
 
-def database_file(db) -> str:
-    """The file of ``db``'s main database, or ``""`` (in memory)."""
-    for row in db.conn.execute("PRAGMA database_list"):
-        if row[1] == "main":
-            return row[2] or ""
-    return ""
-
-
 def _box_projector(box) -> Projector:
     return Projector.for_point((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 
@@ -53,7 +45,7 @@ def network_graph(db, practice: str, box: tuple[float, float, float, float]) -> 
     """
     store = NetworkStore(db)
     revision = store.revision()
-    path = database_file(db)
+    path = store.database_file()
     if not path or revision[0] > MAX_CACHED_EDGES:
         edges = store.edges_in_bbox(box)
         return _built(edges, _box_projector(box), practice) if edges else None
@@ -106,4 +98,4 @@ def with_start(graph: Graph, lon: float, lat: float, max_snap_m: float) -> tuple
     return view, foot
 
 
-__all__ = ["MAX_CACHED", "MAX_CACHED_EDGES", "database_file", "network_graph", "with_start"]
+__all__ = ["MAX_CACHED", "MAX_CACHED_EDGES", "network_graph", "with_start"]

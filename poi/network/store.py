@@ -293,6 +293,10 @@ class NetworkStore:
         conn.executemany("UPDATE path_nodes SET ele = ? WHERE id = (SELECT to_node FROM path_edges WHERE id = ?)",
                          [(ele[-1], eid) for eid, ele in rows])
 
+    def database_file(self) -> str:
+        """The file of the main database, or ``""`` in memory (for caches kept per database)."""
+        return self.db.execute("PRAGMA database_list").fetchone()[2] or ""
+
     def revision(self) -> tuple:
         """Changes when the path network or the DEM changes (for caches): edges count and last id, tiles."""
         return tuple(self.db.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), (SELECT COUNT(*) FROM dem_tiles) "
