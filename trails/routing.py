@@ -28,7 +28,13 @@ How a route is made (:func:`route_trail`)
    are routed again in order, each one paying :data:`REUSE_PENALTY` times for the pieces
    the earlier ones walked, so that it does not come back the way it went
    (:func:`unretraced_legs`; ``extra["routing"]["reuse_ratio"]`` is the share of length
-   walked twice). The heuristic is the straight metric distance to the box of the
+   walked twice). A loop that still comes back the way it went (an out-and-back for
+   :func:`trails.metrics.detect_route_type`: on Monaco's Rocher the cheapest feet are
+   short of the Cathedral and the Museum, and the whole circuit fits in a 90 m wide
+   strip) is routed again with the way to the POIs costing :data:`LOOP_SNAP_FACTORS`
+   times more, so that it reaches them and goes round; the shortest real loop at most
+   :data:`LOOP_DETOUR` times longer is kept (preferring those walking at most
+   :data:`LOOP_MAX_REUSE` twice), else the cheapest circuit. The heuristic is the straight metric distance to the box of the
    targets at the fastest speed (:data:`trails.cost.MAX_WALK_KMH`) times
    :data:`HEURISTIC_SCALE` (absorbs the projection's scale error, under 0.3 %) times the
    smallest factor: it never overestimates and is consistent, so A* is exact.
@@ -56,6 +62,7 @@ from trails.dem import drape_points
 from trails.errors import NotFoundError
 from trails.graph import (PRACTICE_FACTORS, WALKING_FACTORS, Foot, Graph, NoNetworkError, NoPathError,
                           RoutingError, SnapError, Walked, highway_factor, unretraced_legs)
+from trails.metrics import detect_route_type
 from trails.models import PRACTICES, Stop, Trail
 from trails.store import TrailStore
 
@@ -65,6 +72,13 @@ MAX_SNAP_M = 300.0
 MARGIN_M = 2000.0
 #: The margin is widened this many times before two POIs are declared unconnected.
 RETRY_FACTOR = 4.0
+#: A loop that comes back the way it went is routed again with the way to the POIs costing this many times
+#: more (feet nearer the POIs, so the loop goes round them rather than turning short of them) ...
+LOOP_SNAP_FACTORS = (2.0, 3.0, 5.0)
+#: ... as long as it is at most this many times longer than the cheapest circuit; the shortest that walks at
+#: most this share of its length twice is preferred.
+LOOP_DETOUR = 2.0
+LOOP_MAX_REUSE = 0.10
 
 
 def _label(poi) -> str:
@@ -125,12 +139,9 @@ def _route(network: Graph, pois, order: list[int], loop: bool, max_snap_m: float
                               "FILE.osm.pbf", poi=_label(p), distance=round(network.nearest_m(p.lon, p.lat)),
                               max=round(max_snap_m)))
     network.build()
-    total, chosen, legs = _chain(network, feet, order, by_id)
-    if loop and chosen[0] != chosen[-1]:  # chain again from each of the two feet, keep the cheaper
-        total, chosen, legs = min((_chain(network, feet, order, by_id, ends=(f, f))
-                                   for f in (chosen[0], chosen[-1])), key=lambda c: c[0])
-    if loop:
-        legs = unretraced_legs(network, [f.node for f in chosen])
+    chosen, legs = _feet_and_legs(network, feet, order, by_id, loop)
+    if loop and detect_route_type([_trace(network, chosen, legs)]) != "loop":
+        chosen, legs = _round_loop(network, feet, order, by_id, (chosen, legs))
     coords, along, vertex = [chosen[0].point], [0.0], [0]
     walked = Walked()
     for steps in legs:
@@ -138,6 +149,43 @@ def _route(network: Graph, pois, order: list[int], loop: bool, max_snap_m: float
         along.append(walked.length_m)
         vertex.append(len(coords) - 1)
     return coords, along, vertex, chosen, walked
+
+def _feet_and_legs(network: Graph, feet, order: list[int], by_id: dict, loop: bool) -> tuple[list[Foot], list]:
+    """The cheapest feet and legs through ``order``; a loop closes on one foot and is not retraced."""
+    _total, chosen, legs = _chain(network, feet, order, by_id)
+    if loop and chosen[0] != chosen[-1]:  # chain again from each of the two feet, keep the cheaper
+        _total, chosen, legs = min((_chain(network, feet, order, by_id, ends=(f, f))
+                                    for f in (chosen[0], chosen[-1])), key=lambda c: c[0])
+    if loop:
+        legs = unretraced_legs(network, [f.node for f in chosen])
+    return chosen, legs
+
+
+def _round_loop(network: Graph, feet, order: list[int], by_id: dict, cheapest: tuple) -> tuple:
+    """A loop that comes back the way it went, routed again with feet nearer the POIs
+    (:data:`LOOP_SNAP_FACTORS`): the real loop at most :data:`LOOP_DETOUR` times longer, walking at most
+    :data:`LOOP_MAX_REUSE` twice if one does, shortest first; else ``cheapest``."""
+    def length(found) -> float:
+        return sum(network.pieces[p].length_m for leg in found[1] for p, _f in leg)
+
+    snap_s_per_m, loops = network.snap_s_per_m, []
+    for factor in LOOP_SNAP_FACTORS:
+        network.snap_s_per_m = snap_s_per_m * factor
+        found = _feet_and_legs(network, feet, order, by_id, True)
+        walked = Walked()
+        coords = _trace(network, found[0], found[1], walked)
+        if detect_route_type([coords]) == "loop" and length(found) <= LOOP_DETOUR * length(cheapest):
+            loops.append((walked.reuse_ratio > LOOP_MAX_REUSE, length(found), found))
+    network.snap_s_per_m = snap_s_per_m
+    return min(loops, key=lambda c: c[:2])[2] if loops else cheapest
+
+
+def _trace(network: Graph, chosen: list[Foot], legs: list, walked: Walked | None = None) -> list:
+    coords, walked = [chosen[0].point], walked or Walked()
+    for steps in legs:
+        walked.add(network, steps, coords)
+    return coords
+
 
 def _offsets(projector: Projector, coords, vertex: list[int], order: list[int], by_id: dict) -> list[float]:
     """Signed geodesic offsets of the stops (negative on the left of the walking direction)."""
