@@ -31,8 +31,8 @@ How a route is made (:func:`route_trail`)
    walked twice). A loop that still comes back the way it went (an out-and-back for
    :func:`trails.metrics.detect_route_type`: on Monaco's Rocher the cheapest feet are
    short of the Cathedral and the Museum, and the whole circuit fits in a 90 m wide
-   strip) is routed again with the way to the POIs costing :data:`LOOP_SNAP_FACTORS`
-   times more, so that it reaches them and goes round; the shortest real loop at most
+   strip) is routed again with the way to the stops on the way costing
+   :data:`LOOP_SNAP_FACTORS` times more, so that it reaches them and goes round; the shortest real loop at most
    :data:`LOOP_DETOUR` times longer is kept (preferring those walking at most
    :data:`LOOP_MAX_REUSE` twice), else the cheapest circuit. The heuristic is the straight metric distance to the box of the
    targets at the fastest speed (:data:`trails.cost.MAX_WALK_KMH`) times
@@ -72,9 +72,9 @@ MAX_SNAP_M = 300.0
 MARGIN_M = 2000.0
 #: The margin is widened this many times before two POIs are declared unconnected.
 RETRY_FACTOR = 4.0
-#: A loop that comes back the way it went is routed again with the way to the POIs costing this many times
-#: more (feet nearer the POIs, so the loop goes round them rather than turning short of them) ...
-LOOP_SNAP_FACTORS = (2.0, 3.0, 5.0)
+#: A loop that comes back the way it went is routed again with the way to its stops on the way (not the
+#: first) costing this many times more (feet nearer them: the loop goes round them, not turning short) ...
+LOOP_SNAP_FACTORS = (2.0, 4.0)
 #: ... as long as it is at most this many times longer than the cheapest circuit; the shortest that walks at
 #: most this share of its length twice is preferred.
 LOOP_DETOUR = 2.0
@@ -92,10 +92,11 @@ def _box(pois, margin_m: float) -> tuple[float, float, float, float]:
 
 
 def _chain(network: Graph, feet: dict[int, list[Foot]], order: list[int], by_id: dict,
-           ends: tuple[Foot, Foot] | None = None) -> tuple[float, list[Foot], list]:
+           ends: tuple[Foot, Foot] | None = None, stop_factor: float = 1.0) -> tuple[float, list[Foot], list]:
     """One foot per stop of ``order`` and the legs between, cheapest in total (Viterbi, one search a leg).
 
-    ``ends`` = (first, last) forces the feet of the first and last stops (a loop closes on one foot).
+    ``ends`` = (first, last) forces the feet of the first and last stops (a loop closes on one foot);
+    ``stop_factor`` multiplies the cost of the way to the stops on the way (not the ends).
     """
     def allowed(k: int) -> list[Foot]:
         if ends is not None and k in (0, len(order) - 1):
@@ -113,7 +114,7 @@ def _chain(network: Graph, feet: dict[int, list[Foot]], order: list[int], by_id:
             raise NoPathError(_("no walkable path joins POI {a} and POI {b} in the imported network (they are on "
                                 "parts that do not meet): import a larger extract with balise map import, or "
                                 "pick other POIs", a=_label(by_id[order[k - 1]]), b=_label(by_id[order[k]])))
-        crossings = 1 if k == len(order) - 1 else 2  # a stop on the way is walked to and back from
+        crossings = 1 if k == len(order) - 1 else 2 * stop_factor  # a stop on the way: there and back
         history.append({n: (g + targets[n].distance_m * snap * crossings, targets[n], steps, origin)
                         for n, (g, steps, origin) in found.items()})
         layer = {n: v[0] for n, v in history[-1].items()}
@@ -150,11 +151,12 @@ def _route(network: Graph, pois, order: list[int], loop: bool, max_snap_m: float
         vertex.append(len(coords) - 1)
     return coords, along, vertex, chosen, walked
 
-def _feet_and_legs(network: Graph, feet, order: list[int], by_id: dict, loop: bool) -> tuple[list[Foot], list]:
+def _feet_and_legs(network: Graph, feet, order: list[int], by_id: dict, loop: bool,
+                   stop_factor: float = 1.0) -> tuple[list[Foot], list]:
     """The cheapest feet and legs through ``order``; a loop closes on one foot and is not retraced."""
-    _total, chosen, legs = _chain(network, feet, order, by_id)
+    _total, chosen, legs = _chain(network, feet, order, by_id, stop_factor=stop_factor)
     if loop and chosen[0] != chosen[-1]:  # chain again from each of the two feet, keep the cheaper
-        _total, chosen, legs = min((_chain(network, feet, order, by_id, ends=(f, f))
+        _total, chosen, legs = min((_chain(network, feet, order, by_id, ends=(f, f), stop_factor=stop_factor)
                                     for f in (chosen[0], chosen[-1])), key=lambda c: c[0])
     if loop:
         legs = unretraced_legs(network, [f.node for f in chosen])
@@ -168,15 +170,13 @@ def _round_loop(network: Graph, feet, order: list[int], by_id: dict, cheapest: t
     def length(found) -> float:
         return sum(network.pieces[p].length_m for leg in found[1] for p, _f in leg)
 
-    snap_s_per_m, loops = network.snap_s_per_m, []
+    loops = []
     for factor in LOOP_SNAP_FACTORS:
-        network.snap_s_per_m = snap_s_per_m * factor
-        found = _feet_and_legs(network, feet, order, by_id, True)
+        found = _feet_and_legs(network, feet, order, by_id, True, factor)
         walked = Walked()
         coords = _trace(network, found[0], found[1], walked)
         if detect_route_type([coords]) == "loop" and length(found) <= LOOP_DETOUR * length(cheapest):
             loops.append((walked.reuse_ratio > LOOP_MAX_REUSE, length(found), found))
-    network.snap_s_per_m = snap_s_per_m
     return min(loops, key=lambda c: c[:2])[2] if loops else cheapest
 
 
