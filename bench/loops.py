@@ -14,7 +14,7 @@ heritage stops, its reuse, the time taken; then:
 
 * per network (Andorra, Monaco, both, the synthetic grid):
 * share of requests whose best loop is within 15 % of the target (target >= 90 %);
-* mean and max reuse over every loop (all variants, both objectives), the share of loops
+* mean and max reuse over every loop (all variants) of each objective, the share of loops
   walking at most 10 % of their length twice (target: all, unless the network leaves no
   choice), and how many above 10 % give no reason (target: none);
 * heritage stops of the best ``heritage`` loop / the best ``none`` loop, summed over the
@@ -64,14 +64,15 @@ def p95(values):
 class Tally:
     def __init__(self, label: str):
         self.label = label
-        self.fit, self.requests, self.reuse, self.unexplained, self.heritage, self.blind = 0, 0, [], 0, 0, 0
+        self.fit, self.requests, self.unexplained, self.heritage, self.blind = 0, 0, 0, 0, 0
+        self.reuse = {"heritage": [], "none": []}
         self.request_s, self.loop_s = [], []
 
     def merge(self, other: "Tally") -> None:
         for name in ("fit", "requests", "unexplained", "heritage", "blind"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.reuse, self.request_s, self.loop_s = (self.reuse + other.reuse, self.request_s + other.request_s,
-                                                   self.loop_s + other.loop_s)
+        self.reuse = {k: v + other.reuse[k] for k, v in self.reuse.items()}
+        self.request_s, self.loop_s = self.request_s + other.request_s, self.loop_s + other.loop_s
 
     def warm(self, db, lon: float, lat: float) -> None:
         """Read and build the network once (trails.routing_cache), outside the per-loop times."""
@@ -98,7 +99,7 @@ class Tally:
             self.request_s.append(took)
             self.loop_s += [took / len(loops)] * len(loops) if loops else []
             best[objective] = loops[0] if loops else None
-            self.reuse += [lp.reuse_ratio for lp in loops]
+            self.reuse[objective] += [lp.reuse_ratio for lp in loops]
             self.unexplained += sum(lp.reuse_ratio > MAX_REUSE and not lp.reuse_note for lp in loops)
             if objective == "heritage":
                 self.requests += 1
@@ -113,13 +114,13 @@ class Tally:
                   f"{self.request_s[-1]:.2f} s")
 
     def summary(self) -> None:
-        ok_reuse = sum(r <= 0.10 for r in self.reuse)
-        ratio = self.heritage / self.blind if self.blind else float("inf")
         print(f"{self.label}: within 15 % of the target: {self.fit}/{self.requests} = "
               f"{self.fit / max(self.requests, 1):.0%} (target >= 90 %)")
-        print(f"{self.label}: reuse (all variants, both objectives): mean {statistics.fmean(self.reuse or [0]):.1%}, "
-              f"max {max(self.reuse or [0]):.1%}; {ok_reuse}/{len(self.reuse)} loops <= 10 %; above 10 % "
-              f"without a reason said: {self.unexplained}")
+        for objective, reuse in self.reuse.items():
+            ok_reuse = sum(r <= 0.10 for r in reuse)
+            print(f"{self.label}: reuse of the {objective} loops (all variants): mean "
+                  f"{statistics.fmean(reuse or [0]):.1%}, max {max(reuse or [0]):.1%}; {ok_reuse}/{len(reuse)} <= 10 %")
+        print(f"{self.label}: loops above 10 % reuse without a reason said: {self.unexplained} (target 0)")
         print(f"{self.label}: heritage stops of the best loop, heritage / none, summed over the same requests: "
               f"{self.heritage} / {self.blind} = {ratio:.2f} (target >= 1.5)")
         if self.loop_s:

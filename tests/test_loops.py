@@ -115,6 +115,44 @@ def test_andorra_loop_climbs_with_the_dem(andorra):
     assert abs(best.duration_min - 60) <= 9
 
 
+@pytest.mark.parametrize("start", [(1.5801, 42.5347), (1.5330, 42.5560)], ids=["Canillo", "Ordino"])
+def test_andorra_loops_fit_the_duration_from_mountain_villages(andorra, start):
+    """1 h, 2 h and 3 h from two villages of a sparse mountain network: the best loop is within 15 % of the
+    target, and walks at most 10 % of itself twice or says why."""
+    for minutes in (60, 120, 180):
+        loops = generate_loops(andorra, *start, minutes, seed=1)
+        assert abs(loops[0].duration_min - minutes) <= 0.15 * minutes, (minutes, loops[0].duration_min)
+        for loop in loops:
+            assert loop.reuse_ratio <= 0.10 or "walked twice" in loop.reuse_note
+
+
+def test_a_dead_end_start_says_why_it_walks_back(andorra):
+    """From the Pic d'Arcalís, a summit at the end of a single path, every loop walks back down the way it
+    went up: the loop says so, with the metres that are the only way in and out, and the variants are not
+    three copies of the same out-and-back."""
+    [peak] = [p for p in PoiStore(andorra).search("Arcalís") if p.name == "Pic d'Arcalís"]
+    loops = generate_loops(andorra, peak.lon, peak.lat, 60, seed=1)
+    best = loops[0]
+    assert abs(best.duration_min - 60) <= 9
+    assert best.reuse_ratio > 0.3
+    assert "only way in and out" in best.reuse_note and "network leaves no choice" in best.reuse_note
+    metres = int(best.reuse_note.split(": ")[1].split(" m ")[0])
+    assert metres >= 0.5 * best.reuse_ratio * best.length_m
+    for i, a in enumerate(loops):
+        for b in loops[:i]:
+            assert sum(m for p, m in a.pieces.items() if p in b.pieces) <= MAX_SHARED * sum(a.pieces.values())
+
+
+def test_monaco_loops_walk_at_most_a_tenth_twice(monaco):
+    """Monaco's dense streets leave a choice: from three starts, every one of the three 2 h variants walks at
+    most 10 % of its length twice (up to 51 % when walked pieces cost no more) and gives no excuse."""
+    for start in (CASINO, (7.4265, 43.7313), (7.4155, 43.7270)):
+        loops = generate_loops(monaco, *start, 120, seed=1)
+        assert len(loops) == 3
+        for loop in loops:
+            assert loop.reuse_ratio <= 0.10 and not loop.reuse_note
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"duration_min": 5}, "from 10 min to 12 h"), ({"tolerance": 0.9}, "between 0.01 and 0.5"),
     ({"variants": 9}, "between 1 and 5 variants"), ({"objective": "views"}, "unknown objective"),

@@ -32,10 +32,11 @@ How a route is made (:func:`route_trail`)
    :func:`trails.metrics.detect_route_type`: on Monaco's Rocher the cheapest feet are
    short of the Cathedral and the Museum, and the whole circuit fits in a 90 m wide
    strip) is routed again with the way to the stops on the way costing
-   :data:`LOOP_SNAP_FACTORS` times more, so that it reaches them and goes round; the shortest real loop at most
-   :data:`LOOP_DETOUR` times longer is kept (preferring those walking at most
-   :data:`LOOP_MAX_REUSE` twice), else the cheapest circuit. The heuristic is the straight metric distance to the box of the
-   targets at the fastest speed (:data:`trails.cost.MAX_WALK_KMH`) times
+   :data:`LOOP_SNAP_FACTORS` times more, so that it reaches them and goes round; the
+   shortest real loop at most :data:`LOOP_DETOUR` times longer is kept (preferring
+   those walking at most :data:`LOOP_MAX_REUSE` twice), else the cheapest circuit. The
+   heuristic is the straight metric distance to the box of the targets at the fastest
+   speed (:data:`trails.cost.MAX_WALK_KMH`) times
    :data:`HEURISTIC_SCALE` (absorbs the projection's scale error, under 0.3 %) times the
    smallest factor: it never overestimates and is consistent, so A* is exact.
 4. **geometry.** Edge pieces are joined in the direction walked (reversed when walked

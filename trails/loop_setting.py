@@ -1,0 +1,295 @@
+"""The setting of one loop request: network around the start, times from it, heritage clusters, realisation.
+
+:class:`LoopSetting` holds what a request of :func:`trails.loops.generate_loops` works on
+(the module docstring there describes the heuristic): the network's view with the start
+cut in (:mod:`trails.routing_cache`), every node's walking time from the start (one
+bounded Dijkstra), the heritage POIs grouped on nodes (clusters), filler nodes on rings,
+the estimate of the time between two nodes, and the realisation of a visiting order as a
+measured :class:`Loop` (legs routed without retracing, :func:`trails.graph.unretraced_legs`).
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import shapely
+import sqlite_utils
+
+from poi.categories import HERITAGE_CATEGORIES
+from poi.geo import bbox_around
+from poi.i18n import gettext as _
+from poi.store import PoiStore
+from trails.cost import PRACTICE_SPEED, WALK_FLAT_KMH
+from trails.duration import stop_dwell_min
+from trails.graph import NoNetworkError, RoutingError, Walked, unretraced_legs
+from trails.routing_cache import network_graph, with_start
+
+#: Farthest (metres) a heritage POI may be from a node to count for it, and from the loop to be one of its stops.
+SNAP_M = 80.0
+#: Farthest (metres) the start may be from a path.
+START_SNAP_M = 500.0
+#: Most heritage clusters considered (the best scores near the start).
+MAX_CLUSTERS = 40
+#: Filler nodes (score 0) per ring, rings at 20, 30 and 40 % of the budget's reach.
+FILLERS = 12
+#: Reuse ratio above which a loop says why.
+MAX_REUSE = 0.10
+#: Fillers are taken where the network has loops: in parts of at least this many nodes that no single path
+#: (a bridge of the graph) joins to the rest.
+MIN_CORE_NODES = 20
+
+
+class LoopError(RoutingError):
+    """No loop can be made from here (the message says why and what to do)."""
+
+
+@dataclass
+class Loop:
+    """One generated loop (not stored): its trace, figures and heritage stops."""
+
+    coords: list[tuple[float, float, float | None]]
+    length_m: float
+    walking_min: float  # the cost model's time (trails.cost)
+    visit_min: int  # dwell time at its heritage stops (trails.duration)
+    stop_ids: list[int]  # heritage POIs within SNAP_M, in walking order
+    reuse_ratio: float
+    pieces: dict[int, float] = field(default_factory=dict)  # piece -> length (for the variants' overlap)
+    reuse_note: str = ""
+    plan: list[int] = field(default_factory=list)  # the nodes visited in order (start excluded)
+    again: dict[int, float] = field(default_factory=dict)  # piece -> metres walked more than once
+
+    @property
+    def duration_min(self) -> int:
+        """Walking time plus visit time: the figure the loop is sized on."""
+        return round(self.walking_min + self.visit_min)
+
+    @property
+    def heritage_stop_count(self) -> int:
+        return len(self.stop_ids)
+
+
+class LoopSetting:
+    """The network, the start and the heritage POIs of one request."""
+
+    def __init__(self, db, lon: float, lat: float, budget_s: float, practice: str, themes: Sequence[str]):
+        self.budget_s, self.practice = budget_s, practice
+        self.speed_mps = WALK_FLAT_KMH * PRACTICE_SPEED.get(practice, 1.0) / 3.6
+        reach_m = budget_s * self.speed_mps / 2 * 1.1 + START_SNAP_M
+        box = bbox_around(lon, lat, reach_m)
+        network = network_graph(db, practice, box)
+        if network is None or network.nearest_m(lon, lat) > 2 * reach_m:
+            raise NoNetworkError(_("no path network is imported around the start: run balise map import "
+                                   "FILE.osm.pbf first (an extract that covers it)"))
+        self.graph, foot = with_start(network, lon, lat, START_SNAP_M)
+        if foot is None:
+            raise LoopError(_("the start is more than {max} m from the nearest path of the network: start "
+                              "nearer to a path", max=round(START_SNAP_M)))
+        self.projector = self.graph.projector
+        self.start = foot.node
+        self.start_point = foot.point
+        self.times = self._times_from_start()
+        self.nodes = np.array(list(self.times), dtype=np.int64)
+        self.xy = np.array([self.graph.pos[n] for n in self.nodes.tolist()], dtype=float)
+        sx, sy = self.graph.pos[self.start]
+        straight = np.hypot(self.xy[:, 0] - sx, self.xy[:, 1] - sy)
+        t = np.array([self.times[n] for n in self.nodes.tolist()])
+        far = straight > 200
+        #: network time per metre of straight line (median over the reached nodes)
+        self.s_per_m = float(np.median(t[far] / straight[far])) if far.any() else 1.0 / self.speed_mps
+        self.pois = heritage_pois(db, box, themes)
+        if self.pois:
+            px, py = self.projector.to_metric([p.lon for p in self.pois], [p.lat for p in self.pois])
+            self.poi_xy = np.column_stack([np.asarray(px, dtype=float), np.asarray(py, dtype=float)])
+        else:
+            self.poi_xy = np.empty((0, 2))
+
+    def _times_from_start(self) -> dict[int, float]:
+        """Walking time (s) from the start to every node within the budget, along the cheapest paths."""
+        g = self.graph
+        best, times, done = {self.start: 0.0}, {self.start: 0.0}, set()
+        heap = [(0.0, self.start)]
+        limit = self.budget_s * 1.5
+        while heap:
+            cost, node = heapq.heappop(heap)
+            if node in done:
+                continue
+            done.add(node)
+            for other, c, piece, forward in g.adj.get(node, ()):
+                p = g.pieces[piece]
+                t = times[node] + (p.forward_s if forward else p.backward_s)
+                if cost + c < best.get(other, math.inf) and t <= limit:
+                    best[other], times[other] = cost + c, t
+                    heapq.heappush(heap, (cost + c, other))
+        return {n: times[n] for n in done}
+
+    def clusters(self) -> list[tuple[int, float, float]]:
+        """``(node, score, dwell seconds)`` of the nodes with heritage POIs within :data:`SNAP_M`, reachable
+        there and back within the budget; at most :data:`MAX_CLUSTERS`, best score per time first."""
+        if "_clusters" not in self.__dict__:
+            self._clusters = self._find_clusters()
+        return self._clusters
+
+    def _find_clusters(self) -> list[tuple[int, float, float]]:
+        if not self.pois:
+            return []
+        tree = shapely.STRtree(shapely.points(self.xy))
+        near = tree.query_nearest(shapely.points(self.poi_xy), max_distance=SNAP_M, all_matches=False)
+        found: dict[int, list] = {}
+        for poi_index, node_index in zip(*near.tolist()):
+            found.setdefault(int(self.nodes[node_index]), []).append(self.pois[poi_index])
+        out = []
+        self.cluster_pois = {node: {p.id for p in pois} for node, pois in found.items()}
+        for node, pois in found.items():
+            dwell_s = 60.0 * sum(stop_dwell_min(p.category) for p in pois)
+            if 2 * self.times[node] + dwell_s <= self.budget_s:
+                out.append((node, float(len(pois)), dwell_s))
+        out.sort(key=lambda c: (-c[1] / (1.0 + self.times[c[0]] / 600.0), c[0]))
+        return out[:MAX_CLUSTERS]
+
+    def fillers(self, rng: random.Random) -> list[int]:
+        """Zero-score nodes on rings at 20, 30 and 40 % of the budget's reach (time from the start)."""
+        if "_rings" not in self.__dict__:
+            core = self.core()
+            budget = self.budget_s
+            rings = [[n for n, t in self.times.items() if share * budget * 0.85 <= t <= share * budget * 1.15]
+                     for share in (0.2, 0.3, 0.4)]
+            self._rings = [([n for n in ring if n in core], [n for n in ring if n not in core]) for ring in rings]
+        out = []
+        for inside, outside in self._rings:
+            inside, outside = list(inside), list(outside)
+            rng.shuffle(inside)
+            rng.shuffle(outside)
+            out += sorted((inside + outside)[:FILLERS])  # beyond a bridge only when the ring has too few
+        return out
+
+    def estimate(self, a: int, b: int) -> float:
+        """Estimated walking time (s) between two nodes: straight distance times the detour ratio."""
+        if a == self.start:
+            return self.times[b]
+        if b == self.start:
+            return self.times[a]
+        (ax, ay), (bx, by) = self.graph.pos[a], self.graph.pos[b]
+        return math.hypot(ax - bx, ay - by) * self.s_per_m
+
+    def realise(self, nodes: Sequence[int], penalty: dict[int, float]) -> Loop:
+        """Route ``start, *nodes, start`` (legs avoiding the pieces walked before) and measure it."""
+        order = [self.start, *nodes, self.start]
+        legs = unretraced_legs(self.graph, order, dict(penalty))
+        coords, walked, pieces, again = [self.start_point], Walked(), {}, {}
+        for steps in legs:
+            walked.add(self.graph, steps, coords)
+            for piece, _forward in steps:
+                length_m = self.graph.pieces[piece].length_m
+                if piece in pieces:
+                    again[piece] = again.get(piece, 0.0) + length_m
+                pieces[piece] = length_m
+        stop_ids, visit_min = self.stops_along(coords)
+        return Loop(coords, walked.length_m, walked.time_s / 60.0, visit_min, stop_ids, walked.reuse_ratio,
+                    pieces, plan=list(nodes), again=again)
+
+    def bridges(self) -> set[int]:
+        """The pieces among the reached nodes that are the only way between two parts of the network (the
+        bridges of the graph, Tarjan's lowlink; parallel pieces are not bridges): a loop that crosses one
+        has to walk it twice."""
+        if "_bridges" in self.__dict__:
+            return self._bridges
+        ends: dict[int, tuple[int, int]] = {}
+        for node in self.times:
+            for other, _c, piece, forward in self.graph.adj.get(node, ()):
+                if other in self.times:
+                    ends.setdefault(piece, (node, other) if forward else (other, node))
+        links: dict[int, list[tuple[int, int]]] = {}
+        for piece, (a, b) in ends.items():
+            if a != b:
+                links.setdefault(a, []).append((b, piece))
+                links.setdefault(b, []).append((a, piece))
+        order, low, found = {}, {}, set()
+        for root in links:
+            if root in order:
+                continue
+            order[root] = low[root] = len(order)
+            stack = [(root, -1, iter(links[root]))]
+            while stack:
+                node, via, todo = stack[-1]
+                for other, piece in todo:
+                    if piece == via:
+                        continue
+                    if other in order:
+                        low[node] = min(low[node], order[other])
+                    else:
+                        order[other] = low[other] = len(order)
+                        stack.append((other, piece, iter(links[other])))
+                        break
+                else:
+                    stack.pop()
+                    if stack:
+                        parent = stack[-1][0]
+                        low[parent] = min(low[parent], low[node])
+                        if low[node] > order[parent]:
+                            found.add(via)
+        self._bridges = found
+        return found
+
+    def core(self) -> set[int]:
+        """Reached nodes in parts of at least :data:`MIN_CORE_NODES` nodes once the bridges are cut (where a
+        loop can turn without walking back), or every reached node when there are none."""
+        if "_core" not in self.__dict__:
+            cut, parent = self.bridges(), {n: n for n in self.times}
+
+            def find(n: int) -> int:
+                while parent[n] != n:
+                    parent[n] = parent[parent[n]]
+                    n = parent[n]
+                return n
+
+            for node in self.times:
+                for other, _c, piece, _f in self.graph.adj.get(node, ()):
+                    if other in parent and piece not in cut:
+                        parent[find(node)] = find(other)
+            sizes: dict[int, int] = {}
+            for n in parent:
+                sizes[find(n)] = sizes.get(find(n), 0) + 1
+            core = {n for n in parent if sizes[find(n)] >= MIN_CORE_NODES}
+            self._core = core or set(self.times)
+        return self._core
+
+    def reuse_note(self, loop: Loop) -> str:
+        """Why ``loop`` walks more than :data:`MAX_REUSE` of its length twice ("" when it does not)."""
+        if loop.reuse_ratio <= MAX_REUSE:
+            return ""
+        share = round(100 * loop.reuse_ratio)
+        forced = sum(m for piece, m in loop.again.items() if piece in self.bridges())
+        if forced >= 0.5 * sum(loop.again.values()):
+            return _("{share} % of the loop is walked twice: {metres} m of it on paths that are the only way in "
+                     "and out (a dead end, or a single path from the start), so the network leaves no choice",
+                     share=share, metres=round(forced))
+        return _("{share} % of the loop is walked twice: around the start, no loop of this duration was found "
+                 "that avoids it on the imported network (try another duration or start)", share=share)
+
+    def stops_along(self, coords) -> tuple[list[int], int]:
+        """Heritage POIs within :data:`SNAP_M` of the trace, in walking order, and their visit minutes."""
+        if not self.pois or len(coords) < 2:
+            return [], 0
+        x, y = self.projector.to_metric([c[0] for c in coords], [c[1] for c in coords])
+        line = shapely.LineString(np.column_stack([x, y]))
+        points = shapely.points(self.poi_xy)
+        close = np.flatnonzero(shapely.distance(points, line) <= SNAP_M)
+        along = shapely.line_locate_point(line, points[close]) if len(close) else np.empty(0)
+        chosen = [self.pois[i] for i in close[np.argsort(along, kind="stable")].tolist()]
+        return [p.id for p in chosen], sum(stop_dwell_min(p.category) for p in chosen)
+
+def heritage_pois(db: sqlite_utils.Database, box, themes: Sequence[str] = ()) -> list:
+    """POIs of the box whose category is heritage (:data:`poi.categories.HERITAGE_CATEGORIES`) and, when
+    ``themes`` are given, with one of them."""
+    wanted = set(themes)
+    return [p for p in PoiStore(db).in_bbox(*box)
+            if p.category in HERITAGE_CATEGORIES and (not wanted or wanted & set(p.themes))]
+
+
+
+__all__ = ["FILLERS", "Loop", "LoopError", "LoopSetting", "MAX_CLUSTERS", "MAX_REUSE", "MIN_CORE_NODES", "SNAP_M",
+           "START_SNAP_M", "heritage_pois"]
