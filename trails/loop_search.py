@@ -137,7 +137,7 @@ def improve(setting: LoopSetting, loop: Loop, penalty, target_min: float, tolera
         if node in loop.plan:
             continue
         nodes = loop.plan[:k] + [node] + loop.plan[k:]
-        allowed = _tour_time(setting, loop.plan, dwell)
+        allowed = _tour_time(setting, loop.plan, dwell) + max(0.0, target_min - loop.duration_min) * 60.0
         while _tour_time(setting, nodes, dwell) > allowed and len(nodes) > 1:
             drops = [(score.get(n, 0) - 1e-9 * _saving(setting, nodes, i, dwell), i)
                      for i, n in enumerate(nodes) if n != node]
