@@ -14,6 +14,8 @@ import pytest
 from poi.geo import geodesic_distance_m
 from poi.i18n import language
 from poi.store import PoiStore
+from trails import routing_cache
+from trails.dem import import_dem
 from trails.loop_output import resolve_start
 from trails.loops import MAX_SHARED, LoopError, generate_loops, heritage_pois
 from trails.store import TrailStore
@@ -26,6 +28,7 @@ from helpers import network_db, open_db
 DATA = Path(__file__).parent / "data"
 OSM = DATA / "sources" / "osm"
 SRTM = DATA / "elevation" / "srtm_N42E001_andorra-ariege.hgt.zip"
+MONACO_DEM = DATA / "elevation" / "srtm_N43E007_nice-monaco-menton.hgt.zip"
 CASINO = (7.4197, 43.7384)  # Monte-Carlo, place du Casino
 ANDORRA_LA_VELLA = (1.5215, 42.5063)
 
@@ -229,3 +232,35 @@ def test_trails_json_gives_the_time_with_visits_of_a_stored_loop(runner, db_path
     # every live stop of its 150 m corridor counts, not only the heritage ones within 80 m
     assert row["duration_with_visits_min"] >= variant["walking_min"] + variant["visit_min"]
     assert row["duration_with_visits_min"] > row["duration_min"]
+
+
+def test_cached_network_gives_the_loops_of_a_fresh_read(db_path, monkeypatch):
+    """The network is kept in memory between requests (trails.routing_cache): a second request from the
+    same start, after one from elsewhere (which cut its own start into the network), gets exactly the loops
+    of the first, and so does a request that reads the network afresh."""
+    db = open_db(db_path)
+    routing_cache._cache.clear()
+    first = generate_loops(db, *CASINO, 60, seed=3)
+    generate_loops(db, 7.4155, 43.7270, 90, seed=3)  # from Fontvieille
+    assert len(routing_cache._cache) == 1
+    again = generate_loops(db, *CASINO, 60, seed=3)
+    assert [(lp.coords, lp.stop_ids) for lp in again] == [(lp.coords, lp.stop_ids) for lp in first]
+    monkeypatch.setattr(routing_cache, "MAX_CACHED_EDGES", 0)  # read per request, in the box around it
+    routing_cache._cache.clear()
+    fresh = generate_loops(db, *CASINO, 60, seed=3)
+    assert not routing_cache._cache
+    assert [lp.stop_ids for lp in fresh] == [lp.stop_ids for lp in first]
+    assert [lp.length_m for lp in fresh] == pytest.approx([lp.length_m for lp in first], rel=0.02)
+    db.conn.close()
+
+
+def test_a_dem_import_is_seen_by_the_next_loop(db_path):
+    """Monaco climbs from the sea to 150 m: once its DEM is imported the loop's walking time (Tobler's
+    function on the slopes) changes, without restarting anything."""
+    db = open_db(db_path)
+    flat = generate_loops(db, *CASINO, 60, seed=3, variants=1)[0]
+    import_dem(db, MONACO_DEM)
+    hilly = generate_loops(db, *CASINO, 60, seed=3, variants=1)[0]
+    assert len(routing_cache._cache) <= routing_cache.MAX_CACHED
+    assert hilly.walking_min / hilly.length_m != pytest.approx(flat.walking_min / flat.length_m, rel=0.01)
+    db.conn.close()
