@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Sequence
 
 from exporter import bundle_assets as assets
-from exporter.bundle_media import MIME, MediaSet, resize_photo
+from exporter.bundle_media import MIME, MediaSet, resize_photo, single_file_media, with_posters
 from exporter.bundle_report import (MAP_FILES, PARTS, SPEED_3G_BPS, BundleReport, PartSize,  # noqa: F401 (re-exported)
                                     download_seconds, format_report, measure, measure_map, part_of, report_of)
 from exporter.common import format_credit, licence_info, plain_text, poi_credit, trail_credit
@@ -108,7 +108,7 @@ def stop_data(item: TrailStop, number: int, *, media: MediaSet, media_root: Path
     trigger = trigger_of(line, item) if line is not None else None
     radius_m = trigger.radius_m if trigger else stop_radius_m(item)
     items = [media.add(m, media_root=media_root, max_width=photo_max_width, quality=photo_quality)
-             for m in poi.media]
+             for m in with_posters(poi.media)]
     credit = poi_credit(poi)
     return {
         "id": stop.poi_id, "number": number, "name": poi.name, "category": poi.category, "kind": item.kind,
@@ -285,7 +285,7 @@ def _single_file(page: dict, data: dict, files: dict[str, bytes], inline_map: di
         return assets.data_uri(body, MIME[Path(src).suffix])
 
     inlined = dict(data)
-    inlined["stops"] = [dict(s, media=[dict(m, src=inline(m["src"])) for m in s["media"]]) for s in data["stops"]]
+    inlined["stops"] = [dict(s, media=[single_file_media(m, inline) for m in s["media"]]) for s in data["stops"]]
     inlined["gpx"] = assets.data_uri(files["trail.gpx"], "application/gpx+xml")
     inlined["inline"] = True
     inlined["map"] = inline_map

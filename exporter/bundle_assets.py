@@ -59,6 +59,7 @@ def _messages() -> dict[str, str]:
         "poi_right": _("{distance} on your right"),
         "read_aloud": _("Read aloud"),
         "audio_guide": _("Audio guide"),
+        "watch_video": _("Watch the video"),
         "guidance": _("Guidance"),
         "keep_screen_on": _("Keep the screen on"),
         "lock_pauses": _("Locking the phone pauses guidance: no position reaches the app while the screen is off. "

@@ -1,4 +1,4 @@
-"""Photos and audio of an offline bundle: resized, re-encoded, content-addressed.
+"""Photos, audio and short videos of an offline bundle: resized, re-encoded, content-addressed.
 
 Photos are re-encoded as progressive JPEG no wider than ``max_width`` (Pillow,
 Lanczos resampling, EXIF orientation applied, metadata dropped); audio is copied
@@ -6,12 +6,18 @@ as is. Every file is named ``media/<first 16 hex of its SHA-256>.<ext>``, so the
 same file used twice is shipped once and names never come from user input.
 Remote media (``http(s)://``) are not fetched: a bundle is built offline and
 must not depend on anyone else's server; they are reported and left out.
+
+Videos (MP4, WebM: kept as they are) go into the bundle while all of its videos together stay within
+:data:`VIDEO_BUDGET_BYTES`; a video past that budget, or one on the web, becomes a link (``href``):
+for a stored video, the site's copy (:data:`SITE_VIDEOS`, as seen from a bundle served at
+``trails/<id>/bundle/``). A video without a poster of its own shows the POI's first photo
+(:func:`with_posters`).
 """
 from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -24,7 +30,14 @@ from poi.models import Media
 AUDIO_EXTENSIONS = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
                     ".m4a": "audio/mp4", ".aac": "audio/aac", ".wav": "audio/wav", ".webm": "audio/webm",
                     ".flac": "audio/flac"}
-MIME = {".jpg": "image/jpeg", **AUDIO_EXTENSIONS}
+VIDEO_EXTENSIONS = {".mp4": "video/mp4", ".webm": "video/webm"}
+MIME = {".jpg": "image/jpeg", **AUDIO_EXTENSIONS, **VIDEO_EXTENSIONS}
+#: All the videos of one bundle together stay under this (bytes); the others become links. The whole
+#: bundle aims at 3 MB (bundle.export's ``budget_kb``) and 25 photos take ~1.7 MB of it.
+VIDEO_BUDGET_BYTES = 1_000_000
+#: Where the web app and the published site serve stored videos, seen from a served bundle
+#: (``/trails/<id>/bundle/`` -> ``/videos/<sha256>.<ext>``: webapp/media_files.py).
+SITE_VIDEOS = "../../../videos/"
 
 
 @dataclass(slots=True)
@@ -34,9 +47,14 @@ class MediaSet:
     files: dict[str, bytes] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     _done: dict[tuple, str | None] = field(default_factory=dict)
+    video_budget_bytes: int = field(default_factory=lambda: VIDEO_BUDGET_BYTES)  # read when a bundle is built
+    video_link: str = SITE_VIDEOS
+    video_bytes: int = 0
 
     def add(self, media: Media, *, media_root: Path | None, max_width: int, quality: int) -> dict | None:
         """Bundle one media item; returns its entry for ``trail.json`` or None if left out."""
+        if media.kind == "video":
+            return self._video(media, media_root=media_root, max_width=max_width, quality=quality)
         key = (media.kind, media.url, max_width, quality)
         if key not in self._done:
             self._done[key] = self._store(media, media_root=media_root, max_width=max_width, quality=quality)
@@ -45,6 +63,30 @@ class MediaSet:
             return None
         return {"kind": "audio" if media.kind == "audio" else "image", "src": path, "title": media.title,
                 "author": media.author, "licence": media.licence}
+
+    def _video(self, media: Media, *, media_root: Path | None, max_width: int, quality: int) -> dict | None:
+        """A video in the bundle (``src``, ``mime``, ``poster``) while the budget allows, else a link (``href``)."""
+        entry = {"kind": "video", "title": media.title, "author": media.author, "licence": media.licence}
+        url = (media.url or "").strip()
+        if url.lower().startswith(("http://", "https://")):
+            return {**entry, "href": url}
+        source = resolve_media(url, media_root)
+        if source is None or source.suffix.lower() not in VIDEO_EXTENSIONS:
+            self.warnings.append(_("media file not found, left out: {url}", url=url))
+            return None
+        data = source.read_bytes()
+        path = f"media/{hashlib.sha256(data).hexdigest()[:16]}{source.suffix.lower()}"
+        if path not in self.files:
+            if self.video_bytes + len(data) > self.video_budget_bytes:
+                self.warnings.append(_("video left out of the bundle (over its {mb} MB video budget), linked "
+                                       "instead: {url}", mb=round(self.video_budget_bytes / 1e6, 1), url=url))
+                return {**entry, "href": self.video_link + source.name}
+            self.files[path] = data
+            self.video_bytes += len(data)
+        poster = self.add(Media("image", media.poster), media_root=media_root, max_width=max_width,
+                          quality=quality) if media.poster else None
+        return {**entry, "src": path, "mime": VIDEO_EXTENSIONS[source.suffix.lower()],
+                "poster": poster["src"] if poster else None}
 
     def _store(self, media: Media, *, media_root: Path | None, max_width: int, quality: int) -> str | None:
         url = (media.url or "").strip()
@@ -72,6 +114,25 @@ class MediaSet:
         path = f"media/{hashlib.sha256(out).hexdigest()[:16]}{ext}"
         self.files[path] = out
         return path
+
+
+def with_posters(media: list[Media]) -> list[Media]:
+    """The media of a POI, each video without a poster of its own given the POI's first photo.
+
+    >>> [m.poster for m in with_posters([Media("video", "media/v.mp4"), Media("image", "media/p.jpg")])]
+    ['media/p.jpg', '']
+    """
+    first = next((m.url for m in media if m.kind == "image"), "")
+    return [replace(m, poster=first) if m.kind == "video" and not m.poster else m for m in media]
+
+
+def single_file_media(entry: dict, inline) -> dict:
+    """A media entry of ``trail.json`` as ``trail.html`` carries it: photos and audio inlined (``inline(src)``),
+    a video as a link to the bundle folder's copy (a video would make the single file too big to share)."""
+    if entry["kind"] == "video":
+        return {k: v for k, v in entry.items() if k not in ("src", "poster", "mime")} | {
+            "href": entry.get("href") or entry["src"]}
+    return dict(entry, src=inline(entry["src"]))
 
 
 def resolve_media(url: str, media_root: Path | None) -> Path | None:

@@ -12,6 +12,8 @@ never from user input.
   stored no larger than :data:`WEB_MAX_PX` (1600 px) on its long side: JPEG
   quality 85 for photos, PNG for images with transparency. :meth:`MediaStore.variant`
   makes smaller copies (for offline bundles), cached beside the original.
+* Short videos (H.264 MP4, WebM: :mod:`poi.media_video`) are kept byte for byte, measured from
+  their container's header (picture size, duration) and size-checked; no transcoding.
 * Audio (MP3, Ogg, WAV, M4A, recognised by their magic bytes) is kept byte for
   byte; its duration is read from the headers (WAV: :mod:`wave`; MP3: the first
   frame header and a Xing/Info frame count, else the constant bit rate; Ogg: the
@@ -36,6 +38,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from poi.audio import audio_duration_s, sniff_audio
 from poi.errors import BaliseError
 from poi.i18n import gettext as _
+from poi.media_video import VideoError, has_video_track, video_info
 from poi.store import PoiStore, transaction
 
 #: Longest side of a stored photo (pixels).
@@ -67,7 +70,7 @@ class StoredMedia:
 
     sha256: str
     path: Path
-    kind: str  # "image" or "audio"
+    kind: str  # "image", "audio" or "video"
     mime: str
     width: int | None = None
     height: int | None = None
@@ -260,7 +263,11 @@ class MediaStore:
             if known and (self.root / f"{known['sha256']}.{known['ext']}").is_file():
                 return self._stored(known)
         audio = sniff_audio(data)
-        if audio and kind in (None, "audio"):
+        if kind in (None, "video") and has_video_track(data):  # before audio: an MP4 may be either
+            record = self._video(data)
+        elif kind == "video":
+            raise MediaError(_("not an MP4 or WebM video"))
+        elif audio and kind in (None, "audio"):
             record = self._audio(data, audio)
         elif kind == "audio":
             raise MediaError(_("not an MP3, Ogg, WAV or M4A audio file"))
@@ -285,6 +292,15 @@ class MediaStore:
                                size=len(data) // (1024 * 1024), limit=MAX_AUDIO_BYTES // (1024 * 1024)))
         return {"data": data, "ext": audio, "kind": "audio", "mime": AUDIO_TYPES[audio], "width": None,
                 "height": None, "duration_s": audio_duration_s(data, audio)}
+
+    def _video(self, data: bytes) -> dict:
+        """A video is kept byte for byte once its header says browsers play it (:mod:`poi.media_video`)."""
+        try:
+            info = video_info(data)
+        except VideoError as e:
+            raise MediaError(str(e)) from e
+        return {"data": data, "ext": info.container, "kind": "video", "mime": info.mime, "width": info.width,
+                "height": info.height, "duration_s": info.duration_s}
 
     def _photo(self, data: bytes, max_pixels: int | None, max_decoded_bytes: int | None) -> dict:
         if len(data) > MAX_PHOTO_BYTES:
@@ -387,7 +403,7 @@ def import_media(db, media_store: MediaStore, poi_ids=None, *, base: str | os.Pa
                 continue
             try:
                 known = store.media_records.media_by_original(hashlib.sha256(path.read_bytes()).hexdigest())
-                stored = media_store.add_file(path, kind=m.kind if m.kind == "audio" else None)
+                stored = media_store.add_file(path, kind=m.kind if m.kind in ("audio", "video") else None)
             except MediaError as e:
                 report.problems.append(_("POI {id}: {url}: {reason}", id=poi.id, url=url, reason=str(e)))
                 continue

@@ -46,20 +46,24 @@ def default_trigger_radius_m(category: str) -> float:
 class Media:
     """A photo or an audio file attached to a POI or a trail."""
 
-    kind: str  # "image" or "audio"
+    kind: str  # "image", "audio" or "video"
     url: str  # original URL or path, or "media/<sha256>.<ext>" once stored
     title: str = ""
     author: str = ""
     licence: str = ""
+    poster: str = ""  # a video's poster image (a stored photo's URL); "" for none
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "url": self.url, "title": self.title,
-                "author": self.author, "licence": self.licence}
+        out = {"kind": self.kind, "url": self.url, "title": self.title,
+               "author": self.author, "licence": self.licence}
+        if self.poster:  # only videos have one: other media keep the dict (and content hash) they had
+            out["poster"] = self.poster
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "Media":
         return cls(kind=d.get("kind", "image"), url=d["url"], title=d.get("title", ""),
-                   author=d.get("author", ""), licence=d.get("licence", ""))
+                   author=d.get("author", ""), licence=d.get("licence", ""), poster=d.get("poster", ""))
 
 
 @dataclass(slots=True)

@@ -48,8 +48,10 @@ def test_api_pois_are_mapped(db, store):
     assert peak.description.startswith("<p>Le pic des Trois Seigneurs est situé")
     assert (peak.source, peak.source_id) == ("geotrek:foo.fr", "d4f534b5-74af-40a0-9c6c-825c385b4e93")
     assert (peak.licence, peak.attribution) == ("Licence Ouverte 2.0", "Struct3")  # structure.json
-    assert peak.media == []  # a PDF and a video: no image
-    [image] = lake.media
+    assert [(m.kind, m.url) for m in peak.media] == [  # a PDF (left out) and a video (kept as a link)
+        ("video", "https://soundcloud.com/user-14604138/chemin-de-memoires-annie-carriere")]
+    [image, video] = lake.media
+    assert (video.kind, video.url) == ("video", "https://www.youtube.com/watch?v=CdWChQqZMZc")
     assert (image.kind, image.url, image.author) == (
         "image", "https://foo.fr/media/paperclip/trekking_poi/2869/sensitivearea.png", "ads")
 
@@ -61,8 +63,9 @@ def test_touristic_contents_use_the_category_vocabulary(db, store):
     assert bar.category == "restaurant"            # category 5 "Restaurants", type 43 "Restaurant"
     assert donkeys.url == "http://www.baladane.com/fr/"
     assert donkeys.summary == "Élevage et Éducation d'ânes, Séjours nature et montagne en Ariège, Accueil Cavaliers."
-    assert [(m.title, m.author) for m in donkeys.media] == [("Ânes", "Wikimedia Common"),
-                                                            ("Ânes", "Wikimedia Commons")]
+    assert [(m.kind, m.title, m.author) for m in donkeys.media] == [
+        ("image", "Ânes", "Wikimedia Common"), ("image", "Ânes", "Wikimedia Commons"), ("video", "", "")]
+    assert donkeys.media[2].url.startswith("https://")
     assert donkeys.extra["themes"] == ["Faune", "Pastoralisme"]
     assert donkeys.attribution == "Struct1" and donkeys.extra["commune_codes"] == ["09231"]
 

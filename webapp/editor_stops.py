@@ -412,13 +412,14 @@ def poi_media(trail_id: int, poi_id: int):
         try:
             stored = _upload_media()
             item = Media(kind=stored.kind, url=stored.url, title=_field("title"), author=_field("author"),
-                         licence=_field("licence"))
+                         licence=_field("licence"), poster=_upload_poster() if stored.kind == "video" else "")
             database = db.get_db()
             with transaction(database):
                 before = snapshot(database, trail_id)
                 db.pois().update_fields(poi_id, media=[*poi.media, item])
                 record(database, trail_id, user_name(), "media",
-                       _("added a {kind} to “{name}”", kind=_("photo") if item.kind == "image" else _("audio file"),
+                       _("added a {kind} to “{name}”", kind={"image": _("photo"), "video": _("video")}.get(
+                           item.kind, _("audio file")),
                          name=poi.name), before=before)
         except BaliseError as e:
             error = str(e)
@@ -443,9 +444,18 @@ def _upload_media():
     if len(data) > limit:
         raise StopError(_("the file is larger than {mb} MB", mb=limit // (1024 * 1024)))
     kind = request.form.get("kind") or None
-    if kind not in (None, "image", "audio"):
+    if kind not in (None, "image", "audio", "video"):
         raise StopError(_("choose photo or audio"))
     return _media_store().add_file(data, kind=kind)  # checks the type by content (MediaError otherwise)
+
+
+def _upload_poster() -> str:
+    """A video's poster photo, when one was sent with it (stored like any photo); "" otherwise."""
+    upload = request.files.get("poster")
+    if upload is None or not upload.filename:
+        return ""
+    limit = current_app.config["EDITOR_MAX_MEDIA_BYTES"]
+    return _media_store().add_file(upload.stream.read(limit + 1)[:limit + 1], kind="image").url
 
 
 @bp.route("/trails/<int:trail_id>/pois/<int:poi_id>/media/remove", methods=["POST"])

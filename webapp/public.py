@@ -29,7 +29,7 @@ from trails.towns import TownFinder, town_names
 from webapp import db, localized, maps
 from webapp.cache import ByteCache, size_of
 from webapp.i18n import format_duration
-from webapp.media_files import card_photos
+from webapp.media_files import card_photos, poi_videos
 from webapp.params import whole_number
 
 bp = Blueprint("public", __name__)
@@ -218,7 +218,7 @@ def poi_page(poi_id: int):
     except NotFoundError:
         abort(404)
     return render_template("public/poi.html", poi=poi, circuits=db.trails().trails_of_poi(poi_id),
-                           map=maps.poi_map(poi), photo=_photo(poi))
+                           map=maps.poi_map(poi), photo=_photo(poi), videos=poi_videos(poi))
 
 
 #: Width of the photo a POI page shows (a resized copy of the stored photo, :meth:`MediaStore.variant`).

@@ -37,7 +37,7 @@ from poi.resources import resource
 from trails.filter_index import DURATION_BUCKETS, search, search_ids
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
-from webapp.media_files import thumbnail_paths
+from webapp.media_files import poi_media_paths, thumbnail_paths
 from webapp.publish_catalogue import catalogue_index, catalogue_words
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
@@ -211,7 +211,8 @@ class _Publisher:
                        lambda t=t: self.trail_files(t, stops[t.id]))
         for poi in pois.values():
             self.files(f"poi-api:{poi.id}", digest(self.site_key, repr(poi), trails_of[poi.id]),
-                       lambda p=poi: {f"api/pois/{p.id}.json": self.api(f"/api/pois/{p.id}"), **self.poi_photo(p)})
+                       lambda p=poi: {f"api/pois/{p.id}.json": self.api(f"/api/pois/{p.id}"), **self.poi_photo(p),
+                                            **self.poi_videos(p)})
         ordered = sorted(pois.values(), key=lambda p: p.id)
         for n, start in enumerate(range(0, len(ordered), POIS_PER_FILE), 1):
             chunk = ordered[start:start + POIS_PER_FILE]
@@ -293,6 +294,11 @@ class _Publisher:
                    lambda: {"api/catalogue-words.json": json_dumps(catalogue_words(self.store))})
 
     # -- files ------------------------------------------------------------------------------------------
+    def poi_videos(self, poi) -> dict[str, bytes]:
+        """The POI page's stored videos and their posters (``videos/``, ``thumbs/``: webapp/media_files.py)."""
+        with self.app.app_context():
+            return {path: file.read_bytes() for path, file in poi_media_paths(poi).items()}
+
     def poi_photo(self, poi) -> dict[str, bytes]:
         """The resized photo the POI page shows (``pois/<id>/photo.jpg``) when the media store has one."""
         from webapp.public import stored_photo_path

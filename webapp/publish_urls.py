@@ -117,6 +117,9 @@ class SiteUrls:
     def _media_thumbnail_file(self, args, pairs, params):
         return f"thumbs/{args['name']}"  # the publisher writes every listed circuit's card photo there
 
+    def _media_video_file(self, args, pairs, params):
+        return f"videos/{args['name']}"  # the publisher copies the videos of the published POIs there
+
     def _bundles_bundle_index(self, args, pairs, params):
         if args["trail_id"] not in self.published_trails:
             return None

@@ -161,20 +161,23 @@ def host_of(url: Any) -> str:
 
 
 def media_of(attachments: Any, base_url: str = "") -> list[dict]:
-    """Images of Geotrek ``attachments`` (API v2) or ``pictures`` (Geotrek-rando), as dicts.
+    """Images and videos of Geotrek ``attachments`` (API v2) or ``pictures`` (Geotrek-rando), as dicts.
 
-    Videos, PDFs and other files are left out; relative URLs are joined to ``base_url``
+    A video is kept as a link (``kind`` video: pages and bundles link to it; ``balise media import`` stores
+    local files only); PDFs and other files are left out; relative URLs are joined to ``base_url``
     (and dropped without one).
 
     >>> media_of([{"type": "image", "url": "https://x.fr/a.jpg", "legend": "Ânes", "author": "WM",
-    ...            "license": None}, {"type": "video", "url": "https://youtu.be/x"}])
-    [{'kind': 'image', 'url': 'https://x.fr/a.jpg', 'title': 'Ânes', 'author': 'WM', 'licence': ''}]
+    ...            "license": None}, {"type": "video", "url": "https://youtu.be/x"}, {"type": "pdf", "url": "https://x.fr/a.pdf"}])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'kind': 'image', 'url': 'https://x.fr/a.jpg', 'title': 'Ânes', 'author': 'WM', 'licence': ''},
+     {'kind': 'video', 'url': 'https://youtu.be/x', 'title': '', 'author': '', 'licence': ''}]
     >>> media_of([{"url": "/media/a.jpg", "title": "a"}], "https://rando.fr")[0]["url"]
     'https://rando.fr/media/a.jpg'
     """
     out = []
     for item in attachments if isinstance(attachments, list) else []:
-        if not isinstance(item, Mapping) or item.get("type", "image") != "image":
+        if not isinstance(item, Mapping) or item.get("type", "image") not in ("image", "video"):
             continue
         url = str(item.get("url") or "").strip()
         if url and not re.match(r"^https?://", url, re.I):
@@ -183,7 +186,7 @@ def media_of(attachments: Any, base_url: str = "") -> list[dict]:
             continue
         licence = item.get("license")
         licence = text_fr(licence.get("label")) if isinstance(licence, Mapping) else text_fr(licence)
-        out.append({"kind": "image", "url": url,
+        out.append({"kind": item.get("type", "image"), "url": url,
                     "title": text_fr(item.get("legend")) or text_fr(item.get("title")),
                     "author": text_fr(item.get("author")),
                     "licence": "" if licence.lower() in ("license", "licence") else licence})

@@ -28,6 +28,16 @@
       body.appendChild(el("figure", {}, [el("img", {src: m.src, alt: m.title || s.name, loading: "lazy"}),
         cap ? el("figcaption", {text: cap}) : null]));
     });
+    s.media.filter(function (m) { return m.kind === "video"; }).forEach(function (m) {
+      var cap = [m.title, m.author, m.licence].filter(Boolean).join(" — ");
+      if (m.src) {  // in the bundle: played only when asked (never autoplay), fetched only then
+        body.appendChild(el("figure", {"class": "video"}, [el("video", {controls: "controls", preload: "none",
+          playsinline: "playsinline", src: m.src, poster: m.poster || null}), cap ? el("figcaption", {text: cap}) : null]));
+      } else if (m.href) {  // over the bundle's video budget, or on the web: a link
+        body.appendChild(el("p", {"class": "video-link"}, [el("a", {href: m.href, rel: "noopener noreferrer",
+          target: "_blank", "data-i18n": "watch_video", text: t("watch_video")}), cap ? el("span", {text: " — " + cap}) : null]));
+      }
+    });
     if (s.description) { body.appendChild(el("div", {"class": "description", html: s.description})); }
     var audio = s.media.filter(function (m) { return m.kind === "audio"; });
     audio.forEach(function (m) {

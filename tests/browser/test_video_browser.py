@@ -1,0 +1,73 @@
+"""A POI's short video in real headless Chromium (waitress on loopback): nothing of it is downloaded before the
+visitor presses play (``preload="none"``, never autoplay), the poster shows, then it plays.
+
+Data: the real web catalogue of tests/helpers.build_web_catalogue; the 2-second VP8 WebM and H.264 MP4 of
+tests/data/media (made here from the real photo there: see its README).
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import DATA, build_web_catalogue, open_db
+from poi.models import Media
+from poi.store import PoiStore
+from trails.store import TrailStore
+
+pytestmark = pytest.mark.browser
+
+WEBM = DATA / "media" / "video_2s_320x180_vp8_DERIVED.webm"
+MP4 = DATA / "media" / "video_2s_320x180_h264_DERIVED.mp4"
+
+
+@pytest.fixture
+def served_poi(tmp_path):
+    import waitress
+
+    from webapp import create_app
+    from webapp.cli import cli
+
+    db_path = tmp_path / "balise.db"
+    ids = build_web_catalogue(db_path)
+    shutil.copy(WEBM, tmp_path / WEBM.name)
+    db = open_db(db_path)
+    poi_id = TrailStore(db).stops(ids["Le Bateau - Arlix"])[0].poi_id
+    PoiStore(db).update_fields(poi_id, media=[Media("video", WEBM.name, title="Le sentier")])
+    db.conn.close()
+    assert CliRunner().invoke(cli, ["--db", str(db_path), "media", "import"]).exit_code == 0
+    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
+    threading.Thread(target=server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.effective_port}", poi_id
+    server.close()
+
+
+def test_a_poi_video_waits_for_the_visitor_then_plays(served_poi, browser, tmp_path):
+    base, poi_id = served_poi
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="en-GB")
+    try:
+        requested = []
+        context.on("request", lambda request: requested.append(request.url))
+        page = context.new_page()
+        page.goto(f"{base}/pois/{poi_id}")
+        video = page.locator("figure.poi-video video")
+        video.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelector('figure.poi-video video').poster !== ''")
+        page.wait_for_load_state("networkidle")
+        assert not any("/videos/" in url for url in requested), "the video was fetched before anyone asked"
+        assert any("_poster.webp" in url for url in requested)
+        assert page.evaluate("(v => [v.autoplay, v.paused, v.preload])(document.querySelector('figure.poi-video video'))") \
+            == [False, True, "none"]
+        page.screenshot(path=str(tmp_path / "poi-video.png"), full_page=True)
+        assert (tmp_path / "poi-video.png").stat().st_size > 10_000
+        assert page.evaluate("document.createElement('video').canPlayType('video/webm; codecs=\"vp8\"')") != ""
+        page.evaluate("document.querySelector('figure.poi-video video').muted = true")
+        page.evaluate("document.querySelector('figure.poi-video video').play()")
+        page.wait_for_function("document.querySelector('figure.poi-video video').currentTime > 0.3", timeout=15_000)
+        assert any("/videos/" in url and url.endswith(".webm") for url in requested)
+        assert page.evaluate("document.querySelector('figure.poi-video video').videoWidth") == 320
+    finally:
+        context.close()
