@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from poi.store import PoiStore
 from trails.store import TrailStore
 
-from helpers import DATA, ROOT, assert_close_m, open_db, require_tool  # noqa: F401  (re-exported)
+from helpers import (DATA, EDITOR_PASSWORD, MONACO, ROOT, add_staff, assert_close_m, copy_db, logged_in,  # noqa: F401
+                     network_db, open_db, require_tool)
 
 
 def pytest_runtest_setup(item):
@@ -57,6 +58,21 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "balise.db"
 
 
+@pytest.fixture(scope="session")
+def monaco_file(tmp_path_factory) -> Path:
+    """A database file with the POIs and the path network of the real Monaco extract (:data:`helpers.MONACO`),
+    built once a run: a test that writes takes a copy (``db_path = copy_db(monaco_file, tmp_path)``)."""
+    return network_db(tmp_path_factory.mktemp("monaco") / "balise.db", MONACO)
+
+
+@pytest.fixture
+def monaco_staff_db(monaco_file, tmp_path) -> Path:
+    """A copy of ``monaco_file`` for one test, with the account of the ``editor`` fixture."""
+    path = copy_db(monaco_file, tmp_path)
+    add_staff(path, "marie", EDITOR_PASSWORD)
+    return path
+
+
 @pytest.fixture
 def runner(db_path, monkeypatch) -> CliRunner:
     monkeypatch.setenv("BALISE_DB", str(db_path))
@@ -74,6 +90,13 @@ def app(db_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def editor(app):
+    """A test client logged in (in English) as the editor ``marie`` with :data:`helpers.EDITOR_PASSWORD`,
+    an account the module's ``db_path`` holds (:func:`helpers.add_staff`)."""
+    return logged_in(app, "marie", EDITOR_PASSWORD)
 
 
 @pytest.fixture

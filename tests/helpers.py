@@ -14,6 +14,12 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 #: Recorded samples of each POI source (a README in each folder gives their origin and licence).
 SOURCES = DATA / "sources"
+#: The real OSM extract of Monaco: POIs, map ways and streets (tests/data/sources/osm/README.md).
+MONACO = SOURCES / "osm" / "monaco_graphhopper.osm.gz"
+#: Password hashing of the test accounts: pbkdf2 with few rounds instead of scrypt (same rules, faster suite).
+FAST_HASH = "pbkdf2:sha256:1000"
+#: Password of the editor account ``marie`` that conftest's ``editor`` fixture logs in as.
+EDITOR_PASSWORD = "sentier du Rocher 1297"
 #: Command-line tools the tests run, and the Debian package of each (``.ci/run`` installs them when missing).
 TOOLS = {"chromium": "chromium", "ogrinfo": "gdal-bin", "xmllint": "libxml2-utils", "zbarimg": "zbar-tools",
          "node": "nodejs", "nginx": "nginx", "pdftoppm": "poppler-utils"}
@@ -158,3 +164,36 @@ def network_db(path: Path, osm: Path, dem: Path | None = None) -> Path:
         import_dem(db, dem)
     db.conn.close()
     return path
+
+
+def copy_db(path: Path, folder: Path) -> Path:
+    """A copy of the database file ``path`` as ``folder/balise.db``: a test that writes gets its own."""
+    copy = folder / "balise.db"
+    shutil.copyfile(path, copy)
+    return copy
+
+
+def add_staff(db_path, username: str, password: str, role: str = "editor") -> None:
+    """A staff account in the database file at ``db_path``, its password hashed with :data:`FAST_HASH`."""
+    from webapp import staff_store
+
+    db = open_db(db_path)
+    method, staff_store.PASSWORD_METHOD = staff_store.PASSWORD_METHOD, FAST_HASH
+    try:
+        staff_store.StaffStore(db).add_user(username, password, role=role)
+    finally:
+        staff_store.PASSWORD_METHOD = method
+        db.conn.close()
+
+
+def logged_in(app, username: str, password: str, *, lang: str | None = "en"):
+    """A test client of ``app`` logged in through the login form, as a browser does (CSRF token read from it)."""
+    import re
+
+    client = app.test_client()
+    if lang:
+        client.set_cookie("lang", lang)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert r.status_code == 302, f"login of {username} failed: status {r.status_code}"
+    return client

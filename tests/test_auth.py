@@ -15,7 +15,7 @@ from webapp.cli import cli
 from webapp.staff_store import AccountError, StaffStore
 from helpers import page_shows
 
-from helpers import open_db
+from helpers import add_staff, open_db
 
 PASSWORD = "sentier du Tournel 1907"
 
@@ -28,11 +28,8 @@ def fast_hashes(monkeypatch):
 
 @pytest.fixture
 def accounts(app, db_path):
-    db = open_db(db_path)
-    staff = StaffStore(db)
-    staff.add_user("marie", PASSWORD, role="editor")
-    staff.add_user("admin", PASSWORD + "!", role="admin")
-    db.conn.close()
+    add_staff(db_path, "marie", PASSWORD)
+    add_staff(db_path, "admin", PASSWORD + "!", role="admin")
 
 
 def csrf_of(client) -> str:

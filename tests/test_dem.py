@@ -6,7 +6,6 @@ Real data: the OSM extract of Andorra (tests/data/sources/osm) and its SRTM3 til
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,9 @@ from trails.dem import drape_trail, import_dem, stored_tiles
 from trails.elevation import SrtmTiles
 from trails.routing import route_trail, save_routed_trail
 from trails.store import TrailStore
-from webapp import staff_store
 from webapp.cli import cli
-from webapp.staff_store import StaffStore
 
-from tests.helpers import network_db, one_line_error, open_db
+from tests.helpers import add_staff, copy_db, logged_in, network_db, one_line_error, open_db
 
 DATA = Path(__file__).parent / "data"
 ANDORRA = DATA / "sources" / "osm" / "andorra_2013_graphhopper.osm.pbf"
@@ -43,9 +40,7 @@ def andorra_file(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def db_path(andorra_file, tmp_path) -> Path:
-    path = tmp_path / "balise.db"
-    shutil.copyfile(andorra_file, path)
-    return path
+    return copy_db(andorra_file, tmp_path)
 
 
 @pytest.fixture
@@ -90,17 +85,13 @@ def test_a_route_takes_its_profile_from_the_stored_dem(db):
     assert routed.difficulty_computed
 
 
-def test_editor_routed_circuit_gets_its_climb_from_the_dem(db_path, app, monkeypatch):
-    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+def test_editor_routed_circuit_gets_its_climb_from_the_dem(db_path, app):
     db = open_db(db_path)
     import_dem(db, SRTM)
-    StaffStore(db).add_user("marie", PASSWORD, role="editor")
     poi_ids = ids(db, REFUGES)
     db.conn.close()
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    assert client.post("/login", data={"username": "marie", "password": PASSWORD, "csrf_token": csrf}).status_code == 302
+    add_staff(db_path, "marie", PASSWORD)
+    client = logged_in(app, "marie", PASSWORD)
     with client.session_transaction() as s:
         token = s["csrf"]
     r = client.post("/editor/trails/route", data={"csrf_token": token, "action": "create", "name": "Refugis",

@@ -23,7 +23,7 @@ from webapp import staff_store
 from webapp.staff_store import StaffStore
 from helpers import page_shows
 
-from helpers import open_db
+from helpers import add_staff, logged_in, open_db
 
 PASSWORD = "sentier du Tournel 1907"
 OSM = "© OpenStreetMap contributors"
@@ -37,19 +37,12 @@ def fast_hashes(monkeypatch):
 
 @pytest.fixture
 def accounts(app, db_path):
-    db = open_db(db_path)
-    StaffStore(db).add_user("marie", PASSWORD, role="editor")
-    StaffStore(db).add_user("admin", PASSWORD, role="admin")
-    db.conn.close()
+    add_staff(db_path, "marie", PASSWORD)
+    add_staff(db_path, "admin", PASSWORD, role="admin")
 
 
 def _login(app, username):
-    client = app.test_client()
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 302
-    return client
+    return logged_in(app, username, PASSWORD, lang=None)
 
 
 @pytest.fixture

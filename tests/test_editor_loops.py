@@ -2,53 +2,21 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from trails.store import TrailStore
-from webapp import staff_store
-from webapp.staff_store import StaffStore
 
-from helpers import english, network_db, open_db  # noqa: F401 - english is an autouse fixture
+from helpers import english, open_db  # noqa: F401 - english is an autouse fixture
 
-MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
-PASSWORD = "boucle du Rocher 1297"
 URL = "/editor/trails/loops"
 CASINO = "43.7384,7.4197"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
-
-
-@pytest.fixture(scope="module")
-def monaco_file(tmp_path_factory) -> Path:
-    path = network_db(tmp_path_factory.mktemp("monaco") / "balise.db", MONACO)
-    db = open_db(path)
-    StaffStore(db).add_user("marie", PASSWORD, role="editor")
-    db.conn.close()
-    return path
-
-
 @pytest.fixture
-def db_path(monaco_file, tmp_path) -> Path:
-    path = tmp_path / "balise.db"
-    shutil.copyfile(monaco_file, path)
-    return path
-
-
-@pytest.fixture
-def editor(app):
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    html = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    assert client.post("/login", data={"username": "marie", "password": PASSWORD,
-                                       "csrf_token": csrf}).status_code == 302
-    return client
+def db_path(monaco_staff_db) -> Path:
+    return monaco_staff_db  # Monaco's POIs and paths, and the editor account (conftest)
 
 
 def trail_count(db_path) -> int:

@@ -7,72 +7,25 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pytest
 
-from poi.i18n import language
 from poi.importers import import_file
-from poi.network import import_osm_map
 from poi.store import PoiStore
 from trails.store import TrailStore
-from webapp import staff_store
-from webapp.staff_store import StaffStore
 
-from helpers import open_db
+from helpers import EDITOR_PASSWORD, MONACO, add_staff, english, open_db  # noqa: F401 - english: autouse
 
-MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
 ROCHER = ("Palais Princier de Monaco", "Cathédrale Notre-Dame-Immaculée", "Musée Océanographique")
-PASSWORD = "sentier du Rocher 1297"
 URL = "/editor/trails/route"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with language("en"):
-        yield
-
-
-def _monaco(folder: Path, network: bool) -> Path:
-    path = folder / "balise.db"
-    db = open_db(path)
-    import_file(db, MONACO, format="osm")
-    if network:
-        import_osm_map(db, MONACO)
-    StaffStore(db).add_user("marie", PASSWORD, role="editor")
-    db.conn.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def monaco_file(tmp_path_factory) -> Path:
-    return _monaco(tmp_path_factory.mktemp("monaco"), network=True)
-
-
 @pytest.fixture
-def db_path(monaco_file, tmp_path) -> Path:
-    """A copy of Monaco's POIs, path network and one editor account (overrides conftest's empty db)."""
-    path = tmp_path / "balise.db"
-    shutil.copyfile(monaco_file, path)
-    return path
-
-
-@pytest.fixture
-def editor(app):
-    client = app.test_client()
-    client.set_cookie("lang", "en")  # messages checked in English
-    html = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    r = client.post("/login", data={"username": "marie", "password": PASSWORD, "csrf_token": csrf})
-    assert r.status_code == 302
-    return client
+def db_path(monaco_staff_db) -> Path:
+    return monaco_staff_db  # Monaco's POIs and paths, and the editor account (conftest)
 
 
 def token(client) -> str:
@@ -175,8 +128,12 @@ def test_errors_are_shown_with_the_list_kept_and_nothing_stored(editor, db_path,
 
 
 def test_no_network_says_to_import_the_map_first(editor, db_path, tmp_path):
-    (tmp_path / "bare").mkdir()
-    shutil.copyfile(_monaco(tmp_path / "bare", network=False), db_path)  # POIs and account, no paths
+    bare = tmp_path / "bare.db"  # Monaco's POIs and the account, no paths
+    db = open_db(bare)
+    import_file(db, MONACO, format="osm")
+    db.conn.close()
+    add_staff(bare, "marie", EDITOR_PASSWORD)
+    shutil.copyfile(bare, db_path)
     before = counts(db_path)
     r = create(editor, rocher_ids(db_path))
     assert r.status_code == 400 and "balise map import" in r.get_data(as_text=True)

@@ -1,7 +1,6 @@
 """``GET /api/loops`` (webapp.loops_api) on the real Monaco POIs and path network (tests/data/sources/osm)."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -9,22 +8,15 @@ import pytest
 
 from webapp import loops_api
 
-from helpers import network_db
+from helpers import copy_db
 
-MONACO = Path(__file__).parent / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
 CASINO = "43.7384,7.4197"
-
-
-@pytest.fixture(scope="module")
-def monaco_file(tmp_path_factory) -> Path:
-    return network_db(tmp_path_factory.mktemp("monaco") / "balise.db", MONACO)
 
 
 @pytest.fixture
 def db_path(monaco_file, tmp_path) -> Path:
-    path = tmp_path / "balise.db"
-    shutil.copyfile(monaco_file, path)
-    return path
+    """A copy of Monaco's POIs and path network (conftest)."""
+    return copy_db(monaco_file, tmp_path)
 
 
 @pytest.fixture(autouse=True)

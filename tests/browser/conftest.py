@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator, NamedTuple
 
 import pytest
 
@@ -50,15 +52,57 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def serving_folder(folder: Path) -> Iterator[str]:
+    """The files of ``folder`` served on 127.0.0.1 (a free port); yields the base URL (with its ``/``)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture(scope="session")
 def server(bundle_dir):
     """The bundle served on 127.0.0.1 (a free port); yields its base URL."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(bundle_dir.parent)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/{bundle_dir.name}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving_folder(bundle_dir.parent) as base:
+        yield f"{base}{bundle_dir.name}/"
+
+
+@pytest.fixture(scope="session")
+def folder_server():
+    """``folder_server(folder) -> base URL``: static files on 127.0.0.1 until the end of the session."""
+    with ExitStack() as stack:
+        yield lambda folder: stack.enter_context(serving_folder(folder))
+
+
+class Site(NamedTuple):
+    url: str  # base URL, no trailing slash
+    app: object  # the Flask app (its url_map tells which routes exist)
+
+
+@pytest.fixture(scope="session")
+def serve_app():
+    """``serve_app(db_path, **config) -> Site``: the web app over the database file ``db_path`` served by
+    waitress on 127.0.0.1:<free port> until the end of the session; ``config`` adds to the app's config."""
+    import waitress
+
+    from webapp import create_app
+
+    servers = []
+
+    def _serve(db_path, **config) -> Site:
+        app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", **config})
+        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
+        threading.Thread(target=server.run, daemon=True).start()
+        servers.append(server)
+        return Site(f"http://127.0.0.1:{server.effective_port}", app)
+
+    yield _serve
+    for server in servers:
+        server.close()
 
 
 @pytest.fixture
@@ -75,3 +119,14 @@ def phone(browser):
     yield _new
     for ctx in contexts:
         ctx.close()
+
+
+@pytest.fixture
+def staff_page(browser):
+    """A page of a fresh desktop-sized context (1280x1000, French); ``page.context.requested`` lists every URL
+    it asked for."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="fr-FR")
+    ctx.requested = []
+    ctx.on("request", lambda request: ctx.requested.append(request.url))
+    yield ctx.new_page()
+    ctx.close()

@@ -13,11 +13,10 @@ tests/data/sources/lei/ (see their README files).
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
-from helpers import SOURCES, build_web_catalogue
+from helpers import SOURCES, add_staff, build_web_catalogue
 from loopback import Served
 
 pytestmark = pytest.mark.browser
@@ -27,31 +26,14 @@ LEI = SOURCES / "lei" / "lei__touristic-content_sample.xml"
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(tmp_path, serve_app):
     """The app over the web test catalogue with an admin account, and a loopback server with the LEI export."""
-    import waitress
-
-    from helpers import open_db
-    from webapp import create_app, staff_store
-    from webapp.staff_store import StaffStore
-
     db_path = tmp_path / "balise.db"
     build_web_catalogue(db_path)
-    db = open_db(db_path)
-    method = staff_store.PASSWORD_METHOD
-    staff_store.PASSWORD_METHOD = "pbkdf2:sha256:1000"
-    try:
-        StaffStore(db).add_user("admin", PASSWORD, role="admin")
-    finally:
-        staff_store.PASSWORD_METHOD = method
-    db.conn.close()
+    add_staff(db_path, "admin", PASSWORD, role="admin")
     lei = Served()
     lei.bodies["/lei/export.xml"] = (200, LEI.read_bytes())
-    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}", lei.url + "/lei/export.xml"
-    server.close()
+    yield serve_app(db_path, TILES_URL="").url, lei.url + "/lei/export.xml"
     lei.close()
 
 

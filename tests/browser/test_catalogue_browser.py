@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 import os
 import re
-import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,41 +61,21 @@ def demo(tmp_path_factory) -> Demo:
     return info
 
 
-@dataclass(slots=True)
-class Site:
-    url: str  # base URL, no trailing slash
-    app: object  # the Flask app (its url_map tells which routes exist)
+@pytest.fixture(scope="session")
+def serve_site(demo, serve_app):
+    """``serve_site(**config) -> Site(url, app)``: the app over the demo db, served by waitress on
+    127.0.0.1:<free port> (conftest's ``serve_app``)."""
+    return partial(serve_app, demo.db_path)
 
 
 @pytest.fixture(scope="session")
-def serve_site(demo):
-    """``serve_site(**config) -> Site``: the app over the demo db, served by waitress on 127.0.0.1:<free port>."""
-    import waitress
-
-    from webapp import create_app
-
-    servers = []
-
-    def _serve(**config) -> Site:
-        app = create_app({"DATABASE": str(demo.db_path), "SECRET_KEY": "browser-tests", **config})
-        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
-        threading.Thread(target=server.run, daemon=True).start()
-        servers.append(server)
-        return Site(f"http://127.0.0.1:{server.effective_port}", app)
-
-    yield _serve
-    for server in servers:
-        server.close()
-
-
-@pytest.fixture(scope="session")
-def site(serve_site) -> Site:
+def site(serve_site):
     """The site with the default (remote) tile server; tests answer tile requests themselves."""
     return serve_site()
 
 
 @pytest.fixture(scope="session")
-def offline_site(serve_site) -> Site:
+def offline_site(serve_site):
     """The site with ``TILES_URL = ""``: maps without background, no remote resource at all."""
     return serve_site(TILES_URL="")
 

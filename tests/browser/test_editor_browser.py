@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 
 import pytest
 
@@ -20,17 +19,13 @@ LEG = "web/aubenas_leg_le-bateau-arlix_with_3_guideposts.geojson"
 
 
 @pytest.fixture
-def staff_site(tmp_path, data):
+def staff_site(tmp_path, data, serve_app):
     """The app over a fresh db with the three guideposts and one editor account; yields (base URL, GPX path)."""
-    import waitress
-
     from exporter.gpx import export as export_gpx
     from poi.models import POI
     from poi.store import PoiStore
-    from helpers import open_db
+    from helpers import add_staff, open_db
     from trails.models import Trail
-    from webapp import create_app, staff_store
-    from webapp.staff_store import StaffStore
 
     feature, *guideposts = json.loads((data / LEG).read_text(encoding="utf-8"))["features"]
     db_path = tmp_path / "balise.db"
@@ -39,32 +34,14 @@ def staff_site(tmp_path, data):
         PoiStore(db).upsert(POI(name=g["properties"]["name"], lon=g["geometry"]["coordinates"][0],
                                 lat=g["geometry"]["coordinates"][1], category="information", source="osm",
                                 source_id=g["properties"]["@id"], licence="ODbL 1.0", attribution=OSM))
-    method = staff_store.PASSWORD_METHOD
-    staff_store.PASSWORD_METHOD = "pbkdf2:sha256:1000"
-    try:
-        StaffStore(db).add_user("marie", PASSWORD)
-    finally:
-        staff_store.PASSWORD_METHOD = method
     db.conn.close()
+    add_staff(db_path, "marie", PASSWORD)
     gpx = tmp_path / "le-bateau-arlix.gpx"
     trail = Trail(name=feature["properties"]["name"],
                   segments=[[tuple(c) for c in feature["geometry"]["coordinates"]]])
     gpx.write_text(export_gpx(trail, []), encoding="utf-8")
 
-    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}", gpx
-    server.close()
-
-
-@pytest.fixture
-def staff_page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    ctx.requested = []
-    ctx.on("request", lambda request: ctx.requested.append(request.url))
-    yield ctx.new_page()
-    ctx.close()
+    return serve_app(db_path, TILES_URL="").url, gpx
 
 
 def test_log_in_upload_a_gpx_review_stops_publish_and_find_it(staff_site, staff_page, tmp_path):

@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -59,19 +56,9 @@ def map_bundle(tmp_path_factory) -> Path:
     return out
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
-        pass
-
-
 @pytest.fixture(scope="module")
-def map_server(map_bundle):
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(map_bundle.parent)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+def map_server(map_bundle, folder_server):
+    return folder_server(map_bundle.parent)
 
 
 def guard(ctx, allowed: tuple[str, ...]) -> list[str]:

@@ -6,54 +6,20 @@ imported as POIs and as the path network, as tests/test_editor_route.py does.
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 
 import pytest
 
+from helpers import EDITOR_PASSWORD
+
 pytestmark = pytest.mark.browser
 
-MONACO = Path(__file__).parents[1] / "data" / "sources" / "osm" / "monaco_graphhopper.osm.gz"
-PASSWORD = "sentier du Rocher 1297"
 PALAIS, CATHEDRALE, MUSEE = "Palais Princier de Monaco", "Cathédrale Notre-Dame-Immaculée", "Musée Océanographique"
 
 
 @pytest.fixture
-def monaco_site(tmp_path):
-    """The app over Monaco's POIs and paths with one editor account; yields (base URL, db path)."""
-    import waitress
-
-    from helpers import open_db
-    from poi.importers import import_file
-    from poi.network import import_osm_map
-    from webapp import create_app, staff_store
-    from webapp.staff_store import StaffStore
-
-    db_path = tmp_path / "balise.db"
-    db = open_db(db_path)
-    import_file(db, MONACO, format="osm")
-    import_osm_map(db, MONACO)
-    method = staff_store.PASSWORD_METHOD
-    staff_store.PASSWORD_METHOD = "pbkdf2:sha256:1000"
-    try:
-        StaffStore(db).add_user("marie", PASSWORD, role="editor")
-    finally:
-        staff_store.PASSWORD_METHOD = method
-    db.conn.close()
-    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}", db_path
-    server.close()
-
-
-@pytest.fixture
-def staff_page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="fr-FR")
-    ctx.requested = []
-    ctx.on("request", lambda request: ctx.requested.append(request.url))
-    yield ctx.new_page()
-    ctx.close()
+def monaco_site(monaco_staff_db, serve_app):
+    """The app over a copy of Monaco's POIs and paths with the editor account (conftest); (base URL, db path)."""
+    return serve_app(monaco_staff_db, TILES_URL="").url, monaco_staff_db
 
 
 def chosen(page) -> list[str]:
@@ -69,7 +35,7 @@ def test_staff_route_a_circuit_by_clicking_pois_on_the_map_and_dragging_them_int
     page = staff_page
     page.goto(f"{base}/login?next=/editor/trails/route")
     page.get_by_label("Nom d’utilisateur").fill("marie")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_label("Mot de passe").fill(EDITOR_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{base}/editor/trails/route")
 
@@ -128,7 +94,7 @@ def test_the_map_is_only_an_enhancement(monaco_site, browser):
     try:
         page.goto(f"{base}/login?next=/editor/trails/route")
         page.get_by_label("Nom d’utilisateur").fill("marie")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_label("Mot de passe").fill(EDITOR_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_url(f"{base}/editor/trails/route")
         assert not page.locator("#route-map-section").is_visible()

@@ -21,7 +21,6 @@ import io
 import json
 import os
 import re
-import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
@@ -54,20 +53,16 @@ class Story:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory):
+def story(tmp_path_factory, serve_app):
     """A fresh db (3 published Cévennes circuits, the 3 guideposts imported from GeoJSON, one editor account),
     the app over it served by waitress on 127.0.0.1:<free port>."""
-    import waitress
-
     from exporter.gpx import export as export_gpx
     from poi.importers import import_file
-    from helpers import open_db
+    from helpers import add_staff, open_db
     from trails.assembly import measure
     from trails.models import Trail
     from trails.schema_randonnee import read_circuits
     from trails.store import TrailStore
-    from webapp import create_app, staff_store
-    from webapp.staff_store import StaffStore
 
     folder = tmp_path_factory.mktemp("story")
     db = open_db(folder / "balise.db")
@@ -84,23 +79,14 @@ def story(tmp_path_factory):
         source.write_text(json.dumps({"type": "FeatureCollection", "features": guideposts}), encoding="utf-8")
         report = import_file(db, source, source="osm", licence="ODbL 1.0", attribution=OSM)
         assert report.added == len(guideposts) == 3, report.problems
-        method = staff_store.PASSWORD_METHOD
-        staff_store.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes in tests (as tests/test_auth.py)
-        try:
-            StaffStore(db).add_user("marie", PASSWORD, role="editor")
-        finally:
-            staff_store.PASSWORD_METHOD = method
     finally:
         db.conn.close()
+    add_staff(folder / "balise.db", "marie", PASSWORD)
     gpx = folder / "le-bateau-arlix.gpx"
     trail = Trail(name=leg["properties"]["name"], segments=[[tuple(c) for c in leg["geometry"]["coordinates"]]])
     gpx.write_text(export_gpx(trail, []), encoding="utf-8")
 
-    app = create_app({"DATABASE": str(folder / "balise.db"), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
-    threading.Thread(target=server.run, daemon=True).start()
-    yield Story(f"http://127.0.0.1:{server.effective_port}", gpx, len(guideposts))
-    server.close()
+    return Story(serve_app(folder / "balise.db", TILES_URL="").url, gpx, len(guideposts))
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
