@@ -7,9 +7,9 @@ import re
 import pytest
 
 try:  # tests/ as a package, or as plain folders: the Monaco database fixtures of the /api/loops tests
-    from .test_loops_api import CASINO, db_path, empty_cache, monaco_file  # noqa: F401
+    from .test_loops_api import CASINO, db_path, empty_cache  # noqa: F401
 except ImportError:
-    from test_loops_api import CASINO, db_path, empty_cache, monaco_file  # noqa: F401
+    from test_loops_api import CASINO, db_path, empty_cache  # noqa: F401
 
 
 def take_form(html: str, index: int = 0) -> dict:
