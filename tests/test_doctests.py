@@ -10,7 +10,7 @@ import webapp.cli  # noqa: F401  (command modules import it: load it first, as t
 ROOT = Path(__file__).parent.parent
 MODULES = sorted(
     ".".join(p.relative_to(ROOT).with_suffix("").parts)
-    for package in ("poi", "trails", "exporter", "webapp")
+    for package in ("poi", "trails", "exporter", "webapp", "tools")
     for p in (ROOT / package).rglob("*.py")
     if p.name != "__main__.py"
 )

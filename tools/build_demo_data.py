@@ -13,7 +13,9 @@ What it writes (see data/README.md for sources and licences):
   trailhead parkings as POIs;
 * Andorra: named OSM POIs (churches, museums, summits, refuges, viewpoints...) and
   day sections (5-18 km) of the hiking route relations (GR 11, GR 107, HRP, ...)
-  as GPX, elevations taken from the SRTM tile (bilinear, :mod:`trails.elevation`);
+  as GPX, elevations taken from the SRTM tile (bilinear, :mod:`trails.elevation`); the long
+  walks are searched and the GPX files written by the project's own router and exporter
+  (:mod:`tools.demo_paths`);
 * Ardèche: the 257 signposts of the Bassin d'Aubenas node network as POIs, and
   walks made by chaining its signposted legs (3D geometry kept) as GPX;
 * Toulouse: the heritage inventory records that are not plain houses/blocks;
@@ -27,35 +29,28 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import heapq
 import json
-import math
 import re
 import shutil
 import sys
-from collections import defaultdict
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
-from pyproj import Geod
 
+from poi.geo import GEOD, geodesic_length_m
 from poi.resources import resource
 from tools.build_demo_maps import build_maps
+from tools.demo_paths import (SECTION_MAX_M, SECTION_MIN_M, edge, gpx_trail, long_paths, nearest_name,
+                              split_sections, write_gpx)
 from trails.elevation import SrtmTiles
+from trails.models import Trail
 
 OUT = resource("data")
 
-GEOD = Geod(ellps="WGS84")
 OSM_LICENCE = "ODbL 1.0"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 LO_LICENCE = "Licence Ouverte 2.0"
-SECTION_MAX_M = 18000.0
-SECTION_TARGET_M = 13000.0
-SECTION_MIN_M = 5000.0
-
-
-def length_m(coords) -> float:
-    return GEOD.line_length([c[0] for c in coords], [c[1] for c in coords]) if len(coords) > 1 else 0.0
+length_m = geodesic_length_m
 
 
 def write_json(path: Path, data) -> None:
@@ -67,105 +62,11 @@ def feature(lon, lat, props) -> dict:
             "properties": {k: v for k, v in props.items() if v not in (None, "", [], {})}}
 
 
-def write_gpx(path: Path, name: str, desc: str, coords, *, author: str, licence_url: str, link: str,
-              keywords: str) -> None:
-    """GPX 1.1 with credits in <metadata> and one track segment with <ele>."""
-    pts = "\n".join(
-        f'      <trkpt lat="{lat:.7f}" lon="{lon:.7f}">' + (f"<ele>{ele:.1f}</ele>" if ele is not None else "")
-        + "</trkpt>" for lon, lat, ele in coords)
-    year = "2023" if "Ardèche" in keywords else "2013"
-    path.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<gpx version="1.1" creator="Balise build_demo_data.py" xmlns="http://www.topografix.com/GPX/1/1">\n'
-        "  <metadata>\n"
-        f"    <name>{escape(name)}</name>\n    <desc>{escape(desc)}</desc>\n"
-        f"    <author><name>{escape(author)}</name></author>\n"
-        f"    <copyright author={quoteattr(author)}><year>{year}</year>"
-        f"<license>{escape(licence_url)}</license></copyright>\n"
-        f"    <link href={quoteattr(link)}><text>{escape(link)}</text></link>\n"
-        f"    <keywords>{escape(keywords)}</keywords>\n"
-        "  </metadata>\n"
-        f"  <trk>\n    <name>{escape(name)}</name>\n    <desc>{escape(desc)}</desc>\n    <type>hiking</type>\n"
-        f"    <trkseg>\n{pts}\n    </trkseg>\n  </trk>\n</gpx>\n", encoding="utf-8")
-
-
 def slug(text: str) -> str:
     import unicodedata
 
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", t).strip("-")[:60]
-
-
-# --------------------------------------------------------------------------- graphs
-def dijkstra(adj, start):
-    dist, prev = {start: 0.0}, {}
-    heap = [(0.0, start)]
-    while heap:
-        d, u = heapq.heappop(heap)
-        if d > dist[u]:
-            continue
-        for v, w in adj[u]:
-            nd = d + w
-            if nd < dist.get(v, math.inf):
-                dist[v], prev[v] = nd, u
-                heapq.heappush(heap, (nd, v))
-    return dist, prev
-
-
-def long_paths(adj, min_m: float) -> list[list]:
-    """Long shortest paths (double-sweep diameters), removing each path's edges before the next."""
-    adj = {u: list(vs) for u, vs in adj.items()}
-    paths = []
-    while True:
-        best = None
-        seen: set = set()
-        for node in sorted(adj):
-            if node in seen or not adj[node]:
-                continue
-            dist, _ = dijkstra(adj, node)
-            seen |= set(dist)
-            a = max(dist, key=lambda k: (dist[k], str(k)))
-            dist_a, prev = dijkstra(adj, a)
-            b = max(dist_a, key=lambda k: (dist_a[k], str(k)))
-            if best is None or dist_a[b] > best[0]:
-                path = [b]
-                while path[-1] != a:
-                    path.append(prev[path[-1]])
-                best = (dist_a[b], path)
-        if best is None or best[0] < min_m:
-            return paths
-        paths.append(best[1])
-        used = set(zip(best[1], best[1][1:]))
-        used |= {(v, u) for u, v in used}
-        for u in adj:
-            adj[u] = [(v, w) for v, w in adj[u] if (u, v) not in used]
-
-
-def split_sections(coords, max_m=SECTION_MAX_M, target_m=SECTION_TARGET_M):
-    total = length_m(coords)
-    if total <= max_m:
-        return [coords]
-    n = math.ceil(total / target_m)
-    cuts, acc, out, start = [total * k / n for k in range(1, n)], 0.0, [], 0
-    for i in range(1, len(coords)):
-        acc += length_m(coords[i - 1:i + 1])
-        if cuts and acc >= cuts[0]:
-            out.append(coords[start:i + 1])
-            start = i
-            cuts.pop(0)
-    out.append(coords[start:])
-    return [c for c in out if len(c) > 1]
-
-
-def nearest_name(lon, lat, named, max_m=3000.0):
-    best = None
-    for n_lon, n_lat, name in named:
-        if abs(n_lon - lon) > 0.03 or abs(n_lat - lat) > 0.03:
-            continue
-        d = GEOD.inv(lon, lat, n_lon, n_lat)[2]
-        if d <= max_m and (best is None or d < best[0]):
-            best = (d, name)
-    return best[1] if best else None
 
 
 def dedupe(features, within_m=150.0):
@@ -311,23 +212,21 @@ def build_andorra(shared: Path, manifest: list) -> None:
     folder.mkdir()
     count = 0
     for rel_id, (tags, ways) in sorted(route_rels.items()):
-        adj: dict = defaultdict(list)
-        loc = {}
+        edges = []
         for wid in ways:
             nodes = way_nodes.get(wid, [])
             for (a, alon, alat), (b, blon, blat) in zip(nodes, nodes[1:]):
-                w = GEOD.inv(alon, alat, blon, blat)[2]
-                adj[a].append((b, w))
-                adj[b].append((a, w))
-                loc[a], loc[b] = (alon, alat), (blon, blat)
+                coords = [(alon, alat), (blon, blat)]
+                edges.append(edge(len(edges), a, b, coords, length_m(coords)))
         ref = (tags.get("ref") or tags.get("osmc:ref") or "").strip()
         route_name = (tags.get("name") or "").strip()
         if route_name.isdigit():
             route_name = (tags.get("name:fr") or tags.get("ref") or route_name).strip()
         if not ref and not route_name:
             continue
-        for path in long_paths(adj, SECTION_MIN_M):
-            coords = [(*loc[n], None) for n in path]
+        for walk in long_paths(edges, SECTION_MIN_M):
+            coords = [(*edges[walk[0][0]].coords[0 if walk[0][1] else -1], None)]
+            coords += [(*edges[i].coords[-1 if forward else 0], None) for i, forward in walk]
             for section in split_sections(coords):
                 if length_m(section) < SECTION_MIN_M:
                     continue
@@ -342,21 +241,19 @@ def build_andorra(shared: Path, manifest: list) -> None:
                 else:
                     name, where = f"{label} : {start or end}", f"près de {start or end}"
                 desc = (f"Tronçon du sentier de grande randonnée {route_name or ref} (relation OpenStreetMap "
-                        f"{rel_id}) {where}, Andorre et Pyrénées. Tracé © les contributeurs "
-                        "d'OpenStreetMap (ODbL), altitudes SRTM.")
+                        f"{rel_id}) {where}, Andorre et Pyrénées.")  # credits: the GPX writer adds them
                 count += 1
                 fname = f"{slug(label)}_{count:02d}_{slug(name.split(' : ', 1)[1])}.gpx"
-                write_gpx(folder / fname, name, desc, section, author=OSM_ATTRIBUTION,
-                          licence_url="https://opendatacommons.org/licenses/odbl/1-0/",
-                          link=f"https://www.openstreetmap.org/relation/{rel_id}",
-                          keywords="Andorre, GR, montagne")
-                manifest.append({"path": f"{folder.name}/{fname}", "kind": "trails", "format": "gpx",
-                                 "name": name, "themes": ["Montagne", "Grande randonnée"],
-                                 "source": "osm:andorra-2013", "source_id": f"relation/{rel_id}#{count}",
-                                 "licence": OSM_LICENCE,
-                                 "attribution": f"{OSM_ATTRIBUTION}; elevation: SRTM (NASA, public domain)",
-                                 "origin": "graphhopper/graphhopper core/files/andorra.osm.pbf + N42E001.hgt.zip "
-                                           "@ c058139f10"})
+                entry = {"path": f"{folder.name}/{fname}", "kind": "trails", "format": "gpx",
+                         "name": name, "themes": ["Montagne", "Grande randonnée"],
+                         "source": "osm:andorra-2013", "source_id": f"relation/{rel_id}#{count}",
+                         "licence": OSM_LICENCE,
+                         "attribution": f"{OSM_ATTRIBUTION}; elevation: SRTM (NASA, public domain)",
+                         "origin": "graphhopper/graphhopper core/files/andorra.osm.pbf + N42E001.hgt.zip "
+                                   "@ c058139f10"}
+                write_gpx(folder / fname, gpx_trail(entry, desc, section,
+                                                    f"https://www.openstreetmap.org/relation/{rel_id}", "2013"))
+                manifest.append(entry)
     print(f"andorra: {count} GR sections", file=sys.stderr)
 
 
@@ -384,23 +281,19 @@ def build_ardeche(shared: Path, manifest: list) -> None:
     legs = json.loads((shared / "osm/ardeche-aubenas_hiking-node-network_legs_2023_a.geojson")
                       .read_text(encoding="utf-8"))["features"]
     # Leg ends are network nodes: identify them by rounded position (the legs share exact node coordinates).
-    adj: dict = defaultdict(list)
-    leg_of: dict = {}
+    edges = []
     for i, leg in enumerate(legs):
         c = leg["geometry"]["coordinates"]
         a, b = (round(c[0][0], 6), round(c[0][1], 6)), (round(c[-1][0], 6), round(c[-1][1], 6))
-        w = length_m(c)
-        adj[a].append((b, w))
-        adj[b].append((a, w))
-        leg_of[(a, b)], leg_of[(b, a)] = (i, False), (i, True)
+        edges.append(edge(i, a, b, c, length_m(c)))
     folder = OUT / "ardeche_aubenas_walks"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     count = 0
-    for path in long_paths(adj, SECTION_MIN_M):
+    for walk in long_paths(edges, SECTION_MIN_M):
         coords, names, dist_km, ascent, descent = [], [], 0.0, 0, 0
-        for a, b in zip(path, path[1:]):
-            i, reverse = leg_of[(a, b)]
+        for i, forward in walk:
+            reverse = not forward
             p = legs[i]["properties"]
             c = [tuple(x) for x in legs[i]["geometry"]["coordinates"]]
             c = c[::-1] if reverse else c
@@ -417,18 +310,18 @@ def build_ardeche(shared: Path, manifest: list) -> None:
         name = f"{names[0]} – {names[-1]}"
         desc = (f"Randonnée sur le réseau balisé du bassin d'Aubenas (Ardèche), de poteau en poteau : "
                 f"{' → '.join(names)}. Valeurs signalées sur le terrain : {dist_km:.1f} km, "
-                f"+{ascent} m / -{descent} m. Tracé © les contributeurs d'OpenStreetMap (ODbL).")
+                f"+{ascent} m / -{descent} m.")  # credits: the GPX writer adds them
         fname = f"{count:02d}_{slug(names[0])}_{slug(names[-1])}.gpx"
-        write_gpx(folder / fname, name, desc, [(x[0], x[1], x[2] if len(x) > 2 else None) for x in coords],
-                  author=OSM_ATTRIBUTION, licence_url="https://opendatacommons.org/licenses/odbl/1-0/",
-                  link="https://www.openstreetmap.org/", keywords="Ardèche, réseau points-nœuds")
-        manifest.append({"path": f"{folder.name}/{fname}", "kind": "trails", "format": "gpx", "name": name,
-                         "themes": ["Réseau balisé", "Villages et hameaux"],
-                         "source": "osm:ardeche-aubenas-2023", "source_id": "legs:" + hashlib.sha1(
-                             " ".join(names).encode()).hexdigest()[:16],
-                         "licence": OSM_LICENCE, "attribution": OSM_ATTRIBUTION,
-                         "signposted": {"length_km": round(dist_km, 1), "ascent_m": ascent, "descent_m": descent},
-                         "origin": "pbalyx/essai Networks/Bassin-d'Aubenas/routes.js @ 6ce278ef0d"})
+        entry = {"path": f"{folder.name}/{fname}", "kind": "trails", "format": "gpx", "name": name,
+                 "themes": ["Réseau balisé", "Villages et hameaux"],
+                 "source": "osm:ardeche-aubenas-2023", "source_id": "legs:" + hashlib.sha1(
+                     " ".join(names).encode()).hexdigest()[:16],
+                 "licence": OSM_LICENCE, "attribution": OSM_ATTRIBUTION,
+                 "signposted": {"length_km": round(dist_km, 1), "ascent_m": ascent, "descent_m": descent},
+                 "origin": "pbalyx/essai Networks/Bassin-d'Aubenas/routes.js @ 6ce278ef0d"}
+        write_gpx(folder / fname, gpx_trail(entry, desc, [(x[0], x[1], x[2] if len(x) > 2 else None)
+                                                          for x in coords], "https://www.openstreetmap.org/", "2023"))
+        manifest.append(entry)
     print(f"ardeche: {len(posts)} guideposts, {count} walks", file=sys.stderr)
 
 

@@ -299,14 +299,17 @@ def gpx_trail(data_dir: Path, entry: dict):
     from trails.models import Trail
 
     trace = read_trace(data_dir / entry["path"])
+    # the first paragraph: the rest is the credits block of exporter.gpx, which the entry's licence and
+    # attribution already carry (tools/build_demo_data.py writes the files)
+    summary = trace.description.split("\n\n", 1)[0].strip()
     extra = {"data_file": entry["path"]}
     for key, value in (entry.get("signposted") or {}).items():
         extra[f"signposted_{key}"] = value
     return Trail(
         name=entry.get("name") or trace.name or Path(entry["path"]).stem,
         segments=trace.segments,
-        summary=trace.description,
-        description=f"<p>{html.escape(trace.description, quote=False)}</p>" if trace.description else "",
+        summary=summary,
+        description=f"<p>{html.escape(summary, quote=False)}</p>" if summary else "",
         practice=entry.get("practice", "walking"),
         themes=list(entry.get("themes", [])),
         source=entry["source"],
