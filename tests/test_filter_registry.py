@@ -58,7 +58,7 @@ def public_names() -> set[str]:
 
 
 def cli_names() -> set[str]:
-    return {p.name for p in cli.commands["trails"].params} - CLI_OWN
+    return {p.name for p in cli.get_command(None, "trails").params} - CLI_OWN  # loaded when first asked for
 
 
 def api_names(client) -> set[str]:

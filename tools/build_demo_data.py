@@ -43,7 +43,6 @@ from tools.build_demo_maps import build_maps
 from tools.demo_paths import (SECTION_MAX_M, SECTION_MIN_M, edge, gpx_trail, long_paths, nearest_name,
                               split_sections, write_gpx)
 from trails.elevation import SrtmTiles
-from trails.models import Trail
 
 OUT = resource("data")
 
