@@ -113,10 +113,10 @@ def route_type_label(trail: Trail) -> str:
 
     >>> route_type_label(Trail(name="T", route_type="loop")), route_type_label(Trail(name="T"))
     ('boucle', 'aller simple')
-    >>> route_type_label(Trail(name="T", route_type="one_way", extra={"route_type_label": "itinérance"}))
+    >>> route_type_label(Trail(name="T", route_type="one_way", route_type_label="itinérance"))
     'itinérance'
     """
-    own = str(trail.extra.get("route_type_label") or "").lower()
+    own = trail.route_type_label.lower()
     if own in ROUTE_TYPE_ENUM and ROUTE_TYPE_MAP.get(own) == trail.effective_route_type:
         return own
     return ROUTE_TYPE_LABELS.get(trail.effective_route_type, "aller simple")

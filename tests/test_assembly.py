@@ -31,7 +31,7 @@ def test_measure_fills_every_measured_field_and_leaves_overrides_alone():
     assert (trail.difficulty_computed, trail.effort) == ("hard", m.effort)
     assert trail.route_type == "loop" and trail.route_type_override == "one_way"
     assert (trail.duration_min, trail.difficulty) == (300, "easy")  # staff overrides still win
-    assert "metrics_note" not in trail.extra
+    assert not trail.metrics_note
 
 
 def test_published_climb_is_used_when_the_trace_has_no_elevation():
@@ -41,7 +41,7 @@ def test_published_climb_is_used_when_the_trace_has_no_elevation():
                                           "ele_max_m": 1285}))
     assert (trail.ascent_m, trail.descent_m, trail.ele_min_m, trail.ele_max_m) == (385.0, 383.0, 900, 1285)
     assert trail.duration_computed_min == metrics.duration_din33466_min(trail.length_m, 385, 383)
-    assert trail.extra["metrics_note"] == assembly.NOTE_PUBLISHED_CLIMB
+    assert trail.metrics_note == assembly.NOTE_PUBLISHED_CLIMB
     with language("fr"):
         from poi.i18n import gettext
         assert gettext(assembly.NOTE_PUBLISHED_CLIMB) != assembly.NOTE_PUBLISHED_CLIMB
@@ -49,7 +49,7 @@ def test_published_climb_is_used_when_the_trace_has_no_elevation():
 
 def test_the_trace_elevation_wins_over_published_climb():
     trail = Trail(name="Oslo", segments=read_trace(OSLO).segments, extra={"ascent_m": 1.0})
-    assert assembly.measure(trail).ascent_m == pytest.approx(373.1) and "metrics_note" not in trail.extra
+    assert assembly.measure(trail).ascent_m == pytest.approx(373.1) and not trail.metrics_note
 
 
 def test_a_route_type_published_by_the_source_is_kept():
@@ -57,8 +57,8 @@ def test_a_route_type_published_by_the_source_is_kept():
     trail = Trail(name="c", segments=[out + out[::-1][1:]], route_type="loop",
                   extra={"route_type_label": "boucle"})
     assembly.measure(trail)
-    assert trail.route_type == "loop" and trail.extra["route_type_measured"] == "out_and_back"
-    trail.extra["route_type_detected"] = True
+    assert trail.route_type == "loop" and trail.route_type_measured == "out_and_back"
+    trail.route_type_detected = True
     assert assembly.measure(trail).route_type == "out_and_back"
 
 
@@ -136,7 +136,7 @@ def test_import_circuits_measures_and_stores_them_all(db):
     first = store.get(saved[0].id)
     assert first.published and first.ascent_m == 159 and first.duration_source == "source"
     assert first.duration_computed_min == metrics.duration_din33466_min(first.length_m, 159, 158)
-    assert first.extra["metrics_note"] == assembly.NOTE_PUBLISHED_CLIMB
+    assert first.metrics_note == assembly.NOTE_PUBLISHED_CLIMB
     again = assembly.import_circuits(db, read_circuits(CIRCUITS))  # same (source, source_id): updated
     assert [t.id for t in again] == [t.id for t in saved] and store.count() == 3
 

@@ -155,7 +155,7 @@ def test_treks_without_vocabulary_keep_the_ids():
     loop = next(t for t in read_treks(TREKS_BARE) if t.extra["geotrek_id"] == 2)
     assert (loop.practice, loop.difficulty_published, loop.themes) == ("walking", None, [])
     assert (loop.extra["practice_id"], loop.extra["difficulty_id"], loop.extra["theme_ids"]) == (3, 1, [8, 4])
-    assert loop.extra["route_type_detected"] is True and loop.attribution == "foo.fr"
+    assert loop.route_type_detected is True and loop.attribution == "foo.fr"
 
 
 def test_a_trek_without_a_line_is_reported(tmp_path):
@@ -184,7 +184,7 @@ def test_assembly_imports_treks_in_one_transaction_and_updates_in_place(db):
     assert sorted(t.id for t in again) == sorted(t.id for t in first) and TrailStore(db).count() == 5
     loop = next(t for t in TrailStore(db).all() if t.extra.get("geotrek_id") == 2)
     assert (loop.duration_min, loop.duration_source, loop.difficulty_source) == (1440, "source", "source")
-    assert loop.route_type == "loop" and loop.extra["route_type_label"] == "Boucle"
+    assert loop.route_type == "loop" and loop.route_type_label == "Boucle"
 
 
 def test_cli_trail_import(runner, db_path, tmp_path):

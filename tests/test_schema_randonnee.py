@@ -44,7 +44,7 @@ def test_first_cevennes_circuit_field_by_field(cevennes):
     assert t.themes == ["Architecture et village", "Causses et Cévennes / UNESCO", "Eau et géologie"]
     assert t.duration_published_min == 120
     assert t.difficulty_published == "very_easy"
-    assert t.route_type == "loop" and "route_type_detected" not in t.extra
+    assert t.route_type == "loop" and not t.route_type_detected
     assert t.commune == "Molezon"
     assert t.url.startswith("https://destination.cevennes-parcnational.fr/")
     assert t.extra["published_length_m"] == 2363
@@ -120,7 +120,7 @@ def test_missing_route_type_is_detected_from_the_trace(tmp_path):
         feature("2", [[3.0, 44.0], [3.02, 44.0]])]}))
     loop, line = read_circuits(path)
     assert (loop.route_type, line.route_type) == ("loop", "one_way")
-    assert loop.extra["route_type_detected"] is True
+    assert loop.route_type_detected is True
     assert loop.source == "schema_randonnee:unknown" and loop.duration_published_min is None
 
 

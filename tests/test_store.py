@@ -250,7 +250,8 @@ def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
                                       ("trails", "trails", trails_version)):
         old.execute(f"ALTER TABLE {table} DROP COLUMN translations")
         old.execute("DELETE FROM schema_migrations WHERE component = ? AND version >= ?", [component, version])
-    old.execute("ALTER TABLE trails DROP COLUMN unlisted")  # the migration after that release's
+    for column in ("unlisted", "route_type_label", "route_type_detected", "route_type_measured", "metrics_note"):
+        old.execute(f"ALTER TABLE trails DROP COLUMN {column}")  # the migrations after that release's
     old.execute("INSERT INTO pois (source, source_id, name, lon, lat, extra, updated_at, content_hash) "
                 "VALUES ('geotrek', '1', 'Le Moulin', 3.6, 44.2, ?, '2024-01-01', 'x')",
                 [json.dumps({"i18n": {"en": {"name": "The Mill"}}, "structure": "PNC"})])

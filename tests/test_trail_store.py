@@ -107,3 +107,59 @@ def test_reimport_keeps_what_staff_ticked_unless_the_source_says(trail_store):
     trail_store.save(Trail(name="Lac des Pises", segments=SEG, source="pnc", source_id="9",
                            accessibility=["reduced_mobility"]))
     assert trail_store.get(tid).accessibility == ["reduced_mobility"]
+
+
+def test_named_fields_round_trip_and_stay_out_of_extra(trail_store):
+    t = Trail(name="Tour du Mont Aigoual", segments=SEG, route_type="loop", route_type_label="Boucle",
+              route_type_measured="out_and_back", metrics_note="ascent and descent published by the source",
+              extra={"structure": "PNC"})
+    got = trail_store.get(trail_store.save(t))
+    assert (got.route_type_label, got.route_type_detected, got.route_type_measured, got.metrics_note) == (
+        "Boucle", False, "out_and_back", "ascent and descent published by the source")
+    assert got.extra == {"structure": "PNC"}
+    detected = trail_store.get(trail_store.save(Trail(name="Sans type", segments=SEG, route_type_detected=True)))
+    assert (detected.route_type_detected, detected.route_type_label, detected.route_type_measured) == (True, "", None)
+    # code of before that still gives them in extra: they land in their fields
+    old_style = Trail(name="Ancien", segments=SEG, extra={"route_type_label": "itinérance", "route_type_detected": 1,
+                                                          "structure": "PNC"})
+    assert (old_style.route_type_label, old_style.route_type_detected, old_style.extra) == (
+        "itinérance", True, {"structure": "PNC"})
+
+
+def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
+    """A database of before (route type label, detected, measured and the metrics note in extra) opens with
+    them in their columns, and extra keeps only the rest."""
+    import json
+
+    import sqlite_utils
+
+    from helpers import open_db
+    from trails.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    open_db(path).conn.close()
+    old = sqlite_utils.Database(path)
+    version = next(i for i, m in enumerate(MIGRATIONS, 1) if "ADD COLUMN route_type_label" in m)
+    for column in ("route_type_label", "route_type_detected", "route_type_measured", "metrics_note"):
+        old.execute(f"ALTER TABLE trails DROP COLUMN {column}")
+    old.execute("DELETE FROM schema_migrations WHERE component = 'trails' AND version >= ?", [version])
+    rows = [("a", {"route_type_label": "Boucle", "route_type_measured": "out_and_back", "structure": "PNC",
+                   "metrics_note": "ascent and descent published by the source (the trace has no elevation)"}),
+            ("b", {"route_type_detected": True, "ascent_m": 120}), ("c", {})]
+    for source_id, extra in rows:
+        old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
+                    "VALUES (?, ?, ?, '2024-01-01', '2024-01-01', ?)",
+                    [source_id.upper(), json.dumps(SEG), source_id, json.dumps(extra)])
+    old.conn.commit()
+    old.conn.close()
+
+    db = open_db(path)
+    a, b, c = sorted(TrailStore(db).all(), key=lambda t: t.name)
+    assert (a.route_type_label, a.route_type_detected, a.route_type_measured, a.extra) == (
+        "Boucle", False, "out_and_back", {"structure": "PNC"})
+    assert a.metrics_note.startswith("ascent and descent published")
+    assert (b.route_type_label, b.route_type_detected, b.route_type_measured, b.metrics_note, b.extra) == (
+        "", True, None, "", {"ascent_m": 120})
+    assert (c.route_type_label, c.route_type_detected, c.extra) == ("", False, {})
+    stored = [json.loads(e) for (e,) in db.execute("SELECT extra FROM trails ORDER BY name")]
+    assert stored == [{"structure": "PNC"}, {"ascent_m": 120}, {}]

@@ -19,7 +19,7 @@ Field mapping (``Trail`` attribute <- object):
 ``segments``                the GPX tracks (or KML LineStrings) of the ``PLAN`` multimedia
 ``route_type``              ``itineraireType``: BOUCLE loop, ALLER_RETOUR out and back,
                             ALLER_ITINERANCE one way (kept over the measured one, which goes to
-                            ``extra["route_type_measured"]``); without it, measured
+                            ``route_type_measured``); without it, measured
 ``practice``                words of ``informationsEquipement.activites`` (pédestre, VTT...)
 ``duration_published_min``  ``itineraire.dureeJournaliere``, else ``ouverture.dureeSeance``
                             (minutes)
@@ -228,8 +228,6 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
         "medias": images(obj.get("illustrations")),
         "trace_url": trace_url,
         "apidae_id": obj.get("id"),
-        "route_type_label": str(route.get("itineraireType") or "") if route.get("itineraireType") in ROUTE_TYPES
-        else "",
     }
     return Trail(
         name=name,
@@ -238,6 +236,7 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
         description=description,
         practice=_practice(obj),
         route_type=ROUTE_TYPES.get(str(route.get("itineraireType") or ""), "one_way"),
+        route_type_label=str(route.get("itineraireType") or "") if route.get("itineraireType") in ROUTE_TYPES else "",
         themes=[t for t in (libelle(x) for x in presentation.get("typologiesPromoSitra") or []) if t],
         duration_published_min=int(minutes) if isinstance(minutes, (int, float)) and minutes > 0 else None,
         difficulty_published=_level(obj),

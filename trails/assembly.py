@@ -32,7 +32,7 @@ FORMATS = ("gpx", "schema_randonnee", "geotrek", "apidae")
 CIRCUIT_READERS = {"schema_randonnee": "trails.schema_randonnee:read_circuits",
                    "geotrek": "trails.geotrek:read_treks",
                    "apidae": "trails.apidae:read_itineraries"}
-#: ``extra["metrics_note"]`` when the climb comes from the source, not from the trace (message id).
+#: ``Trail.metrics_note`` when the climb comes from the source, not from the trace (message id).
 NOTE_PUBLISHED_CLIMB = "ascent and descent published by the source (the trace has no elevation)"
 
 
@@ -47,9 +47,9 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
     When the trace has no elevation but the source published its climb
     (``extra["ascent_m"]``/``["descent_m"]``, as circuit files do), those figures
     give ascent, descent, duration (DIN 33466) and difficulty, and
-    ``extra["metrics_note"]`` says so. A route type published by the source
-    (``extra["route_type_label"]`` without ``extra["route_type_detected"]``) is
-    kept; the detected one goes to ``extra["route_type_measured"]``.
+    ``metrics_note`` says so. A route type published by the source
+    (``route_type_label`` without ``route_type_detected``) is
+    kept; the detected one goes to ``route_type_measured``.
     ``extra["duration_visit_min"]`` is the time at stops known without the
     stops (the interpretation-trail allowance of :mod:`trails.duration`), absent
     when 0; it is never part of ``duration_computed_min``.
@@ -59,7 +59,7 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
     (5556, 200.0, 103, 'easy', 'one_way')
     >>> flat = measure(Trail(name="Published", segments=[[(3.6, 44.1, None), (3.6, 44.15, None)]],
     ...                      extra={"ascent_m": 300, "descent_m": 300}))
-    >>> flat.ascent_m, flat.duration_computed_min, flat.extra["metrics_note"][:22]
+    >>> flat.ascent_m, flat.duration_computed_min, flat.metrics_note[:22]
     (300.0, 138, 'ascent and descent pub')
     >>> measure(Trail(name="Empty")).length_m
     0.0
@@ -69,7 +69,7 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
     extra = trail.extra if trail.extra is not None else {}
     ascent, descent, ele_min, ele_max = m.ascent_m, m.descent_m, m.ele_min_m, m.ele_max_m
     duration, level, effort = m.duration_min, m.difficulty, m.effort
-    extra.pop("metrics_note", None)
+    trail.metrics_note = ""
     if not m.has_elevation and _number(extra.get("ascent_m")) is not None:
         ascent = abs(_number(extra["ascent_m"]))
         published_descent = _number(extra.get("descent_m"))
@@ -78,10 +78,10 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
         effort = metrics.effort(m.length_m, ascent)
         level = metrics.difficulty_of(effort)
         ele_min, ele_max = _number(extra.get("ele_min_m")), _number(extra.get("ele_max_m"))
-        extra["metrics_note"] = NOTE_PUBLISHED_CLIMB
+        trail.metrics_note = NOTE_PUBLISHED_CLIMB
     detected = analysis.route_type
-    if extra.get("route_type_label") and not extra.get("route_type_detected"):
-        extra["route_type_measured"] = detected
+    if trail.route_type_label and not trail.route_type_detected:
+        trail.route_type_measured = detected
     else:
         trail.route_type = detected
     trail.extra = extra

@@ -259,7 +259,7 @@ def calibration_samples(trails: Iterable[Trail]) -> list[Sample]:
         extra = t.extra or {}
         length = _number(extra.get("published_length_m"))
         ascent = _number(extra.get("ascent_m"))
-        if (t.practice != "walking" or _fold(str(extra.get("route_type_label") or "")) == "itinerance"
+        if (t.practice != "walking" or _fold(t.route_type_label) == "itinerance"
                 or not t.duration_published_min or not length or length > DAY_WALK_MAX_M or ascent is None):
             continue
         descent = _number(extra.get("descent_m"))

@@ -192,11 +192,9 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
     route_label = label(vocabulary, "route", trek.get("route"))
     difficulty_label = label(vocabulary, "difficulty", trek.get("difficulty"))
     route_type = ROUTE_MAP.get(fold(route_label))
-    if route_type is None:
+    detected = route_type is None
+    if detected:
         route_type = "loop" if _closed(segments) else "one_way"
-        extra["route_type_detected"] = True
-    else:
-        extra["route_type_label"] = route_label
     for key, text, raw in (("practice_label", practice_label, "practice"),
                            ("difficulty_label", difficulty_label, "difficulty")):
         _put(extra, key, text)
@@ -247,6 +245,8 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
         description=description,
         practice=PRACTICE_MAP.get(fold(practice_label), "walking"),
         route_type=route_type,
+        route_type_label="" if detected else route_label,
+        route_type_detected=detected,
         themes=[t for t in themes if t],
         duration_published_min=round(duration_h * 60) if duration_h else None,
         difficulty_published=LEVELS.get(fold(difficulty_label)),

@@ -29,7 +29,7 @@ def loop_trail(loop: Loop, *, name: str, practice: str = "walking", themes: Sequ
     measure(trail)
     trail.duration_computed_min = round(loop.walking_min)
     if detect_route_type(trail.segments) != "loop":
-        trail.extra["route_type_measured"] = detect_route_type(trail.segments)
+        trail.route_type_measured = detect_route_type(trail.segments)
     return trail
 
 

@@ -15,6 +15,9 @@ PRACTICES = ("walking", "trail_running", "mountain_bike", "cycling", "horse_ridi
 DIFFICULTIES = ("very_easy", "easy", "medium", "hard", "very_hard")
 #: What a circuit is suitable for, as visitors filter on it (a trail carries any of these codes).
 ACCESSIBILITY = ("pushchair", "reduced_mobility")
+#: Fields of :class:`Trail` that were keys of its ``extra`` dict (records and code of before still give them there:
+#: :class:`Trail` moves them to their fields; the trails store's migrations moved the stored ones).
+NAMED_EXTRA = ("route_type_label", "route_type_detected", "route_type_measured", "metrics_note")
 
 
 class Metrics(NamedTuple):
@@ -77,6 +80,15 @@ class Trail:
     commune: str = ""
     #: Codes of :data:`ACCESSIBILITY` (suitable for pushchairs, for people with reduced mobility).
     accessibility: list[str] = field(default_factory=list)
+    #: The route type as the source published it, in its words ("Boucle", "itinérance"); "" when it gave none.
+    route_type_label: str = ""
+    #: The source gave no route type: ``route_type`` was detected from the trace.
+    route_type_detected: bool = False
+    #: The route type the trace shows, when the source published another one (``route_type`` keeps the source's).
+    route_type_measured: str | None = None
+    #: Why the climb figures do not come from the trace (a message id, :data:`trails.assembly.NOTE_PUBLISHED_CLIMB`).
+    metrics_note: str = ""
+    #: What the source gave that no code reads by name (free-form; named fields are never kept here).
     extra: dict = field(default_factory=dict)
     created_at: str = ""
     updated_at: str = ""
@@ -91,6 +103,14 @@ class Trail:
         if isinstance(self.extra, dict) and "i18n" in self.extra:
             self.extra = dict(self.extra)
             self.translations = {**self.extra.pop("i18n"), **(self.translations or {})}
+        # and before these were fields, extra held them under the same names
+        if isinstance(self.extra, dict) and not self.extra.keys().isdisjoint(NAMED_EXTRA):
+            self.extra = dict(self.extra)
+            for name in NAMED_EXTRA:
+                if name in self.extra:
+                    value = self.extra.pop(name)
+                    if getattr(self, name) in (None, "", False):
+                        setattr(self, name, bool(value) if name == "route_type_detected" else value)
 
     @property
     def duration_min(self) -> int:

@@ -16,7 +16,8 @@ Field mapping (``Trail`` attribute <- schema property):
 ``practice``                ``pratique`` through :data:`PRACTICE_MAP`
 ``route_type``              ``type_itineraire`` through :data:`ROUTE_TYPE_MAP`; when absent,
                             ``loop`` if the trace ends within :data:`LOOP_GAP_M` of its
-                            start, else ``one_way`` (``extra["route_type_detected"]``)
+                            start, else ``one_way`` (``route_type_detected``); the label is
+                            kept in ``route_type_label``
 ``themes``                  ``themes`` split on commas
 ``duration_published_min``  ``duree`` (hours) x 60
 ``difficulty_published``    ``difficulte`` through :data:`DIFFICULTY_MAP` (other labels are
@@ -178,16 +179,12 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
         source_id = "name:" + hashlib.sha1(name.encode()).hexdigest()[:16]
     route_label = _text(p.get("type_itineraire")).lower()
     extra: dict = {}
-    if route_label in ROUTE_TYPE_MAP:
-        route_type = ROUTE_TYPE_MAP[route_label]
-    else:
-        route_type = _detect_route_type(segments)
-        extra["route_type_detected"] = True
+    detected = route_label not in ROUTE_TYPE_MAP
+    route_type = _detect_route_type(segments) if detected else ROUTE_TYPE_MAP[route_label]
     practice_label = _text(p.get("pratique"))
     difficulty_label = _text(p.get("difficulte"))
     duration_h = _number(p.get("duree"))
     _put(extra, "practice_label", practice_label)
-    _put(extra, "route_type_label", route_label)
     _put(extra, "difficulty_label", difficulty_label)
     _put(extra, "published_length_m", _number(p.get("longueur")))
     _put(extra, "ascent_m", _abs(p.get("denivele_positif")))
@@ -215,6 +212,8 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
         description=sanitize_html(_text(p.get("presentation"))),
         practice=PRACTICE_MAP.get(practice_label.lower(), "walking"),
         route_type=route_type,
+        route_type_label=route_label,
+        route_type_detected=detected,
         themes=[t.strip() for t in _text(p.get("themes")).split(",") if t.strip()],
         duration_published_min=round(duration_h * 60) if duration_h else None,
         difficulty_published=DIFFICULTY_MAP.get(difficulty_label.lower()),

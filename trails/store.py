@@ -127,6 +127,22 @@ MIGRATIONS = [
     """
     ALTER TABLE trails ADD COLUMN unlisted INTEGER NOT NULL DEFAULT 0;
     """,
+    # what code reads by name gets a column of its own (it was in extra): the route type as the source gave it,
+    # whether it was detected instead, the one measured on the trace, the note on where the climb comes from.
+    """
+    ALTER TABLE trails ADD COLUMN route_type_label TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN route_type_detected INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE trails ADD COLUMN route_type_measured TEXT;
+    ALTER TABLE trails ADD COLUMN metrics_note TEXT NOT NULL DEFAULT '';
+    UPDATE trails SET
+        route_type_label = COALESCE(CAST(json_extract(extra, '$.route_type_label') AS TEXT), ''),
+        route_type_detected = COALESCE(json_extract(extra, '$.route_type_detected'), 0) NOT IN (0, '', 'false'),
+        route_type_measured = json_extract(extra, '$.route_type_measured'),
+        metrics_note = COALESCE(CAST(json_extract(extra, '$.metrics_note') AS TEXT), ''),
+        extra = json_remove(extra, '$.route_type_label', '$.route_type_detected', '$.route_type_measured',
+                            '$.metrics_note')
+        WHERE json_valid(extra);
+    """,
 ]
 
 
@@ -138,7 +154,8 @@ _SCALARS = ("name", "summary", "description", "practice", "route_type", "route_t
             "duration_computed_min", "difficulty_computed", "effort", "duration_published_min",
             "difficulty_published", "duration_override_min", "duration_override_reason",
             "difficulty_override", "difficulty_override_reason", "source", "source_id",
-            "licence", "attribution", "url", "commune", "created_at", "updated_at")
+            "licence", "attribution", "url", "commune", "created_at", "updated_at",
+            "route_type_label", "route_type_detected", "route_type_measured", "metrics_note")
 
 
 #: Fields only staff set: a re-import of the source record never clears them.
@@ -155,6 +172,7 @@ def _row_of(trail: Trail) -> dict:
     row["extra"] = json.dumps(trail.extra or {}, ensure_ascii=False, sort_keys=True)
     row["translations"] = json.dumps(trail.translations or {}, ensure_ascii=False, sort_keys=True)
     row["published"] = 1 if trail.published else 0
+    row["route_type_detected"] = 1 if trail.route_type_detected else 0
     row["unlisted"] = 1 if trail.unlisted else 0
     start = trail.start
     row["start_lon"], row["start_lat"] = (start[0], start[1]) if start else (None, None)
@@ -167,6 +185,7 @@ def _row_of(trail: Trail) -> dict:
 def trail_from_row(row) -> Trail:
     r = dict(row)
     kwargs = {c: r[c] for c in _SCALARS}
+    kwargs["route_type_detected"] = bool(kwargs["route_type_detected"])
     trailhead = (r["start_lon"], r["start_lat"], None) if r.get("start_lon") is not None else None
     segments = [[tuple(p) for p in seg] for seg in json.loads(r["segments"])] if "segments" in r else []
     return Trail(
