@@ -19,8 +19,8 @@ Field mapping (schema property <- ``Trail``):
                           is kept when it means the same practice, e.g. ``gravel``)
 ``type_itineraire``       the route type shown, through :data:`ROUTE_TYPE_LABELS` (the source's
                           ``itinérance``/``étape`` kept for one-way circuits)
-``communes_nom``/``_code`` ``commune`` / ``extra["commune_codes"]``
-``depart``/``arrivee``    ``extra["start_name"]``/``["end_name"]``, else the name of a stop within
+``communes_nom``/``_code`` ``commune`` / ``commune_codes``
+``depart``/``arrivee``    ``start_name``/``end_name``, else the name of a stop within
                           :data:`ENDPOINT_STOP_M` of the start/end, else the first commune (a
                           loop ends where it starts)
 ``duree``                 ``duration_min`` / 60 (the duration shown: override, published, computed)
@@ -96,12 +96,12 @@ def practice_label(trail: Trail) -> str:
 
     >>> practice_label(Trail(name="T", practice="mountain_bike"))
     'VTT'
-    >>> practice_label(Trail(name="T", practice="cycling", extra={"practice_label": "gravel"}))
+    >>> practice_label(Trail(name="T", practice="cycling", practice_label="gravel"))
     'gravel'
     >>> practice_label(Trail(name="T", practice="paddle"))
     'autre'
     """
-    own = str(trail.extra.get("practice_label") or "")
+    own = trail.practice_label
     match = next((label for label in PRACTICE_ENUM if label.lower() == own.lower()), None)
     if match and PRACTICE_MAP.get(own.lower(), "walking") == trail.practice:
         return match
@@ -127,10 +127,10 @@ def difficulty_label(trail: Trail) -> str:
 
     >>> difficulty_label(Trail(name="T", difficulty_computed="hard"))
     'Difficile'
-    >>> difficulty_label(Trail(name="T", difficulty_published="medium", extra={"difficulty_label": "Intermédiaire"}))
+    >>> difficulty_label(Trail(name="T", difficulty_published="medium", difficulty_label="Intermédiaire"))
     'Intermédiaire'
     """
-    own = str(trail.extra.get("difficulty_label") or "")
+    own = trail.difficulty_label
     if own and trail.difficulty_source == "source":
         return own
     return DIFFICULTY_LABELS.get(trail.difficulty, trail.difficulty)
@@ -174,11 +174,11 @@ def _id_local(trail: Trail) -> str:
 
 def _endpoints(trail: Trail, stops: Sequence[TrailStop]) -> tuple[str, str]:
     first_commune = (trail.commune or "").split(",")[0].strip()
-    start = _text(trail.extra.get("start_name"))
+    start = _text(trail.start_name)
     if not start:
         near = [s for s in stops if s.stop.distance_along_m <= ENDPOINT_STOP_M]
         start = near[0].poi.name if near else first_commune
-    end = _text(trail.extra.get("end_name"))
+    end = _text(trail.end_name)
     if not end:
         if trail.effective_route_type in ("loop", "out_and_back"):
             end = start
@@ -260,7 +260,7 @@ def properties(trail: Trail, stops: Sequence[TrailStop] = (), *, producer: str =
         "pratique": practice_label(trail),
         "type_itineraire": route_type_label(trail),
         "communes_nom": _text(trail.commune),
-        "communes_code": _text(trail.extra.get("commune_codes")),
+        "communes_code": _text(trail.commune_codes),
         "depart": start,
         "arrivee": end,
         "duree": round(trail.duration_min / 60, 2) if trail.duration_min else None,

@@ -132,7 +132,7 @@ def test_example_round_trip_keeps_the_source_labels(tmp_path):
     for a, b in zip(circuits, back):
         assert (b.name, b.practice, b.route_type, b.themes, b.duration_min) == \
                (a.name, a.practice, a.route_type, a.themes, a.duration_min)
-        assert b.extra.get("difficulty_label") == a.extra.get("difficulty_label")
+        assert b.difficulty_label == a.difficulty_label
         assert_close_m(b.length_m, a.length_m)
         assert_same_geometry(a, b)
 

@@ -44,8 +44,11 @@ def test_first_cevennes_circuit_field_by_field(cevennes):
     assert t.themes == ["Architecture et village", "Causses et Cévennes / UNESCO", "Eau et géologie"]
     assert t.duration_published_min == 120
     assert t.difficulty_published == "very_easy"
-    assert t.route_type == "loop" and not t.route_type_detected
-    assert t.commune == "Molezon"
+    assert t.route_type == "loop" and not t.route_type_detected and t.route_type_label == "boucle"
+    assert (t.practice_label, t.difficulty_label) == ("pédestre", "Très facile")  # the source's own words
+    assert (t.start_name, t.end_name) == ("Parking", "Parking")
+    assert t.commune == "Molezon" and t.commune_codes == "48098"
+    assert not {"practice_label", "difficulty_label", "start_name", "end_name", "commune_codes"} & set(t.extra)
     assert t.url.startswith("https://destination.cevennes-parcnational.fr/")
     assert t.extra["published_length_m"] == 2363
     assert t.extra["ascent_m"] == 159 and t.extra["descent_m"] == 158  # published -158: positive here

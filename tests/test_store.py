@@ -239,6 +239,7 @@ def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
 
     from poi.store import MIGRATIONS as POI_MIGRATIONS
     from trails.store import MIGRATIONS as TRAIL_MIGRATIONS
+    from trails.models import NAMED_EXTRA
     from trails.store import TrailStore
     from webapp.localized import localized
 
@@ -250,8 +251,8 @@ def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
                                       ("trails", "trails", trails_version)):
         old.execute(f"ALTER TABLE {table} DROP COLUMN translations")
         old.execute("DELETE FROM schema_migrations WHERE component = ? AND version >= ?", [component, version])
-    for column in ("unlisted", "route_type_label", "route_type_detected", "route_type_measured", "metrics_note"):
-        old.execute(f"ALTER TABLE trails DROP COLUMN {column}")  # the migrations after that release's
+    for column in ("unlisted", *NAMED_EXTRA):  # the columns of the migrations after that release's
+        old.execute(f"ALTER TABLE trails DROP COLUMN {column}")
     old.execute("INSERT INTO pois (source, source_id, name, lon, lat, extra, updated_at, content_hash) "
                 "VALUES ('geotrek', '1', 'Le Moulin', 3.6, 44.2, ?, '2024-01-01', 'x')",
                 [json.dumps({"i18n": {"en": {"name": "The Mill"}}, "structure": "PNC"})])

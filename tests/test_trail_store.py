@@ -112,8 +112,11 @@ def test_reimport_keeps_what_staff_ticked_unless_the_source_says(trail_store):
 def test_named_fields_round_trip_and_stay_out_of_extra(trail_store):
     t = Trail(name="Tour du Mont Aigoual", segments=SEG, route_type="loop", route_type_label="Boucle",
               route_type_measured="out_and_back", metrics_note="ascent and descent published by the source",
-              extra={"structure": "PNC"})
+              practice_label="Pédestre", difficulty_label="Moyen", start_name="L'Espérou", end_name="L'Espérou",
+              commune_codes="30350", extra={"structure": "PNC"})
     got = trail_store.get(trail_store.save(t))
+    assert (got.practice_label, got.difficulty_label, got.start_name, got.end_name, got.commune_codes) == (
+        "Pédestre", "Moyen", "L'Espérou", "L'Espérou", "30350")
     assert (got.route_type_label, got.route_type_detected, got.route_type_measured, got.metrics_note) == (
         "Boucle", False, "out_and_back", "ascent and descent published by the source")
     assert got.extra == {"structure": "PNC"}
@@ -134,17 +137,20 @@ def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
     import sqlite_utils
 
     from helpers import open_db
+    from trails.models import NAMED_EXTRA
     from trails.store import MIGRATIONS
 
     path = tmp_path / "old.db"
     open_db(path).conn.close()
     old = sqlite_utils.Database(path)
     version = next(i for i, m in enumerate(MIGRATIONS, 1) if "ADD COLUMN route_type_label" in m)
-    for column in ("route_type_label", "route_type_detected", "route_type_measured", "metrics_note"):
+    for column in NAMED_EXTRA:
         old.execute(f"ALTER TABLE trails DROP COLUMN {column}")
     old.execute("DELETE FROM schema_migrations WHERE component = 'trails' AND version >= ?", [version])
     rows = [("a", {"route_type_label": "Boucle", "route_type_measured": "out_and_back", "structure": "PNC",
-                   "metrics_note": "ascent and descent published by the source (the trace has no elevation)"}),
+                   "metrics_note": "ascent and descent published by the source (the trace has no elevation)",
+                   "practice_label": "Pédestre", "difficulty_label": "Moyen", "start_name": "L'Espérou",
+                   "end_name": "Col de la Serreyrède", "commune_codes": "30350, 30189"}),
             ("b", {"route_type_detected": True, "ascent_m": 120}), ("c", {})]
     for source_id, extra in rows:
         old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
@@ -158,6 +164,9 @@ def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
     assert (a.route_type_label, a.route_type_detected, a.route_type_measured, a.extra) == (
         "Boucle", False, "out_and_back", {"structure": "PNC"})
     assert a.metrics_note.startswith("ascent and descent published")
+    assert (a.practice_label, a.difficulty_label, a.start_name, a.end_name, a.commune_codes) == (
+        "Pédestre", "Moyen", "L'Espérou", "Col de la Serreyrède", "30350, 30189")
+    assert (b.practice_label, b.start_name, b.commune_codes) == ("", "", "")
     assert (b.route_type_label, b.route_type_detected, b.route_type_measured, b.metrics_note, b.extra) == (
         "", True, None, "", {"ascent_m": 120})
     assert (c.route_type_label, c.route_type_detected, c.extra) == ("", False, {})

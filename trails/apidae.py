@@ -28,7 +28,8 @@ Field mapping (``Trail`` attribute <- object):
 ``themes``                  ``typologiesPromoSitra`` labels
 ``commune``                 ``localisation.adresse.commune.nom``
 ``source``/``source_id``    ``apidae`` / ``id``; attribution: the owning member "via Apidae"
-``extra``                   ``start_name``, ``access``, ``recommendations`` (difficult
+``start_name``              ``localisation.adresse.adresse1``
+``extra``                   ``access``, ``recommendations`` (difficult
                             passages), ``marking``, ``maps``, ``guidebooks``, ``opening``,
                             ``medias`` (images with credits), ``trace_url``, ``i18n``
 ==========================  =================================================================
@@ -218,7 +219,6 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
     minutes = route.get("dureeJournaliere") or dig(obj, "ouverture", "dureeSeance")
     owner = str(dig(obj, "gestion", "membreProprietaire", "nom") or "").strip()
     extra: dict[str, Any] = {
-        "start_name": str(dig(obj, "localisation", "adresse", "adresse1") or ""),
         "access": libelle(dig(obj, "localisation", "geolocalisation", "complement")),
         "recommendations": libelle(route.get("passagesDelicats")),
         "marking": libelle(route.get("precisionsBalisage")),
@@ -237,6 +237,7 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
         practice=_practice(obj),
         route_type=ROUTE_TYPES.get(str(route.get("itineraireType") or ""), "one_way"),
         route_type_label=str(route.get("itineraireType") or "") if route.get("itineraireType") in ROUTE_TYPES else "",
+        start_name=str(dig(obj, "localisation", "adresse", "adresse1") or ""),
         themes=[t for t in (libelle(x) for x in presentation.get("typologiesPromoSitra") or []) if t],
         duration_published_min=int(minutes) if isinstance(minutes, (int, float)) and minutes > 0 else None,
         difficulty_published=_level(obj),

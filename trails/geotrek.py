@@ -195,9 +195,7 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
     detected = route_type is None
     if detected:
         route_type = "loop" if _closed(segments) else "one_way"
-    for key, text, raw in (("practice_label", practice_label, "practice"),
-                           ("difficulty_label", difficulty_label, "difficulty")):
-        _put(extra, key, text)
+    for text, raw in ((practice_label, "practice"), (difficulty_label, "difficulty")):
         if not text and trek.get(raw) not in (None, ""):
             extra[f"{raw}_id"] = trek[raw]
     if not route_label and trek.get("route") not in (None, ""):
@@ -217,9 +215,6 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
     for key, field in (("access", "access"), ("recommendations", "advice"), ("gear", "gear"),
                        ("public_transport", "public_transport"), ("accessibility", "disabled_infrastructure")):
         _put(extra, key, sanitize_html(text_fr(trek.get(field))))
-    _put(extra, "start_name", html_to_text(text_fr(trek.get("departure"))))
-    _put(extra, "end_name", html_to_text(text_fr(trek.get("arrival"))))
-    _put(extra, "commune_codes", ", ".join(str(c) for c in trek.get("cities") or []))
     _put(extra, "medias", media_of(trek.get("attachments")))
     _put(extra, "web_links", [{"name": text_fr(w.get("name")), "url": w.get("url")}
                               for w in trek.get("web_links") or [] if isinstance(w, dict) and w.get("url")])
@@ -247,6 +242,11 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
         route_type=route_type,
         route_type_label="" if detected else route_label,
         route_type_detected=detected,
+        practice_label=practice_label,
+        difficulty_label=difficulty_label,
+        start_name=html_to_text(text_fr(trek.get("departure"))),
+        end_name=html_to_text(text_fr(trek.get("arrival"))),
+        commune_codes=", ".join(str(c) for c in trek.get("cities") or []),
         themes=[t for t in themes if t],
         duration_published_min=round(duration_h * 60) if duration_h else None,
         difficulty_published=LEVELS.get(fold(difficulty_label)),

@@ -17,7 +17,8 @@ DIFFICULTIES = ("very_easy", "easy", "medium", "hard", "very_hard")
 ACCESSIBILITY = ("pushchair", "reduced_mobility")
 #: Fields of :class:`Trail` that were keys of its ``extra`` dict (records and code of before still give them there:
 #: :class:`Trail` moves them to their fields; the trails store's migrations moved the stored ones).
-NAMED_EXTRA = ("route_type_label", "route_type_detected", "route_type_measured", "metrics_note")
+NAMED_EXTRA = ("route_type_label", "route_type_detected", "route_type_measured", "metrics_note",
+               "practice_label", "difficulty_label", "start_name", "end_name", "commune_codes")
 
 
 class Metrics(NamedTuple):
@@ -88,6 +89,14 @@ class Trail:
     route_type_measured: str | None = None
     #: Why the climb figures do not come from the trace (a message id, :data:`trails.assembly.NOTE_PUBLISHED_CLIMB`).
     metrics_note: str = ""
+    #: The practice and the difficulty as the source published them, in its words ("Pédestre", "Moyen").
+    practice_label: str = ""
+    difficulty_label: str = ""
+    #: Where the circuit starts and ends, as the source names them (schema_randonnee ``depart``/``arrivee``).
+    start_name: str = ""
+    end_name: str = ""
+    #: INSEE codes of the communes it crosses, comma-separated, as the source gave them.
+    commune_codes: str = ""
     #: What the source gave that no code reads by name (free-form; named fields are never kept here).
     extra: dict = field(default_factory=dict)
     created_at: str = ""

@@ -21,7 +21,7 @@ Field mapping (``Trail`` attribute <- schema property):
 ``themes``                  ``themes`` split on commas
 ``duration_published_min``  ``duree`` (hours) x 60
 ``difficulty_published``    ``difficulte`` through :data:`DIFFICULTY_MAP` (other labels are
-                            kept in ``extra["difficulty_label"]`` only)
+                            kept in ``difficulty_label`` only)
 ``source``/``source_id``    ``schema_randonnee:<producteur>`` / ``id_local``, else ``eid``,
                             ``uuid``, ``id_osm``
 ``licence``/``attribution`` Licence Ouverte 2.0 / ``producteur`` (both overridable)
@@ -184,8 +184,6 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
     practice_label = _text(p.get("pratique"))
     difficulty_label = _text(p.get("difficulte"))
     duration_h = _number(p.get("duree"))
-    _put(extra, "practice_label", practice_label)
-    _put(extra, "difficulty_label", difficulty_label)
     _put(extra, "published_length_m", _number(p.get("longueur")))
     _put(extra, "ascent_m", _abs(p.get("denivele_positif")))
     _put(extra, "descent_m", _abs(p.get("denivele_negatif")))
@@ -198,12 +196,9 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
         _put(extra, key, sanitize_html(_text(p.get(prop))))
     if not extra.get("public_transport"):
         _put(extra, "public_transport", sanitize_html(_text(p.get("transports"))))
-    for key, prop in (("cotation", "cotation"), ("waymarking", "balisage"), ("start_name", "depart"),
-                      ("end_name", "arrivee"), ("commune_codes", "communes_code"),
-                      ("parent_id", "itineraire_parent"), ("ground", "type_sol"),
-                      ("contact", "contact"), ("date_modified", "date_modification")):
-        value = _text(p.get(prop))
-        _put(extra, key, "" if value == "None" else value)
+    for key, prop in (("cotation", "cotation"), ("waymarking", "balisage"), ("parent_id", "itineraire_parent"),
+                      ("ground", "type_sol"), ("contact", "contact"), ("date_modified", "date_modification")):
+        _put(extra, key, _given(p, prop))
     _put(extra, "medias", _medias(p.get("medias"), media_base_url))
     return Trail(
         name=name,
@@ -214,6 +209,11 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
         route_type=route_type,
         route_type_label=route_label,
         route_type_detected=detected,
+        practice_label=practice_label,
+        difficulty_label=difficulty_label,
+        start_name=_given(p, "depart"),
+        end_name=_given(p, "arrivee"),
+        commune_codes=_given(p, "communes_code"),
         themes=[t.strip() for t in _text(p.get("themes")).split(",") if t.strip()],
         duration_published_min=round(duration_h * 60) if duration_h else None,
         difficulty_published=DIFFICULTY_MAP.get(difficulty_label.lower()),
@@ -340,6 +340,12 @@ def _number(value) -> float | None:
 def _abs(value) -> float | None:
     number = _number(value)
     return None if number is None else abs(number)
+
+
+def _given(properties: dict, prop: str) -> str:
+    """A text property, "" when absent or written "None" (as some exports do)."""
+    value = _text(properties.get(prop))
+    return "" if value == "None" else value
 
 
 def _put(extra: dict, key: str, value) -> None:

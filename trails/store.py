@@ -143,6 +143,23 @@ MIGRATIONS = [
                             '$.metrics_note')
         WHERE json_valid(extra);
     """,
+    # and the source's practice and difficulty labels, the names of the start and the end, the communes' codes.
+    """
+    ALTER TABLE trails ADD COLUMN practice_label TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN difficulty_label TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN start_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN end_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN commune_codes TEXT NOT NULL DEFAULT '';
+    UPDATE trails SET
+        practice_label = COALESCE(CAST(json_extract(extra, '$.practice_label') AS TEXT), ''),
+        difficulty_label = COALESCE(CAST(json_extract(extra, '$.difficulty_label') AS TEXT), ''),
+        start_name = COALESCE(CAST(json_extract(extra, '$.start_name') AS TEXT), ''),
+        end_name = COALESCE(CAST(json_extract(extra, '$.end_name') AS TEXT), ''),
+        commune_codes = COALESCE(CAST(json_extract(extra, '$.commune_codes') AS TEXT), ''),
+        extra = json_remove(extra, '$.practice_label', '$.difficulty_label', '$.start_name', '$.end_name',
+                            '$.commune_codes')
+        WHERE json_valid(extra);
+    """,
 ]
 
 
@@ -155,7 +172,8 @@ _SCALARS = ("name", "summary", "description", "practice", "route_type", "route_t
             "difficulty_published", "duration_override_min", "duration_override_reason",
             "difficulty_override", "difficulty_override_reason", "source", "source_id",
             "licence", "attribution", "url", "commune", "created_at", "updated_at",
-            "route_type_label", "route_type_detected", "route_type_measured", "metrics_note")
+            "route_type_label", "route_type_detected", "route_type_measured", "metrics_note",
+            "practice_label", "difficulty_label", "start_name", "end_name", "commune_codes")
 
 
 #: Fields only staff set: a re-import of the source record never clears them.
