@@ -158,12 +158,12 @@ def new_trail():
         data = _gpx_upload()
         trail = trail_from_gpx(data, name=form["name"].strip()[:MAX_NAME] or None,
                                themes=parse_themes(form["themes"])[:MAX_THEMES], practice=form["practice"])
-        trail.extra["gpx_file"] = secure_filename(request.files["gpx"].filename)[:100]
+        gpx_file = trail.extra["gpx_file"] = secure_filename(request.files["gpx"].filename)[:100]  # free-form provenance
         trail.attribution = str(current_app.config.get("ORGANISATION") or "").strip() or trail.attribution
         database = db.get_db()
         with transaction(database):
             save_trail(database, trail)
-            record(database, trail.id, user_name(), "create", _("created from {file}", file=trail.extra["gpx_file"]))
+            record(database, trail.id, user_name(), "create", _("created from {file}", file=gpx_file))
     except BaliseError as e:
         return render_template("editor/new.html", form=form, error=str(e), **_choices()), 400
     flash(_("Trail created: {n} stops attached. Review them, then publish.", n=len(db.trails().stops(trail.id))))
