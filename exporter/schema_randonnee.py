@@ -12,7 +12,7 @@ Field mapping (schema property <- ``Trail``):
 ``id_local``              the source's id for circuits read from schema_randonnee
                           (``source_id``), else the Balise id
 ``producteur``            ``attribution``, else the ``producer`` argument
-``contact``               ``extra["contact"]``, else the ``contact`` argument (an e-mail, or null)
+``contact``               ``contact``, else the ``contact`` argument (an e-mail, or null)
 ``url``                   ``url`` (http(s) only)
 ``nom_itineraire``        ``name``
 ``pratique``              ``practice`` through :data:`PRACTICE_LABELS` (the source's own label
@@ -32,13 +32,15 @@ Field mapping (schema property <- ``Trail``):
 ``themes``                ``themes`` joined with ", "
 ``presentation``          ``description`` (sanitised HTML); ``presentation_courte``: ``summary``
 ``instructions``, ``recommandations``, ``accessibilite``, ``acces_routier``,
-``transports_commun``, ``balisage``, ``type_sol``, ``itineraire_parent``   from ``extra``;
+``transports_commun``, ``type_sol``, ``itineraire_parent``   the trail's fields of those names
+                          (``accessibility_text``, ``public_transport``, ``ground``...); ``balisage``
+                          from ``extra["waymarking"]``;
                           ``accessibilite`` also says each code of ``accessibility`` the text
                           does not (:func:`accessibility_text`)
-``parking_info``/``_geometrie``  ``extra["parking"]`` (WKT ``POINT(lon lat)``)
+``parking_info``/``_geometrie``  ``parking`` (WKT ``POINT(lon lat)``)
 ``date_creation``/``date_modification``   ``created_at`` / the later of ``updated_at`` and the
                           source's ``date_modified`` (``AAAA-MM-JJ``)
-``medias``                ``extra["medias"]`` with an absolute http(s) URL: type, url, title,
+``medias``                ``medias`` with an absolute http(s) URL: type, url, title,
                           author, licence (credits travel with each medium)
 ========================  ====================================================================
 
@@ -148,12 +150,12 @@ def accessibility_text(trail: Trail) -> str | None:
     not state (what :func:`trails.schema_randonnee.accessibility_from_text` reads back).
 
     >>> accessibility_text(Trail(name="t", accessibility=["pushchair", "reduced_mobility"],
-    ...                          extra={"accessibility": "Accessible aux poussettes."}))
+    ...                          accessibility_text="Accessible aux poussettes."))
     'Accessible aux poussettes. Accessible aux personnes à mobilité réduite.'
     >>> accessibility_text(Trail(name="t")) is None
     True
     """
-    text = _text(trail.extra.get("accessibility")) or ""
+    text = _text(trail.accessibility_text) or ""
     stated = accessibility_from_text(text)
     missing = [ACCESSIBILITY_TEXT[c] for c in trail.accessibility if c in ACCESSIBILITY_TEXT and c not in stated]
     return _text(" ".join([text, *missing]))
@@ -190,14 +192,14 @@ def _endpoints(trail: Trail, stops: Sequence[TrailStop]) -> tuple[str, str]:
 
 def _dates(trail: Trail) -> tuple[str | None, str | None]:
     created = (trail.created_at or "")[:10]
-    modified = [d[:10] for d in (trail.updated_at or "", str(trail.extra.get("date_modified") or ""))
+    modified = [d[:10] for d in (trail.updated_at or "", trail.date_modified or "")
                 if _DATE.match(d[:10])]
     return (created if _DATE.match(created) else None), (max(modified) if modified else None)
 
 
 def _medias(trail: Trail) -> list[dict] | None:
     out = []
-    for m in trail.extra.get("medias") or []:
+    for m in trail.medias or []:
         url = safe_url(m.get("url")) if isinstance(m, dict) else ""
         if not url:
             continue  # the schema wants an absolute URI; local files are not published
@@ -210,7 +212,7 @@ def _medias(trail: Trail) -> list[dict] | None:
 
 
 def _parking(trail: Trail) -> tuple[str | None, str | None]:
-    parking = trail.extra.get("parking")
+    parking = trail.parking
     if not isinstance(parking, dict):
         return None, None
     wkt = None
@@ -246,7 +248,7 @@ def properties(trail: Trail, stops: Sequence[TrailStop] = (), *, producer: str =
     start, end = _endpoints(trail, stops)
     created, modified = _dates(trail)
     parking_info, parking_wkt = _parking(trail)
-    email = next((c for c in (str(trail.extra.get("contact") or "").strip(), (contact or "").strip())
+    email = next((c for c in ((trail.contact or "").strip(), (contact or "").strip())
                   if _EMAIL.match(c)), None)
     length = trail.length_m or trail.extra.get("published_length_m")
     props = {
@@ -271,27 +273,27 @@ def properties(trail: Trail, stops: Sequence[TrailStop] = (), *, producer: str =
         "altitude_min": _int(trail.ele_min_m),
         "denivele_positif": _int(abs(trail.ascent_m)) if trail.ascent_m or trail.ele_max_m is not None else None,
         "denivele_negatif": _int(abs(trail.descent_m)) if trail.descent_m or trail.ele_max_m is not None else None,
-        "instructions": str(trail.extra.get("instructions") or ""),
+        "instructions": trail.instructions or "",
         "presentation": _text(trail.description),
         "presentation_courte": _text(plain_text(trail.summary)),
         "themes": ", ".join(trail.themes) or None,
-        "recommandations": _text(trail.extra.get("recommendations")),
+        "recommandations": _text(trail.recommendations),
         "accessibilite": accessibility_text(trail),
-        "acces_routier": _text(trail.extra.get("access")),
-        "transports_commun": _text(trail.extra.get("public_transport")),
+        "acces_routier": _text(trail.access),
+        "transports_commun": _text(trail.public_transport),
         "parking_info": parking_info,
         "parking_geometrie": parking_wkt,
         "date_creation": created,
         "date_modification": modified,
         "medias": _medias(trail),
-        "itineraire_parent": _text(trail.extra.get("parent_id")),
-        "type_sol": _text(trail.extra.get("ground")),
+        "itineraire_parent": _text(trail.parent_id),
+        "type_sol": _text(trail.ground),
         # extensions (the schema allows other properties): licences travel with the data
         "licence": licence_info(trail.licence)[0] or None,
         "points_interet": [_point_of_interest(s) for s in stops],
     }
-    if _text(trail.extra.get("cotation")):  # older Geotrek exports' technical grade (T1, bleu...)
-        props["cotation"] = _text(trail.extra.get("cotation"))
+    if _text(trail.cotation):  # older Geotrek exports' technical grade (T1, bleu...)
+        props["cotation"] = _text(trail.cotation)
     return props
 
 

@@ -82,7 +82,7 @@ def test_cevennes_circuits_keep_their_published_figures(built):
     assert roquette.duration_source == "source" and roquette.duration_min == 120
     assert roquette.ascent_m == 159  # published: the geometry has no elevation
     assert roquette.attribution == "Parc national des Cévennes (PNC)"
-    assert roquette.extra["medias"][0]["url"].startswith("https://geotrek-admin.cevennes-parcnational.net/media/")
+    assert roquette.medias[0]["url"].startswith("https://geotrek-admin.cevennes-parcnational.net/media/")
 
 
 def test_mountain_sections_are_measured_from_their_elevation(built):

@@ -119,9 +119,9 @@ def test_cevennes_round_trip(tmp_path, cevennes):
                (a.difficulty, a.commune, a.url, a.source, a.source_id)
         assert (b.ascent_m, b.descent_m, b.ele_min_m, b.ele_max_m) == \
                (round(a.ascent_m), round(a.descent_m), a.ele_min_m, a.ele_max_m)
-        assert (b.description, b.extra.get("instructions"), b.extra.get("parking")) == \
-               (a.description, a.extra.get("instructions"), a.extra.get("parking"))
-        assert b.extra.get("medias") == a.extra.get("medias")  # credits of every photo kept
+        assert (b.description, b.instructions, b.parking) == \
+               (a.description, a.instructions, a.parking)
+        assert b.medias == a.medias  # credits of every photo kept
         assert_close_m(b.length_m, a.length_m)
         assert_same_geometry(a, b)
 

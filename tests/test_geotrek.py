@@ -142,11 +142,11 @@ def test_treks_with_vocabulary():
     assert loop.translations["en"]["name"] == "Loop of the pic of 3 lords"
     assert (loop.extra["published_length_m"], loop.extra["ascent_m"], loop.extra["descent_m"]) == (
         7606.3, 666.0, 777.0)
-    assert loop.extra["parking"] == {"lon": 1.412816, "lat": 42.8063269, "info": "Avant le Port de Lers"}
+    assert loop.parking == {"lon": 1.412816, "lat": 42.8063269, "info": "Avant le Port de Lers"}
     assert loop.segments[0][0] == (1.411681, 42.8064157, 1516.0)  # with Z
     assert loop.summary == "Un très joli point de vue, en retrait de la chaîne des Pyrénées."
     assert loop.description.startswith("<p>Le nom de ce pic est issu de la légende")
-    assert loop.extra["medias"][0]["author"] == "Grégory Tonon"
+    assert loop.medias[0]["author"] == "Grégory Tonon"
     assert (treks[2849].route_type, treks[8700].difficulty_published) == ("out_and_back", "medium")
     assert treks[10443].route_type == "one_way"  # "Traversée"
 

@@ -52,13 +52,13 @@ def test_first_cevennes_circuit_field_by_field(cevennes):
     assert t.url.startswith("https://destination.cevennes-parcnational.fr/")
     assert t.extra["published_length_m"] == 2363
     assert t.extra["ascent_m"] == 159 and t.extra["descent_m"] == 158  # published -158: positive here
-    assert t.extra["parking"] == {"lon": 3.715902, "lat": 44.220735,
+    assert t.parking == {"lon": 3.715902, "lat": 44.220735,
                                   "info": "Parking du sentier, sur la voie communale qui mène de "
                                           "Pont-Ravagers à Trabassac"}
-    assert t.extra["cotation"] == "T1"
-    assert t.extra["access"].startswith("<p>D 983 jusqu'à Pont-Ravagers")
-    assert "glissants" in t.extra["recommendations"]
-    assert t.extra["medias"][1] == {"kind": "image", "url": "paperclip/trekking_trek/37037/08664.jpg",
+    assert t.cotation == "T1"
+    assert t.access.startswith("<p>D 983 jusqu'à Pont-Ravagers")
+    assert "glissants" in t.recommendations
+    assert t.medias[1] == {"kind": "image", "url": "paperclip/trekking_trek/37037/08664.jpg",
                                     "title": "La Roquette", "author": "© Olivier Prohin", "licence": ""}
     first = t.segments[0][0]
     assert first == (3.715686, 44.222193, None)  # 2D geometry: no elevation
@@ -67,7 +67,7 @@ def test_first_cevennes_circuit_field_by_field(cevennes):
 def test_media_base_url_resolves_relative_paths(data):
     [t, *_] = read_circuits(data / SRC / "pnc_cevennes_93_circuits.geojson",
                             media_base_url="https://geotrek-admin.cevennes-parcnational.net/media/")
-    assert t.extra["medias"][0]["url"] == (
+    assert t.medias[0]["url"] == (
         "https://geotrek-admin.cevennes-parcnational.net/media/paperclip/trekking_trek/37037/img_4832_sf.jpg")
 
 
@@ -78,9 +78,9 @@ def test_schema_example_v1_1(data):
     assert t.source == "schema_randonnee:SIVOM sources du Tarn et mont-Lozère"
     assert t.attribution == "SIVOM sources du Tarn et mont-Lozère" and t.source_id == "37959"
     assert t.duration_published_min == 90
-    assert t.extra["parking"]["lon"] == pytest.approx(3.938733)
-    assert t.extra["parking"]["lat"] == pytest.approx(44.288964)
-    assert t.extra["medias"][0]["licence"] == "CC-BY-SA-ND"
+    assert t.parking["lon"] == pytest.approx(3.938733)
+    assert t.parking["lat"] == pytest.approx(44.288964)
+    assert t.medias[0]["licence"] == "CC-BY-SA-ND"
     assert "parent_id" not in t.extra  # the literal "None" of the example is no parent
     vtt = next(c for c in circuits if "VTT" in c.name)
     assert vtt.practice == "mountain_bike"
@@ -103,13 +103,13 @@ def test_bad_features_are_reported_and_skipped(data):
 
 def test_steps_keep_their_parent(data):
     circuits = list(read_circuits(data / SRC / "geotrek_parent_and_steps.geojson"))
-    assert [t.extra.get("parent_id") for t in circuits] == [None, "1", "1"]
+    assert [t.parent_id for t in circuits] == ["", "1", "1"]
 
 
 def test_medias_without_url_are_dropped(data):
     [t] = read_circuits(data / SRC / "geotrek_medias_some_without_url.geojson")
-    assert [m["title"] for m in t.extra["medias"]] == ["Title 0", "Title 1", "Title 4", "Title 5"]
-    assert t.extra["medias"][2]["kind"] == "pdf"
+    assert [m["title"] for m in t.medias] == ["Title 0", "Title 1", "Title 4", "Title 5"]
+    assert t.medias[2]["kind"] == "pdf"
 
 
 def test_missing_route_type_is_detected_from_the_trace(tmp_path):
@@ -190,7 +190,7 @@ def test_accessibilite_fills_accessibility_and_keeps_the_text(tmp_path):
     path.write_text(json.dumps(source), encoding="utf-8")
     first, *others = read_circuits(path)
     assert first.accessibility == ["pushchair", "reduced_mobility"]
-    assert first.extra["accessibility"] == "Accessible aux poussettes et aux PMR."
+    assert first.accessibility_text == "Accessible aux poussettes et aux PMR."
     assert all(t.accessibility == [] for t in others)
 
 
@@ -212,5 +212,5 @@ def test_geotrek_accessibilities_and_disabled_infrastructure(tmp_path):
         {"id": 2, "name": {"fr": "Fauteuil roulant", "en": "Wheelchair"}}]}), encoding="utf-8")
     treks = list(read_treks(folder / "trek.json"))
     assert treks[0].accessibility == ["pushchair"]
-    assert treks[0].extra["accessibility"] == "Accessibilité aménagement"
+    assert treks[0].accessibility_text == "Accessibilité aménagement"
     assert all(t.accessibility == [] for t in treks[1:])

@@ -97,7 +97,7 @@ def test_apidae_itinerary_becomes_a_circuit_with_its_trace(db):
     assert stored.commune == "Sallanches" and "Géologie" in stored.themes
     assert "1/ Suivre le chemin" in stored.description
     assert stored.translations["en"]["name"] == "A great hike to test"
-    assert stored.extra["medias"] == [{"kind": "image", "url": "https://example.net/a_picture.jpg",
+    assert stored.medias == [{"kind": "image", "url": "https://example.net/a_picture.jpg",
                                        "title": "The legend of the picture", "author": "The author of the picture",
                                        "licence": ""}]
     again = import_trails(db, ITINERARY, format="apidae")

@@ -113,10 +113,17 @@ def test_named_fields_round_trip_and_stay_out_of_extra(trail_store):
     t = Trail(name="Tour du Mont Aigoual", segments=SEG, route_type="loop", route_type_label="Boucle",
               route_type_measured="out_and_back", metrics_note="ascent and descent published by the source",
               practice_label="Pédestre", difficulty_label="Moyen", start_name="L'Espérou", end_name="L'Espérou",
-              commune_codes="30350", extra={"structure": "PNC"})
+              commune_codes="30350", parking={"lon": 3.58, "lat": 44.08, "info": "Parking"},
+              medias=[{"kind": "image", "url": "https://example.org/a.jpg"}], recommendations="<p>Eau</p>",
+              extra={"structure": "PNC"})
     got = trail_store.get(trail_store.save(t))
     assert (got.practice_label, got.difficulty_label, got.start_name, got.end_name, got.commune_codes) == (
         "Pédestre", "Moyen", "L'Espérou", "L'Espérou", "30350")
+    assert (got.parking, got.medias, got.recommendations) == (
+        {"lon": 3.58, "lat": 44.08, "info": "Parking"}, [{"kind": "image", "url": "https://example.org/a.jpg"}],
+        "<p>Eau</p>")
+    light = trail_store.get_many([got.id], segments=False)[0]  # catalogue pages read rows without the trace
+    assert light.parking == got.parking and light.medias == got.medias
     assert (got.route_type_label, got.route_type_detected, got.route_type_measured, got.metrics_note) == (
         "Boucle", False, "out_and_back", "ascent and descent published by the source")
     assert got.extra == {"structure": "PNC"}
@@ -150,7 +157,10 @@ def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
     rows = [("a", {"route_type_label": "Boucle", "route_type_measured": "out_and_back", "structure": "PNC",
                    "metrics_note": "ascent and descent published by the source (the trace has no elevation)",
                    "practice_label": "Pédestre", "difficulty_label": "Moyen", "start_name": "L'Espérou",
-                   "end_name": "Col de la Serreyrède", "commune_codes": "30350, 30189"}),
+                   "end_name": "Col de la Serreyrède", "commune_codes": "30350, 30189",
+                   "parking": {"lon": 3.58, "lat": 44.08, "info": "Parking de l'Espérou"}, "cotation": "T1",
+                   "medias": [{"kind": "image", "url": "https://example.org/a.jpg", "title": "A"}],
+                   "accessibility": "Accessible aux poussettes.", "access": "<p>D 986</p>", "parent_id": 12}),
             ("b", {"route_type_detected": True, "ascent_m": 120}), ("c", {})]
     for source_id, extra in rows:
         old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
@@ -167,6 +177,10 @@ def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
     assert (a.practice_label, a.difficulty_label, a.start_name, a.end_name, a.commune_codes) == (
         "Pédestre", "Moyen", "L'Espérou", "Col de la Serreyrède", "30350, 30189")
     assert (b.practice_label, b.start_name, b.commune_codes) == ("", "", "")
+    assert a.parking == {"lon": 3.58, "lat": 44.08, "info": "Parking de l'Espérou"} and a.cotation == "T1"
+    assert a.medias == [{"kind": "image", "url": "https://example.org/a.jpg", "title": "A"}]
+    assert (a.accessibility_text, a.access, a.parent_id) == ("Accessible aux poussettes.", "<p>D 986</p>", "12")
+    assert (b.parking, b.medias, b.accessibility_text) == (None, [], "")
     assert (b.route_type_label, b.route_type_detected, b.route_type_measured, b.metrics_note, b.extra) == (
         "", True, None, "", {"ascent_m": 120})
     assert (c.route_type_label, c.route_type_detected, c.extra) == ("", False, {})

@@ -29,9 +29,10 @@ Field mapping (``Trail`` attribute <- object):
 ``commune``                 ``localisation.adresse.commune.nom``
 ``source``/``source_id``    ``apidae`` / ``id``; attribution: the owning member "via Apidae"
 ``start_name``              ``localisation.adresse.adresse1``
-``extra``                   ``access``, ``recommendations`` (difficult
-                            passages), ``marking``, ``maps``, ``guidebooks``, ``opening``,
-                            ``medias`` (images with credits), ``trace_url``, ``i18n``
+``access``, ``medias``      ``localisation.geolocalisation.complement``, the images (with credits)
+``recommendations``         the difficult passages
+``extra``                   ``marking``, ``maps``, ``guidebooks``, ``opening``,
+                            ``trace_url``, ``i18n``
 ==========================  =================================================================
 """
 from __future__ import annotations
@@ -247,6 +248,7 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
         attribution=attribution or (_("{owner} via Apidae", owner=owner) if owner else "Apidae"),
         url=str(dig(obj, "gestion", "membreProprietaire", "siteWeb") or ""),
         commune=str(dig(obj, "localisation", "adresse", "commune", "nom") or ""),
+        access=extra.pop("access"), recommendations=extra.pop("recommendations"), medias=extra.pop("medias"),
         extra={k: v for k, v in extra.items() if v not in (None, "", [], {})},
         translations=libelle_i18n({"name": obj.get("nom"), "summary": presentation.get("descriptifCourt"),
                                    "description": presentation.get("descriptifDetaille")}),

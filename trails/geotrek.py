@@ -27,12 +27,13 @@ Field mapping (``Trail`` attribute <- trek):
 ``source``/``source_id``    ``geotrek:<host of the API url>`` (else ``geotrek:<structure>``) /
                             ``uuid`` (else ``id``)
 ``licence``/``attribution`` Licence Ouverte 2.0 unless given / the structure's name, else the host
+named fields                ``parking`` ({lon, lat, info}), ``access``, ``recommendations``
+                            (advice), ``public_transport``, ``accessibility_text``,
+                            ``start_name``/``end_name``, ``commune_codes``, ``medias``, the
+                            source's ``practice_label``/``difficulty_label``/``route_type_label``
 ``extra``                   ``published_length_m`` (``length_2d``), ``length_3d_m``,
                             ``ascent_m``/``descent_m`` (positive metres), ``ele_max_m``/
-                            ``ele_min_m``, ``networks``, ``parking`` ({lon, lat, info}),
-                            ``access``, ``recommendations`` (advice), ``gear``,
-                            ``public_transport``, ``accessibility``, ``start_name``/``end_name``,
-                            ``commune_codes``, ``medias``, ``web_links``, ``gpx_url``,
+                            ``ele_min_m``, ``networks``, ``gear``, ``web_links``, ``gpx_url``,
                             ``pdf_url``, ``api_url``, ``geotrek_id``, ``parent_ids``,
                             ``children``, ``i18n``, and the ids of what had no label
 ==========================  =================================================================
@@ -211,11 +212,13 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
     _put(extra, "descent_m", _abs(trek.get("descent")))
     _put(extra, "ele_max_m", _number(trek.get("max_elevation")))
     _put(extra, "ele_min_m", _number(trek.get("min_elevation")))
-    _put(extra, "parking", _parking(trek))
-    for key, field in (("access", "access"), ("recommendations", "advice"), ("gear", "gear"),
-                       ("public_transport", "public_transport"), ("accessibility", "disabled_infrastructure")):
-        _put(extra, key, sanitize_html(text_fr(trek.get(field))))
-    _put(extra, "medias", media_of(trek.get("attachments")))
+    named: dict = {}  # fields of the Trail that code reads by name (the rest stays in extra)
+    _put(named, "parking", _parking(trek))
+    for key, field in (("access", "access"), ("recommendations", "advice"), ("public_transport", "public_transport"),
+                       ("accessibility_text", "disabled_infrastructure")):
+        _put(named, key, sanitize_html(text_fr(trek.get(field))))
+    _put(extra, "gear", sanitize_html(text_fr(trek.get("gear"))))
+    _put(named, "medias", media_of(trek.get("attachments")))
     _put(extra, "web_links", [{"name": text_fr(w.get("name")), "url": w.get("url")}
                               for w in trek.get("web_links") or [] if isinstance(w, dict) and w.get("url")])
     _put(extra, "gpx_url", str(trek.get("gpx") or ""))
@@ -257,6 +260,7 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
         url="",
         accessibility=accessibility_from_text(". ".join(t for t in suitable if t)),
         extra=extra,
+        **named,
         translations=translations({"name": trek.get("name"), "summary": trek.get("description_teaser"),
                                    "ambiance": trek.get("ambiance"), "description": trek.get("description")},
                                   html=("ambiance", "description")),

@@ -18,7 +18,11 @@ ACCESSIBILITY = ("pushchair", "reduced_mobility")
 #: Fields of :class:`Trail` that were keys of its ``extra`` dict (records and code of before still give them there:
 #: :class:`Trail` moves them to their fields; the trails store's migrations moved the stored ones).
 NAMED_EXTRA = ("route_type_label", "route_type_detected", "route_type_measured", "metrics_note",
-               "practice_label", "difficulty_label", "start_name", "end_name", "commune_codes")
+               "practice_label", "difficulty_label", "start_name", "end_name", "commune_codes",
+               "access", "recommendations", "instructions", "public_transport", "accessibility_text", "parking",
+               "medias", "cotation", "parent_id", "ground", "contact", "date_modified")
+#: Keys of ``extra`` of before whose field has another name.
+_EXTRA_NAMES = {"accessibility": "accessibility_text"}
 
 
 class Metrics(NamedTuple):
@@ -97,6 +101,24 @@ class Trail:
     end_name: str = ""
     #: INSEE codes of the communes it crosses, comma-separated, as the source gave them.
     commune_codes: str = ""
+    #: What the source says of getting there by road, advice, directions, public transport and accessibility
+    #: (sanitised HTML; the accessibility codes visitors filter on are ``accessibility``).
+    access: str = ""
+    recommendations: str = ""
+    instructions: str = ""
+    public_transport: str = ""
+    accessibility_text: str = ""
+    #: The trailhead parking the source gives: ``{"lon", "lat", "info"}`` (lon/lat may be None), else None.
+    parking: dict | None = None
+    #: The source's media: ``[{"kind", "url", "title", "author", "licence"}, ...]`` (urls maybe relative).
+    medias: list = field(default_factory=list)
+    #: schema_randonnee values kept to publish again: technical grade (T1...), parent circuit, ground, contact
+    #: e-mail, the source's last change (a date).
+    cotation: str = ""
+    parent_id: str = ""
+    ground: str = ""
+    contact: str = ""
+    date_modified: str = ""
     #: What the source gave that no code reads by name (free-form; named fields are never kept here).
     extra: dict = field(default_factory=dict)
     created_at: str = ""
@@ -113,13 +135,12 @@ class Trail:
             self.extra = dict(self.extra)
             self.translations = {**self.extra.pop("i18n"), **(self.translations or {})}
         # and before these were fields, extra held them under the same names
-        if isinstance(self.extra, dict) and not self.extra.keys().isdisjoint(NAMED_EXTRA):
+        if isinstance(self.extra, dict) and not self.extra.keys().isdisjoint((*NAMED_EXTRA, *_EXTRA_NAMES)):
             self.extra = dict(self.extra)
-            for name in NAMED_EXTRA:
-                if name in self.extra:
-                    value = self.extra.pop(name)
-                    if getattr(self, name) in (None, "", False):
-                        setattr(self, name, bool(value) if name == "route_type_detected" else value)
+            for key in [k for k in self.extra if k in NAMED_EXTRA or k in _EXTRA_NAMES]:
+                name, value = _EXTRA_NAMES.get(key, key), self.extra.pop(key)
+                if getattr(self, name) in (None, "", False, []):
+                    setattr(self, name, bool(value) if name == "route_type_detected" else value)
 
     @property
     def duration_min(self) -> int:

@@ -27,7 +27,7 @@ Field mapping (``Trail`` attribute <- schema property):
 ``licence``/``attribution`` Licence Ouverte 2.0 / ``producteur`` (both overridable)
 ``url``, ``commune``        ``url``, ``communes_nom``
 ``accessibility``           codes read in ``accessibilite`` by :func:`accessibility_from_text`
-                            (the text itself is kept in ``extra["accessibility"]``)
+                            (the text itself is kept in ``accessibility_text``)
 ``extra``                   ``published_length_m`` (``longueur``), ``ascent_m``/``descent_m``
                             (``denivele_positif``/``negatif`` as positive metres),
                             ``ele_max_m``/``ele_min_m``, ``parking`` ({lon, lat, info}),
@@ -189,17 +189,19 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
     _put(extra, "descent_m", _abs(p.get("denivele_negatif")))
     _put(extra, "ele_max_m", _number(p.get("altitude_max")))
     _put(extra, "ele_min_m", _number(p.get("altitude_min")))
-    _put(extra, "parking", _parking(p))
+    named: dict = {}  # fields of the Trail that code reads by name (the rest stays in extra)
+    _put(named, "parking", _parking(p))
     for key, prop in (("access", "acces_routier"), ("recommendations", "recommandations"),
                       ("instructions", "instructions"), ("public_transport", "transports_commun"),
-                      ("accessibility", "accessibilite")):
-        _put(extra, key, sanitize_html(_text(p.get(prop))))
-    if not extra.get("public_transport"):
-        _put(extra, "public_transport", sanitize_html(_text(p.get("transports"))))
-    for key, prop in (("cotation", "cotation"), ("waymarking", "balisage"), ("parent_id", "itineraire_parent"),
-                      ("ground", "type_sol"), ("contact", "contact"), ("date_modified", "date_modification")):
-        _put(extra, key, _given(p, prop))
-    _put(extra, "medias", _medias(p.get("medias"), media_base_url))
+                      ("accessibility_text", "accessibilite")):
+        _put(named, key, sanitize_html(_text(p.get(prop))))
+    if not named.get("public_transport"):
+        _put(named, "public_transport", sanitize_html(_text(p.get("transports"))))
+    for key, prop in (("cotation", "cotation"), ("parent_id", "itineraire_parent"), ("ground", "type_sol"),
+                      ("contact", "contact"), ("date_modified", "date_modification")):
+        _put(named, key, _given(p, prop))
+    _put(extra, "waymarking", _given(p, "balisage"))
+    _put(named, "medias", _medias(p.get("medias"), media_base_url))
     return Trail(
         name=name,
         segments=segments,
@@ -225,6 +227,7 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
         commune=", ".join(c.strip() for c in _text(p.get("communes_nom")).split(",") if c.strip()),
         accessibility=accessibility_from_text(_text(p.get("accessibilite"))),
         extra=extra,
+        **named,
     )
 
 

@@ -160,6 +160,39 @@ MIGRATIONS = [
                             '$.commune_codes')
         WHERE json_valid(extra);
     """,
+    # and what the schema_randonnee exporter publishes again: access, advice, directions, public transport,
+    # accessibility text, parking (JSON object), media (JSON list), grade, parent, ground, contact, last change.
+    """
+    ALTER TABLE trails ADD COLUMN access TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN recommendations TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN instructions TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN public_transport TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN accessibility_text TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN parking TEXT;
+    ALTER TABLE trails ADD COLUMN medias TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE trails ADD COLUMN cotation TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN ground TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN contact TEXT NOT NULL DEFAULT '';
+    ALTER TABLE trails ADD COLUMN date_modified TEXT NOT NULL DEFAULT '';
+    UPDATE trails SET
+        access = COALESCE(CAST(json_extract(extra, '$.access') AS TEXT), ''),
+        recommendations = COALESCE(CAST(json_extract(extra, '$.recommendations') AS TEXT), ''),
+        instructions = COALESCE(CAST(json_extract(extra, '$.instructions') AS TEXT), ''),
+        public_transport = COALESCE(CAST(json_extract(extra, '$.public_transport') AS TEXT), ''),
+        accessibility_text = COALESCE(CAST(json_extract(extra, '$.accessibility') AS TEXT), ''),
+        parking = CASE WHEN json_type(extra, '$.parking') = 'object' THEN json_extract(extra, '$.parking') END,
+        medias = CASE WHEN json_type(extra, '$.medias') = 'array' THEN json_extract(extra, '$.medias') ELSE '[]' END,
+        cotation = COALESCE(CAST(json_extract(extra, '$.cotation') AS TEXT), ''),
+        parent_id = COALESCE(CAST(json_extract(extra, '$.parent_id') AS TEXT), ''),
+        ground = COALESCE(CAST(json_extract(extra, '$.ground') AS TEXT), ''),
+        contact = COALESCE(CAST(json_extract(extra, '$.contact') AS TEXT), ''),
+        date_modified = COALESCE(CAST(json_extract(extra, '$.date_modified') AS TEXT), ''),
+        extra = json_remove(extra, '$.access', '$.recommendations', '$.instructions', '$.public_transport',
+                            '$.accessibility', '$.parking', '$.medias', '$.cotation', '$.parent_id', '$.ground',
+                            '$.contact', '$.date_modified')
+        WHERE json_valid(extra);
+    """,
 ]
 
 
@@ -173,7 +206,9 @@ _SCALARS = ("name", "summary", "description", "practice", "route_type", "route_t
             "difficulty_override", "difficulty_override_reason", "source", "source_id",
             "licence", "attribution", "url", "commune", "created_at", "updated_at",
             "route_type_label", "route_type_detected", "route_type_measured", "metrics_note",
-            "practice_label", "difficulty_label", "start_name", "end_name", "commune_codes")
+            "practice_label", "difficulty_label", "start_name", "end_name", "commune_codes",
+            "access", "recommendations", "instructions", "public_transport", "accessibility_text", "cotation",
+            "parent_id", "ground", "contact", "date_modified")
 
 
 #: Fields only staff set: a re-import of the source record never clears them.
@@ -189,6 +224,8 @@ def _row_of(trail: Trail) -> dict:
     row["segments"] = json.dumps(trail.segments)
     row["extra"] = json.dumps(trail.extra or {}, ensure_ascii=False, sort_keys=True)
     row["translations"] = json.dumps(trail.translations or {}, ensure_ascii=False, sort_keys=True)
+    row["parking"] = json.dumps(trail.parking, ensure_ascii=False, sort_keys=True) if trail.parking else None
+    row["medias"] = json.dumps(list(trail.medias or []), ensure_ascii=False)
     row["published"] = 1 if trail.published else 0
     row["route_type_detected"] = 1 if trail.route_type_detected else 0
     row["unlisted"] = 1 if trail.unlisted else 0
@@ -210,12 +247,13 @@ def trail_from_row(row) -> Trail:
         id=r["id"], themes=json.loads(r["themes"]), segments=segments, trailhead=trailhead,
         accessibility=json.loads(r.get("accessibility") or "[]"),
         extra=json.loads(r["extra"]), translations=json.loads(r.get("translations") or "{}"),
+        parking=json.loads(r["parking"]) if r.get("parking") else None, medias=json.loads(r.get("medias") or "[]"),
         published=bool(r["published"]), unlisted=bool(r.get("unlisted")), **kwargs)
 
 
 #: Every column but the trace: what list pages need (the trace is most of a row's bytes).
 _LIGHT_COLUMNS = ", ".join(("id", "themes", "accessibility", "extra", "translations", "published", "unlisted", "start_lon",
-                            "start_lat")
+                            "start_lat", "parking", "medias")
                            + _SCALARS)
 
 

@@ -37,7 +37,7 @@ def media_store() -> MediaStore | None:
 
 def _first_photo(store: MediaStore, trail, stops: list[tuple[str, list[Media]]]) -> tuple[Media, str] | None:
     """The circuit's first stored photo and the name to describe it by."""
-    own = [Media.from_dict(m) for m in (trail.extra or {}).get("medias") or [] if isinstance(m, dict) and "url" in m]
+    own = [Media.from_dict(m) for m in trail.medias or [] if isinstance(m, dict) and "url" in m]
     for name, media in [(localized.localized(trail, "name"), own), *stops]:
         for m in media:
             if m.kind == "image" and store.path_of(m.url) is not None:
