@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 
 import pytest
 
 from helpers import build_web_catalogue, english, open_db  # noqa: F401
 from webapp import staff_store
+from webapp.figures import write_counts
 from webapp.staff_store import StaffStore
 
 PASSWORD = "sentier du Tournel 1907"
@@ -72,11 +74,13 @@ def test_visits_downloads_installs_and_qr_scans_are_counted_per_day(client, staf
     assert '<li data-src="poster">poster: 1</li>' in html and '<li data-src="qr">qr: 1</li>' in html
 
 
-def test_counting_sets_no_cookie_and_stores_nothing_personal(client, ids, db_path):
+def test_counting_sets_no_cookie_and_stores_nothing_personal(app, client, ids, db_path):
     tid = _trail(ids)
     for url in (f"/trails/{tid}.gpx", f"/trails/{tid}/bundle/?src=poster", f"/trails/{tid}/bundle.zip"):
         assert "Set-Cookie" not in client.get(url, environ_base={"REMOTE_ADDR": "203.0.113.9"}).headers
     client.get(f"/trails/{tid}", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    with app.app_context():
+        assert write_counts() == 4
     db = open_db(db_path)
     rows = [tuple(r) for r in db.execute("SELECT * FROM daily_counts")]
     assert sorted(r[1:] for r in rows) == [("gpx", tid, "", 1), ("qr", tid, "poster", 1), ("view", tid, "", 1),
@@ -87,6 +91,34 @@ def test_counting_sets_no_cookie_and_stores_nothing_personal(client, ids, db_pat
     privacy = client.get("/privacy?lang=en").get_data(as_text=True)
     assert "Counting uses no cookie" in privacy and "never your IP address" in privacy
     assert 'href="/privacy"' in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_counts_are_written_in_batches_and_a_busy_database_costs_the_visitor_nothing(app, client, ids, db_path):
+    """A write per visit queued every circuit page behind SQLite's write lock (issue 10): counts wait in memory
+    until FIGURES_WRITE_SECONDS have passed, and a writer holding the database keeps them pending, not lost."""
+    tid = _trail(ids)
+    app.config["FIGURES_WRITE_SECONDS"] = 3600  # as a new app with this setting would do
+    app.extensions["balise_figures"].write_every_s = 3600
+    db = open_db(db_path)
+
+    def stored() -> int:
+        return db.execute("SELECT COALESCE(SUM(n), 0) FROM daily_counts WHERE metric = 'view'").fetchone()[0]
+
+    for _ in range(5):
+        assert client.get(f"/trails/{tid}").status_code == 200
+    assert stored() == 0 and app.extensions["balise_figures"].pending() == 5  # not written yet, not lost
+    app.extensions["balise_figures"].write_every_s = 0  # due at the next visit
+    db.execute("BEGIN IMMEDIATE")  # another writer (an import, say) holds the database
+    try:
+        started = time.monotonic()
+        assert client.get(f"/trails/{tid}").status_code == 200
+        assert time.monotonic() - started < 2  # not the 5 s busy timeout
+        assert app.extensions["balise_figures"].pending() == 6
+    finally:
+        db.execute("ROLLBACK")
+    assert client.get(f"/trails/{tid}").status_code == 200
+    assert stored() == 7 and app.extensions["balise_figures"].pending() == 0
+    db.conn.close()
 
 
 def test_qr_codes_carry_where_they_are_printed(client, ids):

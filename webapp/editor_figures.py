@@ -16,6 +16,7 @@ from flask import Response, render_template, request
 from webapp import db
 from webapp.auth import login_required
 from webapp.editor_blueprint import bp
+from webapp.figures import write_counts
 from webapp.figures_store import COLUMNS, FiguresStore, today
 
 PERIODS = (7, 30, 90, 365)
@@ -36,6 +37,7 @@ def _period() -> tuple[int, str, str]:
 @login_required
 def figures():
     days, first, last = _period()
+    write_counts()
     store = FiguresStore(db.get_db())
     series = store.by_day(first, last)
     peak = max([max(counts.values()) for _day, counts in series] + [1])
@@ -52,6 +54,7 @@ def figures_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["day", "metric", "trail_id", "trail", "src", "count"])
+    write_counts()
     writer.writerows(FiguresStore(db.get_db()).rows(first, last))
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="balise-figures-{first}-{last}.csv"'})

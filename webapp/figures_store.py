@@ -78,6 +78,29 @@ class FiguresStore:
             "ON CONFLICT (day, metric, trail_id, src) DO UPDATE SET n = n + 1",
             [day or today(), metric, int(trail_id or 0), src])
 
+    def add_counts(self, counts: dict[tuple[str, str, int, str], int], *, wait_ms: int = 5000) -> None:
+        """Add ``{(day, metric, trail id, src): n}`` in one transaction, waiting at most ``wait_ms`` for a writer.
+
+        Raises :class:`sqlite3.OperationalError` ("database is locked") when another writer holds the
+        database longer: nothing is written then, and the caller may try again later.
+        """
+        conn = self.db.conn
+        usual_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    "INSERT INTO daily_counts (day, metric, trail_id, src, n) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (day, metric, trail_id, src) DO UPDATE SET n = n + excluded.n",
+                    [(day, metric, int(trail_id or 0), src, n) for (day, metric, trail_id, src), n in counts.items()])
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(usual_ms)}")
+
     def totals(self, first: str, last: str) -> dict[str, int]:
         """Each metric's total between two days (inclusive), feedback included."""
         out = dict.fromkeys(COLUMNS, 0)

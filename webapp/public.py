@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Callable
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from exporter.gpx import export as export_gpx
@@ -28,8 +30,10 @@ from trails.models import Trail
 from trails.towns import TownFinder, town_names
 from webapp import db, localized, maps
 from webapp.cache import ByteCache, size_of
+from webapp.csrf import csrf_field
 from webapp.i18n import format_duration
 from webapp.media_files import card_photos, poi_videos
+from webapp.pages_store import content_revision
 from webapp.params import whole_number
 
 bp = Blueprint("public", __name__)
@@ -47,22 +51,39 @@ def _page_number() -> int:
     return whole_number(request.args.get("page", "1"), name="page", low=1, high=MAX_PAGE)
 
 
-#: Rendered catalogue pages: the same URL, language and data give the same page. Keyed on the
-#: revision of trails and communes, so any committed change (editor, CLI, import) shows at once.
+#: Rendered catalogue and circuit pages: the same URL, language, address and data give the same page. Keyed on
+#: :func:`webapp.pages_store.content_revision`, so any committed change (editor, CLI, import) shows at once.
 #: Bounded by bytes (``PAGE_CACHE_BYTES``, default 32 MB), not by entries: long query strings make big keys.
 PAGE_CACHE_BYTES = 32 * 1024 * 1024
+#: Stands for the session's CSRF field in a cached page; each answer puts the visitor's own in its place.
+CSRF_MARK = "<!--balise:csrf-field-->"
+
+
+#: Settings that change what a page shows (part of the cache key, as a test or an embedding app may change them).
+PAGE_SETTINGS = ("DATABASE", "BASE_URL", "TILES_URL", "TILES_ATTRIBUTION", "STATIC_SITE", "SITE_LANGUAGES")
+
+
+def page_key(kind: str) -> tuple:
+    """What a cached answer to this request is made of: its URL, language, address, settings and data revision."""
+    config = current_app.config
+    return (kind, request.full_path, current_language(), request.url_root,
+            tuple(str(config.get(name)) for name in PAGE_SETTINGS), content_revision(db.get_db()))
+
+
+def cached_page(kind: str, build: Callable[[], str | bytes]) -> str | bytes:
+    """``build()``, or what it gave for the same :func:`page_key` (kept in the byte-bounded page cache)."""
+    key = page_key(kind)
+    pages: ByteCache = current_app.extensions["balise_pages"]
+    body = pages.get(key)
+    if body is None:
+        body = build()
+        pages.put(key, body)
+    return body
 
 
 @bp.route("/")
 def catalogue():
-    key = (current_app.config["DATABASE"], request.full_path, current_language(),
-           db.trails().communes_revision())
-    pages: ByteCache = current_app.extensions["balise_pages"]
-    html = pages.get(key)
-    if html is None:
-        html = _render_catalogue()
-        pages.put(key, html)
-    return html
+    return cached_page("catalogue", _render_catalogue)
 
 
 def _render_catalogue() -> str:
@@ -147,6 +168,12 @@ def difficulty_source_text(trail: Trail) -> str:
 
 @bp.route("/trails/<int:trail_id>")
 def trail_page(trail_id: int):
+    html = cached_page("trail", lambda: _render_trail_page(trail_id))
+    return html.replace(CSRF_MARK, csrf_field(), 1) if CSRF_MARK in html else html
+
+
+def _render_trail_page(trail_id: int) -> str:
+    """The circuit page, with :data:`CSRF_MARK` where the feedback form's CSRF field goes."""
     trail = db.published_trail(trail_id)
     stops = db.trails().stops_with_pois(trail_id)
     return render_template("public/trail.html", trail=trail, stops=[s for s in stops if s.kind == "story"],
@@ -154,7 +181,7 @@ def trail_page(trail_id: int):
                            duration_source=duration_source_text(trail),
                            difficulty_source=difficulty_source_text(trail),
                            with_visits=visit_figures(trail, stops),
-                           poi_credits=_poi_credits(stops))
+                           poi_credits=_poi_credits(stops), csrf_field=lambda: Markup(CSRF_MARK))
 
 
 #: Rendered maps of the circuit pages (``MAP_CACHE_BYTES``, default 32 MB), most recently used last. Building and rendering a folium map

@@ -1,6 +1,10 @@
 """``balise serve``: serve the web app with waitress."""
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+
 import click
 
 from poi.i18n import gettext as _
@@ -26,5 +30,11 @@ def run_server(db_path: str, host: str, port: int, *, threads: int = 16) -> None
     from webapp import create_app
 
     app = create_app({"DATABASE": db_path})
+    if threading.current_thread() is threading.main_thread():  # SIGTERM stops like Ctrl+C: the usage counts
+        signal.signal(signal.SIGTERM, _stop)                  # pending in memory are written at exit
     click.echo(_("Balise serving {db} on http://{host}:{port}/ (Ctrl+C to stop)", db=db_path, host=host, port=port))
     waitress.serve(app, host=host, port=port, threads=threads, ident="balise")
+
+
+def _stop(_signum, _frame):
+    sys.exit(0)
