@@ -8,7 +8,9 @@
                            ``properties.stops`` lists its stops; ``?format=collection`` gives the
                            FeatureCollection of :func:`exporter.geojson.collection` instead
 ``GET /api/pois``          POIs as a FeatureCollection: ``bbox=minlon,minlat,maxlon,maxlat``,
-                           ``q`` (full text), ``category``, ``limit`` (1-1000, default 100), ``offset``
+                           ``q`` (full text), ``category``, ``limit`` (1-1000, default 100), ``after``
+                           (keyset paging by id: the ``next`` link of each answer) or ``offset``
+                           (up to 10,000)
 ``GET /api/pois/<id>``     one POI as a Feature, with the published circuits it is a stop of
 ``GET /api/openapi.json``  the OpenAPI 3.1 description (:mod:`webapp.openapi`)
 =========================  ===================================================================
@@ -38,8 +40,10 @@ from trails.filters import FilterSet
 from trails.models import Trail
 from trails.towns import TownFinder
 from webapp import db
+from webapp.cache import ByteCache
 from webapp.localized import localized
-from webapp.params import int_arg
+from webapp.params import ID_MAX, int_arg
+from webapp.public import cached_page
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -124,19 +128,10 @@ def _credits(trails: list[Trail]) -> list[dict]:
 
 
 def cached_json(build) -> Response:
-    """The JSON of ``build()``, kept per URL, language, address and data revision in the page cache of
-    :mod:`webapp.public` (bounded by bytes): an unchanged catalogue answers without a query. A committed change
-    of trails, of their stops (visit times) or new POIs changes the revision, so a new answer is built at once;
-    a POI's category edited in place shows in visit times at the next such change."""
-    config = current_app.config
-    store = db.trails()
-    key = ("api", config["DATABASE"], request.full_path, current_language(), request.url_root,
-           config.get("BASE_URL"), store.communes_revision(), store.stops_revision())
-    cache = current_app.extensions["balise_pages"]
-    body = cache.get(key)
-    if body is None:
-        body = jsonify(build()).get_data()
-        cache.put(key, body)
+    """The JSON of ``build()``, kept per URL, language, address and content revision in the API cache (bounded
+    by ``API_CACHE_BYTES``, apart from the pages' so that big POI lists cannot push the pages out): an unchanged
+    catalogue answers without a query, and any committed change of the data makes a new answer at once."""
+    body = cached_page("api", lambda: jsonify(build()).get_data(), cache="balise_api")
     return current_app.response_class(body, mimetype="application/json")
 
 
@@ -162,6 +157,10 @@ def _trails() -> dict:
 
 @bp.route("/trails/<int:trail_id>")
 def trail(trail_id: int):
+    return cached_json(lambda: _trail(trail_id))
+
+
+def _trail(trail_id: int) -> dict:
     found = db.published_trail(trail_id)
     stops = db.trails().stops_with_pois(trail_id)
     if request.args.get("format", "feature") == "collection":
@@ -176,7 +175,7 @@ def trail(trail_id: int):
     else:
         raise ApiBadRequest(_("format must be feature or collection"))
     data["licence_note"] = LICENCE_NOTE
-    return jsonify(data)
+    return data
 
 
 def stop_item(item) -> dict:
@@ -191,19 +190,44 @@ def stop_item(item) -> dict:
 
 @bp.route("/pois")
 def pois():
+    return cached_json(_pois)
+
+
+def _pois() -> dict:
     limit = int_param("limit", POIS_LIMIT, 1, POIS_MAX)
     offset = int_param("offset", 0, 0, 10**9)
-    if offset > POIS_MAX_OFFSET:  # deep pages scan every POI before them (1.5 s at 150,000): narrow instead
-        raise ApiBadRequest(_("offset goes up to {max} here: narrow the list with bbox, q or category",
-                              max=POIS_MAX_OFFSET))
+    after = int_param("after", 0, 0, ID_MAX) if "after" in request.args else None
     box = parse_bbox(request.args["bbox"]) if request.args.get("bbox") else None
     category = (request.args.get("category") or "").strip()
     text = (request.args.get("q") or "").strip()
-    found = find_pois(text, box, category, limit, offset)
+    if after is not None and (offset or text):
+        raise ApiBadRequest(_("after pages the list by id: give it without offset, and without q (a text search "
+                              "comes by relevance: page it with offset)"))
+    if offset > POIS_MAX_OFFSET:  # deep pages scan every POI before them (1.5 s at 150,000): keyset instead
+        raise ApiBadRequest(_("offset goes up to {max} here: page further with after=<the last id> (the next link "
+                              "of each answer), or narrow the list with bbox, q or category", max=POIS_MAX_OFFSET))
+    found = find_pois(text, box, category, limit, offset, after)
     data = geojson.pois_collection(found)
     _localize_pois(data["features"], found)
-    data.update({"limit": limit, "offset": offset, "licence_note": LICENCE_NOTE})
-    return jsonify(data)
+    data.update({"limit": limit, "offset": offset, "after": after, "next": _next_pois_url(found, limit, offset, text),
+                 "licence_note": LICENCE_NOTE})
+    return data
+
+
+def _next_pois_url(found: list, limit: int, offset: int, text: str) -> str | None:
+    """The address of the next page: ``after=<last id>`` for lists by id (keyset), ``offset`` for text searches;
+    None after the last page (or past the offset limit)."""
+    if len(found) < limit:
+        return None
+    args = request.args.to_dict(flat=False)
+    args.pop("offset", None)
+    if text:
+        if offset + limit > POIS_MAX_OFFSET:
+            return None
+        args["offset"] = [str(offset + limit)]
+    else:
+        args["after"] = [str(found[-1].id)]
+    return external_url("api.pois", **args)
 
 
 def _localize_pois(features: list[dict], pois: list) -> None:
@@ -215,16 +239,20 @@ def _localize_pois(features: list[dict], pois: list) -> None:
             props.update({field: localized(poi, field) for field in ("name", "summary") if field in props})
 
 
-def find_pois(text: str, box, category: str, limit: int, offset: int) -> list:
+def find_pois(text: str, box, category: str, limit: int, offset: int, after: int | None = None) -> list:
     """POIs matching every given criterion: one paged query of :meth:`poi.store.PoiStore.find`.
 
-    Text matches come by relevance, the others by id.
+    Text matches come by relevance, the others by id (from ``after`` on, when given).
     """
-    return db.pois().find(text or None, box or None, category or None, limit=limit, offset=offset)
+    return db.pois().find(text or None, box or None, category or None, limit=limit, offset=offset, after_id=after)
 
 
 @bp.route("/pois/<int:poi_id>")
 def poi(poi_id: int):
+    return cached_json(lambda: _poi(poi_id))
+
+
+def _poi(poi_id: int) -> dict:
     found = db.pois().get(poi_id)  # NotFoundError -> 404
     data = geojson.poi_feature(found)
     _localize_pois([data], [found])
@@ -236,7 +264,7 @@ def poi(poi_id: int):
                                     for t in db.trails().trails_of_poi(poi_id)]
     data["credits"] = geojson.pois_collection([found])["credits"]
     data["licence_note"] = LICENCE_NOTE
-    return jsonify(data)
+    return data
 
 
 @bp.route("/openapi.json")
@@ -289,6 +317,12 @@ def _cors(response):
     return response
 
 
+#: JSON answers of the API (``API_CACHE_BYTES``, default 32 MB), kept apart from the rendered pages.
+API_CACHE_BYTES = 32 * 1024 * 1024
+
+
 def init_app(app: Flask) -> None:
+    app.config.setdefault("API_CACHE_BYTES", API_CACHE_BYTES)
+    app.extensions["balise_api"] = ByteCache(app.config["API_CACHE_BYTES"])
     app.register_blueprint(bp)
     app.before_request(_routing_error)

@@ -189,10 +189,16 @@ SCHEMAS: dict[str, dict] = {
                        "duration_min": INTEGER, "loops": _array(_ref("Loop"))},
     },
     "PoiCollection": {
-        "type": "object", "required": ["type", "features", "credits", "limit", "offset", "licence_note"],
+        "type": "object", "required": ["type", "features", "credits", "limit", "offset", "after", "next",
+                                       "licence_note"],
         "properties": {"type": {"const": "FeatureCollection"}, "bbox": BBOX,
                        "features": _array(_ref("PoiFeature")), "credits": _array(_ref("Credit")),
-                       "limit": INTEGER, "offset": INTEGER, "licence_note": STRING},
+                       "limit": INTEGER, "offset": INTEGER,
+                       "after": {"type": ["integer", "null"], "description": "the after asked, if any"},
+                       "next": {"type": ["string", "null"], "format": "uri",
+                                "description": "address of the next page (after=<last id>; offset with q), "
+                                               "null after the last one"},
+                       "licence_note": STRING},
     },
 }
 
@@ -266,7 +272,11 @@ def _paths() -> dict:
                 _param("category", "one Balise category (monument, church, viewpoint, water, ...)"),
                 _param("limit", "POIs per page, 1 to 1000 (default 100)",
                        {"type": "integer", "minimum": 1, "maximum": 1000}),
-                _param("offset", "POIs to skip (default 0; at most 10000: narrow with bbox, q or category)",
+                _param("after", "keyset paging of the lists by id: only POIs of a greater id (the next link of "
+                                "each answer gives it); not with q or offset",
+                       {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}),
+                _param("offset", "POIs to skip (default 0; at most 10000: page further with after, or narrow "
+                                 "with bbox, q or category)",
                        {"type": "integer", "minimum": 0, "maximum": 10000}),
                 LANG],
             "responses": {"200": _json("PoiCollection", "matching POIs (by relevance with q, else by id)"),

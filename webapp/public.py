@@ -70,10 +70,10 @@ def page_key(kind: str) -> tuple:
             tuple(str(config.get(name)) for name in PAGE_SETTINGS), content_revision(db.get_db()))
 
 
-def cached_page(kind: str, build: Callable[[], str | bytes]) -> str | bytes:
-    """``build()``, or what it gave for the same :func:`page_key` (kept in the byte-bounded page cache)."""
+def cached_page(kind: str, build: Callable[[], str | bytes], *, cache: str = "balise_pages") -> str | bytes:
+    """``build()``, or what it gave for the same :func:`page_key` (kept in the byte-bounded cache ``cache``)."""
     key = page_key(kind)
-    pages: ByteCache = current_app.extensions["balise_pages"]
+    pages: ByteCache = current_app.extensions[cache]
     body = pages.get(key)
     if body is None:
         body = build()
