@@ -431,6 +431,42 @@ def test_media_size_limit(app, editor, trail_id, data, db_path):
     assert r.status_code == 400 and pois.get(poi_id).media == []
 
 
+def test_staff_uploads_take_one_of_few_slots_and_get_a_503_when_all_stay_busy(app, editor, trail_id, data, db_path,
+                                                                               monkeypatch):
+    """A staff photo may take 400 MB once decoded: at most EDITOR_UPLOAD_SLOTS uploads (photos, audio, GPX) are
+    handled at once, the next ones wait, then get a 503 with Retry-After, and nothing is stored (issue 10)."""
+    from io import BytesIO
+
+    from webapp import upload_slots
+
+    app.config["EDITOR_UPLOAD_SLOTS"] = 1
+    monkeypatch.setattr(upload_slots, "SLOT_WAIT_S", 0.01)
+    trails, pois, _ = stores(db_path)
+    poi_id = trails.stops(trail_id)[0].poi_id
+    url = f"/editor/trails/{trail_id}/pois/{poi_id}/media?lang=en"
+    photo = (data / "bundle" / "photo_720px_f3-discovery-board.jpg").read_bytes()
+    gpx = (data / "gpx" / "fr-72_le-mans_sloth-track_gpx10_gpxpy.gpx").read_bytes()
+    slots = upload_slots.pool("editor", 1)
+    assert slots.acquire(timeout=1)  # another staff member's upload is being handled
+    try:
+        busy = post(editor, url, {"file": (BytesIO(photo), "p.jpg")}, content_type="multipart/form-data")
+        busy_gpx = post(editor, "/editor/trails/new?lang=en", {"gpx": (BytesIO(gpx), "t.gpx"), "practice": "walking"},
+                        content_type="multipart/form-data")
+        anonymous = app.test_client().post(url, data={"file": (BytesIO(photo), "p.jpg")},
+                                           content_type="multipart/form-data")
+        assert editor.get(url).status_code == 200  # only uploads wait
+    finally:
+        slots.release()
+    for response in (busy, busy_gpx):
+        assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+        assert "other files are being uploaded right now: send yours again in a minute" in response.get_data(
+            as_text=True)
+    assert anonymous.status_code in (302, 400)  # the login page or the CSRF refusal, never a slot
+    assert pois.get(poi_id).media == [] and len(TrailStore(open_db(db_path)).all()) == 1
+    assert post(editor, url, {"file": (BytesIO(photo), "p.jpg")}, content_type="multipart/form-data").status_code == 302
+    assert slots.acquire(timeout=0) and (slots.release() or True)  # the slot was given back
+
+
 # -- history -------------------------------------------------------------------------------------------------------------
 def test_history_lists_every_change_and_restore_brings_a_version_back(editor, trail_id, db_path):
     post(editor, f"/editor/trails/{trail_id}?lang=en", edit_form(name="Du Bateau à Arlix", summary="Première version"))

@@ -188,16 +188,15 @@ def test_an_8900_pixel_square_png_is_refused_from_its_header(client, leg, feedba
 
 
 def test_decoded_size_cap_and_busy_slots(client, app, leg, feedback, data, db_path, monkeypatch):
-    from webapp import feedback as feedback_module
+    from webapp import upload_slots
 
     app.config["FEEDBACK_PHOTO_DECODE_MB"] = 0.5  # the real 720 x 480 photo takes 1 MB decoded
     response = send(client, leg, kind="problem", problem="other", comment="Panneau cassé", lang="en",
                     photo=(io.BytesIO(photo_bytes(data)), "p.jpg"))
     assert response.status_code == 400 and "once decoded, over the 1 MB limit" in response.get_data(as_text=True)
     app.config.update(FEEDBACK_PHOTO_DECODE_MB=100, FEEDBACK_PHOTO_SLOTS=1)
-    monkeypatch.setattr(feedback_module, "SLOT_WAIT_S", 0.01)
-    with app.test_request_context():
-        slots = feedback_module._decoding_slots()
+    monkeypatch.setattr(upload_slots, "SLOT_WAIT_S", 0.01)
+    slots = upload_slots.pool("feedback", 1)
     assert slots.acquire(timeout=1)  # another visitor's photo is being decoded
     try:
         busy = send(client, leg, kind="problem", problem="other", comment="Panneau cassé", lang="en",

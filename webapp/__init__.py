@@ -24,6 +24,7 @@ SUBSYSTEMS = (
     "csrf",
     "auth",
     "editor",
+    "upload_slots",
     "api",
     "loops_api",
     "compose",

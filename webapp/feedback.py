@@ -9,7 +9,7 @@ Public side (blueprint ``feedback``):
   JPEG/PNG/WebP of at most ``FEEDBACK_PHOTO_MAX_MB`` MB and ``FEEDBACK_PHOTO_MAX_MEGAPIXELS``
   megapixels, taking at most ``FEEDBACK_PHOTO_DECODE_MB`` MB once decoded (measured from its header
   before decoding: :func:`poi.media.open_bounded`), decoded by at most ``FEEDBACK_PHOTO_SLOTS`` requests
-  at a time (others wait up to :data:`SLOT_WAIT_S` s, then get a 503), stored without its metadata in
+  at a time (others wait up to :data:`webapp.upload_slots.SLOT_WAIT_S` s, then get a 503), stored without its metadata in
   the media store of :mod:`poi.media`; a refused photo leaves no file and no record). Everything is held as ``pending`` until staff approve it.
   Protected by the CSRF token of :mod:`webapp.csrf`, a honeypot field (``website``: bots fill
   it, people never see it; such posts are thanked and dropped) and a rate limit per address
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 import time
 from typing import NamedTuple
 
@@ -38,6 +37,7 @@ from poi.i18n import current_language
 from poi.i18n import gettext as _
 from poi.media import MediaError, MediaStore
 from webapp import auth, db
+from webapp.upload_slots import UploadBusy, upload_slot
 from webapp.feedback_store import KINDS, PROBLEMS, STATUSES, Feedback, FeedbackError, FeedbackStore, RatingSummary
 
 bp = Blueprint("feedback", __name__)
@@ -120,23 +120,6 @@ def read_form(trail_id: int) -> Feedback:
     return Feedback(trail_id=trail_id, kind=kind, problem=problem, comment=comment, author=author)
 
 
-#: How long a photo waits for a decoding slot before the visitor is asked to send again (503).
-SLOT_WAIT_S = 10
-_SLOTS: dict[int, threading.BoundedSemaphore] = {}
-_SLOTS_LOCK = threading.Lock()
-
-
-class PhotoBusy(FeedbackError):
-    """Every decoding slot stayed busy: the server asks to send the photo again in a moment (503)."""
-
-
-def _decoding_slots() -> threading.BoundedSemaphore:
-    """The semaphore that bounds how many anonymous photos are decoded at once (one per configured size)."""
-    size = int(current_app.config["FEEDBACK_PHOTO_SLOTS"])
-    with _SLOTS_LOCK:
-        return _SLOTS.setdefault(size, threading.BoundedSemaphore(size))
-
-
 def store_photo(upload) -> str:
     """The media URL of an uploaded photo (type, bytes, pixels and decoded size checked), or "" when none was
     sent. Nothing is written when the photo is refused."""
@@ -150,17 +133,14 @@ def store_photo(upload) -> str:
                               mb=config["FEEDBACK_PHOTO_MAX_MB"]))
     if not data:
         return ""
-    slots = _decoding_slots()
-    if not slots.acquire(timeout=SLOT_WAIT_S):
-        raise PhotoBusy(_("many photos are being received right now: send yours again in a minute"))
     try:
-        stored = MediaStore.for_db(config["DATABASE"], db.get_db()).add_file(
-            data, kind="image", max_pixels=int(config["FEEDBACK_PHOTO_MAX_MEGAPIXELS"] * 1_000_000),
-            max_decoded_bytes=int(config["FEEDBACK_PHOTO_DECODE_MB"] * 1024 * 1024))
+        with upload_slot("feedback", int(config["FEEDBACK_PHOTO_SLOTS"]),
+                         _("many photos are being received right now: send yours again in a minute")):
+            stored = MediaStore.for_db(config["DATABASE"], db.get_db()).add_file(
+                data, kind="image", max_pixels=int(config["FEEDBACK_PHOTO_MAX_MEGAPIXELS"] * 1_000_000),
+                max_decoded_bytes=int(config["FEEDBACK_PHOTO_DECODE_MB"] * 1024 * 1024))
     except MediaError as e:
         raise FeedbackError(_("the photo cannot be used: {reason}", reason=str(e))) from e
-    finally:
-        slots.release()
     if stored.kind != "image":
         raise FeedbackError(_("send a photo (JPEG, PNG or WebP)"))
     return stored.url
@@ -192,9 +172,9 @@ def submit(trail_id: int):
         fb.photo = store_photo(upload)
         fb.client = client_key(request.remote_addr)
         store().add(fb)
-    except PhotoBusy as e:
-        page, _status = _form_page(trail, str(e), 503)
-        return page, 503, {"Retry-After": str(SLOT_WAIT_S)}
+    except UploadBusy as e:
+        page, _status = _form_page(trail, e.description, 503)
+        return page, 503, {"Retry-After": str(e.retry_after)}
     except FeedbackError as e:
         return _form_page(trail, str(e), 400)
     return redirect(url_for("feedback.thanks", trail_id=trail_id), 303)
