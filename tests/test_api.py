@@ -71,7 +71,7 @@ def test_trails_take_the_catalogue_filters(client, catalogue, openapi):
     body = client.get("/api/trails?max_duration=1h30&lang=en").get_json()
     validate(openapi, "/api/trails", body)
     assert {t["name"] for t in body["trails"]} == {"Château du Tournel", "Le Bateau - Arlix"}
-    assert body["filters"] == ["under 1 h 30"]
+    assert body["filters"] == ["walking time under 1 h 30"]
     body = client.get("/api/trails?difficulty=hard&lang=fr").get_json()
     assert [t["name"] for t in body["trails"]] == ["Les 4000 marches"]
     assert body["filters"] == ["difficulté : difficile"]

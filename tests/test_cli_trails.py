@@ -82,7 +82,7 @@ def test_table_shows_trails_filter_sentences_and_facets(runner, catalogue):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["id", "name", "km", "D+", "m", "duration", "difficulty", "route", "themes"]
-    assert "Filters: under 1 h; loops only" in lines
+    assert "Filters: walking time under 1 h; loops only" in lines
     assert any(line.startswith("difficulty: ") for line in lines)
     assert any(line.startswith("route type: loop ") for line in lines)
 
@@ -90,7 +90,7 @@ def test_table_shows_trails_filter_sentences_and_facets(runner, catalogue):
 def test_table_in_french(runner, catalogue):
     result = runner.invoke(cli, ["--lang", "fr", "trails", "--max-duration", "1h30", "--published"])
     assert result.exit_code == 0, result.output
-    assert "Filtres : moins de 1 h 30; publiés uniquement" in result.output
+    assert "Filtres : marche de moins de 1 h 30; publiés uniquement" in result.output
 
 
 @pytest.mark.parametrize("args, message", [

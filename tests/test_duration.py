@@ -2,7 +2,7 @@
 
 Real data: tests/data/sources/schema_randonnee/pnc_cevennes_93_circuits.geojson (93 circuits of the park,
 Licence Ouverte 2.0, see the README there): 73 walking day circuits with published length, climb and time,
-14 of them interpretation trails.
+17 of them interpretation trails.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from poi.i18n import language
 from poi.models import POI
 from poi.store import PoiStore
 from trails import duration as D
+from trails import duration_fit as F
 from trails.assembly import measure
 from trails.corridor import attach_stops
 from trails.filter_params import format_duration
@@ -21,7 +22,7 @@ from trails.models import Trail
 from trails.schema_randonnee import read_circuits
 from trails.store import TrailStore
 
-from helpers import open_db
+from helpers import network_db, open_db
 
 
 CEVENNES = Path(__file__).parent / "data/sources/schema_randonnee/pnc_cevennes_93_circuits.geojson"
@@ -34,7 +35,7 @@ def cevennes():
 
 @pytest.fixture(scope="module")
 def samples(cevennes):
-    return D.calibration_samples(cevennes)
+    return F.calibration_samples(cevennes)
 
 
 INTERP = {"waymarking": "Interprétation"}
@@ -45,85 +46,122 @@ INTERP = {"waymarking": "Interprétation"}
     ("Old town", {}, ["church", "museum", "castle", "monument", "memorial"], (25, 5, "stops")),
     ("Old town", {}, ["viewpoint", "nature", "water", "lavoir"], (8, 4, "stops")),
     ("Car park loop", {}, ["parking", "information", "restaurant", "picnic", "transport"], (0, 0, "none")),
-    ("Château du Tournel", INTERP, [], (32, 0, "interpretation")),
-    ("Château du Tournel", INTERP, ["castle", "church", "viewpoint"], (32, 3, "interpretation")),
-    ("Château du Tournel", INTERP, ["castle"] * 8, (40, 8, "stops")),  # stops beat the allowance
-    ("Sentier de la pierre sèche", {"waymarking": "découverte PNC"}, [], (32, 0, "interpretation")),
-    ("Monoblet, le sentier botanique", {"waymarking": "Balisage peinture jaune"}, [], (32, 0, "interpretation")),
+    ("Château du Tournel", INTERP, [], (24, 0, "interpretation")),
+    ("Château du Tournel", INTERP, ["castle", "church", "viewpoint"], (24, 3, "interpretation")),
+    ("Château du Tournel", INTERP, ["castle"] * 6, (30, 6, "stops")),  # stops beat the allowance
+    ("Sentier de la pierre sèche", {"waymarking": "découverte PNC"}, [], (24, 0, "interpretation")),
+    ("Monoblet, le sentier botanique", {"waymarking": "Balisage peinture jaune"}, [], (24, 0, "interpretation")),
     ("Sentier de Vialas", {"waymarking": "Interprétation", "interpretation": False}, [], (0, 0, "none")),
-    ("Col de Bès", {"interpretation": True}, ["church"], (32, 1, "interpretation")),
+    ("Col de Bès", {"interpretation": True}, ["church"], (24, 1, "interpretation")),
 ])
 def test_visit_time_formula(name, extra, categories, expected):
     assert tuple(D.visit_time(Trail(name=name, extra=dict(extra)), categories)) == expected
 
 
-@pytest.mark.parametrize("walking, visit, en, fr", [
-    (130, D.Visit(25, 5, "stops"), "2 h 10 walking (DIN 33466) + 25 min at 5 stops",
-     "2 h 10 de marche (DIN 33466) + 25 min à 5 arrêts"),
-    (41, D.Visit(32, 0, "interpretation"), "41 min walking (DIN 33466) + 32 min at the stops of an interpretation trail",
-     "41 min de marche (DIN 33466) + 32 min aux arrêts d'un sentier d'interprétation"),
+@pytest.mark.parametrize("figures, en, fr", [
+    (D.WithVisits(170, 130, 15, D.Visit(25, 5, "stops")),
+     "2 h 10 walking (4.45 km/h, 430 m/h up, 500 m/h down) + 15 min start and finish + 25 min at 5 stops",
+     "2 h 10 de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"
+     " + 25 min à 5 arrêts"),
+    (D.WithVisits(80, 41, 15, D.Visit(24, 0, "interpretation")),
+     "41 min walking (4.45 km/h, 430 m/h up, 500 m/h down) + 15 min start and finish"
+     " + 24 min at the stops of an interpretation trail",
+     "41 min de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"
+     " + 24 min aux arrêts d'un sentier d'interprétation"),
+    (D.WithVisits(56, 41, 15, D.Visit(0, 0, "none")),
+     "41 min walking (4.45 km/h, 430 m/h up, 500 m/h down) + 15 min start and finish",
+     "41 min de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"),
 ])
-def test_visit_text_in_both_languages(walking, visit, en, fr):
+def test_visit_text_in_both_languages(figures, en, fr):
     with language("en"):
-        assert D.visit_text(walking, visit) == en
+        assert D.visit_text(figures) == en
     with language("fr"):
-        assert D.visit_text(walking, visit) == fr
+        assert D.visit_text(figures) == fr
 
 
 def test_calibration_set_is_the_73_walking_day_circuits(samples):
     assert len(samples) == 73
-    assert sum(s.interpretation for s in samples) == 14
+    assert sum(s.interpretation for s in samples) == 17
     assert all(s.length_m <= D.DAY_WALK_MAX_M for s in samples)
     assert "Voyage entre Gorges et Causse, au pays des Grands Causses" not in {s.name for s in samples}
+    # the park files Cros under its "sentiers de découverte" (its page address), though its waymarking is plain
+    assert {"Cros, le sentier de la soie", "Autour de Cazebonne"} <= {s.name for s in samples if s.interpretation}
 
 
-def test_allowance_is_the_fit_on_the_cevennes_interpretation_trails(samples):
-    fitted = D.fit_allowance(samples)
-    assert fitted == 32.5
-    assert round(fitted) == D.INTERPRETATION_ALLOWANCE_MIN
+def test_shipped_model_is_the_fit_on_the_cevennes_day_walks(samples):
+    fitted = F.fit(samples)
+    assert (fitted.pace_kmh, fitted.climb_m_per_h, fitted.descent_m_per_h) == (
+        D.WALKER.pace_kmh, D.WALKER.climb_m_per_h, D.WALKER.descent_m_per_h)
+    assert round(fitted.start_end_min) == D.WALKER.start_end_min
+    assert round(fitted.interpretation_min) == D.WALKER.interpretation_min == D.INTERPRETATION_ALLOWANCE_MIN
 
 
-def test_visit_model_reduces_the_error_on_short_interpretation_trails(samples):
-    short = [s for s in samples if s.interpretation and s.length_m < D.SHORT_WALK_M]
-    assert len(short) == 13
-    din = D.errors((s.din_min, s.published_min) for s in short)
-    visits = D.errors((D.with_visits_min(s), s.published_min) for s in short)
-    assert din.mean_min < -30 and din.mae_min > 35  # DIN alone: ~40 % short of the published time
-    assert visits.mae_min < din.mae_min / 2
-    assert abs(visits.mean_min) < 10
-
-
-def test_visit_model_holds_on_the_half_it_was_not_fitted_on(samples):
-    a, b = D.halves(samples)
+def _held_out(samples):
+    """Every circuit judged by the model fitted on the half it is not in: (DIN pairs, model pairs)."""
+    a, b = F.halves(samples)
+    walk, visits = [], []
     for train, test in ((a, b), (b, a)):
-        allowance = D.fit_allowance(train)
-        held_out = [s for s in test if s.interpretation]
-        before = D.errors((s.din_min, s.published_min) for s in held_out).mae_min
-        after = D.errors((D.with_visits_min(s, allowance), s.published_min) for s in held_out).mae_min
-        assert after < before * 0.6, (allowance, before, after)
+        model = F.fit(train)
+        walk += [(s, s.din_min) for s in test]
+        visits += [(s, s.walker_min(model)) for s in test]
+    return walk, visits
 
 
-def test_visit_model_leaves_the_other_walks_alone(samples):
-    others = [s for s in samples if not s.interpretation]
-    assert all(D.with_visits_min(s) == s.din_min for s in others)
+def test_time_with_visits_matches_published_times_on_held_out_circuits(samples):
+    walk, visits = _held_out(samples)
+    (din_short, din_long), (short, long) = F.mape_by_length(walk), F.mape_by_length(visits)
+    assert (short.n, long.n) == (23, 50)
+    assert din_short.mae_pct > 30 and din_long.mae_pct > 14  # walking time alone
+    assert short.mae_pct <= 15.0, short  # the issue's target up to 5 km
+    assert long.mae_pct < 13.0, long  # the target is 12 %: 12.6 % is what the published times allow (README)
+    assert abs(short.mean_pct) < 8 and abs(long.mean_pct) < 5  # no bias left either way
+
+
+def test_interpretation_allowance_is_what_short_discovery_trails_need(samples):
+    short = [s for s in samples if s.interpretation and s.length_m < D.SHORT_WALK_M]
+    assert len(short) == 16
+    din = F.errors((s.din_min, s.published_min) for s in short)
+    model = F.errors((s.walker_min(), s.published_min) for s in short)
+    assert din.mean_pct < -35 and model.mae_pct < din.mae_pct / 2
+
+
+def test_fit_finds_the_parameters_of_a_known_walker():
+    # published times made by a known model: 5 km/h, 600 m/h up, 20 min, 30 min on interpretation trails
+    truth = D.WalkerModel(5.0, 600.0, 500.0, 20.0, 30.0)
+    walks = [F.Sample(str(i), "", km * 1000, up, up, 1, i % 3 == 0)
+             for i, (km, up) in enumerate([(2, 50), (3, 300), (5, 100), (8, 600), (11, 200), (14, 900), (6, 450)])]
+    walks = [s._replace(published_min=s.walker_min(truth)) for s in walks]
+    assert F.fit(walks) == truth
 
 
 def test_errors_sign_and_percent():
-    e = D.errors([(90, 120), (130, 100)])
+    e = F.errors([(90, 120), (130, 100)])
     assert (e.n, e.mean_min, e.mae_min) == (2, 0.0, 30.0)
     assert (e.mean_pct, e.mae_pct) == (2.5, 27.5)
 
 
 def test_schweizmobil_uniform_grade_on_flat_and_climb():
-    assert D.schweizmobil_uniform_min(4200, 0, 0) == 60  # 14.271 min/km on the flat
-    assert D.schweizmobil_uniform_min(0, 100, 100) == 0
-    assert D.schweizmobil_uniform_min(5000, 300, 0) > D.schweizmobil_uniform_min(5000, 0, 300)
+    assert F.schweizmobil_uniform_min(4200, 0, 0) == 60  # 14.271 min/km on the flat
+    assert F.schweizmobil_uniform_min(0, 100, 100) == 0
+    assert F.schweizmobil_uniform_min(5000, 300, 0) > F.schweizmobil_uniform_min(5000, 0, 300)
+
+
+@pytest.mark.parametrize("length_m, ascent_m, categories, interpretation, expected", [
+    (12_000, 600, [], False, 240 + 15),  # t_h 2.70 h, t_v 2.60 h: 2.70 + 1.30 = 4.0 h
+    (12_000, 600, ["church", "museum", "viewpoint"], False, 240 + 15 + 12),
+    (2_000, 50, ["church"], True, 33 + 15 + 24),  # the interpretation allowance beats one church
+])
+def test_walker_time_formula(length_m, ascent_m, categories, interpretation, expected):
+    trail = Trail(name="t", length_m=length_m, ascent_m=ascent_m, descent_m=ascent_m,
+                  extra={"interpretation": interpretation})
+    assert D.with_visits(trail, categories).total_min == expected
+    assert D.duration_with_visits_min(trail, categories) == expected  # computed duration: the model
 
 
 def test_measure_stores_the_visit_time_apart_from_the_walking_time():
     by_name = {t.name: t for t in read_circuits(CEVENNES)}
     tournel = measure(by_name["Château du Tournel"])
-    assert tournel.extra["duration_visit_min"] == D.INTERPRETATION_ALLOWANCE_MIN
+    assert tournel.extra["duration_visit_min"] == D.INTERPRETATION_ALLOWANCE_MIN == 24
     assert tournel.duration_computed_min == 44  # DIN 33466 on 1147 m, +111/-111 m, no visit time in it
     assert tournel.duration_min == 90 and tournel.duration_source == "source"
     walk = measure(by_name["Col de Bès"])
@@ -158,21 +196,43 @@ def visit_db(app, db_path):
         pois.upsert(POI(name=f"Stop {i}", lon=lon, lat=lat, category=category, source="test", source_id=str(i)))
     attach_stops(db, bes)
     db.conn.close()
-    return ids, bes.duration_computed_min, tournel.duration_computed_min
+    return ids, bes, tournel
 
 
 def test_circuit_page_shows_the_time_with_visits_and_its_formula(client, visit_db):
-    ids, bes_walk, tournel_walk = visit_db
+    ids, bes, tournel = visit_db
     html = client.get(f"/trails/{ids['stops']}?lang=en").get_data(as_text=True)
     assert 'data-figure="with-visits"' in html
-    assert f"{format_duration(bes_walk + 10)}</strong>" in html
-    assert f"{format_duration(bes_walk)} walking (DIN 33466) + 10 min at 2 stops" in html
+    expected = D.with_visits(bes, ["church", "museum"])
+    assert expected.visit == D.Visit(10, 2, "stops")  # church and museum 5 min each, parking nothing
+    assert f"{format_duration(expected.total_min)}</strong>" in html
+    assert (f"{format_duration(expected.walking_min)} walking (4.45 km/h, 430 m/h up, 500 m/h down)"
+            " + 15 min start and finish + 10 min at 2 stops") in html
     html = client.get(f"/trails/{ids['interpretation']}?lang=fr").get_data(as_text=True)
     assert "Avec les visites" in html
-    assert f"{format_duration(tournel_walk)} de marche (DIN 33466) + 32 min aux arrêts d" in html
+    walking = D.with_visits(tournel).walking_min
+    assert (f"{format_duration(walking)} de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente)"
+            " + 15 min de départ et d&#39;arrivée + 24 min aux arrêts d") in html
 
 
 def test_circuit_page_shows_no_visit_line_under_a_published_time(client, visit_db):
     ids, _, _ = visit_db
     html = client.get(f"/trails/{ids['published']}?lang=en").get_data(as_text=True)
     assert 'data-figure="with-visits"' not in html and "With visits" not in html
+
+
+def test_generated_loop_json_gives_the_catalogue_time_with_visits(runner, db_path):
+    """Monaco's real street network and POIs: a generated loop's figures carry the walker's time."""
+    import json
+
+    from webapp.cli import cli
+
+    network_db(db_path, Path(__file__).parent / "data/sources/osm/monaco_graphhopper.osm.gz")
+    result = runner.invoke(cli, ["trail", "loop", "--from", "43.7384,7.4197", "--duration", "1h", "--json",
+                                 "--variants", "1", "--seed", "1", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    [variant] = json.loads(result.output)
+    trail = Trail(name="loop", length_m=variant["length_m"], ascent_m=variant["ascent_m"],
+                  descent_m=variant["descent_m"])
+    expected = D.with_visits(trail).walking_min + 15 + variant["visit_min"]
+    assert abs(variant["duration_with_visits_min"] - expected) <= 1  # rounding of the parts

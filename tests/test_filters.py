@@ -73,9 +73,9 @@ def cevennes():
 
 # -- sentences -----------------------------------------------------------------------------------
 SENTENCES = [
-    (DurationRange(max_duration_min=150), "under 2 h 30", "moins de 2 h 30"),
-    (DurationRange(min_duration_min=60), "1 h or more", "1 h ou plus"),
-    (DurationRange(45, 125), "between 45 min and 2 h 05", "entre 45 min et 2 h 05"),
+    (DurationRange(max_duration_min=150), "walking time under 2 h 30", "marche de moins de 2 h 30"),
+    (DurationRange(min_duration_min=60), "walking time of 1 h or more", "marche de 1 h ou plus"),
+    (DurationRange(45, 125), "walking time between 45 min and 2 h 05", "marche entre 45 min et 2 h 05"),
     (LengthRange(5, 10), "between 5 and 10 km", "entre 5 et 10 km"),
     (LengthRange(max_length_km=7.5), "under 7.5 km", "moins de 7,5 km"),
     (LengthRange(min_length_km=12), "12 km or more", "12 km ou plus"),

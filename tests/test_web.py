@@ -62,7 +62,7 @@ def test_filters_narrow_the_list_and_show_facet_counts(client, trails_db):
     # a facet count next to each choice, the why-line from the filter descriptions
     assert re.search(r'name="difficulty" value="very_easy"[^>]*>\s*<span>very easy</span>\s*<span class="count">\(\d+\)',
                      html)
-    assert "under 1 h 30" in html
+    assert "walking time under 1 h 30" in html
     html = client.get("/?difficulty=hard&lang=en").get_data(as_text=True)
     assert "Les 4000 marches" in html and "Château du Tournel" not in html
     assert re.search(r'value="hard" checked', html)

@@ -1,78 +1,92 @@
-"""Time spent at stops ("visit time"), added to the DIN 33466 walking time as a separate figure.
+"""The time the walker will really take: walking at a calibrated pace, plus stops, plus start and finish.
 
-The rule, in one sentence: *each stop adds its dwell time by kind (5 min for a
-monument, church, castle, museum, mill, bridge, archaeological site or
-memorial, 2 min for a viewpoint, a natural or water feature or any other sight,
-nothing for information, parking, transport, food, lodging or picnic), and an
-interpretation trail takes at least* :data:`INTERPRETATION_ALLOWANCE_MIN`
-*minutes (fitted on the Parc national des Cévennes circuits).*
+The rule, in one formula (``duration_with_visits_min`` of ``balise trails --json``,
+``/api/trails`` and the circuit page)::
+
+    t = max(t_h, t_v) + min(t_h, t_v) / 2  +  start/finish  +  visits
+        t_h = km / pace,  t_v = D+ / climb rate + D- / descent rate        (DIN 33466's form)
+        visits = sum of the dwell minutes of the stops by category,
+                 at least the interpretation allowance on an interpretation trail
+
+with the parameters of :data:`WALKER` (:class:`WalkerModel`): pace 4.45 km/h,
+climb 430 m/h, descent 500 m/h (DIN's), 15 min at start and finish, 24 min for
+an interpretation trail. Dwell minutes by POI category (:data:`STOP_DWELL_MIN`):
+5 for a monument, church, castle, museum, mill, bridge, archaeological site or
+memorial, 2 for a viewpoint, natural or water feature or any other sight,
+nothing for information, parking, transport, food, lodging or picnic.
 
 Why: walking-time formulas (DIN 33466, SchweizMobil) time the walk, not the
-visit. On the 73 walking day circuits of the Parc national des Cévennes,
-DIN 33466 on the published length and climb lands within a few percent of the
-published times of walks over 5 km, but under-estimates the short ones by a
-quarter: a 2 km interpretation trail ("sentier d'interprétation", "découverte
-PNC") is published at 1 h 30 where DIN gives 40 min, because readers stop at
-every panel. See ``bench/duration_model.py`` for the yardstick.
+outing. On the 73 walking day circuits of the Parc national des Cévennes,
+DIN 33466 on the published length and climb is 9 % too long on average on
+walks over 5 km (its 300 m/h climb is slow for these walkers) and a third too
+short under 5 km, where a 2 km discovery trail is published at 1 h 30 because
+readers stop at every panel. So the walking rates are refitted on published
+times (:mod:`trails.duration_fit`), and the outing adds a fixed start/finish
+time (the short-walk correction: it weighs most on short walks) and the time
+at stops.
+
+Fit and held-out check (``bench/duration_model.py``, ``tests/test_duration.py``)
+    Four parameters (pace, climb rate, start/finish, interpretation allowance)
+    minimise the mean absolute percentage error (MAPE) against the published
+    times; :func:`trails.duration_fit.fit`. Fitted on every other circuit and
+    judged on the others (both ways), the model's MAPE on the held-out half
+    is 11.9 / 13.3 % over 5 km (12.6 % pooled) and 15.6 / 13.7 % up to 5 km
+    (14.6 % pooled), against 11.7 / 17.6 % (14.7 %) and 37.5 / 29.0 % (33.0 %)
+    for DIN 33466 alone. :data:`WALKER` is the fit on all 73, rounded (11.0 %
+    and 13.5 % on them). Published times are themselves rounded to the half
+    hour and written by different teams: a 3 h walk published 2 h 30 or
+    3 h 30 is 17 % away, so the remaining error is of that size.
 
 Interpretation trail
     Its waymarking (``extra["waymarking"]``, the schema_randonnee ``balisage``)
-    mentions *interprétation* or *découverte*, or its name is one of
-    :data:`INTERPRETATION_NAME_WORDS` ("sentier botanique", ...), or staff set
-    ``extra["interpretation"]`` to true. 14 of the 73 Cévennes day walks are.
-
-Fit of the allowance (one parameter)
-    ``published - DIN 33466`` over the interpretation day walks; the value that
-    minimises the mean absolute error is their median (:func:`fit_allowance`):
-    32.5 min on the 14 trails, any value from 31 to 34 min being as good, hence
-    32. Mean absolute error on those 14: 35.5 min with DIN alone, 14.4 min with
-    the allowance. Two-fold check (:func:`halves`: every other day walk by id):
-    fitted on one half (32.5 min, 8 trails) the held-out 6 go from 37.8 to
-    17.5 min; fitted on the other (40 min, 6 trails) the held-out 8 go from
-    33.8 to 13.5 min, so the gain is not an artefact of fitting. A per-km
-    allowance (10.6 min/km) fits worse (22.4 min; 32.9 and 14.6 min held out):
-    the time at panels does not grow with the length. The allowance does not
-    help the 10 other walks under 5 km (DIN still 14 min short on them, MAE
-    24.5 min): published times are rounded up to the half hour.
+    or the address of its page (``url``: the park files them under
+    *sentiers-de-decouverte*) mentions *interprétation* or *découverte*, or its
+    name is one of :data:`INTERPRETATION_NAME_WORDS` ("sentier botanique", ...),
+    or staff set ``extra["interpretation"]`` to true. 17 of the 73 Cévennes day
+    walks are.
 
 Per-stop dwell times
     Not fitted: the calibration circuits come without their stops. They are a
-    prior set so that a typical interpretation trail (6 to 8 sights) lands near
-    the fitted allowance; staff can see the figure and its formula on the page.
+    prior set so that a typical interpretation trail (5 to 6 sights) lands near
+    the fitted allowance.
 
 Catalogue duration: ``duration_min`` does NOT include the visit time
     ``duration_computed_min`` stays the DIN 33466 walking time and
     ``duration_min`` keeps its DESIGN.md meaning (override, else published,
-    else computed), for four reasons. (1) It is the figure GPS apps, guidebooks
-    and ``balise trail stats`` agree on; adding minutes at stops would make our
-    "computed" duration disagree with every other tool for the same GPX.
-    (2) The visit time is a guess with an error of ~15 min on a ~30 min figure;
-    it must not silently move a trail in or out of a ``--max-duration`` filter.
-    (3) Published times already contain the stops when the source counts them
-    (and are shown as such), so the catalogue compares like with like only
-    where it can. (4) The visit time depends on the stops attached, which
-    change whenever POIs are imported: a stored, filtered figure would go
-    stale. So the walk is filtered on walking time, and the circuit page shows
-    a second line, "with visits", with its formula, when the shown duration is
-    computed. ``extra["duration_visit_min"]`` holds the stop-less estimate
+    else computed): it is the figure GPS apps, guidebooks and ``balise trail
+    stats`` agree on, and the catalogue's duration filter works on it (its
+    sentence says "walking time"). The time with visits depends on the stops
+    attached, which change whenever POIs are imported, so it is computed when
+    asked (:func:`with_visits_by_trail`), never stored. A published or staff
+    duration already says what it includes and is given as it is.
+    ``extra["duration_visit_min"]`` holds the stop-less estimate
     (interpretation allowance) for API clients.
 """
 from __future__ import annotations
 
-import math
-import statistics
 import unicodedata
 from typing import Iterable, NamedTuple, Sequence
 
-import numpy as np
-
 from poi.i18n import gettext as _
-from trails.filter_params import format_duration
-from trails.metrics import duration_din33466_min, schweizmobil_min_per_km
+from trails.filter_params import format_duration, show_number
 from trails.models import Trail
 
-#: Minutes an interpretation trail adds at least (median of published - DIN on the Cévennes circuits).
-INTERPRETATION_ALLOWANCE_MIN = 32
+
+class WalkerModel(NamedTuple):
+    """Parameters of the walker's-time model (module docstring); the defaults are DIN 33466's rates."""
+
+    pace_kmh: float = 4.0
+    climb_m_per_h: float = 300.0
+    descent_m_per_h: float = 500.0
+    start_end_min: float = 0.0
+    interpretation_min: float = 0.0
+
+
+#: The model fitted on the 73 Cévennes day walks (``trails.duration_fit.fit``, rounded).
+WALKER = WalkerModel(pace_kmh=4.45, climb_m_per_h=430.0, descent_m_per_h=500.0, start_end_min=15.0,
+                     interpretation_min=24.0)
+#: Minutes an interpretation trail spends at its stops at least (:data:`WALKER`).
+INTERPRETATION_ALLOWANCE_MIN = int(WALKER.interpretation_min)
 #: Dwell minutes per stop by POI category (:data:`poi.models.CATEGORIES`); unknown categories as ``other``.
 STOP_DWELL_MIN: dict[str, int] = {
     "monument": 5, "church": 5, "castle": 5, "museum": 5, "mill": 5, "bridge": 5, "archaeology": 5,
@@ -80,7 +94,7 @@ STOP_DWELL_MIN: dict[str, int] = {
     "picnic": 0, "accommodation": 0, "restaurant": 0, "shop": 0, "parking": 0, "information": 0,
     "transport": 0, "toilets": 0, "signpost": 0,
 }
-#: Folded words of a waymarking label that make an interpretation trail.
+#: Folded words of a waymarking label or page address that make an interpretation trail.
 INTERPRETATION_WAYMARKING_WORDS = ("interpretation", "decouverte")
 #: Folded name fragments that make an interpretation trail.
 INTERPRETATION_NAME_WORDS = ("sentier botanique", "sentier d'interpretation", "sentier de decouverte",
@@ -90,7 +104,12 @@ DAY_WALK_MAX_M = 30_000.0
 SHORT_WALK_M = 5_000.0
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Lower case without accents, typographic apostrophes made plain (for matching labels).
+
+    >>> fold("Sentier d’Interprétation")
+    "sentier d'interpretation"
+    """
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -102,15 +121,17 @@ def is_interpretation(trail: Trail) -> bool:
     True
     >>> is_interpretation(Trail(name="Monoblet, le sentier botanique"))
     True
+    >>> is_interpretation(Trail(name="Cros", url="https://destination.cevennes-parcnational.fr/sentiers-de-decouverte/cros/"))
+    True
     >>> is_interpretation(Trail(name="Col de Bès", extra={"waymarking": "Balisage peinture jaune"}))
     False
     """
     extra = trail.extra or {}
     if "interpretation" in extra:
         return bool(extra["interpretation"])
-    waymarking = _fold(str(extra.get("waymarking") or ""))
-    name = _fold(trail.name or "")
-    return (any(w in waymarking for w in INTERPRETATION_WAYMARKING_WORDS)
+    labels = fold(str(extra.get("waymarking") or "")) + " " + fold(trail.url or "")
+    name = fold(trail.name or "")
+    return (any(w in labels for w in INTERPRETATION_WAYMARKING_WORDS)
             or any(w in name for w in INTERPRETATION_NAME_WORDS))
 
 
@@ -144,7 +165,7 @@ def visit_time(trail: Trail, categories: Iterable[str | None] = ()) -> Visit:
     >>> visit_time(Trail(name="Old town"), ["church", "museum", "viewpoint", "parking"])
     Visit(minutes=12, stops=3, basis='stops')
     >>> visit_time(Trail(name="Sentier de Vialas", extra={"waymarking": "Interprétation"}), ["church"])
-    Visit(minutes=32, stops=1, basis='interpretation')
+    Visit(minutes=24, stops=1, basis='interpretation')
     >>> visit_time(Trail(name="Col de Bès"))
     Visit(minutes=0, stops=0, basis='none')
     """
@@ -155,21 +176,74 @@ def visit_time(trail: Trail, categories: Iterable[str | None] = ()) -> Visit:
     return Visit(minutes, stops, "stops" if minutes else "none")
 
 
+def walking_min(length_m: float, ascent_m: float, descent_m: float, model: WalkerModel = WALKER) -> float:
+    """Walking minutes at the model's pace: DIN 33466's ``max(t_h, t_v) + min(t_h, t_v) / 2``.
+
+    >>> round(walking_min(12_000, 600, 600, WalkerModel()))   # DIN 33466's own rates
+    282
+    >>> round(walking_min(12_000, 600, 600))                  # the Cévennes walker
+    240
+    >>> walking_min(0, 0, 0)
+    0.0
+    """
+    t_h = length_m / 1000.0 / model.pace_kmh
+    t_v = ascent_m / model.climb_m_per_h + descent_m / model.descent_m_per_h
+    return (max(t_h, t_v) + min(t_h, t_v) / 2.0) * 60.0
+
+
+def walker_min(length_m: float, ascent_m: float, descent_m: float, *, visit_min: float = 0.0,
+               interpretation: bool = False, model: WalkerModel | None = None) -> float:
+    """The walker's time in minutes: walking + start/finish + visits (module docstring).
+
+    ``visit_min`` is the time at the stops; on an interpretation trail it is at least the
+    model's interpretation allowance.
+
+    >>> round(walker_min(8000, 300, 300, visit_min=12))   # 2 h 27 walking + 15 + 12
+    174
+    >>> round(walker_min(2000, 50, 50, interpretation=True))   # 33 min walking + 15 + 24
+    72
+    """
+    model = model or WALKER
+    visits = max(visit_min, model.interpretation_min) if interpretation else visit_min
+    return walking_min(length_m, ascent_m, descent_m, model) + model.start_end_min + visits
+
+
+class WithVisits(NamedTuple):
+    """The walker's time of a trail and its parts, in whole minutes."""
+
+    total_min: int
+    walking_min: int
+    start_end_min: int
+    visit: Visit
+
+
+def with_visits(trail: Trail, categories: Iterable[str | None] = ()) -> WithVisits:
+    """:func:`walker_min` of a trail given the POI categories of its stops.
+
+    >>> w = with_visits(Trail(name="Old town", length_m=6000, ascent_m=120, descent_m=120), ["church", "museum"])
+    >>> w.total_min, w.walking_min, w.start_end_min, w.visit.minutes
+    (121, 96, 15, 10)
+    """
+    visit = visit_time(trail, categories)
+    walk = round(walking_min(trail.length_m, trail.ascent_m, trail.descent_m))
+    start_end = round(WALKER.start_end_min)
+    return WithVisits(walk + start_end + visit.minutes, walk, start_end, visit)
+
+
 def duration_with_visits_min(trail: Trail, categories: Iterable[str | None] = ()) -> int:
     """The time the walker will really take: ``duration_with_visits_min`` of the JSON outputs.
 
-    The computed walking time plus the visit time of the stops (:func:`visit_time`) when the
-    shown duration is computed; a published or staff duration already says what it includes
-    and is given as it is.
+    :func:`with_visits` when the shown duration is computed; a published or staff duration
+    already says what it includes and is given as it is.
 
-    >>> duration_with_visits_min(Trail(name="Old town", duration_computed_min=60), ["church", "museum"])
-    70
+    >>> duration_with_visits_min(Trail(name="Old town", length_m=4000, duration_computed_min=60), ["church", "museum"])
+    79
     >>> duration_with_visits_min(Trail(name="Published", duration_computed_min=60, duration_published_min=150), ["church"])
     150
     """
     if trail.duration_source != "computed":
         return trail.duration_min
-    return trail.duration_computed_min + visit_time(trail, categories).minutes
+    return with_visits(trail, categories).total_min
 
 
 def with_visits_by_trail(trails: Sequence[Trail], store) -> dict[int, int]:
@@ -178,146 +252,24 @@ def with_visits_by_trail(trails: Sequence[Trail], store) -> dict[int, int]:
     return {t.id: duration_with_visits_min(t, categories.get(t.id, ())) for t in trails}
 
 
-def visit_text(walking_min: int, visit: Visit) -> str:
-    """The "with visits" formula shown on a circuit page.
+def visit_text(figures: WithVisits) -> str:
+    """The formula of the "with visits" line of a circuit page.
 
     >>> from poi.i18n import language
     >>> with language("en"):
-    ...     visit_text(130, Visit(25, 5, "stops"))
-    '2 h 10 walking (DIN 33466) + 25 min at 5 stops'
+    ...     visit_text(WithVisits(105, 65, 15, Visit(25, 5, "stops")))
+    '1 h 05 walking (4.45 km/h, 430 m/h up, 500 m/h down) + 15 min start and finish + 25 min at 5 stops'
     >>> with language("fr"):
-    ...     visit_text(41, Visit(32, 0, "interpretation"))
-    "41 min de marche (DIN 33466) + 32 min aux arrêts d'un sentier d'interprétation"
+    ...     visit_text(WithVisits(80, 41, 15, Visit(24, 0, "interpretation")))
+    "41 min de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée + 24 min aux arrêts d'un sentier d'interprétation"
     """
-    walking = _("{duration} walking (DIN 33466)", duration=format_duration(walking_min))
+    walking = _("{duration} walking ({pace} km/h, {up} m/h up, {down} m/h down)",
+                duration=format_duration(figures.walking_min), pace=show_number(WALKER.pace_kmh),
+                up=show_number(WALKER.climb_m_per_h), down=show_number(WALKER.descent_m_per_h))
+    parts = [walking, _("{duration} start and finish", duration=format_duration(figures.start_end_min))]
+    visit = figures.visit
     if visit.basis == "interpretation":
-        return walking + " + " + _("{duration} at the stops of an interpretation trail",
-                                   duration=format_duration(visit.minutes))
-    return walking + " + " + _("{duration} at {count} stops", duration=format_duration(visit.minutes),
-                               count=visit.stops)
-
-
-# --- calibration on published times (bench/duration_model.py, tests/test_duration.py) ---
-
-class Sample(NamedTuple):
-    """A circuit with a published time, measured on its PUBLISHED length and climb."""
-
-    source_id: str
-    name: str
-    length_m: float
-    ascent_m: float
-    descent_m: float
-    published_min: int
-    interpretation: bool
-
-    @property
-    def din_min(self) -> int:
-        return duration_din33466_min(self.length_m, self.ascent_m, self.descent_m)
-
-    @property
-    def schweizmobil_min(self) -> int:
-        return schweizmobil_uniform_min(self.length_m, self.ascent_m, self.descent_m)
-
-
-def schweizmobil_uniform_min(length_m: float, ascent_m: float, descent_m: float) -> int:
-    """SchweizMobil time when only length and climb are known: one uniform grade up and down.
-
-    The grade is ``g = (D+ + D-) / length``; ``length * D+ / (D+ + D-)`` is walked at
-    ``+g`` and the rest at ``-g``. A real profile is steeper in places, so this
-    is a lower bound (the polynomial is convex).
-
-    >>> schweizmobil_uniform_min(4200, 0, 0), schweizmobil_uniform_min(10_000, 500, 500)
-    (60, 171)
-    """
-    if length_m <= 0:
-        return 0
-    climb = ascent_m + descent_m
-    if climb <= 0:
-        return int(round(float(schweizmobil_min_per_km(0.0)) * length_m / 1000.0))
-    grade = climb / length_m
-    up_km, down_km = length_m * ascent_m / climb / 1000.0, length_m * descent_m / climb / 1000.0
-    per_km = schweizmobil_min_per_km(np.array([grade, -grade]))
-    return int(round(float(per_km[0]) * up_km + float(per_km[1]) * down_km))
-
-
-def _number(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def calibration_samples(trails: Iterable[Trail]) -> list[Sample]:
-    """Walking day circuits with a published time, length and climb, sorted by source id.
-
-    Multi-day circuits (``route_type_label`` *itinérance*, or longer than
-    :data:`DAY_WALK_MAX_M`) and other practices are left out.
-    """
-    out = []
-    for t in trails:
-        extra = t.extra or {}
-        length = _number(extra.get("published_length_m"))
-        ascent = _number(extra.get("ascent_m"))
-        if (t.practice != "walking" or _fold(t.route_type_label) == "itinerance"
-                or not t.duration_published_min or not length or length > DAY_WALK_MAX_M or ascent is None):
-            continue
-        descent = _number(extra.get("descent_m"))
-        out.append(Sample(t.source_id, t.name, length, abs(ascent), abs(descent if descent is not None else ascent),
-                          int(t.duration_published_min), is_interpretation(t)))
-    return sorted(out, key=lambda s: (len(s.source_id), s.source_id))
-
-
-def fit_allowance(samples: Sequence[Sample]) -> float:
-    """The interpretation allowance minimising the mean absolute error: median of published - DIN.
-
-    >>> s = [Sample("1", "a", 2000, 0, 0, 60, True), Sample("2", "b", 2000, 0, 0, 80, True),
-    ...      Sample("3", "c", 2000, 0, 0, 30, False)]
-    >>> fit_allowance(s)   # DIN 30 min; residuals 30 and 50
-    40.0
-    """
-    residuals = [s.published_min - s.din_min for s in samples if s.interpretation]
-    if not residuals:
-        raise ValueError("no interpretation trail among the samples: nothing to fit")
-    return float(statistics.median(residuals))
-
-
-def halves(samples: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
-    """Every other sample (in source id order) and the rest: the two folds of the check.
-
-    >>> [len(h) for h in halves([Sample(str(i), "", 1, 0, 0, 1, False) for i in range(5)])]
-    [3, 2]
-    """
-    return list(samples[0::2]), list(samples[1::2])
-
-
-def with_visits_min(sample: Sample, allowance_min: float = INTERPRETATION_ALLOWANCE_MIN) -> float:
-    """DIN 33466 plus the interpretation allowance (the calibration circuits have no known stops)."""
-    return sample.din_min + (allowance_min if sample.interpretation else 0)
-
-
-class Errors(NamedTuple):
-    """Errors of a model against published times; error = model - published (positive: too long)."""
-
-    n: int
-    mean_min: float
-    mean_pct: float
-    mae_min: float
-    mae_pct: float
-
-
-def errors(pairs: Iterable[tuple[float, float]]) -> Errors:
-    """Mean error and mean absolute error (minutes, % of the published time) of ``(model, published)`` pairs.
-
-    >>> errors([(60, 90), (100, 80)])
-    Errors(n=2, mean_min=-5.0, mean_pct=-4.17, mae_min=25.0, mae_pct=29.17)
-    >>> errors([]).n
-    0
-    """
-    pairs = [(float(m), float(p)) for m, p in pairs]
-    if not pairs:
-        return Errors(0, math.nan, math.nan, math.nan, math.nan)
-    diff = [m - p for m, p in pairs]
-    pct = [100.0 * (m - p) / p for m, p in pairs]
-    return Errors(len(pairs), round(statistics.mean(diff), 2), round(statistics.mean(pct), 2),
-                  round(statistics.mean(abs(d) for d in diff), 2), round(statistics.mean(abs(x) for x in pct), 2))
+        parts.append(_("{duration} at the stops of an interpretation trail", duration=format_duration(visit.minutes)))
+    elif visit.minutes:
+        parts.append(_("{duration} at {count} stops", duration=format_duration(visit.minutes), count=visit.stops))
+    return " + ".join(parts)

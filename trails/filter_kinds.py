@@ -44,12 +44,14 @@ class DurationRange(RangeFilter):
         return self.min_duration_min, self.max_duration_min
 
     def human(self):
+        """Says "walking time": the filter is on the shown duration, without the time at stops
+        (``duration_with_visits_min``, :mod:`trails.duration`)."""
         low, high = self.bounds()
         if low is None:
-            return _("under {duration}", duration=format_duration(high))
+            return _("walking time under {duration}", duration=format_duration(high))
         if high is None:
-            return _("{duration} or more", duration=format_duration(low))
-        return _("between {low} and {high}", low=format_duration(low), high=format_duration(high))
+            return _("walking time of {duration} or more", duration=format_duration(low))
+        return _("walking time between {low} and {high}", low=format_duration(low), high=format_duration(high))
 
 
 @dataclass(frozen=True, slots=True)

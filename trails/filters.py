@@ -19,10 +19,10 @@ the facets, the numpy index) above; no module of the chain imports one above it.
 >>> fs = FilterSet.from_params({"max_duration": "2h30", "difficulty": ["easy", "medium"], "loop": "1"})
 >>> with language("en"):
 ...     fs.describe()
-['under 2 h 30', 'difficulty: easy or medium', 'loops only', 'published only']
+['walking time under 2 h 30', 'difficulty: easy or medium', 'loops only', 'published only']
 >>> with language("fr"):
 ...     fs.describe()
-['moins de 2 h 30', 'difficulté : facile ou moyen', 'boucles uniquement', 'publiés uniquement']
+['marche de moins de 2 h 30', 'difficulté : facile ou moyen', 'boucles uniquement', 'publiés uniquement']
 >>> fs.to_params()
 {'max_duration': '2h30', 'difficulty': ['easy', 'medium'], 'loop': '1'}
 """
@@ -82,7 +82,7 @@ class FilterSet:
         return params
 
     def describe(self, *, skip: Iterable[str] = ()) -> list[str]:
-        """One sentence per filter (in the current language), e.g. ``["under 2 h 30", "loops only"]``."""
+        """One sentence per filter (in the current language), e.g. ``["walking time under 2 h 30", "loops only"]``."""
         return [f.human() for f in self.filters if f.key not in skip]
 
     def where(self, skip: str | None = None) -> tuple[str, list]:

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from poi.i18n import gettext as _
 from poi.store import PoiStore
+from trails.duration import walker_min
 from trails.loops import Loop, LoopError
 from trails.metrics import detect_route_type
 from trails.models import Trail
@@ -87,9 +88,15 @@ def save_loop(db: sqlite_utils.Database, loop: Loop, *, name: str, practice: str
 
 
 def loop_json(loop: Loop, trail: Trail | None = None) -> dict:
-    """The JSON of one variant (``balise trail loop --json``, ``/api/loops``)."""
+    """The JSON of one variant (``balise trail loop --json``, ``/api/loops``).
+
+    ``duration_with_visits_min`` is the catalogue's walker's time (:func:`trails.duration.walker_min`:
+    calibrated pace, start and finish, the visit time at the loop's heritage stops); ``duration_min``,
+    what the loop was sized on, is the cost model's walking time plus the same visits."""
     data = {"length_m": round(loop.length_m, 1), "duration_min": loop.duration_min,
             "walking_min": round(loop.walking_min), "visit_min": loop.visit_min,
+            "duration_with_visits_min": round(walker_min(trail.length_m, trail.ascent_m, trail.descent_m,
+                                                         visit_min=loop.visit_min)) if trail is not None else None,
             "ascent_m": trail.ascent_m if trail is not None else None,
             "descent_m": trail.descent_m if trail is not None else None,
             "stop_ids": loop.stop_ids, "heritage_stop_count": loop.heritage_stop_count,

@@ -57,10 +57,11 @@ SCHEMAS: dict[str, dict] = {
                                                        "else computed (DIN 33466)"},
             "duration_computed_min": INTEGER,
             "duration_with_visits_min": {
-                **INTEGER, "description": "the time the walker will really take: the computed walking time plus "
-                                          "the visit time at its stops (minutes per stop by category, at least "
-                                          "the interpretation-trail allowance), or the shown duration when it is "
-                                          "published or set by staff"},
+                **INTEGER, "description": "the time the walker will really take: walking at the pace fitted on "
+                                          "published times (DIN 33466's form at 4.45 km/h, 430 m/h up, 500 m/h "
+                                          "down) + 15 min start and finish + the visit time at its stops (minutes "
+                                          "per stop by category, at least 24 min on an interpretation trail); "
+                                          "the shown duration when it is published or set by staff"},
             "duration_source": {"enum": ["computed", "override", "source"]},
             "difficulty": {"enum": list(DIFFICULTIES)},
             "difficulty_source": {"enum": ["computed", "override", "source"]},
@@ -172,9 +173,12 @@ SCHEMAS: dict[str, dict] = {
     },
     "Loop": {
         "type": "object",
-        "required": ["length_m", "duration_min", "walking_min", "visit_min", "ascent_m", "stop_ids",
-                     "heritage_stop_count", "reuse_ratio", "geometry"],
+        "required": ["length_m", "duration_min", "walking_min", "visit_min", "duration_with_visits_min", "ascent_m",
+                     "stop_ids", "heritage_stop_count", "reuse_ratio", "geometry"],
         "properties": {"length_m": NUMBER, "duration_min": INTEGER, "walking_min": INTEGER, "visit_min": INTEGER,
+                       "duration_with_visits_min": {
+                           **INTEGER, "description": "the catalogue's time with visits (calibrated pace + 15 min "
+                                                     "start and finish + visit_min), as in /api/trails"},
                        "ascent_m": {"type": ["number", "null"]}, "descent_m": {"type": ["number", "null"]},
                        "stop_ids": _array(INTEGER), "heritage_stop_count": INTEGER, "reuse_ratio": NUMBER,
                        "reuse_note": STRING,

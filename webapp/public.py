@@ -22,7 +22,7 @@ from poi.i18n import current_language
 from poi.i18n import gettext as _
 from poi.media import MediaStore
 from trails.corridor import find_waymarks
-from trails.duration import visit_text, visit_time
+from trails.duration import visit_text, with_visits
 from trails.filter_index import DURATION_BUCKETS, SORTS, search
 from trails.filter_params import label
 from trails.filters import FilterSet, form_filters
@@ -145,17 +145,15 @@ def duration_source_text(trail: Trail) -> str:
 
 
 def visit_figures(trail: Trail, stops) -> tuple[int, str] | None:
-    """``(walking + visit minutes, formula)`` for the "with visits" line, or None.
+    """``(minutes with visits, formula)`` for the "with visits" line, or None.
 
     Only when the shown duration is computed (a published or staff duration already
     says what it includes); see :mod:`trails.duration`.
     """
-    if trail.duration_source != "computed":
+    if trail.duration_source != "computed" or not trail.length_m:
         return None
-    visit = visit_time(trail, [ts.poi.category for ts in stops])
-    if not visit.minutes:
-        return None
-    return trail.duration_computed_min + visit.minutes, visit_text(trail.duration_computed_min, visit)
+    figures = with_visits(trail, [ts.poi.category for ts in stops])
+    return figures.total_min, visit_text(figures)
 
 
 def difficulty_source_text(trail: Trail) -> str:

@@ -10,7 +10,7 @@ trails only.
 Output:
 
 - without ``--json``: a table (id, name, km, D+, duration, difficulty, route, themes), then the
-  filter sentences ("under 2 h 30", "loops only"), then the facet counts, each counted under the
+  filter sentences ("walking time under 2 h 30", "loops only"), then the facet counts, each counted under the
   other filters;
 - ``--json``: a JSON array of trail summaries (``Trail.summary_dict()``: ``id, name, length_m,
   ascent_m, descent_m, duration_min, duration_computed_min, duration_source, difficulty, themes,
