@@ -1,7 +1,8 @@
 """The elevation model in the database: ``balise dem import``, elevations of the path network, draping.
 
 :func:`import_dem` reads an SRTM tile (``.hgt`` or ``.hgt.zip``, see
-:mod:`trails.elevation` for the format and the bilinear interpolation), stores it
+:mod:`trails.elevation` for the format and the bilinear interpolation) or a
+GeoTIFF in EPSG:4326 (:mod:`trails.geotiff`, stored as SRTM-shaped tiles), stores it
 in ``dem_tiles`` (zlib-compressed, so later draping needs no file) and gives every
 vertex of the path edges it covers an elevation (``path_edges.ele``, and
 ``path_nodes.ele`` at the edges' ends). Routed and generated circuits then carry
@@ -35,6 +36,7 @@ class DemImportReport(NamedTuple):
     edges: int  # path edges given elevations
     vertices: int  # their vertices with an elevation
     voids: int  # vertices left without one (void data)
+    tiles: tuple = ()  # every (lat0, lon0) stored: one for an SRTM file, those a GeoTIFF covers
 
 
 class StoredTiles(SrtmTiles):
@@ -112,17 +114,20 @@ def drape_new_edges(db: sqlite_utils.Database) -> int:
 
 
 def import_dem(db: sqlite_utils.Database, path: str | Path) -> DemImportReport:
-    """Store an SRTM tile and give the path network it covers its elevations, in one transaction.
+    """Store an elevation model and give the path network it covers its elevations, in one transaction.
 
     Parameters
     ----------
     db : sqlite_utils.Database
-    path : ``.hgt`` or ``.hgt.zip`` whose name holds the tile code (``N42E001``).
+    path : an SRTM ``.hgt`` or ``.hgt.zip`` whose name holds the tile code (``N42E001``), or a
+        single-band GeoTIFF (``.tif``, ``.tiff``) in EPSG:4326, stored as the SRTM-shaped tiles of the
+        degree squares it covers (:mod:`trails.geotiff`; points it leaves out keep a tile already stored).
 
     Raises
     ------
     SourceFormatError
-        Missing file, name without a tile code, not an SRTM grid; nothing is written.
+        Missing file, name without a tile code, not an SRTM grid, a GeoTIFF in another CRS;
+        nothing is written.
 
     Examples
     --------
@@ -138,6 +143,8 @@ def import_dem(db: sqlite_utils.Database, path: str | Path) -> DemImportReport:
     path = Path(path)
     if not path.is_file():
         raise SourceFormatError(_("{path}: no such file", path=path))
+    if path.suffix.lower() in (".tif", ".tiff"):
+        return _import_geotiff(db, path)
     lat0, lon0 = tile_key(path.name)
     raw = read_tile_bytes(path)
     tile = SrtmTile.from_bytes(raw, lat0, lon0, label=str(path))
@@ -148,7 +155,32 @@ def import_dem(db: sqlite_utils.Database, path: str | Path) -> DemImportReport:
         tiles._paths[(lat0, lon0)] = path  # noqa: SLF001 - this one tile, already read
         tiles._tiles[(lat0, lon0)] = tile  # noqa: SLF001
         edges, found, voids = drape_network(db, tiles, (lon0, lat0, lon0 + 1, lat0 + 1))
-    return DemImportReport((lat0, lon0), tile.n, edges, found, voids)
+    return DemImportReport((lat0, lon0), tile.n, edges, found, voids, ((lat0, lon0),))
+
+
+def _import_geotiff(db: sqlite_utils.Database, path: Path) -> DemImportReport:
+    from trails.geotiff import read_geotiff, srtm_tiles
+
+    grid = read_geotiff(path)
+    store = NetworkStore(db)
+
+    def existing(lat0: int, lon0: int, samples: int):
+        stored = store.dem_tile(lat0, lon0)
+        if stored is None or stored[0] != samples:
+            return None
+        return SrtmTile.from_bytes(stored[1], lat0, lon0).heights
+
+    tiles = SrtmTiles([])
+    with transaction(db):
+        for lat0, lon0, samples, raw in srtm_tiles(grid, existing):
+            store.put_dem_tile(lat0, lon0, samples, raw, path.name)
+            tiles._paths[(lat0, lon0)] = path  # noqa: SLF001 - tiles built here, not files
+            tiles._tiles[(lat0, lon0)] = SrtmTile.from_bytes(raw, lat0, lon0, label=str(path))  # noqa: SLF001
+        if not len(tiles):
+            raise SourceFormatError(_("{path}: the GeoTIFF covers no elevation", path=path))
+        edges, found, voids = drape_network(db, tiles, grid.bbox)
+    keys = tuple(sorted(tiles._tiles))  # noqa: SLF001
+    return DemImportReport(keys[0], tiles._tiles[keys[0]].n, edges, found, voids, keys)  # noqa: SLF001
 
 
 def drape_trail(db: sqlite_utils.Database, trail_id: int, *, overwrite: bool = False):

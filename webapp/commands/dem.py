@@ -1,4 +1,4 @@
-"""``balise dem import FILE.hgt[.zip]`` and ``balise trail drape TRAIL_ID``: the elevation model."""
+"""``balise dem import FILE.hgt[.zip]|FILE.tif`` and ``balise trail drape TRAIL_ID``: the elevation model."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,9 +15,15 @@ from webapp.cli_options import db_option, pass_env
 @db_option
 @pass_env
 def import_(env, file):
-    """Store an SRTM tile (.hgt or .hgt.zip) and give the path network it covers its elevations."""
+    """Store an SRTM tile (.hgt or .hgt.zip) or a GeoTIFF in EPSG:4326 (.tif) and give the path network it
+    covers its elevations."""
     report = import_dem(env.db, file)
     lat0, lon0 = report.tile
+    if len(report.tiles) > 1:
+        click.echo(_("tiles {tiles} ({n}x{n} samples): {edges} path edges given elevations, {voids} points "
+                     "without data", tiles="; ".join(f"{a},{b}" for a, b in report.tiles), n=report.samples,
+                     edges=report.edges, voids=report.voids))
+        return
     click.echo(_("tile {lat},{lon} ({n}x{n} samples): {edges} path edges given elevations, {voids} points "
                  "without data", lat=lat0, lon=lon0, n=report.samples, edges=report.edges, voids=report.voids))
 
