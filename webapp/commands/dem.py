@@ -15,8 +15,7 @@ from webapp.cli_options import db_option, pass_env
 @db_option
 @pass_env
 def import_(env, file):
-    """Store an SRTM tile (.hgt or .hgt.zip) or a GeoTIFF in EPSG:4326 (.tif) and give the path network it
-    covers its elevations."""
+    """Store an SRTM tile (.hgt or .hgt.zip) or a GeoTIFF in EPSG:4326 (.tif) and give the path network it covers its elevations."""
     report = import_dem(env.db, file)
     lat0, lon0 = report.tile
     if len(report.tiles) > 1:

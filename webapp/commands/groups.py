@@ -97,7 +97,8 @@ def user():
 
 @click.group(cls=LazyGroup, lazy_commands={
     "import": (_C + "dem:import_",
-               "Store an SRTM tile (.hgt or .hgt.zip) and give the path network it covers its elevations."),
+               "Store an SRTM tile (.hgt or .hgt.zip) or a GeoTIFF in EPSG:4326 (.tif) and give the path network it "
+               "covers its elevations."),
 })
 @db_option
 def dem():
