@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poi.i18n import language
 from poi.network.store import NetworkStore
 from trails.dem import import_dem, stored_tiles
 from trails.elevation import VOID, SrtmTile, SrtmTiles
@@ -21,10 +20,11 @@ from trails.errors import SourceFormatError
 from trails.geotiff import read_geotiff
 from webapp.cli import cli
 
-from tests.helpers import network_db, one_line_error, open_db
+from tests.helpers import one_line_error, open_db
+# the Andorra path network db (module-scoped, copied per test) and English messages, as in the DEM tests
+from tests.test_dem import andorra_file, db_path, english  # noqa: F401
 
 DATA = Path(__file__).parent / "data"
-ANDORRA = DATA / "sources" / "osm" / "andorra_2013_graphhopper.osm.pbf"
 ELEVATION = DATA / "elevation"
 SRTM = ELEVATION / "srtm_N42E001_andorra-ariege.hgt.zip"
 INT16 = ELEVATION / "srtm_N42E001_andorra-la-vella_int16_pixel-is-point.tif"
@@ -34,24 +34,6 @@ LAMBERT93 = ELEVATION / "srtm_N42E001_andorra-la-vella_lambert93_refused.tif"
 WEST, SOUTH, EAST, NORTH = 1.45, 42.4508, 1.5992, 42.60
 #: SRTM voids (-32768) inside that window.
 VOIDS_IN_WINDOW = 54
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with language("en"):
-        yield
-
-
-@pytest.fixture(scope="module")
-def andorra_file(tmp_path_factory) -> Path:
-    return network_db(tmp_path_factory.mktemp("andorra") / "balise.db", ANDORRA)
-
-
-@pytest.fixture
-def db_path(andorra_file, tmp_path) -> Path:
-    path = tmp_path / "balise.db"
-    shutil.copyfile(andorra_file, path)
-    return path
 
 
 def _window(tile: SrtmTile) -> np.ndarray:
@@ -86,7 +68,7 @@ def test_geotiff_import_gives_the_same_elevations_as_the_hgt_it_was_made_from(db
     outside[480:660, 540:720] = VOID
     assert (outside == VOID).all()  # nothing invented outside the file
     # the path network inside the window: the same vertex elevations as with the .hgt
-    inside = f"""SELECT id, geometry, ele FROM path_edges WHERE ele IS NOT NULL ORDER BY id"""
+    inside = "SELECT id, geometry, ele FROM path_edges WHERE ele IS NOT NULL ORDER BY id"
     ref_ele = {eid: ele for eid, _g, ele in ref.execute(inside)}
     checked = 0
     for eid, geometry, ele in db.execute(inside):
