@@ -5,17 +5,29 @@
 circuit...), each with a *key*: a digest of everything the target is made of. The manifest of the
 last publish remembers each target's key and the SHA-256 of each of its files, so:
 
-- a target whose key did not change is not even rendered again (:meth:`SiteBuild.unchanged`);
-- a file whose bytes did not change is not written again: the new version holds a hard link to
-  the old file (same inode, same mtime, nothing to upload for a sync tool);
-- a publish where nothing changed creates no version at all and touches no file.
+- a target whose key did not change is not even rendered again (:meth:`SiteBuild.unchanged`), and
+  its entry in the manifest is not even parsed (one string per target);
+- a file whose bytes did not change is not written again;
+- a publish where nothing changed touches no file.
 
-Layout: ``DIR`` is a symbolic link to ``DIR.versions/<n>/``; a publish builds ``<n+1>`` aside and
-swaps the link with one :func:`os.replace` (atomic on POSIX), so a visitor never sees half a
-site; the previous version is removed afterwards. ``DIR.versions/manifest.json`` is the manifest.
+Layout beside ``DIR`` (the cost of a publish follows what changed, not the size of the site)::
 
-Text files also get a gzip (and, when the ``brotli`` package is importable, a brotli) copy beside
-them (``index.html.gz``) for servers that send precompressed files (nginx ``gzip_static``).
+    DIR -> DIR.versions/a         a symbolic link, swapped with one os.replace (atomic on POSIX)
+    DIR.versions/a/  b/           two release trees of plain files: the live one and the previous one
+    DIR.versions/objects/ab/ab…   each distinct content once; the trees hold hard links to these
+    DIR.versions/manifest.json    targets, keys and files of the live release
+    DIR.versions/a.dirty  b.dirty the paths where that tree may differ from the manifest
+
+A publish brings the *other* tree up to date by rewriting only the paths that changed since it was
+live (its ``.dirty`` list plus this publish's changes: a few files after one edit, whatever the size
+of the site), then swaps the link: a visitor never sees half a site, and the previous release stays
+whole until the next publish (requests under way finish on it). Files shared by many circuits (the
+bundle's Leaflet, scripts, styles) are one object, compressed once. The first publish writes both
+trees. Read through ``DIR`` (nginx, ``rsync -a DIR/``, an upload tool) the site is a plain folder of
+files; never edit files inside it (they are hard links of the store).
+
+Text files also get a gzip copy beside them (``index.html.gz``; also brotli, ``.br``, when the
+``brotli`` package is importable) for servers that send precompressed files (nginx ``gzip_static``).
 
 >>> import tempfile, os
 >>> root = tempfile.mkdtemp()
@@ -35,12 +47,15 @@ True
 >>> stats = build.commit()
 >>> (stats.written, stats.changed, stats.removed, stats.switched)
 (0, 0, 0, False)
+>>> build = SiteBuild(out)
+>>> build.put("home", "k2", {"index.html": b"<p>hello again</p>"})
+>>> stats = build.commit()
+>>> (stats.written, stats.changed, stats.switched), Path(out, "index.html").read_text()
+((0, 1, True), '<p>hello again</p>')
 >>> import shutil; shutil.rmtree(root)
 """
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -48,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from exporter.errors import ExportError
+from exporter.site_tree import ObjectStore, link_all, sync
 from poi.i18n import gettext as _
 
 try:  # optional: brotli copies only where the well-kept package is installed
@@ -56,7 +72,9 @@ except ImportError:  # pragma: no cover - depends on the machine
     brotli = None
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2
+#: The two release trees (the live one and the previous one).
+TREES = ("a", "b")
 #: Files worth compressing (by suffix); images, zips and audio are compressed already.
 TEXT_SUFFIXES = (".html", ".css", ".js", ".json", ".xml", ".gpx", ".kml", ".geojson", ".svg", ".txt",
                  ".webmanifest", ".conf")
@@ -82,10 +100,6 @@ class PublishStats:
                 f"{self.kept} kept (version {self.version})")
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def safe_path(path: str) -> str:
     """A relative POSIX path inside the site, or ExportError.
 
@@ -98,19 +112,9 @@ def safe_path(path: str) -> str:
     exporter.errors.ExportError: unsafe path in the published site: '../etc/passwd'
     """
     p = PurePosixPath(path)
-    if p.is_absolute() or not p.parts or ".." in p.parts or "\\" in path:
+    if p.is_absolute() or not p.parts or ".." in p.parts or any(c in path for c in "\\\t\n\r"):
         raise ExportError(_("unsafe path in the published site: {path!r}", path=path))
     return str(p)
-
-
-def compressed_copies(path: str, data: bytes) -> dict[str, bytes]:
-    """``{path.gz: ..., path.br: ...}`` for a text file worth compressing (deterministic bytes)."""
-    if not path.endswith(TEXT_SUFFIXES) or len(data) < MIN_COMPRESS_BYTES:
-        return {}
-    out = {path + ".gz": gzip.compress(data, compresslevel=9, mtime=0)}
-    if brotli is not None:
-        out[path + ".br"] = brotli.compress(data)
-    return out
 
 
 class SiteBuild:
@@ -124,15 +128,16 @@ class SiteBuild:
             if not self.out.is_dir() or any(self.out.iterdir()):
                 raise ExportError(_("{path} exists and is not a site published by Balise: give a new or empty folder",
                                     path=self.out))
+        self.store = ObjectStore(self.versions / "objects")
         old = self._read_manifest()
         self.old_targets: dict[str, dict] = old.get("targets", {})
         self.old_version: int = old.get("version", 0)
-        self.current_dir = self.versions / str(self.old_version) if self.old_version else None
-        if self.current_dir is not None and not self.current_dir.is_dir():
-            self.old_targets, self.current_dir = {}, None  # the manifest outlived its folder: start over
+        self.live = self._live_tree()
+        if self.live is None:
+            self.old_targets = {}  # no release tree to start from: everything is written
+        #: name -> {"key", "files"}: ``files`` a dict (path -> object) for a target put in this publish,
+        #: the manifest's string for one unchanged
         self.targets: dict[str, dict] = {}
-        self.staging = self.versions / f".staging-{os.getpid()}"
-        self._new_files: dict[str, str] = {}  # path -> sha of files written into staging
 
     # -- reading the last publish ---------------------------------------------------------------------
     def _read_manifest(self) -> dict:
@@ -144,6 +149,15 @@ class SiteBuild:
             raise ExportError(_("cannot read the manifest of {path}: {error}", path=self.out, error=e)) from e
         return data if data.get("format") == FORMAT else {}
 
+    def _live_tree(self) -> str | None:
+        """The release tree ``out`` points to (``a`` or ``b``), None when there is none."""
+        if not self.out.is_symlink():
+            return None
+        target = Path(os.path.normpath(self.out.parent / os.readlink(self.out)))
+        if target.parent != self.versions or target.name not in TREES or not target.is_dir():
+            return None
+        return target.name
+
     def unchanged(self, name: str, key: str) -> bool:
         """True (and the target's files are kept as they are) when ``name`` was published with ``key``."""
         old = self.old_targets.get(name)
@@ -153,71 +167,118 @@ class SiteBuild:
         return True
 
     def previous_files(self, name: str) -> dict[str, str]:
-        return dict(self.old_targets.get(name, {}).get("files", {}))
+        return _files(self.old_targets.get(name, {}))
 
     # -- adding files ---------------------------------------------------------------------------------------
     def put(self, name: str, key: str, files: dict[str, bytes | str]) -> None:
-        """The files of target ``name`` (path -> bytes); only files whose bytes changed are written."""
+        """The files of target ``name`` (path -> bytes), kept in the store; nothing is written in the site yet."""
         entry: dict[str, str] = {}
         for path, data in files.items():
             body = data.encode("utf-8") if isinstance(data, str) else data
-            extra = compressed_copies(path, body) if self.compress else {}
-            for p, b in ((path, body), *extra.items()):
-                p = safe_path(p)
-                digest = sha256(b)
-                entry[p] = digest
-                if self._old_sha(p) != digest:
-                    target = self.staging / p
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(b)
-                    self._new_files[p] = digest
+            path = safe_path(path)
+            sha = entry[path] = self.store.add(body)
+            if self.compress and path.endswith(TEXT_SUFFIXES) and len(body) >= MIN_COMPRESS_BYTES:
+                entry[path + ".gz"] = self.store.gzip_of(sha, body)
+                if brotli is not None:
+                    entry[path + ".br"] = self.store.add(brotli.compress(body))
         self.targets[name] = {"key": key, "files": entry}
-
-    def _old_sha(self, path: str) -> str | None:
-        if not hasattr(self, "_old_index"):
-            self._old_index = {p: s for t in self.old_targets.values() for p, s in t.get("files", {}).items()}
-        return self._old_index.get(path)
 
     # -- switching ----------------------------------------------------------------------------------------
     def commit(self) -> PublishStats:
-        """Build the new version (hard links for unchanged files) and switch ``out`` to it in one step."""
-        new_index: dict[str, str] = {}
-        for name, entry in self.targets.items():
-            for path, digest in entry["files"].items():
-                if path in new_index and new_index[path] != digest:
-                    raise ExportError(_("two parts of the site write {path} differently ({name})", path=path, name=name))
-                new_index[path] = digest
-        old_index = {p: s for t in self.old_targets.values() for p, s in t.get("files", {}).items()}
+        """Bring the other release tree up to date (only the paths that changed) and switch ``out`` to it."""
+        put = [n for n, e in self.targets.items() if isinstance(e["files"], dict)]
+        gone = [n for n in self.old_targets if n not in self.targets]
+        old_view: dict[str, tuple[str, str]] = {}  # path -> (object, target) before, of the targets redone
+        for name in (*put, *gone):
+            for path, sha in _files(self.old_targets.get(name, {})).items():
+                old_view[path] = (sha, name)
+        new_view: dict[str, tuple[str, str]] = {}
+        for name in put:
+            for path, sha in self.targets[name]["files"].items():
+                if path in new_view and new_view[path][0] != sha:
+                    raise ExportError(_("two parts of the site write {path} differently ({name})", path=path,
+                                        name=name))
+                new_view[path] = (sha, name)
+        fresh = [p for p in new_view if p not in old_view]
+        if fresh and len(put) < len(self.targets):  # a new path must not be another (unchanged) target's
+            others = {p for n, e in self.targets.items() if not isinstance(e["files"], dict) for p in _files(e)}
+            clash = next((p for p in fresh if p in others), None)
+            if clash is not None:
+                raise ExportError(_("two parts of the site write {path} differently ({name})",
+                                    path=clash, name=new_view[clash][1]))
+        diff = {p: v for p, v in new_view.items() if old_view.get(p, (None,))[0] != v[0]}
+        diff.update({p: (None, v[1]) for p, v in old_view.items() if p not in new_view})
         stats = PublishStats(version=self.old_version)
-        stats.written = sum(p not in old_index for p in new_index)
-        stats.changed = sum(p in old_index and old_index[p] != s for p, s in new_index.items())
-        stats.removed = sum(p not in new_index for p in old_index)
-        stats.kept = len(new_index) - stats.written - stats.changed
-        stats.changed_paths = sorted(p for p, s in new_index.items() if old_index.get(p) != s)
-        if not (stats.written or stats.changed or stats.removed) and self.current_dir is not None:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            self._write_manifest(self.old_version)  # same files; targets may have new keys
+        stats.written = len(fresh)
+        stats.removed = sum(v[0] is None for v in diff.values())
+        stats.changed = len(diff) - stats.written - stats.removed
+        stats.kept = self._count() - stats.written - stats.changed
+        stats.changed_paths = sorted(p for p, v in diff.items() if v[0] is not None)
+        if self.live is not None and not diff:
+            if put or gone:
+                self._write_manifest(self.old_version)  # same files; targets may have new keys
             return stats
-        self.staging.mkdir(parents=True, exist_ok=True)
-        made_dirs: set[Path] = set()
-        for path, digest in new_index.items():
-            if old_index.get(path) == digest and self._new_files.get(path) != digest:
-                dest = self.staging / path
-                if dest.parent not in made_dirs:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    made_dirs.add(dest.parent)
-                _link_or_copy(self.current_dir / path, dest)
+        self.versions.mkdir(parents=True, exist_ok=True)
+        if self.live is None:
+            everything = self._index()
+            for tree in TREES:
+                link_all(self.versions / tree, self.store, everything)
+                self._write_dirty(tree, {})
+            new_live = TREES[0]
+        else:
+            new_live = TREES[1 - TREES.index(self.live)]
+            self._bring_up_to_date(new_live, diff)
+            # the tree going out now differs from the manifest on these paths
+            self._write_dirty(self.live, {**self._read_dirty(self.live), **{p: v[1] for p, v in diff.items()}})
+        self._switch(self.versions / new_live)
         version = self.old_version + 1
-        final = self.versions / str(version)
-        if final.exists():
-            shutil.rmtree(final)
-        os.rename(self.staging, final)
-        self._switch(final)
-        self._write_manifest(version, new_index)
-        if self.current_dir is not None and self.current_dir != final:
-            shutil.rmtree(self.current_dir, ignore_errors=True)
+        self._write_manifest(version)
+        self._write_dirty(new_live, {})
+        for old in self.versions.iterdir():  # releases of the first layout (numbered folders)
+            if old.name.isdigit() and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
         stats.switched, stats.version = True, version
         return stats
+
+    def _bring_up_to_date(self, tree: str, diff: dict[str, tuple[str | None, str]]) -> None:
+        """Rewrite in release ``tree`` the paths where it may differ from this publish: its ``.dirty``
+        list (what changed while it was not live) and ``diff``."""
+        folder = self.versions / tree
+        if not folder.is_dir():
+            link_all(folder, self.store, self._index())
+            return
+        dirty = {**self._read_dirty(tree), **{p: v[1] for p, v in diff.items()}}
+        self._write_dirty(tree, dirty)  # before touching the tree: a crash leaves it marked
+        wanted: dict[str, str | None] = {}
+        parsed: dict[str, dict[str, str]] = {}
+        index = None
+        for path, owner in dirty.items():
+            if path in diff:
+                wanted[path] = diff[path][0]
+                continue
+            if owner not in parsed:
+                parsed[owner] = _files(self.targets.get(owner, {}))
+            sha = parsed[owner].get(path)
+            if sha is None:  # the path moved to another target since: look everywhere
+                index = self._index() if index is None else index
+                sha = index.get(path)
+            wanted[path] = sha
+        sync(folder, self.store, wanted)
+
+    def _index(self) -> dict[str, str]:
+        return {p: s for e in self.targets.values() for p, s in _files(e).items()}
+
+    def _count(self) -> int:
+        return sum(len(e["files"]) if isinstance(e["files"], dict) else e.get("n", 0) for e in self.targets.values())
+
+    def _read_dirty(self, tree: str) -> dict[str, str]:
+        try:
+            return json.loads((self.versions / f"{tree}.dirty").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _write_dirty(self, tree: str, paths: dict[str, str]) -> None:
+        _write_json(self.versions / f"{tree}.dirty", paths)
 
     def _switch(self, final: Path) -> None:
         if self.out.exists() and not self.out.is_symlink():
@@ -228,20 +289,29 @@ class SiteBuild:
         os.symlink(os.path.relpath(final, self.out.parent), link)
         os.replace(link, self.out)
 
-    def _write_manifest(self, version: int, new_index: dict | None = None) -> None:
-        self.versions.mkdir(parents=True, exist_ok=True)
-        tmp = self.versions / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps({"format": FORMAT, "version": version, "targets": self.targets},
-                                  separators=(",", ":"), sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.versions / MANIFEST)
+    def _write_manifest(self, version: int) -> None:
+        targets = {}
+        for name, entry in self.targets.items():
+            files = entry["files"]
+            if isinstance(files, dict):
+                entry = {"key": entry["key"], "n": len(files), "files": "".join(f"{p}\t{s}\n" for p, s in files.items())}
+            targets[name] = entry
+        _write_json(self.versions / MANIFEST, {"format": FORMAT, "version": version, "targets": targets})
 
     def abort(self) -> None:
-        """Forget a failed publish: the site stays as it was."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+        """Forget a failed publish: the site stays as it was (nothing of it was written in the trees)."""
 
 
-def _link_or_copy(src: Path, dest: Path) -> None:
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copy2(src, dest)
+def _files(entry: dict) -> dict[str, str]:
+    """The files (path -> object) of a target entry, in the manifest's form (lines ``path<TAB>object``) or not."""
+    files = entry.get("files", {})
+    if isinstance(files, dict):
+        return files
+    return dict(line.split("\t") for line in files.splitlines())
+
+
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)

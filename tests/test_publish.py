@@ -178,7 +178,27 @@ def test_editing_one_trail_changes_only_its_files_and_the_pages_listing_it(tmp_p
     assert not any(p.startswith((f"trails/{other}/", f"trails/{other}.")) for p in changed)
     assert "static/" not in " ".join(changed)
     assert "Le long de la rivière" in (out / f"trails/{tid}/index.html").read_text()
-    assert os.readlink(out) != first and not (out.parent / first).exists()  # switched, old version removed
+    assert os.readlink(out) != first  # switched to the other release tree...
+    previous = out.parent / first  # ...the previous release stays whole until the next publish
+    assert "Le long de la rivière" not in (previous / f"trails/{tid}/index.html").read_text()
+    assert {p for p in snapshot(previous)} == set(after)
+    # a second edit, of another circuit: the tree that comes back gets both edits (and nothing else moves)
+    db = open_db(db_path)
+    store = TrailStore(db)
+    trail = store.get(other)
+    trail.summary = "Une autre boucle, revue."
+    store.save(trail)
+    db.conn.close()
+    result = run(db_path, "--out", str(out), "--base-url", BASE, "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    assert os.readlink(out) == first
+    assert "Le long de la rivière" in (out / f"trails/{tid}/index.html").read_text()
+    assert "Une autre boucle, revue." in (out / f"trails/{other}/index.html").read_text()
+    again = snapshot(out)
+    assert set(again) == set(after)
+    for path in again:  # every file of the live tree is the one of the tree before (same inode) or new
+        if not path.startswith((f"trails/{other}", f"api/trails/{other}.")) and again[path] != after[path]:
+            assert path.startswith(("index.html", "api/", "catalogue/", "page/", "sitemap", "embed/", "pois/")), path
 
 
 def test_sub_folder_and_live_url(tmp_path):
