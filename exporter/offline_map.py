@@ -78,7 +78,9 @@ class Corridor:
         line = lines[0] if len(lines) == 1 else MultiLineString(lines)
         # A trace that crosses or walks back over itself is noded first: GEOS buffers such a line into
         # slivers (the Monaco-Ville loop's 500 m corridor came out at 0.14 km² instead of 1.57 km²).
-        polygon = (line if line.is_simple else shapely.union_all([line])).buffer(width_m, quad_segs=16)
+        # Buffered after a 1 m simplification (the edge moves by 1 m at most; a third less time).
+        outline = line.simplify(1.0)
+        polygon = (outline if outline.is_simple else shapely.union_all([outline])).buffer(width_m, quad_segs=16)
         x0, y0, x1, y1 = polygon.bounds
         # The lon/lat box of the projected box's corners and edge midpoints, widened by 1 %.
         xs = [x0, x1, x0, x1, (x0 + x1) / 2, (x0 + x1) / 2, x0, x1]

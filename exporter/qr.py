@@ -6,6 +6,7 @@ bundle (``index.html#poi=<id>``) that opens that POI's card.
 """
 from __future__ import annotations
 
+import functools
 import io
 from typing import Sequence
 
@@ -52,10 +53,16 @@ def matrix(data: str, *, level: str = "M") -> list[list[bool]]:
         raise ExportError("a QR code needs a URL")
     if level not in LEVELS:
         raise ExportError(f"error correction {level!r}: use one of {', '.join(LEVELS)} (M or better)")
+    return [list(row) for row in _modules(data, level)]
+
+
+@functools.lru_cache(maxsize=256)
+def _modules(data: str, level: str) -> tuple[tuple[bool, ...], ...]:
+    """The modules of one code, computed once (a circuit's PNG, SVG and two posters share one URL)."""
     qr = qrcode.QRCode(error_correction=LEVELS[level], border=4)
     qr.add_data(data)
     qr.make(fit=True)
-    return [list(row) for row in qr.get_matrix()]
+    return tuple(tuple(row) for row in qr.get_matrix())
 
 
 def svg_path(modules: Sequence[Sequence[bool]], *, x0: float = 0, y0: float = 0, module: float = 1) -> str:

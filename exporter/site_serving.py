@@ -93,7 +93,7 @@ location {root} {{
         default_type application/geo+json;
         add_header Cache-Control "{HOUR}";
     }}
-    location ~ \\.(zip|png|svg)$ {{
+    location ~ \\.(zip|png|svg|pdf)$ {{
         add_header Cache-Control "{HOUR}";
     }}
 }}

@@ -252,3 +252,20 @@ def test_links_with_quotes_and_parentheses_are_rewritten_whole():
     assert 'href="../../commune/l-estrechure/"' in out
     assert 'href="../../../embed/help/"' in out
     assert "url(/static/x.png)" in out  # not a route of the app: left alone
+
+
+def test_poster_pdf_is_published_and_linked_from_the_circuit_page(site):
+    tid = leg_id(site)
+    pdf = site["out"] / f"trails/{tid}/poster.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    page = (site["out"] / f"trails/{tid}/index.html").read_text()
+    assert 'href="poster.pdf"' in page or 'href="../../trails/%d/poster.pdf"' % tid in page, \
+        re.findall(r'href="[^"]*poster[^"]*"', page)
+
+
+def test_published_privacy_page_says_a_static_site_counts_nothing(site):
+    for path, counted in (("privacy/index.html", "compte"), ("en/privacy/index.html", "count")):
+        text = (site["out"] / path).read_text()
+        assert "static files" in text or "fichiers statiques" in text
+        assert "per day only" not in text and "par jour" not in text, path
+        assert "feedback" not in text.lower() or "Feedback you send" not in text  # no form without a live server

@@ -25,16 +25,15 @@ a year for content-addressed media, an hour for the rest.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import threading
-import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from exporter import bundle as bundle_exporter
+from exporter.bundle_zip import zip_bytes
 from exporter import poster as poster_exporter
 from exporter import qr as qr_exporter
 from poi.errors import BaliseError
@@ -149,13 +148,22 @@ def map_revision() -> str:
 def bundle_files(trail: Trail) -> dict[str, bytes]:
     """The files of a published trail's bundle, built once per version (see the module docstring)."""
     stops = db.trails().stops_with_pois(trail.id)
-    url = bundle_address(trail.id)
     cache: BundleCache = current_app.extensions["balise_bundles"]
+    return cache.get(cache_key(trail, stops, bundle_address(trail.id), map_revision()),
+                     lambda: build_bundle(trail, stops))
+
+
+def build_bundle(trail: Trail, stops) -> dict[str, bytes]:
+    """The files of ``trail``'s bundle at its public address, built now (no cache: ``balise publish``)."""
     database = current_app.config["DATABASE"]
     media_root = Path(database).resolve().parent if database != ":memory:" else None
-    connection = db.get_db()
-    return cache.get(cache_key(trail, stops, url, map_revision()), lambda: bundle_exporter.build_trail_files(
-        connection, trail, stops, base_url=url, media_root=media_root))
+    return bundle_exporter.build_trail_files(db.get_db(), trail, stops, base_url=bundle_address(trail.id),
+                                             media_root=media_root)
+
+
+def zip_folder(trail: Trail) -> str:
+    """The folder inside a circuit's ``bundle.zip`` (its name, as a file name)."""
+    return download_name(trail.name, "zip")[:-4]
 
 
 def _send(body: bytes, name: str, *, cache_control: str, download: str | None = None) -> Response:
@@ -195,15 +203,9 @@ def bundle_file(trail_id: int, name: str):
 @bp.route("/trails/<int:trail_id>/bundle.zip")
 def bundle_zip(trail_id: int):
     trail = db.published_trail(trail_id)
-    files = bundle_files(trail)
-    folder = download_name(trail.name, "zip")[:-4]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for path in sorted(files):
-            info = zipfile.ZipInfo(f"{folder}/{path}", date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, files[path])
-    response = _send(out.getvalue(), "bundle.zip", cache_control="no-cache", download=f"{folder}.zip")
+    folder = zip_folder(trail)
+    body = zip_bytes(bundle_files(trail), folder)
+    response = _send(body, "bundle.zip", cache_control="no-cache", download=f"{folder}.zip")
     response.content_type = "application/zip"
     return response
 

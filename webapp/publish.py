@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from exporter import geojson, kml, poster, qr
+from exporter.bundle_zip import DeflateCache, zip_bytes
 from exporter.errors import ExportError
 from exporter.site import PublishStats, SiteBuild
 from exporter.site_serving import headers_file, nginx_snippet
@@ -106,7 +107,8 @@ def publish(db_path: str, options: PublishOptions) -> PublishReport:
     if live and urlsplit(live).scheme not in ("http", "https"):
         raise ExportError(_("--live-url must be an http(s) address, not {value!r}", value=live))
     app = create_app({"DATABASE": db_path, "BASE_URL": base, "STATIC_SITE": True, "LIVE_URL": live,
-                      "SITE_LANGUAGES": options.langs, "TESTING": False})
+                      "SITE_LANGUAGES": options.langs, "TESTING": False,
+                      "FIGURES": False})  # rendering the site is no visit to count
     app.jinja_env.globals["duration_buckets"] = DURATION_BUCKETS  # public/_browse.html
     build = SiteBuild(options.out, compress=options.compress)
     try:
@@ -136,6 +138,7 @@ class _Publisher:
         self.site_key = digest(code_digest(), base, live, self.langs, app.config["TILES_URL"],
                                app.config["TILES_ATTRIBUTION"])
         self.pages = self.rendered = 0
+        self.deflated = DeflateCache()  # the files every bundle shares, deflated once for all the zips
         self.sitemap: list[str] = []
         self.nginx_path = options.out / "nginx.conf.example"
 
@@ -184,7 +187,9 @@ class _Publisher:
         pois = {ts.poi.id: ts.poi for items in stops.values() for ts in items}
         self.urls.published_pois = set(pois)
         trails_of = {p: [(x.id, x.name, x.extra) for x in self.store.trails_of_poi(p)] for p in pois}
-        listing = self.listing = digest(self.site_key, [repr(t) for t in trails])
+        # each circuit's content digested once: every key of its pages and files starts from it
+        rev = {t.id: digest(repr(t), repr(stops[t.id])) for t in trails}
+        listing = self.listing = digest(self.site_key, [rev[t.id] for t in trails])
         self.catalogue_queries()
         from webapp.bundles import map_revision
 
@@ -193,7 +198,7 @@ class _Publisher:
             self.catalogue(lang)
             prefix = self.urls.prefix(lang)
             for t in trails:
-                key = digest(self.site_key, repr(t), repr(stops[t.id]), lang)
+                key = digest(self.site_key, rev[t.id], lang)
                 self.page(f"trail:{t.id}:{lang}", key, f"{prefix}trails/{t.id}/index.html", lang,
                           f"/trails/{t.id}")
             for poi in pois.values():
@@ -207,7 +212,7 @@ class _Publisher:
             thumbs = thumbnail_paths(trails)
         self.files("thumbs", digest(sorted(thumbs)), lambda: {name: p.read_bytes() for name, p in thumbs.items()})
         for t in trails:
-            self.files(f"trail-files:{t.id}", digest(self.site_key, repr(t), repr(stops[t.id]), map_rev),
+            self.files(f"trail-files:{t.id}", digest(self.site_key, rev[t.id], map_rev),
                        lambda t=t: self.trail_files(t, stops[t.id]))
         for poi in pois.values():
             self.files(f"poi-api:{poi.id}", digest(self.site_key, repr(poi), trails_of[poi.id]),
@@ -313,21 +318,25 @@ class _Publisher:
         return self.urls.rewrite_absolute(text).encode("utf-8")
 
     def trail_files(self, trail, stops) -> dict[str, bytes]:
-        from webapp.bundles import bundle_files
+        from webapp.bundles import build_bundle, zip_folder
 
         tid = trail.id
         full = self.store.get(tid)
+        url = qr.bundle_url(self.base, tid)  # the bundle's published URL itself (no ?src=: a static host counts nothing)
+        bundle = build_bundle(full, stops)
+        ways = poster.poster_ways(self.db.get_db(), full)
+        a4 = poster.export(full, stops, url=url, size="A4", ways=ways)
         out = {f"trails/{tid}.gpx": self.get(f"/trails/{tid}.gpx"),
                f"trails/{tid}.geojson": geojson.export(full, stops),
                f"trails/{tid}.kml": kml.export(full, stops),
-               # the bundle's published URL itself (no ?src=: a static host counts nothing)
-               f"trails/{tid}/qr.png": qr.export(full, url=qr.bundle_url(self.base, tid), fmt="png"),
-               f"trails/{tid}/qr.svg": qr.export(full, url=qr.bundle_url(self.base, tid), fmt="svg"),
-               f"trails/{tid}/poster-a4.svg": poster.export(full, stops, url=qr.bundle_url(self.base, tid), size="A4"),
-               f"trails/{tid}/poster-a3.svg": poster.export(full, stops, url=qr.bundle_url(self.base, tid), size="A3"),
-               f"trails/{tid}/bundle.zip": self.get(f"/trails/{tid}/bundle.zip"),
+               f"trails/{tid}/qr.png": qr.export(full, url=url, fmt="png"),
+               f"trails/{tid}/qr.svg": qr.export(full, url=url, fmt="svg"),
+               f"trails/{tid}/poster-a4.svg": a4,
+               f"trails/{tid}/poster-a3.svg": poster.export(full, stops, url=url, size="A3", ways=ways),
+               f"trails/{tid}/poster.pdf": poster.to_pdf(a4),
+               f"trails/{tid}/bundle.zip": zip_bytes(bundle, zip_folder(full), self.deflated),
                f"api/trails/{tid}.json": self.api(f"/api/trails/{tid}")}
-        for name, data in bundle_files(full).items():
+        for name, data in bundle.items():
             out[f"trails/{tid}/bundle/{name}"] = data
         return out
 

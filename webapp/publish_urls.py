@@ -141,6 +141,11 @@ class SiteUrls:
         return f"trails/{args['trail_id']}/poster-{size}.svg" if args["trail_id"] in self.published_trails \
             and size in ("a4", "a3") else None
 
+    def _bundles_poster_pdf(self, args, pairs, params):
+        size = (params.get("size") or "A4").lower()
+        return f"trails/{args['trail_id']}/poster.pdf" if args["trail_id"] in self.published_trails \
+            and size == "a4" else None
+
     def _api_trails(self, args, pairs, params):
         return "api/trails.json"
 
