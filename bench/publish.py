@@ -4,8 +4,9 @@ In temporary folders, removed at the end:
 
 1. the demo catalogue (``webapp.demo.build_demo`` over ``data/``), published in French and English:
    the first publish, a second one with nothing changed, and one after editing one circuit's summary;
-2. ``--trails N`` (default 10,000) synthetic circuits (the generator of ``bench/filters.py``: French
-   names, 1-3 themes, 40-point traces, 90 % published, no stops), published in ``--lang`` (default fr):
+2. ``--trails N`` (default 10,000) synthetic circuits: the demo's and shifted copies of them (real traces,
+   figures, stops and their POIs with photos, each copy moved to a new place), published in ``--lang``
+   (default fr):
    the same three timings (target for the incremental one: <= 2 s at 10,000);
 3. requests per second for circuit pages and bundle files of the demo, from nginx serving the published
    folder (the site's own nginx snippet, one worker) and from ``balise serve`` (waitress, 8 threads) over
@@ -78,19 +79,41 @@ def _size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.resolve().rglob("*") if p.is_file()) / 1e6
 
 
-def synthetic_db(folder: Path, n: int) -> tuple[Path, int]:
-    import numpy as np
-    from filters import fill, make_trails  # bench/filters.py: the national-size trail generator
+def synthetic_db(demo_db: Path, n: int) -> tuple[Path, int]:
+    """``n`` published circuits: the demo's, then shifted copies of them (trace, figures, stops and their
+    POIs with photos, moved by up to ~0.1° so each copy is a new place), beside the demo's database (same
+    media folder). Returns the path and the id of the first copy."""
+    import dataclasses
 
-    from poi.store import open_db
+    from poi.store import PoiStore, open_db
+    from trails.store import TrailStore
     from webapp.schema import COMPONENTS
 
-    path = folder / "synthetic.db"
+    path = demo_db.with_name("synthetic.db")
+    shutil.copyfile(demo_db, path)
     db = open_db(path, COMPONENTS)
-    trails = make_trails(n, np.random.default_rng(12))
-    fill(db, trails)
+    trails, pois = TrailStore(db), PoiStore(db)
+    models = trails.all(published_only=True)
+    stops = {t.id: trails.stops(t.id) for t in models}
+    first = None
+    with db.conn:
+        for k in range(max(0, n - len(models))):
+            model = models[k % len(models)]
+            shift = 1 + k // len(models)
+            dx, dy = 0.013 * (shift % 9), 0.011 * (shift // 9)
+            segments = [[(p[0] + dx, p[1] + dy, *p[2:]) for p in seg] for seg in model.segments]
+            tid = trails.save(dataclasses.replace(model, id=None, segments=segments, source="bench",
+                                                  name=f"{model.name} ({shift + 1})", source_id=f"{model.id}-{shift}"))
+            first = first or tid
+            copies = []
+            for stop in stops[model.id]:
+                poi = pois.get(stop.poi_id)
+                _, pid = pois.upsert(dataclasses.replace(poi, id=None, lon=poi.lon + dx, lat=poi.lat + dy,
+                                                         source="bench", source_id=f"{poi.id}-{shift}"))
+                copies.append(dataclasses.replace(stop, trail_id=tid, poi_id=pid))
+            trails.upsert_stops(copies)
     db.conn.close()
-    return path, next(t.id for t in trails if t.published)
+    return path, first or models[0].id
 
 
 # -- load ------------------------------------------------------------------------------------------------
@@ -194,14 +217,15 @@ def main(argv=None) -> None:
         tmp = Path(tmp)
         from web_load import build_demo_db
 
+        db_path, circuits = build_demo_db(tmp)
         if not args.skip_demo:
-            db_path, circuits = build_demo_db(tmp)
             three_publishes("demo", db_path, tmp / "demo-site", ("fr", "en"), circuits[-1])
             compare_servers(db_path, tmp / "demo-site", circuits, args.clients, args.seconds)
         if not args.skip_synthetic:
             started = time.perf_counter()
-            synth, first_id = synthetic_db(tmp, args.trails)
-            print(f"\nsynthetic: {args.trails} circuits generated in {time.perf_counter() - started:.1f} s")
+            synth, first_id = synthetic_db(db_path, args.trails)
+            print(f"\nsynthetic: {args.trails} circuits (the demo's and shifted copies with their stops) "
+                  f"generated in {time.perf_counter() - started:.1f} s")
             three_publishes(f"{args.trails} circuits", synth, tmp / "synthetic-site", tuple(args.lang or ["fr"]),
                             first_id)
 

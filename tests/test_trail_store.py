@@ -37,6 +37,22 @@ def test_trails_of_poi_leaves_out_removed_stops_and_unpublished(db, trail_store)
     assert [t.name for t in trail_store.trails_of_poi(pid, published_only=False)] == ["A", "B"]
 
 
+def test_stops_of_many_trails_are_those_of_each_trail(db, trail_store):
+    pois = PoiStore(db)
+    first = pois.upsert(POI(name="Moulin", lon=3.7158, lat=44.2217, source="t", source_id="m"))[1]
+    second = pois.upsert(POI(name="Pont", lon=3.7160, lat=44.2219, source="t", source_id="p"))[1]
+    a = trail_store.save(Trail(name="A", segments=SEG, published=True))
+    b = trail_store.save(Trail(name="B", segments=SEG, published=True))
+    empty = trail_store.save(Trail(name="C", segments=SEG, published=True))
+    trail_store.upsert_stops([Stop(trail_id=a, poi_id=second, distance_along_m=10, offset_m=1),
+                              Stop(trail_id=a, poi_id=first, distance_along_m=50, offset_m=3),
+                              Stop(trail_id=b, poi_id=first, distance_along_m=20, offset_m=3)])
+    trail_store.set_stop_status(b, first, "removed")
+    many = trail_store.stops_with_pois_of([a, b, empty])
+    assert [[ts.poi.name for ts in many[t]] for t in (a, b, empty)] == [["Pont", "Moulin"], [], []]
+    assert all(repr(many[t]) == repr(trail_store.stops_with_pois(t)) for t in (a, b, empty))
+
+
 def test_staff_order_of_stops_survives_reattachment(db, trail_store):
     pois = PoiStore(db)
     ids = [pois.upsert(POI(name=n, lon=3.7158, lat=44.2217, source="t", source_id=n))[1] for n in "ABC"]

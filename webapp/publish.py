@@ -182,11 +182,14 @@ class _Publisher:
     def run(self) -> None:
         self.assets()
         trails = self.store.all(published_only=True)
-        stops = {t.id: self.store.stops_with_pois(t.id) for t in trails}
+        stops = self.store.stops_with_pois_of(t.id for t in trails)
         self.urls.published_trails = {t.id for t in trails}
         pois = {ts.poi.id: ts.poi for items in stops.values() for ts in items}
         self.urls.published_pois = set(pois)
-        trails_of = {p: [(x.id, x.name, x.extra) for x in self.store.trails_of_poi(p)] for p in pois}
+        trails_of: dict[int, list] = {p: [] for p in pois}  # the circuits each POI page lists, by name
+        for t in sorted(trails, key=lambda t: (t.name, t.id)):
+            for poi_id in dict.fromkeys(ts.poi.id for ts in stops[t.id]):
+                trails_of[poi_id].append((t.id, t.name, t.extra))
         # each circuit's content digested once: every key of its pages and files starts from it
         rev = {t.id: digest(repr(t), repr(stops[t.id])) for t in trails}
         listing = self.listing = digest(self.site_key, [rev[t.id] for t in trails])
