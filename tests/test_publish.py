@@ -153,6 +153,16 @@ def test_second_publish_with_nothing_changed_touches_no_file(site):
     assert snapshot(site["out"]) == before
 
 
+def edit_and_publish(db_path, out, trail_id: int, summary: str):
+    db = open_db(db_path)
+    store = TrailStore(db)
+    trail = store.get(trail_id)
+    trail.summary = summary
+    store.save(trail)
+    db.conn.close()
+    return run(db_path, "--out", str(out), "--base-url", BASE, "--lang", "fr")
+
+
 def test_editing_one_trail_changes_only_its_files_and_the_pages_listing_it(tmp_path):
     db_path = tmp_path / "balise.db"
     ids = build_web_catalogue(db_path)
@@ -161,13 +171,7 @@ def test_editing_one_trail_changes_only_its_files_and_the_pages_listing_it(tmp_p
     before = snapshot(out)
     first = os.readlink(out)
     tid = ids["Le Bateau - Arlix"]
-    db = open_db(db_path)
-    store = TrailStore(db)
-    trail = store.get(tid)
-    trail.summary = "Le long de la rivière, du Bateau à Arlix."
-    store.save(trail)
-    db.conn.close()
-    result = run(db_path, "--out", str(out), "--base-url", BASE, "--lang", "fr")
+    result = edit_and_publish(db_path, out, tid, "Le long de la rivière, du Bateau à Arlix.")
     assert result.exit_code == 0, result.output
     assert re.search(r"0 files written, [1-9]\d* changed, 0 removed", result.output), result.output
     after = snapshot(out)
@@ -183,13 +187,7 @@ def test_editing_one_trail_changes_only_its_files_and_the_pages_listing_it(tmp_p
     assert "Le long de la rivière" not in (previous / f"trails/{tid}/index.html").read_text()
     assert {p for p in snapshot(previous)} == set(after)
     # a second edit, of another circuit: the tree that comes back gets both edits (and nothing else moves)
-    db = open_db(db_path)
-    store = TrailStore(db)
-    trail = store.get(other)
-    trail.summary = "Une autre boucle, revue."
-    store.save(trail)
-    db.conn.close()
-    result = run(db_path, "--out", str(out), "--base-url", BASE, "--lang", "fr")
+    result = edit_and_publish(db_path, out, other, "Une autre boucle, revue.")
     assert result.exit_code == 0, result.output
     assert os.readlink(out) == first
     assert "Le long de la rivière" in (out / f"trails/{tid}/index.html").read_text()
