@@ -111,3 +111,16 @@ def test_the_published_site_carries_the_thumbnails(catalogue, tmp_path):
     with Image.open(out / src) as thumb:
         assert thumb.size == (400, 265)
     assert (out / src).read_bytes() == _fetch(catalogue["client"], "/" + src).data
+
+
+def test_a_photo_added_later_shows_on_the_cached_catalogue_at_once(tmp_path):
+    db_path = tmp_path / "balise.db"
+    ids = build_web_catalogue(db_path)
+    client = create_app({"DATABASE": str(db_path), "TESTING": True, "SECRET_KEY": "test"}).test_client()
+    assert "<img" not in _cards(client.get("/?lang=en").get_data(as_text=True))[LEG]  # now cached
+    shutil.copy(PHOTO, tmp_path / "poteau.jpg")
+    db = open_db(db_path)
+    PoiStore(db).update_fields(TrailStore(db).stops(ids[LEG])[1].poi_id, media=[Media("image", "poteau.jpg")])
+    db.conn.close()
+    assert CliRunner().invoke(cli, ["--db", str(db_path), "media", "import"]).exit_code == 0
+    assert 'class="card-photo"' in _cards(client.get("/?lang=en").get_data(as_text=True))[LEG]
