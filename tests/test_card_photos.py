@@ -111,6 +111,10 @@ def test_the_published_site_carries_the_thumbnails(catalogue, tmp_path):
     with Image.open(out / src) as thumb:
         assert thumb.size == (400, 265)
     assert (out / src).read_bytes() == _fetch(catalogue["client"], "/" + src).data
+    import json
+
+    index = json.loads((out / "api" / "catalogue.fr.json").read_text(encoding="utf-8"))
+    assert index["photos"] == {str(catalogue["ids"][LEG]): [src, 400, 265, "Le poteau du Bateau"]}  # for the script
 
 
 def test_a_photo_added_later_shows_on_the_cached_catalogue_at_once(tmp_path):

@@ -4,7 +4,7 @@
 cached for a year (its name is its content's). :func:`card_photos` picks each listed circuit's
 first photo, the circuit's own stored photo, else the first stop (in walking order) with one, and
 gives what its ``<img>`` needs: ``src``, ``width``, ``height``, ``alt``. ``balise publish`` writes
-the same files under ``thumbs/`` (:func:`thumbnail_paths`).
+the same files under ``thumbs/`` (:func:`published_card_photos`).
 
 ``/videos/<sha256>.<mp4|webm>`` serves a stored video (range requests, for seeking); :func:`poi_videos`
 gives the POI page each video with its poster: its own photo, else the POI's first photo (800 px WebP),
@@ -71,9 +71,13 @@ def card_photos(trails) -> dict[int, dict]:
             for trail_id, (thumb, alt) in _card_thumbnails(trails).items()}
 
 
-def thumbnail_paths(trails) -> dict[str, Path]:
-    """``thumbs/<name> -> file`` of the circuits' card photos: what ``balise publish`` copies (app context)."""
-    return {f"thumbs/{thumb.path.name}": thumb.path for thumb, _alt in _card_thumbnails(trails).values()}
+def published_card_photos(trails) -> tuple[dict[int, list], dict[str, Path]]:
+    """For ``balise publish`` (app context): ``trail id -> [site path, width, height, alt]`` (what the static
+    catalogue's script shows on the cards it draws) and ``thumbs/<name> -> file`` (what it copies)."""
+    found = _card_thumbnails(trails)
+    index = {trail_id: [f"thumbs/{thumb.path.name}", thumb.width, thumb.height, alt]
+             for trail_id, (thumb, alt) in found.items()}
+    return index, {f"thumbs/{thumb.path.name}": thumb.path for thumb, _alt in found.values()}
 
 
 def _video_poster(store: MediaStore, poi, video: Media, record: dict | None) -> Thumbnail:

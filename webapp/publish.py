@@ -38,7 +38,7 @@ from poi.resources import resource
 from trails.filter_index import DURATION_BUCKETS, search, search_ids
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
-from webapp.media_files import poi_media_paths, thumbnail_paths
+from webapp.media_files import poi_media_paths, published_card_photos
 from webapp.publish_catalogue import catalogue_index, catalogue_words
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
@@ -194,6 +194,9 @@ class _Publisher:
         rev = {t.id: digest(repr(t), repr(stops[t.id])) for t in trails}
         listing = self.listing = digest(self.site_key, [rev[t.id] for t in trails])
         self.catalogue_queries()
+        with self.app.app_context():  # the catalogue cards' photos (webapp/media_files.py)
+            self.card_photos, thumbs = published_card_photos(trails)
+        self.files("thumbs", digest(sorted(thumbs)), lambda: {name: p.read_bytes() for name, p in thumbs.items()})
         from webapp.bundles import map_revision
 
         map_rev = map_revision()
@@ -211,9 +214,6 @@ class _Publisher:
             self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
                       "/embed/help")
             self.page(f"privacy:{lang}", digest(self.site_key, lang), f"{prefix}privacy/index.html", lang, "/privacy")
-        with self.app.app_context():  # the catalogue cards' photos (webapp/media_files.py)
-            thumbs = thumbnail_paths(trails)
-        self.files("thumbs", digest(sorted(thumbs)), lambda: {name: p.read_bytes() for name, p in thumbs.items()})
         for t in trails:
             self.files(f"trail-files:{t.id}", digest(self.site_key, rev[t.id], map_rev),
                        lambda t=t: self.trail_files(t, stops[t.id]))
@@ -291,13 +291,15 @@ class _Publisher:
             for page in range(1, max(1, -(-total // PAGE_SIZE)) + 1):
                 shown = ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
                 key = digest(self.site_key, lang, folder, page, total, facets,
-                             [self.listed_reprs[i] for i in shown], self.towns_key, pages_map)
+                             [self.listed_reprs[i] for i in shown], self.towns_key, pages_map,
+                             [self.card_photos.get(i) for i in shown])
                 path = f"{prefix}{folder}" + (f"page/{page}/" if page > 1 else "") + "index.html"
                 extra = [("page", str(page))] if page > 1 else []
                 self.page(f"catalogue:{lang}:{folder}:{page}", key, path, lang, "/",
                           [*query.items(), *extra], catalogue_folder=folder if page == 1 else f"{folder}page/{page}/")
-        self.files(f"catalogue-index:{lang}", digest(self.listing, lang, self.towns_key),
-                   lambda: {f"api/catalogue.{lang}.json": json_dumps(catalogue_index(self.store, lang, PAGE_SIZE))})
+        self.files(f"catalogue-index:{lang}", digest(self.listing, lang, self.towns_key, self.card_photos),
+                   lambda: {f"api/catalogue.{lang}.json": json_dumps(
+                       {**catalogue_index(self.store, lang, PAGE_SIZE), "photos": self.card_photos})})
         self.files("catalogue-words", self.listing,
                    lambda: {"api/catalogue-words.json": json_dumps(catalogue_words(self.store))})
 

@@ -394,6 +394,9 @@
       const list = el("ul", {class: "results"});
       for (const t of found.rows) {
         const li = el("li", null, el("h3", null, el("a", {href: root + "trails/" + t[T.id] + "/"}, t[T.shown] || t[T.name])));
+        const photo = (index.photos || {})[t[T.id]];  // [path, width, height, alt]: the card's thumbnail
+        if (photo) li.prepend(el("img", {class: "card-photo", src: root + photo[0], alt: photo[3], width: photo[1],
+          height: photo[2], loading: "lazy", decoding: "async"}));
         if (t[T.commune]) li.append(el("p", {class: "commune"}, t[T.commune]));
         li.append(el("dl", {class: "figures"}, figure(m.fig_length, km(index, t[T.length])),
           figure(m.fig_duration, formatDuration(t[T.duration])),

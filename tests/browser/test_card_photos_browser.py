@@ -1,0 +1,95 @@
+"""Catalogue cards' thumbnails in real headless Chromium: in the live app (waitress on loopback) and in the
+static site ``balise publish`` writes, where the catalogue's script draws the filtered cards itself.
+
+Data: the real web catalogue of tests/helpers.build_web_catalogue and the real photo of tests/data/media
+(see its README), stored through ``balise media import`` on the first stop of the Aubenas leg.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import DATA, build_web_catalogue, open_db
+from poi.models import Media
+from poi.store import PoiStore
+from trails.store import TrailStore
+
+pytestmark = pytest.mark.browser
+
+LEG = "Le Bateau - Arlix"
+PHOTO = DATA / "media" / "photo_720x477_verify_photoshop-exif.jpg"
+CARD = "ul.results img.card-photo"  # only the leg has a stored photo
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        pass
+
+
+@pytest.fixture
+def catalogue(tmp_path):
+    from webapp.cli import cli
+
+    db_path = tmp_path / "balise.db"
+    ids = build_web_catalogue(db_path)
+    shutil.copy(PHOTO, tmp_path / "poteau.jpg")
+    db = open_db(db_path)
+    PoiStore(db).update_fields(TrailStore(db).stops(ids[LEG])[0].poi_id,
+                               media=[Media("image", "poteau.jpg", title="Le poteau du Bateau")])
+    db.conn.close()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", str(db_path), "media", "import"]).exit_code == 0
+    result = runner.invoke(cli, ["--db", str(db_path), "publish", "--out", str(tmp_path / "site"),
+                                 "--base-url", "https://commune.example/"])
+    assert result.exit_code == 0, result.output
+    return db_path, tmp_path / "site"
+
+
+def _loaded(page) -> list:
+    card = page.locator(CARD)
+    assert card.count() == 1
+    assert LEG in card.locator("xpath=..").inner_text()
+    card.scroll_into_view_if_needed()
+    page.wait_for_function(f"document.querySelector('{CARD}').complete && "
+                           f"document.querySelector('{CARD}').naturalWidth > 0")
+    return card.evaluate("i => [i.naturalWidth, i.naturalHeight, i.loading, i.alt]")
+
+
+def test_the_live_catalogue_shows_the_thumbnail(catalogue, browser):
+    import waitress
+
+    from webapp import create_app
+
+    db_path, _site = catalogue
+    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2, ident="balise-test")
+    threading.Thread(target=server.run, daemon=True).start()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.effective_port}/")
+        assert _loaded(page) == [400, 265, "lazy", "Le poteau du Bateau"]
+    finally:
+        context.close()
+        server.close()
+
+
+def test_the_static_catalogue_script_draws_the_thumbnail_on_filtered_cards(catalogue, browser):
+    _db, site = catalogue
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/?q=arlix")  # filtered in the browser
+        page.wait_for_function("document.querySelectorAll('ul.results > li').length === 1")
+        assert _loaded(page) == [400, 265, "lazy", "Le poteau du Bateau"]
+    finally:
+        context.close()
+        httpd.shutdown()
+        httpd.server_close()
