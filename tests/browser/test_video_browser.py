@@ -71,3 +71,65 @@ def test_a_poi_video_waits_for_the_visitor_then_plays(served_poi, browser, tmp_p
         assert page.evaluate("document.querySelector('figure.poi-video video').videoWidth") == 320
     finally:
         context.close()
+
+
+def test_a_bundle_card_carries_a_video_within_budget_and_links_one_beyond(tmp_path, browser, monkeypatch):
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from exporter import bundle, bundle_media
+    from webapp.cli import cli
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+            pass
+
+    db_path = tmp_path / "balise.db"
+    ids = build_web_catalogue(db_path)
+    for path in (WEBM, MP4):
+        shutil.copy(path, tmp_path / path.name)
+    db = open_db(db_path)
+    store = TrailStore(db)
+    leg = ids["Le Bateau - Arlix"]
+    first, second = [s.poi_id for s in store.stops(leg)[:2]]
+    PoiStore(db).update_fields(first, media=[Media("video", WEBM.name, title="Le sentier")])
+    PoiStore(db).update_fields(second, media=[Media("video", MP4.name, title="Le poteau")])
+    db.conn.close()
+    assert CliRunner().invoke(cli, ["--db", str(db_path), "media", "import"]).exit_code == 0
+    monkeypatch.setattr(bundle_media, "VIDEO_BUDGET_BYTES", 40_000)  # the WebM (36 KB) fits, not both
+    db = open_db(db_path)
+    store = TrailStore(db)
+    (tmp_path / "www").mkdir()
+    report = bundle.export(store.get(leg), store.stops_with_pois(leg), out_dir=tmp_path / "www" / "bundle",
+                           media_root=tmp_path)
+    db.conn.close()
+    assert [w for w in report.warnings if ".mp4" in w]  # the report says which video became a link
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(tmp_path / "www")))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    try:
+        requested = []
+        context.on("request", lambda request: requested.append(request.url))
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/bundle/")
+        page.wait_for_function("document.documentElement.dataset.offline === 'ready'", timeout=30_000)
+        video = page.locator(f'[data-poi-id="{first}"] video')
+        assert video.evaluate("v => [v.preload, v.autoplay, v.controls, v.getAttribute('src').startsWith('media/')]") \
+            == ["none", False, True, True]
+        link = page.locator(f'[data-poi-id="{second}"] p.video-link a')
+        assert link.inner_text() == "Watch the video"
+        assert link.get_attribute("href").startswith("../../../videos/")
+        assert page.locator(f'[data-poi-id="{second}"] video').count() == 0
+        page.wait_for_function("document.documentElement.dataset.media === 'complete'", timeout=30_000)
+        kept = page.evaluate("""async () => {
+          for (const key of await caches.keys()) {
+            for (const r of await (await caches.open(key)).keys()) if (r.url.endsWith(".webm")) return true;
+          }
+          return false;
+        }""")
+        assert kept, "the video in the bundle is kept for offline use"
+        assert not any(url.endswith(".mp4") for url in requested), "the linked video is not fetched"
+    finally:
+        context.close()
+        httpd.shutdown()
+        httpd.server_close()
