@@ -135,13 +135,15 @@ def filters_of(source: Source) -> Callable[[POI], str | None]:
 
 
 def run_source(db, source: Source, *, db_folder: Path, dry_run: bool = False, by: str = "",
-               incremental: bool = True, progress: Callable | None = None) -> tuple[Run, list[int]]:
+               incremental: bool = True, progress: Callable | None = None,
+               then: Callable | None = None) -> tuple[Run, list[int]]:
     """Import one registered source (or preview it) and store the run's report.
 
     Returns the stored :class:`Run` and the ids of the POIs added or updated (for the caller
     to attach them to trails). A failure is never raised: the run is stored as failed, with
     the reason, and nothing of the import is written. ``progress`` is called with the running
-    :class:`~poi.importers.base.ImportReport` every few hundred records.
+    :class:`~poi.importers.base.ImportReport` every few hundred records; ``then`` with the report inside the
+    import's transaction (what it writes commits with the POIs or not at all; not in a dry run).
     """
     store = SourceStore(db)
     location = source.url or str(Path(db_folder) / source.file)
@@ -152,7 +154,8 @@ def run_source(db, source: Source, *, db_folder: Path, dry_run: bool = False, by
     try:
         report = import_file(db, location, format=source.format, source=source.source_key or None, dry_run=dry_run,
                              licence=source.licence or None, attribution=source.attribution or None,
-                             since=since or None, keep=filters_of(source), progress=progress)
+                             since=since or None, keep=filters_of(source), progress=progress,
+                             then=then)
     except BaliseError as e:
         run = Run(source_id=source.id, dry_run=dry_run, status="failed", error=str(e), by=by,
                   started_at=started_at, seconds=time.perf_counter() - started)

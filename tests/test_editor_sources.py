@@ -232,3 +232,18 @@ def test_balise_sync_leaves_a_source_being_imported_alone(runner, db_path, serve
     result = runner.invoke(cli, ["sync", "--db", str(db_path)])  # that server stopped: the source is free again
     assert result.exit_code == 0 and "LEI Alsace: 2 added" in result.stdout
     assert os.getpid() != worker.pid
+
+
+def test_stops_of_new_pois_are_written_in_the_imports_transaction(admin, served, db_path, monkeypatch, caplog):
+    from webapp import import_jobs
+
+    def broken(db, ids):
+        raise OSError("disk full while attaching stops")
+
+    served.bodies["/lei/export.xml"] = (200, LEI.read_bytes())
+    sid = _register(admin, url=served.url + "/lei/export.xml")
+    monkeypatch.setattr(import_jobs, "attach_pois", broken)
+    html = _run(admin, sid, "apply")
+    assert 'data-status="failed"' in html and "disk full while attaching stops" in html
+    assert _pois(db_path) == {}  # the POIs went with the stops: nothing half-imported
+    assert "import job" in caplog.text  # the unexpected error is logged for the administrator

@@ -45,6 +45,7 @@ def locked_run(db, source: Source, *, db_folder: Path, dry_run: bool, by: str, f
                job_id: int | None = None, progress=None) -> tuple[Run, list[int]]:
     """Run a source under its job row (taken here unless ``job_id`` is given) and attach the new POIs.
 
+    The stops of the new POIs are written inside the import's transaction: all of it commits, or nothing.
     Raises :class:`poi.source_store.SourceBusy` when another import of the source is running.
     The job ends ``done`` with its run (a failed run is a run too), or ``failed`` if something
     unexpected broke (then the error goes on up, after the job says so).
@@ -53,10 +54,9 @@ def locked_run(db, source: Source, *, db_folder: Path, dry_run: bool, by: str, f
     if job_id is None:
         job_id = store.start_job(source.id, dry_run=dry_run, by=by, pid=os.getpid(), full=full)
     try:
+        # the new POIs join the trails whose corridor they fall in, in the import's own transaction
         run, ids = run_source(db, source, db_folder=db_folder, dry_run=dry_run, by=by, incremental=not full,
-                              progress=progress)
-        if ids:
-            attach_pois(db, ids)
+                              progress=progress, then=lambda report: attach_pois(db, list(report.ids)))
     except BaseException as e:  # a bug or the disk: the job must not stay "running"
         if db.conn.in_transaction:
             db.conn.rollback()
