@@ -27,12 +27,12 @@ PHOTO = DATA / "media" / "photo_720x477_verify_photoshop-exif.jpg"
 LEG = "Le Bateau - Arlix"
 
 
-@pytest.fixture
-def catalogue(tmp_path):
-    """The web catalogue with the real photo on the first stop of the Aubenas leg, stored by the CLI."""
-    db_path = tmp_path / "balise.db"
+def catalogue_with_photo(folder):
+    """The web catalogue in ``folder`` with the real photo on the first stop of the Aubenas leg, stored by
+    ``balise media import``; returns (db path, ids) (also used by tests/browser/test_card_photos_browser.py)."""
+    db_path = folder / "balise.db"
     ids = build_web_catalogue(db_path)
-    shutil.copy(PHOTO, tmp_path / "poteau.jpg")
+    shutil.copy(PHOTO, folder / "poteau.jpg")
     db = open_db(db_path)
     first_stop = TrailStore(db).stops(ids[LEG])[0].poi_id
     PoiStore(db).update_fields(first_stop, media=[Media("image", "poteau.jpg", title="Le poteau du Bateau",
@@ -40,6 +40,12 @@ def catalogue(tmp_path):
     db.conn.close()
     result = CliRunner().invoke(cli, ["--db", str(db_path), "media", "import"])
     assert result.exit_code == 0, result.output
+    return db_path, ids
+
+
+@pytest.fixture
+def catalogue(tmp_path):
+    db_path, ids = catalogue_with_photo(tmp_path)
     app = create_app({"DATABASE": str(db_path), "TESTING": True, "SECRET_KEY": "test"})
     return {"db": db_path, "ids": ids, "app": app, "client": app.test_client()}
 

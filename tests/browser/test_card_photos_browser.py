@@ -6,7 +6,6 @@ Data: the real web catalogue of tests/helpers.build_web_catalogue and the real p
 """
 from __future__ import annotations
 
-import shutil
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -14,15 +13,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from helpers import DATA, build_web_catalogue, open_db
-from poi.models import Media
-from poi.store import PoiStore
-from trails.store import TrailStore
+from test_card_photos import LEG, catalogue_with_photo
 
 pytestmark = pytest.mark.browser
 
-LEG = "Le Bateau - Arlix"
-PHOTO = DATA / "media" / "photo_720x477_verify_photoshop-exif.jpg"
 CARD = "ul.results img.card-photo"  # only the leg has a stored photo
 
 
@@ -35,16 +29,8 @@ class Quiet(SimpleHTTPRequestHandler):
 def catalogue(tmp_path):
     from webapp.cli import cli
 
-    db_path = tmp_path / "balise.db"
-    ids = build_web_catalogue(db_path)
-    shutil.copy(PHOTO, tmp_path / "poteau.jpg")
-    db = open_db(db_path)
-    PoiStore(db).update_fields(TrailStore(db).stops(ids[LEG])[0].poi_id,
-                               media=[Media("image", "poteau.jpg", title="Le poteau du Bateau")])
-    db.conn.close()
-    runner = CliRunner()
-    assert runner.invoke(cli, ["--db", str(db_path), "media", "import"]).exit_code == 0
-    result = runner.invoke(cli, ["--db", str(db_path), "publish", "--out", str(tmp_path / "site"),
+    db_path, _ids = catalogue_with_photo(tmp_path)
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "publish", "--out", str(tmp_path / "site"),
                                  "--base-url", "https://commune.example/"])
     assert result.exit_code == 0, result.output
     return db_path, tmp_path / "site"

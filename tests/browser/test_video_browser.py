@@ -23,21 +23,38 @@ WEBM = DATA / "media" / "video_2s_320x180_vp8_DERIVED.webm"
 MP4 = DATA / "media" / "video_2s_320x180_h264_DERIVED.mp4"
 
 
+def with_videos(folder, videos):
+    """The web catalogue in ``folder``; the Aubenas leg's first stops get one video each (path, title), stored by
+    ``balise media import``. Returns (db path, ids, the POIs' ids)."""
+    from webapp.cli import cli
+
+    db_path = folder / "balise.db"
+    ids = build_web_catalogue(db_path)
+    db = open_db(db_path)
+    pois = [s.poi_id for s in TrailStore(db).stops(ids["Le Bateau - Arlix"])[:len(videos)]]
+    for poi_id, (path, title) in zip(pois, videos):
+        shutil.copy(path, folder / path.name)
+        PoiStore(db).update_fields(poi_id, media=[Media("video", path.name, title=title)])
+    db.conn.close()
+    assert CliRunner().invoke(cli, ["--db", str(db_path), "media", "import"]).exit_code == 0
+    return db_path, ids, pois
+
+
+def watched_page(browser, **options):
+    """A new English context and page, and the list of every URL the page asks for."""
+    context = browser.new_context(locale="en-GB", **options)
+    requested = []
+    context.on("request", lambda request: requested.append(request.url))
+    return context, context.new_page(), requested
+
+
 @pytest.fixture
 def served_poi(tmp_path):
     import waitress
 
     from webapp import create_app
-    from webapp.cli import cli
 
-    db_path = tmp_path / "balise.db"
-    ids = build_web_catalogue(db_path)
-    shutil.copy(WEBM, tmp_path / WEBM.name)
-    db = open_db(db_path)
-    poi_id = TrailStore(db).stops(ids["Le Bateau - Arlix"])[0].poi_id
-    PoiStore(db).update_fields(poi_id, media=[Media("video", WEBM.name, title="Le sentier")])
-    db.conn.close()
-    assert CliRunner().invoke(cli, ["--db", str(db_path), "media", "import"]).exit_code == 0
+    db_path, _ids, (poi_id,) = with_videos(tmp_path, [(WEBM, "Le sentier")])
     app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
     threading.Thread(target=server.run, daemon=True).start()
@@ -47,11 +64,8 @@ def served_poi(tmp_path):
 
 def test_a_poi_video_waits_for_the_visitor_then_plays(served_poi, browser, tmp_path):
     base, poi_id = served_poi
-    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="en-GB")
+    context, page, requested = watched_page(browser, viewport={"width": 1000, "height": 900})
     try:
-        requested = []
-        context.on("request", lambda request: requested.append(request.url))
-        page = context.new_page()
         page.goto(f"{base}/pois/{poi_id}")
         video = page.locator("figure.poi-video video")
         video.scroll_into_view_if_needed()
@@ -78,24 +92,13 @@ def test_a_bundle_card_carries_a_video_within_budget_and_links_one_beyond(tmp_pa
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     from exporter import bundle, bundle_media
-    from webapp.cli import cli
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
             pass
 
-    db_path = tmp_path / "balise.db"
-    ids = build_web_catalogue(db_path)
-    for path in (WEBM, MP4):
-        shutil.copy(path, tmp_path / path.name)
-    db = open_db(db_path)
-    store = TrailStore(db)
+    db_path, ids, (first, second) = with_videos(tmp_path, [(WEBM, "Le sentier"), (MP4, "Le poteau")])
     leg = ids["Le Bateau - Arlix"]
-    first, second = [s.poi_id for s in store.stops(leg)[:2]]
-    PoiStore(db).update_fields(first, media=[Media("video", WEBM.name, title="Le sentier")])
-    PoiStore(db).update_fields(second, media=[Media("video", MP4.name, title="Le poteau")])
-    db.conn.close()
-    assert CliRunner().invoke(cli, ["--db", str(db_path), "media", "import"]).exit_code == 0
     monkeypatch.setattr(bundle_media, "VIDEO_BUDGET_BYTES", 40_000)  # the WebM (36 KB) fits, not both
     db = open_db(db_path)
     store = TrailStore(db)
@@ -106,11 +109,8 @@ def test_a_bundle_card_carries_a_video_within_budget_and_links_one_beyond(tmp_pa
     assert [w for w in report.warnings if ".mp4" in w]  # the report says which video became a link
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(tmp_path / "www")))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    context, page, requested = watched_page(browser, viewport={"width": 390, "height": 844})
     try:
-        requested = []
-        context.on("request", lambda request: requested.append(request.url))
-        page = context.new_page()
         page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/bundle/")
         page.wait_for_function("document.documentElement.dataset.offline === 'ready'", timeout=30_000)
         video = page.locator(f'[data-poi-id="{first}"] video')
