@@ -41,10 +41,6 @@ class MediaRecordStore:
                               [original_sha256, original_sha256]).fetchone()
         return dict(row) if row else None
 
-    def media_revision(self) -> tuple:
-        """Changes when a file joins the store (for caches of pages that show stored photos; cheap: one index)."""
-        return tuple(self.db.execute("SELECT COUNT(*), MAX(rowid) FROM media").fetchone())
-
     def save_media(self, record: dict) -> None:
         """Remember one stored media file (keys: the columns of the ``media`` table)."""
         self.db.execute(
