@@ -107,3 +107,17 @@ def test_a_cached_circuit_page_carries_each_visitors_own_csrf_token_and_its_form
         from webapp import db
         assert len(FeedbackStore(db.get_db()).messages("pending", trail_id=tid)) == 2
     assert len(re.findall(r'name="csrf_token"', html)) == 1
+
+
+def test_a_poi_page_is_cached_until_the_poi_changes(client, ids, db_path, monkeypatch):
+    renders = []
+    render = public._render_poi_page
+    monkeypatch.setattr(public, "_render_poi_page", lambda poi_id: renders.append(poi_id) or render(poi_id))
+    poi_id = ids["poi"]["Arlix"]
+    first = client.get(f"/pois/{poi_id}?lang=en").get_data(as_text=True)
+    assert client.get(f"/pois/{poi_id}?lang=en").get_data(as_text=True) == first and renders == [poi_id]
+    other = open_db(db_path)
+    PoiStore(other).update_fields(poi_id, summary="Poteau au bord de l'Ardèche")
+    other.conn.close()
+    assert "Poteau au bord de l&#39;Ardèche" in client.get(f"/pois/{poi_id}?lang=en").get_data(as_text=True)
+    assert renders == [poi_id, poi_id]

@@ -51,7 +51,7 @@ def _page_number() -> int:
     return whole_number(request.args.get("page", "1"), name="page", low=1, high=MAX_PAGE)
 
 
-#: Rendered catalogue and circuit pages: the same URL, language, address and data give the same page. Keyed on
+#: Rendered catalogue, circuit and POI pages: the same URL, language, address and data give the same page. Keyed on
 #: :func:`webapp.pages_store.content_revision`, so any committed change (editor, CLI, import) shows at once.
 #: Bounded by bytes (``PAGE_CACHE_BYTES``, default 32 MB), not by entries: long query strings make big keys.
 PAGE_CACHE_BYTES = 32 * 1024 * 1024
@@ -238,6 +238,10 @@ def trail_gpx(trail_id: int):
 
 @bp.route("/pois/<int:poi_id>")
 def poi_page(poi_id: int):
+    return cached_page("poi", lambda: _render_poi_page(poi_id))
+
+
+def _render_poi_page(poi_id: int) -> str:
     try:
         poi = db.pois().get(poi_id)
     except NotFoundError:
