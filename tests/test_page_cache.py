@@ -121,3 +121,16 @@ def test_a_poi_page_is_cached_until_the_poi_changes(client, ids, db_path, monkey
     other.conn.close()
     assert "Poteau au bord de l&#39;Ardèche" in client.get(f"/pois/{poi_id}?lang=en").get_data(as_text=True)
     assert renders == [poi_id, poi_id]
+
+
+def test_every_content_table_keeps_its_revision_triggers(db_path):
+    """A migration that rebuilds one of these tables drops its triggers, and the caches would then miss its
+    changes: a fresh database, migrated to the end, has the three triggers of each table."""
+    from webapp.pages_store import CONTENT_TABLES
+
+    db = open_db(db_path)
+    triggers = {(table, name) for name, table in db.execute(
+        "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'content_revision_%'")}
+    db.conn.close()
+    assert triggers == {(t, f"content_revision_{t}_{op}") for t in CONTENT_TABLES for op in ("insert", "update",
+                                                                                           "delete")}
