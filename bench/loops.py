@@ -33,6 +33,7 @@ import argparse
 import os
 import platform
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -79,10 +80,11 @@ class Tally:
         from poi.geo import bbox_around
         from trails.routing_cache import network_graph
 
-        started = time.perf_counter()
+        started, rss = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         network_graph(db, "walking", bbox_around(lon, lat, 10_000))
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
         print(f"{self.label}: network read and built in {time.perf_counter() - started:.1f} s (once per network "
-              f"and practice, kept in memory; not counted below)")
+              f"and practice, kept in memory: peak memory +{grown:.0f} MB; not counted below)")
 
     def run(self, db, name: str, lon: float, lat: float, minutes: int, seed: int = 1) -> None:
         from trails.loops import MAX_REUSE, generate_loops
@@ -121,6 +123,7 @@ class Tally:
             print(f"{self.label}: reuse of the {objective} loops (all variants): mean "
                   f"{statistics.fmean(reuse or [0]):.1%}, max {max(reuse or [0]):.1%}; {ok_reuse}/{len(reuse)} <= 10 %")
         print(f"{self.label}: loops above 10 % reuse without a reason said: {self.unexplained} (target 0)")
+        ratio = self.heritage / self.blind if self.blind else float("inf")
         print(f"{self.label}: heritage stops of the best loop, heritage / none, summed over the same requests: "
               f"{self.heritage} / {self.blind} = {ratio:.2f} (target >= 1.5)")
         if self.loop_s:

@@ -12,6 +12,7 @@ import math
 import random
 from typing import Sequence
 
+import numpy as np
 import shapely
 
 from trails.graph import NoPathError
@@ -46,30 +47,41 @@ def two_opt(setting: LoopSetting, tour: list[int]) -> list[int]:
 
 
 def plan(setting: LoopSetting, seed: int | None, clusters, fillers: list[int], budget_s: float) -> list[int]:
-    """Insertion from the seed: best score per added estimated time while the budget allows, then 2-opt."""
+    """Insertion from the seed: best score per added estimated time while the budget allows, then 2-opt.
+
+    Every (candidate, position) pair is valued at once (numpy): the estimates of
+    :meth:`LoopSetting.estimate`, the start's being its network time from the start."""
     score = {n: s for n, s, _d in clusters}
     dwell = {n: d for n, _s, d in clusters}
     tour = [seed] if seed is not None else []
     pool = [n for n in list(score) + fillers if n not in tour]
     total = _tour_time(setting, tour, dwell)
-    while pool:
-        best = None
-        path = [setting.start, *tour, setting.start]
-        for n in pool:
-            for k in range(len(path) - 1):
-                added = (setting.estimate(path[k], n) + setting.estimate(n, path[k + 1])
-                         - setting.estimate(path[k], path[k + 1]) + dwell.get(n, 0.0))
-                if total + added > budget_s:
-                    continue
-                value = (score.get(n, 0.0) + 1e-3) / max(added, 1.0)
-                if best is None or value > best[0]:
-                    best = (value, n, k, added)
-        if best is None:
+    if not pool:
+        return two_opt(setting, tour)
+    pos, start = setting.graph.pos, setting.start
+    pool_xy = np.array([pos[n] for n in pool], dtype=float)
+    pool_t = np.array([setting.times[n] for n in pool], dtype=float)
+    value_of = np.array([score.get(n, 0.0) for n in pool]) + 1e-3
+    pool_dwell = np.array([dwell.get(n, 0.0) for n in pool])
+    at_start = np.array([n == start for n in pool])
+    alive = np.ones(len(pool), dtype=bool)
+    while alive.any():
+        path = [start, *tour, start]
+        xy = np.array([pos[n] for n in path], dtype=float)
+        est = np.hypot(pool_xy[:, None, 0] - xy[None, :, 0], pool_xy[:, None, 1] - xy[None, :, 1]) * setting.s_per_m
+        est[:, 0] = est[:, -1] = pool_t  # to or from the start: the network time
+        if at_start.any():
+            est[at_start] = [setting.times[n] for n in path]
+        legs = np.array([setting.estimate(a, b) for a, b in zip(path, path[1:])])
+        added = est[:, :-1] + est[:, 1:] - legs[None, :] + pool_dwell[:, None]
+        fits = (total + added <= budget_s) & alive[:, None]
+        if not fits.any():
             break
-        _v, n, k, added = best
-        tour.insert(k, n)
-        pool.remove(n)
-        total += added
+        value = np.where(fits, value_of[:, None] / np.maximum(added, 1.0), -np.inf)
+        q, k = np.unravel_index(int(np.argmax(value)), value.shape)
+        tour.insert(int(k), pool[int(q)])
+        alive[q] = False
+        total += float(added[q, k])
     return two_opt(setting, tour)
 
 

@@ -26,7 +26,7 @@ from poi.store import PoiStore
 from trails.cost import PRACTICE_SPEED, WALK_FLAT_KMH
 from trails.duration import stop_dwell_min
 from trails.graph import NoNetworkError, RoutingError, Walked, unretraced_legs
-from trails.routing_cache import network_graph, with_start
+from trails.routing_cache import bridge_edges, core_nodes, network_graph, with_start
 
 #: Farthest (metres) a heritage POI may be from a node to count for it, and from the loop to be one of its stops.
 SNAP_M = 80.0
@@ -36,11 +36,10 @@ START_SNAP_M = 500.0
 MAX_CLUSTERS = 40
 #: Filler nodes (score 0) per ring, rings at 20, 30 and 40 % of the budget's reach.
 FILLERS = 12
+#: Nodes are reached up to this share of the budget from the start (clusters and fillers lie within half).
+REACH_SHARE = 0.75
 #: Reuse ratio above which a loop says why.
 MAX_REUSE = 0.10
-#: Fillers are taken where the network has loops: in parts of at least this many nodes that no single path
-#: (a bridge of the graph) joins to the rest.
-MIN_CORE_NODES = 20
 
 
 class LoopError(RoutingError):
@@ -112,7 +111,7 @@ class LoopSetting:
         g = self.graph
         best, times, done = {self.start: 0.0}, {self.start: 0.0}, set()
         heap = [(0.0, self.start)]
-        limit = self.budget_s * 1.5
+        limit = self.budget_s * REACH_SHARE
         while heap:
             cost, node = heapq.heappop(heap)
             if node in done:
@@ -153,17 +152,16 @@ class LoopSetting:
     def fillers(self, rng: random.Random) -> list[int]:
         """Zero-score nodes on rings at 20, 30 and 40 % of the budget's reach (time from the start)."""
         if "_rings" not in self.__dict__:
-            core = self.core()
+            core = core_nodes(self.graph)
             budget = self.budget_s
             rings = [[n for n, t in self.times.items() if share * budget * 0.85 <= t <= share * budget * 1.15]
                      for share in (0.2, 0.3, 0.4)]
             self._rings = [([n for n in ring if n in core], [n for n in ring if n not in core]) for ring in rings]
         out = []
         for inside, outside in self._rings:
-            inside, outside = list(inside), list(outside)
-            rng.shuffle(inside)
-            rng.shuffle(outside)
-            out += sorted((inside + outside)[:FILLERS])  # beyond a bridge only when the ring has too few
+            picked = rng.sample(inside, min(FILLERS, len(inside)))
+            picked += rng.sample(outside, min(FILLERS - len(picked), len(outside)))  # beyond a bridge: too few
+            out += sorted(picked)
         return out
 
     def estimate(self, a: int, b: int) -> float:
@@ -191,78 +189,13 @@ class LoopSetting:
         return Loop(coords, walked.length_m, walked.time_s / 60.0, visit_min, stop_ids, walked.reuse_ratio,
                     pieces, plan=list(nodes), again=again)
 
-    def bridges(self) -> set[int]:
-        """The pieces among the reached nodes that are the only way between two parts of the network (the
-        bridges of the graph, Tarjan's lowlink; parallel pieces are not bridges): a loop that crosses one
-        has to walk it twice."""
-        if "_bridges" in self.__dict__:
-            return self._bridges
-        ends: dict[int, tuple[int, int]] = {}
-        for node in self.times:
-            for other, _c, piece, forward in self.graph.adj.get(node, ()):
-                if other in self.times:
-                    ends.setdefault(piece, (node, other) if forward else (other, node))
-        links: dict[int, list[tuple[int, int]]] = {}
-        for piece, (a, b) in ends.items():
-            if a != b:
-                links.setdefault(a, []).append((b, piece))
-                links.setdefault(b, []).append((a, piece))
-        order, low, found = {}, {}, set()
-        for root in links:
-            if root in order:
-                continue
-            order[root] = low[root] = len(order)
-            stack = [(root, -1, iter(links[root]))]
-            while stack:
-                node, via, todo = stack[-1]
-                for other, piece in todo:
-                    if piece == via:
-                        continue
-                    if other in order:
-                        low[node] = min(low[node], order[other])
-                    else:
-                        order[other] = low[other] = len(order)
-                        stack.append((other, piece, iter(links[other])))
-                        break
-                else:
-                    stack.pop()
-                    if stack:
-                        parent = stack[-1][0]
-                        low[parent] = min(low[parent], low[node])
-                        if low[node] > order[parent]:
-                            found.add(via)
-        self._bridges = found
-        return found
-
-    def core(self) -> set[int]:
-        """Reached nodes in parts of at least :data:`MIN_CORE_NODES` nodes once the bridges are cut (where a
-        loop can turn without walking back), or every reached node when there are none."""
-        if "_core" not in self.__dict__:
-            cut, parent = self.bridges(), {n: n for n in self.times}
-
-            def find(n: int) -> int:
-                while parent[n] != n:
-                    parent[n] = parent[parent[n]]
-                    n = parent[n]
-                return n
-
-            for node in self.times:
-                for other, _c, piece, _f in self.graph.adj.get(node, ()):
-                    if other in parent and piece not in cut:
-                        parent[find(node)] = find(other)
-            sizes: dict[int, int] = {}
-            for n in parent:
-                sizes[find(n)] = sizes.get(find(n), 0) + 1
-            core = {n for n in parent if sizes[find(n)] >= MIN_CORE_NODES}
-            self._core = core or set(self.times)
-        return self._core
-
     def reuse_note(self, loop: Loop) -> str:
         """Why ``loop`` walks more than :data:`MAX_REUSE` of its length twice ("" when it does not)."""
         if loop.reuse_ratio <= MAX_REUSE:
             return ""
         share = round(100 * loop.reuse_ratio)
-        forced = sum(m for piece, m in loop.again.items() if piece in self.bridges())
+        bridges = bridge_edges(self.graph)
+        forced = sum(m for piece, m in loop.again.items() if self.graph.pieces[piece].edge in bridges)
         if forced >= 0.5 * sum(loop.again.values()):
             return _("{share} % of the loop is walked twice: {metres} m of it on paths that are the only way in "
                      "and out (a dead end, or a single path from the start), so the network leaves no choice",
@@ -276,11 +209,15 @@ class LoopSetting:
             return [], 0
         x, y = self.projector.to_metric([c[0] for c in coords], [c[1] for c in coords])
         line = shapely.LineString(np.column_stack([x, y]))
-        points = shapely.points(self.poi_xy)
-        close = np.flatnonzero(shapely.distance(points, line) <= SNAP_M)
+        if "_poi_tree" not in self.__dict__:
+            self._poi_points = shapely.points(self.poi_xy)
+            self._poi_tree = shapely.STRtree(self._poi_points)
+        points = self._poi_points
+        close = np.sort(self._poi_tree.query(line, predicate="dwithin", distance=SNAP_M))
         along = shapely.line_locate_point(line, points[close]) if len(close) else np.empty(0)
         chosen = [self.pois[i] for i in close[np.argsort(along, kind="stable")].tolist()]
         return [p.id for p in chosen], sum(stop_dwell_min(p.category) for p in chosen)
+
 
 def heritage_pois(db: sqlite_utils.Database, box, themes: Sequence[str] = ()) -> list:
     """POIs of the box whose category is heritage (:data:`poi.categories.HERITAGE_CATEGORIES`) and, when
@@ -291,5 +228,5 @@ def heritage_pois(db: sqlite_utils.Database, box, themes: Sequence[str] = ()) ->
 
 
 
-__all__ = ["FILLERS", "Loop", "LoopError", "LoopSetting", "MAX_CLUSTERS", "MAX_REUSE", "MIN_CORE_NODES", "SNAP_M",
-           "START_SNAP_M", "heritage_pois"]
+__all__ = ["FILLERS", "Loop", "LoopError", "LoopSetting", "MAX_CLUSTERS", "MAX_REUSE", "SNAP_M", "START_SNAP_M",
+           "heritage_pois"]

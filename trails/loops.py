@@ -20,7 +20,7 @@ variants), :mod:`trails.loop_setting` (network, clusters, realisation, reasons) 
    network (Tarjan's lowlink: pieces that are the only way between two parts) are
    found when needed: zero-score *filler* nodes on rings at 20, 30 and 40 % of the
    budget are taken only in the parts that bridges do not cut off (at least
-   :data:`trails.loop_setting.MIN_CORE_NODES` nodes), where a loop can turn without
+   :data:`trails.routing_cache.MIN_CORE_NODES` nodes), where a loop can turn without
    walking back.
 2. **seed.** Each variant starts from one cluster drawn (seeded random) among the
    best-scoring ones at 15-50 % of the budget from the start, away from the seeds

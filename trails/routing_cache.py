@@ -9,6 +9,10 @@ DEM tiles, so a ``map import`` or ``dem import`` invalidates it) and keeps the
 :data:`MAX_CACHED` most recently used; a network larger than :data:`MAX_CACHED_EDGES`
 (a région), or an in-memory database, is read per request in the box around it only.
 
+:func:`bridge_edges` and :func:`core_nodes` (the bridges of the network, Tarjan's lowlink,
+and the parts they cut it into) are computed with the graph, once, for the loops' fillers
+and reasons.
+
 :func:`with_start` gives a request its own view of a cached graph: a shallow copy whose
 adjacency, positions and pieces are copied dicts and lists (milliseconds) and whose edges
 nearest the start are cut at its foot, so that requests never change the shared graph.
@@ -28,6 +32,8 @@ from trails.graph import Foot, Graph
 MAX_CACHED = 2
 #: Larger networks are read per request, in the box around the request only.
 MAX_CACHED_EDGES = 400_000
+#: A part of the network that bridges cut off counts as its *core* (:func:`core_nodes`) from this many nodes.
+MIN_CORE_NODES = 20
 
 _cache: OrderedDict[tuple, Graph] = OrderedDict()
 _lock = threading.Lock()
@@ -71,7 +77,76 @@ def _built(edges, projector: Projector, practice: str) -> Graph:
     graph = Graph(edges, projector, practice)
     graph.build()
     graph._near = {}  # the near-edges cache (Graph.near_edges), shared by the requests' views
+    graph._derived = {}  # bridges and core (bridge_edges, core_nodes), shared too
+    _bridges_and_core(graph)
     return graph
+
+
+def bridge_edges(graph: Graph) -> set[int]:
+    """Indexes (in ``graph.edges``) of the edges that are the only way between two parts of the network: the
+    bridges of the graph (Tarjan's lowlink; parallel edges are not bridges). A loop crossing one walks it
+    twice: the network leaves no choice."""
+    return _bridges_and_core(graph)[0]
+
+
+def core_nodes(graph: Graph) -> set[int]:
+    """Nodes in the parts of at least :data:`MIN_CORE_NODES` nodes that the bridges cut the network into:
+    where a loop can turn without walking back."""
+    return _bridges_and_core(graph)[1]
+
+
+def _bridges_and_core(graph: Graph) -> tuple[set[int], set[int]]:
+    derived = graph.__dict__.setdefault("_derived", {})
+    if "bridges" in derived:
+        return derived["bridges"], derived["core"]
+    links: dict[int, list[tuple[int, int]]] = {}
+    for i, e in enumerate(graph.edges):
+        if e.from_node != e.to_node:
+            links.setdefault(e.from_node, []).append((e.to_node, i))
+            links.setdefault(e.to_node, []).append((e.from_node, i))
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    bridges: set[int] = set()
+    for root in links:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack = [(root, -1, iter(links[root]))]
+        while stack:
+            node, via, todo = stack[-1]
+            for other, edge in todo:
+                if edge == via:
+                    continue
+                if other in order:
+                    low[node] = min(low[node], order[other])
+                else:
+                    order[other] = low[other] = len(order)
+                    stack.append((other, edge, iter(links[other])))
+                    break
+            else:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > order[parent]:
+                        bridges.add(via)
+    part = {n: n for n in links}
+
+    def find(n: int) -> int:
+        while part[n] != n:
+            part[n] = part[part[n]]
+            n = part[n]
+        return n
+
+    for i, e in enumerate(graph.edges):
+        if i not in bridges:
+            part[find(e.from_node)] = find(e.to_node)
+    sizes: dict[int, int] = {}
+    for n in part:
+        sizes[find(n)] = sizes.get(find(n), 0) + 1
+    core = {n for n in part if sizes[find(n)] >= MIN_CORE_NODES}
+    derived["bridges"], derived["core"] = bridges, core
+    return bridges, core
 
 
 def with_start(graph: Graph, lon: float, lat: float, max_snap_m: float) -> tuple[Graph, Foot | None]:
@@ -98,4 +173,5 @@ def with_start(graph: Graph, lon: float, lat: float, max_snap_m: float) -> tuple
     return view, foot
 
 
-__all__ = ["MAX_CACHED", "MAX_CACHED_EDGES", "network_graph", "with_start"]
+__all__ = ["MAX_CACHED", "MAX_CACHED_EDGES", "MIN_CORE_NODES", "bridge_edges", "core_nodes", "network_graph",
+           "with_start"]
