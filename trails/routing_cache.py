@@ -30,8 +30,9 @@ from trails.graph import Foot, Graph
 
 #: Networks (database file, practice) kept in memory, most recently used first.
 MAX_CACHED = 2
-#: Larger networks are read per request, in the box around the request only.
-MAX_CACHED_EDGES = 400_000
+#: Larger networks are read per request, in the box around the request only (a 200,000-edge network takes
+#: about 600 MB in memory).
+MAX_CACHED_EDGES = 250_000
 #: A part of the network that bridges cut off counts as its *core* (:func:`core_nodes`) from this many nodes.
 MIN_CORE_NODES = 20
 
