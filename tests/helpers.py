@@ -173,6 +173,14 @@ def copy_db(path: Path, folder: Path) -> Path:
     return copy
 
 
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch):
+    """Accounts created during the test hash with :data:`FAST_HASH`: autouse in every test module that imports it."""
+    from webapp import staff_store
+
+    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", FAST_HASH)
+
+
 def add_staff(db_path, username: str, password: str, role: str = "editor") -> None:
     """A staff account in the database file at ``db_path``, its password hashed with :data:`FAST_HASH`."""
     from webapp import staff_store

@@ -15,15 +15,9 @@ from webapp.cli import cli
 from webapp.staff_store import AccountError, StaffStore
 from helpers import page_shows
 
-from helpers import add_staff, open_db
+from helpers import add_staff, fast_hashes, open_db  # noqa: F401 - fast_hashes is an autouse fixture
 
 PASSWORD = "sentier du Tournel 1907"
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    """pbkdf2 with few rounds instead of scrypt: the rules under test are the same, the suite is faster."""
-    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture

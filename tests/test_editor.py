@@ -19,20 +19,14 @@ from poi.store import PoiStore
 from trails.corridor import attach_stops
 from trails.models import Trail
 from trails.store import TrailStore
-from webapp import staff_store
 from webapp.staff_store import StaffStore
 from helpers import page_shows
 
-from helpers import add_staff, logged_in, open_db
+from helpers import add_staff, fast_hashes, logged_in, open_db  # noqa: F401 - fast_hashes: autouse
 
 PASSWORD = "sentier du Tournel 1907"
 OSM = "© OpenStreetMap contributors"
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(staff_store, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture

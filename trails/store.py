@@ -18,6 +18,22 @@ from poi.store import Component, PoiStore, transaction, utcnow
 from trails.errors import NotFoundError
 from trails.models import Stop, Trail, TrailStop
 
+def _out_of_extra(texts: Sequence[str], *, keys: dict[str, str] | None = None,
+                  other: dict[str, tuple[str, str]] | None = None) -> str:
+    """A migration moving keys of ``trails.extra`` into columns of their own: a text column ("" when the key
+    is absent) for each of ``texts``, from the key of the same name (``keys``: column -> another key), and the
+    ``other`` columns (name -> (declaration, value from extra)); the keys are then removed from ``extra``."""
+    keys = keys or {}
+    other = other or {}
+    columns = [(c, "TEXT NOT NULL DEFAULT ''") for c in texts] + [(c, kind) for c, (kind, _) in other.items()]
+    values = [(c, f"COALESCE(CAST(json_extract(extra, '$.{keys.get(c, c)}') AS TEXT), '')") for c in texts]
+    values += [(c, value) for c, (_, value) in other.items()]
+    moved = ", ".join(f"'$.{keys.get(c, c)}'" for c, _ in columns)
+    return ("".join(f"ALTER TABLE trails ADD COLUMN {c} {kind};\n" for c, kind in columns)
+            + "UPDATE trails SET " + ", ".join(f"{c} = {v}" for c, v in values)
+            + f", extra = json_remove(extra, {moved}) WHERE json_valid(extra);\n")
+
+
 MIGRATIONS = [
     """
     CREATE TABLE trails (
@@ -129,70 +145,20 @@ MIGRATIONS = [
     """,
     # what code reads by name gets a column of its own (it was in extra): the route type as the source gave it,
     # whether it was detected instead, the one measured on the trace, the note on where the climb comes from.
-    """
-    ALTER TABLE trails ADD COLUMN route_type_label TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN route_type_detected INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE trails ADD COLUMN route_type_measured TEXT;
-    ALTER TABLE trails ADD COLUMN metrics_note TEXT NOT NULL DEFAULT '';
-    UPDATE trails SET
-        route_type_label = COALESCE(CAST(json_extract(extra, '$.route_type_label') AS TEXT), ''),
-        route_type_detected = COALESCE(json_extract(extra, '$.route_type_detected'), 0) NOT IN (0, '', 'false'),
-        route_type_measured = json_extract(extra, '$.route_type_measured'),
-        metrics_note = COALESCE(CAST(json_extract(extra, '$.metrics_note') AS TEXT), ''),
-        extra = json_remove(extra, '$.route_type_label', '$.route_type_detected', '$.route_type_measured',
-                            '$.metrics_note')
-        WHERE json_valid(extra);
-    """,
+    _out_of_extra(["route_type_label", "metrics_note"], other={
+        "route_type_detected": ("INTEGER NOT NULL DEFAULT 0",
+                                "COALESCE(json_extract(extra, '$.route_type_detected'), 0) NOT IN (0, '', 'false')"),
+        "route_type_measured": ("TEXT", "json_extract(extra, '$.route_type_measured')")}),
     # and the source's practice and difficulty labels, the names of the start and the end, the communes' codes.
-    """
-    ALTER TABLE trails ADD COLUMN practice_label TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN difficulty_label TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN start_name TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN end_name TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN commune_codes TEXT NOT NULL DEFAULT '';
-    UPDATE trails SET
-        practice_label = COALESCE(CAST(json_extract(extra, '$.practice_label') AS TEXT), ''),
-        difficulty_label = COALESCE(CAST(json_extract(extra, '$.difficulty_label') AS TEXT), ''),
-        start_name = COALESCE(CAST(json_extract(extra, '$.start_name') AS TEXT), ''),
-        end_name = COALESCE(CAST(json_extract(extra, '$.end_name') AS TEXT), ''),
-        commune_codes = COALESCE(CAST(json_extract(extra, '$.commune_codes') AS TEXT), ''),
-        extra = json_remove(extra, '$.practice_label', '$.difficulty_label', '$.start_name', '$.end_name',
-                            '$.commune_codes')
-        WHERE json_valid(extra);
-    """,
+    _out_of_extra(["practice_label", "difficulty_label", "start_name", "end_name", "commune_codes"]),
     # and what the schema_randonnee exporter publishes again: access, advice, directions, public transport,
     # accessibility text, parking (JSON object), media (JSON list), grade, parent, ground, contact, last change.
-    """
-    ALTER TABLE trails ADD COLUMN access TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN recommendations TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN instructions TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN public_transport TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN accessibility_text TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN parking TEXT;
-    ALTER TABLE trails ADD COLUMN medias TEXT NOT NULL DEFAULT '[]';
-    ALTER TABLE trails ADD COLUMN cotation TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN ground TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN contact TEXT NOT NULL DEFAULT '';
-    ALTER TABLE trails ADD COLUMN date_modified TEXT NOT NULL DEFAULT '';
-    UPDATE trails SET
-        access = COALESCE(CAST(json_extract(extra, '$.access') AS TEXT), ''),
-        recommendations = COALESCE(CAST(json_extract(extra, '$.recommendations') AS TEXT), ''),
-        instructions = COALESCE(CAST(json_extract(extra, '$.instructions') AS TEXT), ''),
-        public_transport = COALESCE(CAST(json_extract(extra, '$.public_transport') AS TEXT), ''),
-        accessibility_text = COALESCE(CAST(json_extract(extra, '$.accessibility') AS TEXT), ''),
-        parking = CASE WHEN json_type(extra, '$.parking') = 'object' THEN json_extract(extra, '$.parking') END,
-        medias = CASE WHEN json_type(extra, '$.medias') = 'array' THEN json_extract(extra, '$.medias') ELSE '[]' END,
-        cotation = COALESCE(CAST(json_extract(extra, '$.cotation') AS TEXT), ''),
-        parent_id = COALESCE(CAST(json_extract(extra, '$.parent_id') AS TEXT), ''),
-        ground = COALESCE(CAST(json_extract(extra, '$.ground') AS TEXT), ''),
-        contact = COALESCE(CAST(json_extract(extra, '$.contact') AS TEXT), ''),
-        date_modified = COALESCE(CAST(json_extract(extra, '$.date_modified') AS TEXT), ''),
-        extra = json_remove(extra, '$.access', '$.recommendations', '$.instructions', '$.public_transport',
-                            '$.accessibility', '$.parking', '$.medias', '$.cotation', '$.parent_id', '$.ground',
-                            '$.contact', '$.date_modified')
-        WHERE json_valid(extra);
-    """,
+    _out_of_extra(["access", "recommendations", "instructions", "public_transport", "accessibility_text", "cotation",
+                   "parent_id", "ground", "contact", "date_modified"], keys={"accessibility_text": "accessibility"},
+                  other={"parking": ("TEXT", "CASE WHEN json_type(extra, '$.parking') = 'object' "
+                                             "THEN json_extract(extra, '$.parking') END"),
+                         "medias": ("TEXT NOT NULL DEFAULT '[]'", "CASE WHEN json_type(extra, '$.medias') = 'array' "
+                                                                  "THEN json_extract(extra, '$.medias') ELSE '[]' END")}),
 ]
 
 
