@@ -186,7 +186,7 @@ def compare_servers(db_path: Path, site: Path, circuits: list[int], clients: int
                               [f"/trails/{t}/bundle/{f}" for t in circuits for f in bundle_files])}
     nginx_port, app_port = free_port(), free_port()
     nginx = start_nginx(site.resolve(), nginx_port, site.parent / "nginx")
-    app = start_server(db_path, app_port)
+    app = start_server(db_path, app_port, site.parent / "serve.log")
     try:
         print(f"\nload: {clients} client processes with keep-alive connections, {seconds:.0f} s per run, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
@@ -217,7 +217,7 @@ def main(argv=None) -> None:
         tmp = Path(tmp)
         from web_load import build_demo_db
 
-        db_path, circuits = build_demo_db(tmp)
+        db_path, circuits, *_ = build_demo_db(tmp)
         if not args.skip_demo:
             three_publishes("demo", db_path, tmp / "demo-site", ("fr", "en"), circuits[-1])
             compare_servers(db_path, tmp / "demo-site", circuits, args.clients, args.seconds)
