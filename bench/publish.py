@@ -186,8 +186,9 @@ def compare_servers(db_path: Path, site: Path, circuits: list[int], clients: int
                               [f"/trails/{t}/bundle/{f}" for t in circuits for f in bundle_files])}
     nginx_port, app_port = free_port(), free_port()
     nginx = start_nginx(site.resolve(), nginx_port, site.parent / "nginx")
-    app = start_server(db_path, app_port, site.parent / "serve.log")
+    app = None
     try:
+        app = start_server(db_path, app_port, site.parent / "serve.log")
         print(f"\nload: {clients} client processes with keep-alive connections, {seconds:.0f} s per run, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         print(f"{'what':15} {'balise serve req/s':>19} {'nginx req/s':>12} {'ratio':>7}  target >= {TARGET_RATIO:.0f}x")
@@ -198,8 +199,9 @@ def compare_servers(db_path: Path, site: Path, circuits: list[int], clients: int
             print(f"{kind:15} {live:19.0f} {static:12.0f} {ratio:6.1f}x  "
                   f"{'OK' if ratio >= TARGET_RATIO else 'MISSED'} (errors {live_errors}/{static_errors})")
     finally:
-        app.terminate()
-        app.wait(timeout=10)
+        if app is not None:
+            app.terminate()
+            app.wait(timeout=10)
         nginx.terminate()
         nginx.wait(timeout=10)
 
