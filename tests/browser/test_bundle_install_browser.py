@@ -136,6 +136,8 @@ def test_on_3g_the_walk_is_ready_offline_in_seconds_long_before_the_photos(phone
     response = page.reload()
     assert response is not None and response.from_service_worker
     page.wait_for_function(READY)
+    # the kept state is read back asynchronously (after the offline check of files.json fails)
+    page.wait_for_function("document.documentElement.dataset.offline !== undefined", timeout=10_000)
     assert page.evaluate(STATE) == ["ready", "skipped"]
     assert page.locator("[data-poi-id]").count() == 25
 
