@@ -61,7 +61,7 @@ def held_out(samples: list[F.Sample]) -> list[str]:
         pooled_visits += visits
         (ws, wl), (vs, vl) = F.mape_by_length(walk), F.mape_by_length(visits)
         shown = (f"{model.pace_kmh:g} km/h, {model.climb_m_per_h:g} m/h up, +{model.start_end_min:g} min, "
-                 f"interp. {model.interpretation_min:g} min")
+                 f"interp. {model.interpretation_min:g} min, {model.difficulty_step:+.0%}/level")
         lines.append(f"| {name:<24} | {shown:<62} | {ws.mae_pct:>9.1f} % | {wl.mae_pct:>3.1f} % | "
                      f"{vs.mae_pct:>13.1f} % | {vl.mae_pct:>3.1f} % |")
     (ws, wl), (vs, vl) = F.mape_by_length(pooled_walk), F.mape_by_length(pooled_visits)

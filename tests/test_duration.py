@@ -17,7 +17,7 @@ from trails import duration as D
 from trails import duration_fit as F
 from trails.assembly import measure
 from trails.corridor import attach_stops
-from trails.filter_params import format_duration
+from trails.filter_params import format_duration, show_number
 from trails.models import Trail
 from trails.schema_randonnee import read_circuits
 from trails.store import TrailStore
@@ -46,13 +46,13 @@ INTERP = {"waymarking": "Interprétation"}
     ("Old town", {}, ["church", "museum", "castle", "monument", "memorial"], (25, 5, "stops")),
     ("Old town", {}, ["viewpoint", "nature", "water", "lavoir"], (8, 4, "stops")),
     ("Car park loop", {}, ["parking", "information", "restaurant", "picnic", "transport"], (0, 0, "none")),
-    ("Château du Tournel", INTERP, [], (24, 0, "interpretation")),
-    ("Château du Tournel", INTERP, ["castle", "church", "viewpoint"], (24, 3, "interpretation")),
+    ("Château du Tournel", INTERP, [], (20, 0, "interpretation")),
+    ("Château du Tournel", INTERP, ["castle", "church", "viewpoint"], (20, 3, "interpretation")),
     ("Château du Tournel", INTERP, ["castle"] * 6, (30, 6, "stops")),  # stops beat the allowance
-    ("Sentier de la pierre sèche", {"waymarking": "découverte PNC"}, [], (24, 0, "interpretation")),
-    ("Monoblet, le sentier botanique", {"waymarking": "Balisage peinture jaune"}, [], (24, 0, "interpretation")),
+    ("Sentier de la pierre sèche", {"waymarking": "découverte PNC"}, [], (20, 0, "interpretation")),
+    ("Monoblet, le sentier botanique", {"waymarking": "Balisage peinture jaune"}, [], (20, 0, "interpretation")),
     ("Sentier de Vialas", {"waymarking": "Interprétation", "interpretation": False}, [], (0, 0, "none")),
-    ("Col de Bès", {"interpretation": True}, ["church"], (24, 1, "interpretation")),
+    ("Col de Bès", {"interpretation": True}, ["church"], (20, 1, "interpretation")),
 ])
 def test_visit_time_formula(name, extra, categories, expected):
     assert tuple(D.visit_time(Trail(name=name, extra=dict(extra)), categories)) == expected
@@ -60,17 +60,17 @@ def test_visit_time_formula(name, extra, categories, expected):
 
 @pytest.mark.parametrize("figures, en, fr", [
     (D.WithVisits(170, 130, 15, D.Visit(25, 5, "stops")),
-     "2 h 10 walking (4.45 km/h, 430 m/h up, 500 m/h down) + 15 min start and finish + 25 min at 5 stops",
-     "2 h 10 de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"
+     "2 h 10 walking (4.65 km/h, 500 m/h up, 500 m/h down) + 15 min start and finish + 25 min at 5 stops",
+     "2 h 10 de marche (4,65 km/h, 500 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"
      " + 25 min à 5 arrêts"),
     (D.WithVisits(80, 41, 15, D.Visit(24, 0, "interpretation")),
-     "41 min walking (4.45 km/h, 430 m/h up, 500 m/h down) + 15 min start and finish"
+     "41 min walking (4.65 km/h, 500 m/h up, 500 m/h down) + 15 min start and finish"
      " + 24 min at the stops of an interpretation trail",
-     "41 min de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"
+     "41 min de marche (4,65 km/h, 500 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"
      " + 24 min aux arrêts d'un sentier d'interprétation"),
     (D.WithVisits(56, 41, 15, D.Visit(0, 0, "none")),
-     "41 min walking (4.45 km/h, 430 m/h up, 500 m/h down) + 15 min start and finish",
-     "41 min de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"),
+     "41 min walking (4.65 km/h, 500 m/h up, 500 m/h down) + 15 min start and finish",
+     "41 min de marche (4,65 km/h, 500 m/h en montée, 500 m/h en descente) + 15 min de départ et d'arrivée"),
 ])
 def test_visit_text_in_both_languages(figures, en, fr):
     with language("en"):
@@ -90,8 +90,8 @@ def test_calibration_set_is_the_73_walking_day_circuits(samples):
 
 def test_shipped_model_is_the_fit_on_the_cevennes_day_walks(samples):
     fitted = F.fit(samples)
-    assert (fitted.pace_kmh, fitted.climb_m_per_h, fitted.descent_m_per_h) == (
-        D.WALKER.pace_kmh, D.WALKER.climb_m_per_h, D.WALKER.descent_m_per_h)
+    assert (fitted.pace_kmh, fitted.climb_m_per_h, fitted.descent_m_per_h, fitted.difficulty_step) == (
+        D.WALKER.pace_kmh, D.WALKER.climb_m_per_h, D.WALKER.descent_m_per_h, D.WALKER.difficulty_step)
     assert round(fitted.start_end_min) == D.WALKER.start_end_min
     assert round(fitted.interpretation_min) == D.WALKER.interpretation_min == D.INTERPRETATION_ALLOWANCE_MIN
 
@@ -113,7 +113,7 @@ def test_time_with_visits_matches_published_times_on_held_out_circuits(samples):
     assert (short.n, long.n) == (23, 50)
     assert din_short.mae_pct > 30 and din_long.mae_pct > 14  # walking time alone
     assert short.mae_pct <= 15.0, short  # the issue's target up to 5 km
-    assert long.mae_pct < 13.0, long  # the target is 12 %: 12.6 % is what the published times allow (README)
+    assert long.mae_pct <= 12.0, long  # the issue's target over 5 km (12.6 % before the difficulty term)
     assert abs(short.mean_pct) < 8 and abs(long.mean_pct) < 5  # no bias left either way
 
 
@@ -147,9 +147,9 @@ def test_schweizmobil_uniform_grade_on_flat_and_climb():
 
 
 @pytest.mark.parametrize("length_m, ascent_m, categories, interpretation, expected", [
-    (12_000, 600, [], False, 240 + 15),  # t_h 2.70 h, t_v 2.60 h: 2.70 + 1.30 = 4.0 h
-    (12_000, 600, ["church", "museum", "viewpoint"], False, 240 + 15 + 12),
-    (2_000, 50, ["church"], True, 33 + 15 + 24),  # the interpretation allowance beats one church
+    (12_000, 600, [], False, 227 + 28),  # t_h 2.58 h, t_v 2.40 h: 2.58 + 1.20 = 3.78 h
+    (12_000, 600, ["church", "museum", "viewpoint"], False, 227 + 28 + 12),
+    (2_000, 50, ["church"], True, 32 + 28 + 20),  # the interpretation allowance beats one church
 ])
 def test_walker_time_formula(length_m, ascent_m, categories, interpretation, expected):
     trail = Trail(name="t", length_m=length_m, ascent_m=ascent_m, descent_m=ascent_m,
@@ -161,7 +161,7 @@ def test_walker_time_formula(length_m, ascent_m, categories, interpretation, exp
 def test_measure_stores_the_visit_time_apart_from_the_walking_time():
     by_name = {t.name: t for t in read_circuits(CEVENNES)}
     tournel = measure(by_name["Château du Tournel"])
-    assert tournel.extra["duration_visit_min"] == D.INTERPRETATION_ALLOWANCE_MIN == 24
+    assert tournel.extra["duration_visit_min"] == D.INTERPRETATION_ALLOWANCE_MIN == 20
     assert tournel.duration_computed_min == 44  # DIN 33466 on 1147 m, +111/-111 m, no visit time in it
     assert tournel.duration_min == 90 and tournel.duration_source == "source"
     walk = measure(by_name["Col de Bès"])
@@ -206,13 +206,13 @@ def test_circuit_page_shows_the_time_with_visits_and_its_formula(client, visit_d
     expected = D.with_visits(bes, ["church", "museum"])
     assert expected.visit == D.Visit(10, 2, "stops")  # church and museum 5 min each, parking nothing
     assert f"{format_duration(expected.total_min)}</strong>" in html
-    assert (f"{format_duration(expected.walking_min)} walking (4.45 km/h, 430 m/h up, 500 m/h down)"
-            " + 15 min start and finish + 10 min at 2 stops") in html
+    assert (f"{format_duration(expected.walking_min)} walking (4.65 km/h, 500 m/h up, 500 m/h down)"
+            " + 28 min start and finish + 10 min at 2 stops") in html
     html = client.get(f"/trails/{ids['interpretation']}?lang=fr").get_data(as_text=True)
     assert "Avec les visites" in html
     walking = D.with_visits(tournel).walking_min
-    assert (f"{format_duration(walking)} de marche (4,45 km/h, 430 m/h en montée, 500 m/h en descente)"
-            " + 15 min de départ et d&#39;arrivée + 24 min aux arrêts d") in html
+    assert (f"{format_duration(walking)} de marche (4,65 km/h, 500 m/h en montée, 500 m/h en descente)"
+            " + 28 min de départ et d&#39;arrivée + 20 min aux arrêts d") in html
 
 
 def test_circuit_page_shows_no_visit_line_under_a_published_time(client, visit_db):
@@ -234,5 +234,21 @@ def test_generated_loop_json_gives_the_catalogue_time_with_visits(runner, db_pat
     [variant] = json.loads(result.output)
     trail = Trail(name="loop", length_m=variant["length_m"], ascent_m=variant["ascent_m"],
                   descent_m=variant["descent_m"])
-    expected = D.with_visits(trail).walking_min + 15 + variant["visit_min"]
+    expected = D.with_visits(trail).walking_min + 28 + variant["visit_min"]
     assert abs(variant["duration_with_visits_min"] - expected) <= 1  # rounding of the parts
+
+
+def test_stated_difficulty_slows_the_pace_of_a_computed_time():
+    """A Cévennes walk the park grades "Difficile", its published time removed: the walker's time counts the
+    rougher ground (10 % per level above medium), the computed difficulty (from length and climb) does not."""
+    rough = next(t for t in read_circuits(CEVENNES) if t.difficulty_published == "hard")
+    rough.duration_published_min = None
+    rough = measure(rough)
+    graded = D.with_visits(rough)
+    plain = D.with_visits(Trail(name="same walk, no stated difficulty", length_m=rough.length_m,
+                                ascent_m=rough.ascent_m, descent_m=rough.descent_m))
+    assert graded.walking_min > plain.walking_min
+    assert graded.pace_kmh == round(D.WALKER.pace_kmh / 1.1, 2)
+    assert D.duration_with_visits_min(rough) == graded.total_min
+    with language("en"):
+        assert f"({show_number(graded.pace_kmh)} km/h," in D.visit_text(graded)

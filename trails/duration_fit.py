@@ -22,7 +22,8 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from trails.duration import (DAY_WALK_MAX_M, SHORT_WALK_M, WalkerModel, fold, is_interpretation, walker_min)
+from trails.duration import (DAY_WALK_MAX_M, SHORT_WALK_M, WalkerModel, difficulty_level, fold, is_interpretation,
+                             walker_min)
 from trails.metrics import duration_din33466_min, schweizmobil_min_per_km
 from trails.models import Trail
 
@@ -31,6 +32,7 @@ __all__ = ["Errors", "Sample", "calibration_samples", "errors", "fit", "halves",
 
 PACES_KMH = np.round(np.arange(3.5, 6.0001, 0.05), 2)
 CLIMB_RATES_M_PER_H = np.arange(250.0, 800.01, 10.0)
+DIFFICULTY_STEPS = np.round(np.arange(0.0, 0.1501, 0.01), 2)
 
 
 class Sample(NamedTuple):
@@ -43,6 +45,7 @@ class Sample(NamedTuple):
     descent_m: float
     published_min: int
     interpretation: bool
+    difficulty: str | None = None
 
     @property
     def din_min(self) -> int:
@@ -55,7 +58,7 @@ class Sample(NamedTuple):
     def walker_min(self, model: WalkerModel | None = None) -> float:
         """The model's time with visits (no stops known: the interpretation allowance only)."""
         return walker_min(self.length_m, self.ascent_m, self.descent_m, interpretation=self.interpretation,
-                          model=model)
+                          difficulty=self.difficulty, model=model)
 
 
 def schweizmobil_uniform_min(length_m: float, ascent_m: float, descent_m: float) -> int:
@@ -103,7 +106,7 @@ def calibration_samples(trails: Iterable[Trail]) -> list[Sample]:
             continue
         descent = _number(extra.get("descent_m"))
         out.append(Sample(t.source_id, t.name, length, abs(ascent), abs(descent if descent is not None else ascent),
-                          int(t.duration_published_min), is_interpretation(t)))
+                          int(t.duration_published_min), is_interpretation(t), t.difficulty_published))
     return sorted(out, key=lambda s: (len(s.source_id), s.source_id))
 
 
@@ -116,10 +119,12 @@ def halves(samples: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
     return list(samples[0::2]), list(samples[1::2])
 
 
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    order = np.argsort(values)
-    cum = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cum, cum[-1] / 2.0)])
+def _weighted_medians(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The weighted median of each column of ``values`` (rows: circuits, weights per row)."""
+    order = np.argsort(values, axis=0)
+    cum = np.cumsum(weights[order], axis=0)
+    first = np.argmax(cum >= cum[-1] / 2.0, axis=0)
+    return np.take_along_axis(values, order, axis=0)[first, np.arange(values.shape[1])]
 
 
 def fit(samples: Sequence[Sample]) -> WalkerModel:
@@ -127,33 +132,40 @@ def fit(samples: Sequence[Sample]) -> WalkerModel:
 
     >>> flat = [Sample(str(i), "", km * 1000, 0, 0, round(km / 5 * 60) + 20, False) for i, km in enumerate((2, 6, 10, 14))]
     >>> m = fit(flat)
-    >>> m.pace_kmh, m.start_end_min
-    (5.0, 20.0)
+    >>> m.pace_kmh, m.start_end_min, m.difficulty_step
+    (5.0, 20.0, 0.0)
     """
     if not samples:
         raise ValueError("no circuit to fit on")
-    length_km = np.array([s.length_m / 1000.0 for s in samples])
-    ascent = np.array([s.ascent_m for s in samples])
-    descent = np.array([s.descent_m for s in samples])
+    length_km = np.array([s.length_m / 1000.0 for s in samples])[:, None]
+    ascent = np.array([s.ascent_m for s in samples])[:, None]
+    descent = np.array([s.descent_m for s in samples])[:, None]
+    level = np.array([difficulty_level(s.difficulty) for s in samples], dtype=float)[:, None]
     interp = np.array([s.interpretation for s in samples])
-    published = np.array([s.published_min for s in samples], dtype=float)
-    weights = 1.0 / published
+    published = np.array([s.published_min for s in samples], dtype=float)[:, None]
+    weights = 1.0 / published[:, 0]
     best: tuple[float, WalkerModel] | None = None
     base = WalkerModel()
-    for pace in PACES_KMH:
-        t_h = length_km / pace
-        for climb in CLIMB_RATES_M_PER_H:
-            t_v = ascent / climb + descent / base.descent_m_per_h
+    climbs = CLIMB_RATES_M_PER_H[None, :]
+    t_v = ascent / climbs + descent / base.descent_m_per_h          # circuits x climb rates
+    steps = DIFFICULTY_STEPS if np.any(level) else DIFFICULTY_STEPS[:1]
+    for step in steps:
+        for pace in PACES_KMH:
+            t_h = length_km / pace * (1.0 + step * level)
             walk = (np.maximum(t_h, t_v) + np.minimum(t_h, t_v) / 2.0) * 60.0
-            start_end = allowance = 0.0
+            start_end = np.zeros(len(CLIMB_RATES_M_PER_H))
+            allowance = np.zeros(len(CLIMB_RATES_M_PER_H))
             for _ in range(8):
-                start_end = _weighted_median(published - walk - interp * allowance, weights)
+                start_end = _weighted_medians(published - walk - interp[:, None] * allowance, weights)
                 if interp.any():
-                    allowance = _weighted_median((published - walk - start_end)[interp], weights[interp])
-            mape = float(np.mean(np.abs(walk + start_end + interp * allowance - published) * weights))
-            if best is None or mape < best[0] - 1e-12:
-                best = (mape, WalkerModel(float(pace), float(climb), base.descent_m_per_h,
-                                          round(start_end, 1), round(allowance, 1)))
+                    allowance = _weighted_medians((published - walk - start_end)[interp], weights[interp])
+            error = np.abs(walk + start_end + interp[:, None] * allowance - published) * weights[:, None]
+            mape = error.mean(axis=0)
+            i = int(np.argmin(mape))
+            if best is None or mape[i] < best[0] - 1e-12:
+                best = (float(mape[i]), WalkerModel(float(pace), float(CLIMB_RATES_M_PER_H[i]), base.descent_m_per_h,
+                                                    round(float(start_end[i]), 1), round(float(allowance[i]), 1),
+                                                    float(step)))
     return best[1]
 
 
