@@ -61,3 +61,9 @@ def test_a_bad_start_is_shown_and_nothing_is_stored(editor, db_path):
 def test_create_needs_the_csrf_token(editor, db_path):
     r = editor.post(URL, data={"from": CASINO, "duration": "1h", "action": "create:0"})
     assert r.status_code == 400 and trail_count(db_path) == 0
+
+
+def test_suggestions_say_why_none_fits_the_duration(editor):
+    html = editor.get(URL, query_string={"from": CASINO, "duration": "6h", "seed": "1"}).get_data(as_text=True)
+    assert re.search(r'data-note="request">no loop within 15 % of 6 h was found: the nearest lasts', html)
+    assert re.search(r"\d+ min start and finish", html)

@@ -6,6 +6,7 @@ Andorra's SRTM3 tile (tests/data/elevation).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from poi.i18n import language
 from poi.store import PoiStore
 from trails import routing_cache
 from trails.dem import import_dem
+from trails.duration import walker_min
 from trails.loop_output import resolve_start
-from trails.loops import MAX_SHARED, LoopError, generate_loops, heritage_pois
+from trails.loops import MAX_SHARED, LoopError, generate_loops, heritage_pois, request_note
 from trails.store import TrailStore
 from webapp.cli import cli
 
@@ -77,7 +79,9 @@ def test_monaco_loops_close_fit_the_duration_and_do_not_retrace(monaco, minutes)
     assert best.coords[0] == best.coords[-1]
     assert geodesic_distance_m(*best.coords[0][:2], *CASINO) < 100
     assert abs(best.duration_min - minutes) <= 0.15 * minutes
-    assert best.duration_min == round(best.walking_min + best.visit_min)
+    # sized on the walker's time with visits (trails.duration), the catalogue's duration_with_visits_min
+    assert best.duration_min == round(walker_min(best.length_m, best.ascent_m, best.descent_m,
+                                                 visit_min=best.visit_min))
     assert best.reuse_ratio <= 0.10
     assert 1 <= len(loops) <= 3
     for i, a in enumerate(loops):
@@ -136,11 +140,16 @@ def test_a_dead_end_start_says_why_it_walks_back(andorra):
     [peak] = [p for p in PoiStore(andorra).search("Arcalís") if p.name == "Pic d'Arcalís"]
     loops = generate_loops(andorra, peak.lon, peak.lat, 60, seed=1)
     best = loops[0]
-    assert abs(best.duration_min - 60) <= 9
     assert best.reuse_ratio > 0.3
-    assert "only way in and out" in best.reuse_note and "network leaves no choice" in best.reuse_note
-    metres = int(best.reuse_note.split(": ")[1].split(" m ")[0])
+    assert "the start is in a cul-de-sac" in best.reuse_note and "network leaves no choice" in best.reuse_note
+    metres = int(re.search(r"(\d+) m of paths that are the only way in and out", best.reuse_note)[1])
     assert metres >= 0.5 * best.reuse_ratio * best.length_m
+    # the summit's single path gives loops of a few lengths only: when none is within 15 % of the hour, it says so
+    if abs(best.duration_min - 60) > 9:
+        assert best.fit_note.startswith("no loop within 15 % of 1 h was found: the nearest lasts ")
+        assert "dead-end or single paths out and back" in best.fit_note and request_note(loops) == best.fit_note
+    else:
+        assert not best.fit_note
     for i, a in enumerate(loops):
         for b in loops[:i]:
             assert sum(m for p, m in a.pieces.items() if p in b.pieces) <= MAX_SHARED * sum(a.pieces.values())
@@ -206,7 +215,7 @@ def test_cli_stores_draft_loops_with_their_heritage_stops(runner, db_path):
     manual = {s.poi_id for s in TrailStore(db).stops(trail.id) if s.status == "manual"}
     db.conn.close()
     assert trail.name == "Boucle du Casino" and not trail.published and trail.route_type == "loop"
-    assert trail.duration_computed_min == variant["walking_min"]
+    assert trail.duration_computed_min == variant["cost_model_min"]
     assert manual == set(variant["stop_ids"])
 
 
@@ -228,7 +237,7 @@ def test_trails_json_gives_the_time_with_visits_of_a_stored_loop(runner, db_path
     [variant] = json.loads(result.output)
     listed = json.loads(runner.invoke(cli, ["trails", "--json"]).output)
     [row] = [r for r in listed if r["id"] == variant["id"]]
-    assert row["duration_source"] == "computed" and row["duration_computed_min"] == variant["walking_min"]
+    assert row["duration_source"] == "computed" and row["duration_computed_min"] == variant["cost_model_min"]
     # every live stop of its 150 m corridor counts, not only the heritage ones within 80 m
     assert row["duration_with_visits_min"] >= variant["walking_min"] + variant["visit_min"]
     assert row["duration_with_visits_min"] > row["duration_min"]
@@ -264,3 +273,63 @@ def test_a_dem_import_is_seen_by_the_next_loop(db_path):
     assert len(routing_cache._cache) <= routing_cache.MAX_CACHED
     assert hilly.walking_min / hilly.length_m != pytest.approx(flat.walking_min / flat.length_m, rel=0.01)
     db.conn.close()
+
+
+# -- sized on the walker's time, and saying why when nothing fits ------------------------------------------------
+def test_json_duration_is_the_walker_time_the_loop_was_sized_on(runner, db_path):
+    """Monaco, 2 h: ``duration_min`` (what the loop was sized on) is ``duration_with_visits_min`` (the
+    catalogue's walker's time: walking at the calibrated pace + start and finish + visits), and its parts
+    add up."""
+    result = runner.invoke(cli, ["trail", "loop", "--from", "43.7384,7.4197", "--duration", "2h", "--json",
+                                 "--variants", "2", "--seed", "1", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    for v in json.loads(result.output):
+        assert v["duration_min"] == v["duration_with_visits_min"]
+        assert abs(v["duration_min"] - (v["walking_min"] + v["start_end_min"] + v["visit_min"])) <= 1
+        assert v["start_end_min"] == 28 and v["cost_model_min"] > v["walking_min"]  # cost model: 3.8 km/h
+        assert v["duration_min"] == round(walker_min(v["length_m"], v["ascent_m"] or 0, v["descent_m"] or 0,
+                                                     visit_min=v["visit_min"]))
+    assert json.loads(result.output)[0]["fits"] is True and "fit_note" not in json.loads(result.output)[0]
+
+
+def test_a_walk_shorter_than_start_and_finish_is_refused(monaco):
+    with pytest.raises(LoopError, match="on foot a loop lasts at least 38 min"):
+        generate_loops(monaco, *CASINO, 30)
+    assert generate_loops(monaco, *CASINO, 30, practice="cycling", variants=1)  # timed by the cost model
+
+
+def test_when_no_loop_fits_the_request_and_each_variant_say_why(monaco, runner, db_path):
+    """Monaco's streets end at the border of the extract: 6 h from the Casino cannot be walked without
+    retracing, the nearest loop lasts about 4 h 30, and the answer says so (not silently)."""
+    loops = generate_loops(monaco, *CASINO, 360, seed=1)
+    assert all(abs(lp.duration_min - 360) > 0.15 * 360 for lp in loops)
+    for lp in loops:
+        assert lp.fit_note.startswith("no loop within 15 % of 6 h was found: the nearest lasts ")
+        assert "no longer round (a small or cut-off network" in lp.fit_note
+    assert request_note(loops) == loops[0].fit_note
+    result = runner.invoke(cli, ["trail", "loop", "--from", "43.7384,7.4197", "--duration", "6h", "--seed", "1",
+                                 "--dry-run"])
+    assert result.exit_code == 0 and result.output.splitlines()[0] == loops[0].fit_note
+    result = runner.invoke(cli, ["trail", "loop", "--from", "43.7384,7.4197", "--duration", "6h", "--seed", "1",
+                                 "--dry-run", "--json"])
+    assert all(not v["fits"] and v["fit_note"] for v in json.loads(result.output))
+
+
+def test_reuse_is_explained_by_the_part_of_the_network_that_forces_it(andorra):
+    """From the Black Bull Bar of Arinsal (1.4837, 42.5721), 3 h: the start is at the end of a cul-de-sac and
+    the valley has one path each way. The variant within 15 % says which part of the network makes it walk
+    half of itself twice; the distinct variants that miss the duration say it is for being distinct."""
+    loops = generate_loops(andorra, 1.4837, 42.5721, 180, seed=0)
+    assert [abs(lp.duration_min - 180) <= 27 for lp in loops].count(True) >= 1 and not request_note(loops)
+    for lp in loops:
+        if lp.reuse_ratio > 0.10:
+            assert "the start is in a cul-de-sac" in lp.reuse_note or "the only way in and out" in lp.reuse_note \
+                or "other way round it is" in lp.reuse_note, lp.reuse_note
+            assert "no loop of this duration was found" not in lp.reuse_note
+        if abs(lp.duration_min - 180) > 27:
+            assert lp.fit_note.startswith("no other loop within 15 % of 3 h was found that shares at most half")
+    best = loops[0]
+    metres = int(re.search(r"and (\d+) m of paths that are the only way in and out", best.reuse_note)[1])
+    assert 0 < metres < best.reuse_ratio * best.length_m
+    assert re.search(r"Beyond that, the longest stretch walked twice is \d+ m on .*, and the network's other way "
+                     r"round it is \d+\.\d km longer", best.reuse_note)

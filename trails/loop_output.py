@@ -13,7 +13,6 @@ import sqlite_utils
 
 from poi.i18n import gettext as _
 from poi.store import PoiStore
-from trails.duration import walker_min
 from trails.loops import Loop, LoopError
 from trails.metrics import detect_route_type
 from trails.models import Trail
@@ -90,15 +89,20 @@ def save_loop(db: sqlite_utils.Database, loop: Loop, *, name: str, practice: str
 def loop_json(loop: Loop, trail: Trail | None = None) -> dict:
     """The JSON of one variant (``balise trail loop --json``, ``/api/loops``).
 
-    ``duration_with_visits_min`` is the catalogue's walker's time (:func:`trails.duration.walker_min`:
-    calibrated pace, start and finish, the visit time at the loop's heritage stops); ``duration_min``,
-    what the loop was sized on, is the cost model's walking time plus the same visits."""
+    ``duration_min`` is what the loop was sized on and ``duration_with_visits_min`` the same figure:
+    on foot the catalogue's walker's time (:func:`trails.duration.walker_min`: calibrated pace on the
+    loop's length and climb, start and finish, the visit time at its heritage stops), otherwise the
+    cost model's time plus the visits. ``walking_min``, ``start_end_min`` and ``visit_min`` are its parts;
+    ``cost_model_min`` is the cost model's walking time (:mod:`trails.cost`, slope and terrain of each
+    edge), the trail's computed walking time. ``fits`` says whether it is within the tolerance asked and
+    ``note`` (when it is not, or when it walks much twice) says why."""
+    walk, start_end, visits = loop.parts_min
     data = {"length_m": round(loop.length_m, 1), "duration_min": loop.duration_min,
-            "walking_min": round(loop.walking_min), "visit_min": loop.visit_min,
-            "duration_with_visits_min": round(walker_min(trail.length_m, trail.ascent_m, trail.descent_m,
-                                                         visit_min=loop.visit_min)) if trail is not None else None,
-            "ascent_m": trail.ascent_m if trail is not None else None,
-            "descent_m": trail.descent_m if trail is not None else None,
+            "duration_with_visits_min": loop.duration_min,
+            "walking_min": walk, "start_end_min": start_end, "visit_min": visits,
+            "cost_model_min": round(loop.walking_min),
+            "ascent_m": trail.ascent_m if trail is not None else round(loop.ascent_m, 1),
+            "descent_m": trail.descent_m if trail is not None else round(loop.descent_m, 1),
             "stop_ids": loop.stop_ids, "heritage_stop_count": loop.heritage_stop_count,
             "reuse_ratio": round(loop.reuse_ratio, 3),
             "geometry": {"type": "LineString", "coordinates": [
@@ -106,6 +110,9 @@ def loop_json(loop: Loop, trail: Trail | None = None) -> dict:
                 for c in loop.coords]}}
     if trail is not None and trail.id is not None:
         data = {"id": trail.id, **data}
+    data["fits"] = not loop.fit_note
+    if loop.fit_note:
+        data["fit_note"] = loop.fit_note
     if loop.reuse_note:
         data["reuse_note"] = loop.reuse_note
     return data

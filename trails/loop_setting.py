@@ -24,8 +24,10 @@ from poi.geo import bbox_around
 from poi.i18n import gettext as _
 from poi.store import PoiStore
 from trails.cost import PRACTICE_SPEED, WALK_FLAT_KMH
-from trails.duration import stop_dwell_min
+from trails.duration import WALKER, stop_dwell_min, walker_min, walking_min
+from trails.filter_params import format_duration
 from trails.graph import NoNetworkError, RoutingError, Walked, unretraced_legs
+from trails.metrics import climb
 from trails.routing_cache import bridge_edges, core_nodes, network_graph, with_start
 
 #: Farthest (metres) a heritage POI may be from a node to count for it, and from the loop to be one of its stops.
@@ -40,6 +42,8 @@ FILLERS = 12
 REACH_SHARE = 0.75
 #: Reuse ratio above which a loop says why.
 MAX_REUSE = 0.10
+#: Practices whose loops are timed by the walker's model of :mod:`trails.duration` (the others by the cost model).
+WALKER_PRACTICES = ("walking",)
 
 
 class LoopError(RoutingError):
@@ -57,14 +61,36 @@ class Loop:
     stop_ids: list[int]  # heritage POIs within SNAP_M, in walking order
     reuse_ratio: float
     pieces: dict[int, float] = field(default_factory=dict)  # piece -> length (for the variants' overlap)
-    reuse_note: str = ""
+    reuse_note: str = ""  # why it walks more than MAX_REUSE of itself twice (trails.loop_setting)
+    fit_note: str = ""  # why it is not within the tolerance of the duration asked
     plan: list[int] = field(default_factory=list)  # the nodes visited in order (start excluded)
     again: dict[int, float] = field(default_factory=dict)  # piece -> metres walked more than once
+    ascent_m: float = 0.0  # smoothed climb of its trace (trails.metrics.climb), as the catalogue measures it
+    descent_m: float = 0.0
+    walker: bool = True  # timed by the walker's model (walking), else by the cost model (other practices)
 
     @property
     def duration_min(self) -> int:
-        """Walking time plus visit time: the figure the loop is sized on."""
+        """The figure the loop is sized on and shown with: on foot the catalogue's time with visits
+        (:func:`trails.duration.walker_min`: calibrated pace on length and climb, start and finish, the
+        visit time at its heritage stops), the ``duration_with_visits_min`` of a computed trail; for
+        other practices the cost model's time plus the visits."""
+        if self.walker:
+            return round(walker_min(self.length_m, self.ascent_m, self.descent_m, visit_min=self.visit_min))
         return round(self.walking_min + self.visit_min)
+
+    @property
+    def parts_min(self) -> tuple[int, int, int]:
+        """``(walking, start and finish, visits)`` minutes of :attr:`duration_min` (rounded parts)."""
+        if self.walker:
+            walk = round(walking_min(self.length_m, self.ascent_m, self.descent_m))
+            return walk, round(WALKER.start_end_min), self.visit_min
+        return round(self.walking_min), 0, self.visit_min
+
+    def remeasure(self) -> None:
+        """Climb measured again on the trace (after its elevations changed)."""
+        measured = climb([self.coords])
+        self.ascent_m, self.descent_m = measured.ascent_m, measured.descent_m
 
     @property
     def heritage_stop_count(self) -> int:
@@ -74,10 +100,13 @@ class Loop:
 class LoopSetting:
     """The network, the start and the heritage POIs of one request."""
 
-    def __init__(self, db, lon: float, lat: float, budget_s: float, practice: str, themes: Sequence[str]):
+    def __init__(self, db, lon: float, lat: float, budget_s: float, practice: str, themes: Sequence[str],
+                 reach_scale: float = 1.0):
         self.budget_s, self.practice = budget_s, practice
+        #: how much farther than the first budget the network is read and timed (room for the rescaling)
+        self.reach_s = budget_s * reach_scale
         self.speed_mps = WALK_FLAT_KMH * PRACTICE_SPEED.get(practice, 1.0) / 3.6
-        reach_m = budget_s * self.speed_mps / 2 * 1.1 + START_SNAP_M
+        reach_m = self.reach_s * self.speed_mps / 2 * 1.1 + START_SNAP_M
         box = bbox_around(lon, lat, reach_m)
         network = network_graph(db, practice, box)
         if network is None or network.nearest_m(lon, lat) > 2 * reach_m:
@@ -111,7 +140,7 @@ class LoopSetting:
         g = self.graph
         best, times, done = {self.start: 0.0}, {self.start: 0.0}, set()
         heap = [(0.0, self.start)]
-        limit = self.budget_s * REACH_SHARE
+        limit = self.reach_s * REACH_SHARE
         while heap:
             cost, node = heapq.heappop(heap)
             if node in done:
@@ -150,12 +179,15 @@ class LoopSetting:
         return out[:MAX_CLUSTERS]
 
     def fillers(self, rng: random.Random) -> list[int]:
-        """Zero-score nodes on rings at 20, 30 and 40 % of the budget's reach (time from the start)."""
+        """Zero-score nodes on rings at 20, 30 and 40 % of the budget (time from the start), and at 40 % of the
+        reach when it is wider than the budget (a loop rescaled up needs them)."""
         if "_rings" not in self.__dict__:
             core = core_nodes(self.graph)
             budget = self.budget_s
-            rings = [[n for n, t in self.times.items() if share * budget * 0.85 <= t <= share * budget * 1.15]
-                     for share in (0.2, 0.3, 0.4)]
+            reaches = [share * budget for share in (0.2, 0.3, 0.4)]
+            if self.reach_s > budget:  # room for a budget rescaled up: a ring as far out in the reach
+                reaches.append(0.4 * self.reach_s)
+            rings = [[n for n, t in self.times.items() if reach * 0.85 <= t <= reach * 1.15] for reach in reaches]
             self._rings = [([n for n in ring if n in core], [n for n in ring if n not in core]) for ring in rings]
         out = []
         for inside, outside in self._rings:
@@ -186,22 +218,122 @@ class LoopSetting:
                     again[piece] = again.get(piece, 0.0) + length_m
                 pieces[piece] = length_m
         stop_ids, visit_min = self.stops_along(coords)
-        return Loop(coords, walked.length_m, walked.time_s / 60.0, visit_min, stop_ids, walked.reuse_ratio,
-                    pieces, plan=list(nodes), again=again)
+        loop = Loop(coords, walked.length_m, walked.time_s / 60.0, visit_min, stop_ids, walked.reuse_ratio,
+                    pieces, plan=list(nodes), again=again, walker=self.practice in WALKER_PRACTICES)
+        loop.remeasure()
+        return loop
+
+    def start_cut_off(self) -> bool:
+        """Whether the start is in a cul-de-sac: on a path that is the only way between two parts of the
+        network (a bridge, Tarjan's), or in a part too small to turn in (no node of
+        :func:`trails.routing_cache.core_nodes` at its edge's ends); every loop from it walks back."""
+        foot = self.graph.feet[0] if self.graph.feet else None
+        if foot is None:
+            return False
+        edge = self.graph.edges[foot.edge]
+        core = core_nodes(self.graph)
+        return foot.edge in bridge_edges(self.graph) or not ({edge.from_node, edge.to_node} & core)
+
+    def _forced_m(self, loop: Loop) -> tuple[float, str]:
+        """Metres ``loop`` walks twice on bridges, and the name of the longest such path ("" if unnamed)."""
+        bridges = bridge_edges(self.graph)
+        on_bridges = [(m, self.graph.pieces[p].edge) for p, m in loop.again.items()
+                      if self.graph.pieces[p].edge in bridges]
+        if not on_bridges:
+            return 0.0, ""
+        longest = max(on_bridges)[1]
+        return sum(m for m, _e in on_bridges), str((self.graph.edges[longest].tags or {}).get("name") or "")
+
+    def _detour(self, loop: Loop, skip_bridges: bool = False) -> tuple[float, float, str] | None:
+        """For the piece ``loop`` walks most twice (not a bridge): ``(metres walked twice on it, metres the
+        network's other way between its ends is longer, its name)``; None when there is no other way."""
+        bridges = bridge_edges(self.graph) if skip_bridges else set()
+        candidates = [p for p in loop.again if self.graph.pieces[p].edge not in bridges]
+        if not candidates:
+            return None
+        piece = max(candidates, key=lambda p: (loop.again[p], p))
+        if "_piece_ends" not in self.__dict__:
+            self._piece_ends = {}
+            for node, links in self.graph.adj.items():
+                for other, _cost, p, forward in links:
+                    if forward:
+                        self._piece_ends[p] = (node, other)
+        ends = self._piece_ends.get(piece)
+        if ends is None or ends[0] == ends[1]:
+            return None
+        found = self.graph.search({ends[0]: 0.0}, {ends[1]}, {piece: 1e6}).get(ends[1])
+        if found is None or any(p == piece for p, _f in found[1]):
+            return None
+        other_m = sum(self.graph.pieces[p].length_m for p, _f in found[1])
+        own = self.graph.pieces[piece]
+        return loop.again[piece], other_m - own.length_m, str((self.graph.edges[own.edge].tags or {}).get("name") or "")
 
     def reuse_note(self, loop: Loop) -> str:
-        """Why ``loop`` walks more than :data:`MAX_REUSE` of its length twice ("" when it does not)."""
+        """Why ``loop`` walks more than :data:`MAX_REUSE` of its length twice ("" when it does not): the part
+        of the network that forces it: the start in a cul-de-sac, a dead end or a single path (a bridge) on
+        the way, else the path it walks most twice and how much longer the network's other way round it is."""
         if loop.reuse_ratio <= MAX_REUSE:
             return ""
         share = round(100 * loop.reuse_ratio)
-        bridges = bridge_edges(self.graph)
-        forced = sum(m for piece, m in loop.again.items() if self.graph.pieces[piece].edge in bridges)
-        if forced >= 0.5 * sum(loop.again.values()):
-            return _("{share} % of the loop is walked twice: {metres} m of it on paths that are the only way in "
-                     "and out (a dead end, or a single path from the start), so the network leaves no choice",
-                     share=share, metres=round(forced))
-        return _("{share} % of the loop is walked twice: around the start, no loop of this duration was found "
-                 "that avoids it on the imported network (try another duration or start)", share=share)
+        forced, name = self._forced_m(loop)
+        again = sum(loop.again.values())
+        if forced > 0 and self.start_cut_off():
+            note = _("{share} % of the loop is walked twice: the start is in a cul-de-sac, and {metres} m of "
+                     "paths that are the only way in and out lead from it to the rest of the network, so the "
+                     "network leaves no choice", share=share, metres=round(forced))
+        elif forced >= 0.5 * again and name:
+            note = _("{share} % of the loop is walked twice: {metres} m of it on paths that are the only way in "
+                     "and out (a dead end, or a single path between two parts of the network: {name}), so the "
+                     "network leaves no choice", share=share, metres=round(forced), name=name)
+        elif forced >= 0.5 * again:
+            note = _("{share} % of the loop is walked twice: {metres} m of it on paths that are the only way in "
+                     "and out (a dead end, or a single path between two parts of the network), so the network "
+                     "leaves no choice", share=share, metres=round(forced))
+        else:
+            detour = self._detour(loop)
+            if detour is None:
+                return _("{share} % of the loop is walked twice: around the start, no loop of this duration was "
+                         "found that avoids it on the imported network (try another duration or start)", share=share)
+            return _("{share} % of the loop is walked twice: {reason}", share=share, reason=self._detour_text(detour))
+        if forced < 0.5 * again:  # bridges explain only part of it: say where the rest is
+            detour = self._detour(loop, skip_bridges=True)
+            if detour is not None:
+                note += ". " + _("Beyond that, {reason}", reason=self._detour_text(detour))
+        return note
+
+    @staticmethod
+    def _detour_text(detour: tuple[float, float, str]) -> str:
+        metres, longer_m, name = detour
+        values = {"metres": round(metres), "km": f"{longer_m / 1000:.1f}"}
+        if name:
+            return _("the longest stretch walked twice is {metres} m on {name}, and the network's other way round it "
+                     "is {km} km longer, more than this duration allows", name=name, **values)
+        return _("the longest stretch walked twice is {metres} m on one path, and the network's other way round it "
+                 "is {km} km longer, more than this duration allows", **values)
+
+    def fit_note(self, loop: Loop, target_min: float, tolerance: float, another_fits: bool = False) -> str:
+        """Why ``loop`` is not within ``tolerance`` of ``target_min`` ("" when it is): dead ends or single
+        paths walked out and back, longer than the tolerance's share of the loop (loops come in a few
+        lengths), else no shorter round around the start, or no longer one within reach; ``another_fits``:
+        another variant of the request fits, this one had to differ from it."""
+        if abs(loop.duration_min - target_min) <= tolerance * target_min:
+            return ""
+        values = {"tolerance": round(100 * tolerance), "target": format_duration(round(target_min)),
+                  "duration": format_duration(loop.duration_min)}
+        if another_fits:  # the network has a loop of this duration: this variant had to differ from it
+            return _("no other loop within {tolerance} % of {target} was found that shares at most half its length "
+                     "with the others: the nearest lasts {duration}", **values)
+        forced = self._forced_m(loop)[0]
+        if forced > 0 and forced >= tolerance * loop.length_m:  # out and back on it: lengths jump past the window
+            return _("no loop within {tolerance} % of {target} was found: the nearest lasts {duration}; it walks "
+                     "{metres} m of dead-end or single paths out and back (the only way in and out), so the loops "
+                     "from here come in a few lengths only", metres=round(forced), **values)
+        if loop.duration_min > target_min:
+            return _("no loop within {tolerance} % of {target} was found: the nearest lasts {duration}; the paths "
+                     "around the start form no shorter round (try a longer duration or another start)", **values)
+        return _("no loop within {tolerance} % of {target} was found: the nearest lasts {duration}; the paths within "
+                 "reach of the start form no longer round (a small or cut-off network: try a shorter duration, "
+                 "or import a larger extract)", **values)
 
     def stops_along(self, coords) -> tuple[list[int], int]:
         """Heritage POIs within :data:`SNAP_M` of the trace, in walking order, and their visit minutes."""

@@ -2,9 +2,13 @@
 
 The problem is an *orienteering problem*: POIs have a score (1 per heritage POI, the
 heritage categories of :data:`poi.categories.HERITAGE_CATEGORIES`, narrowed by
-themes), a loop from the start must stay within a time budget (walking time of the
-cost model, :mod:`trails.cost`, plus the visit time of its stops,
-:func:`trails.duration.stop_dwell_min`), and the score collected is maximised. It is
+themes), a loop from the start must stay within a time budget, and the score collected
+is maximised. The loop is sized on, and shown with, the time the walker will really take
+(:func:`trails.duration.walker_min`: the catalogue's ``duration_with_visits_min``, with
+the visit time of its heritage stops, :func:`trails.duration.stop_dwell_min`); the
+planning estimates in the cost model's seconds (:mod:`trails.cost`), and the realised
+loops are measured by the walker's time and the budget rescaled until it fits (step 5).
+Other practices than walking are sized on the cost model's time plus visits. It is
 NP-hard; Balise uses the classic heuristic (Tsiligirides 1984; Vansteenwegen et al.,
 *The orienteering problem: a survey*, EJOR 2011), in three modules: this one (the
 variants), :mod:`trails.loop_setting` (network, clusters, realisation, reasons) and
@@ -54,9 +58,17 @@ rescaled until the loop's time fits, routed with the same penalties (edges used 
 Variants: the pieces of earlier variants cost :data:`VARIANT_PENALTY` times more; a
 variant that shares more than :data:`MAX_SHARED` of its length with an earlier one is
 dropped (another seed is tried). Each loop reports its reuse ratio (length walked more
-than once / length); above :data:`MAX_REUSE` ``reuse_note`` says why: the metres walked
-twice on bridges when they are most of it (a dead end, a single path from the start:
-the network leaves no choice), else that no loop of this duration avoiding it was found.
+than once / length); above :data:`MAX_REUSE` ``reuse_note`` names the part of the network
+that forces it (:meth:`trails.loop_setting.LoopSetting.reuse_note`): the start in a
+cul-de-sac (on a bridge of the network, or in a part too small to turn in) with the
+metres walked twice on bridges, a dead end or single path between two parts of the
+network (with its name when it has one), and, for the reuse bridges do not explain, the
+piece walked most twice and how much longer the network's other way between its ends
+is (an A* with that piece barred). A loop not within the tolerance says why in
+``fit_note`` (:meth:`~trails.loop_setting.LoopSetting.fit_note`): it had to differ from
+a variant that fits; dead ends walked out and back longer than the tolerance's share of
+it (loops come in a few lengths); no shorter round around the start; no longer round
+within reach. :func:`request_note` is the request's reason when no variant fits.
 """
 from __future__ import annotations
 
@@ -69,7 +81,9 @@ import sqlite_utils
 from poi.i18n import gettext as _
 from trails.dem import drape_points
 from trails.loop_search import better, blind_variant, heritage_variant, rank, shared
-from trails.loop_setting import MAX_REUSE, Loop, LoopError, LoopSetting, heritage_pois
+from trails.cost import WALK_FLAT_KMH
+from trails.duration import WALKER
+from trails.loop_setting import MAX_REUSE, WALKER_PRACTICES, Loop, LoopError, LoopSetting, heritage_pois
 from trails.models import PRACTICES
 
 #: Cost factor of pieces earlier variants walked.
@@ -81,6 +95,24 @@ TRIES = 6
 #: Seeds the heritage objective tries per variant even when the first loop fits (the best is kept).
 MIN_TRIES = 4
 OBJECTIVES = ("heritage", "none")
+#: How much farther than the first budget the network is read for a walker's loop (the budget is an estimate).
+WALKER_REACH_SCALE = 1.5
+
+
+def walking_budget_s(duration_min: float, practice: str = "walking") -> float:
+    """The first budget (cost-model seconds of walking and visits) for a loop of ``duration_min``.
+
+    On foot the target is the walker's time (:func:`trails.duration.walker_min`): its start and finish
+    minutes are not walked, and the cost model walks the flat at :data:`trails.cost.WALK_FLAT_KMH`
+    where the walker's model walks at its calibrated pace. The search rescales the budget on the
+    measured loops anyway; a good first guess saves rounds and sets how far the network is read.
+
+    >>> round(walking_budget_s(120) / 60), round(walking_budget_s(120, "cycling") / 60)
+    (113, 120)
+    """
+    if practice not in WALKER_PRACTICES:
+        return duration_min * 60.0
+    return max(duration_min - WALKER.start_end_min, 5.0) * 60.0 * WALKER.pace_kmh / WALK_FLAT_KMH
 
 
 def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_min: float, *,
@@ -92,7 +124,8 @@ def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_m
     ----------
     db : with a path network (``balise map import``) and POIs.
     lon, lat : the start (WGS84).
-    duration_min : the target, walking time (cost model) plus visit time at the heritage stops.
+    duration_min : the target: on foot the walker's time with visits (:func:`trails.duration.walker_min`, the
+        catalogue's ``duration_with_visits_min``), for other practices the cost model's time plus visits.
     tolerance : accepted relative difference to the target (0.15: +/- 15 %).
     themes : only heritage POIs with one of these themes count (default: all heritage).
     practice : a :data:`trails.models.PRACTICES` value (access, speed).
@@ -123,7 +156,15 @@ def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_m
                           tolerance=tolerance))
     if not 1 <= variants <= 5:
         raise LoopError(_("between 1 and 5 variants (asked: {n})", n=variants))
-    setting = LoopSetting(db, lon, lat, duration_min * 60.0, practice, themes)
+    walker = practice in WALKER_PRACTICES
+    shortest = round(WALKER.start_end_min) + 10
+    if walker and duration_min < shortest:
+        raise LoopError(_("on foot a loop lasts at least {minutes} min: the walker's time counts {start} min for "
+                          "start and finish (asked: {asked} min)", minutes=shortest,
+                          start=round(WALKER.start_end_min), asked=round(duration_min)))
+    # on foot the first budget is an estimate (cost model against the walker's pace): room to rescale up
+    setting = LoopSetting(db, lon, lat, walking_budget_s(duration_min, practice), practice, themes,
+                          reach_scale=WALKER_REACH_SCALE if walker else 1.0)
     rng = random.Random(seed)
     loops: list[Loop] = []
     penalty: dict[int, float] = {}
@@ -147,7 +188,6 @@ def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_m
             continue
         for piece in loop.pieces:
             penalty[piece] = max(penalty.get(piece, 1.0), VARIANT_PENALTY)
-        loop.reuse_note = setting.reuse_note(loop)
         loops.append(loop)
     if not loops:
         raise LoopError(_("no loop of {minutes} min can be made from here on the imported network: try "
@@ -156,7 +196,22 @@ def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_m
                reverse=True)
     for loop in loops:
         loop.coords = drape_points(db, loop.coords)
+        loop.remeasure()
+        loop.reuse_note = setting.reuse_note(loop)
+    fitting = [abs(lp.duration_min - duration_min) <= tolerance * duration_min for lp in loops]
+    for k, loop in enumerate(loops):
+        another_fits = any(fitting[:k] + fitting[k + 1:])
+        loop.fit_note = setting.fit_note(loop, duration_min, tolerance, another_fits=another_fits)
     return loops
 
 
-__all__ = ["Loop", "LoopError", "MAX_REUSE", "MAX_SHARED", "OBJECTIVES", "generate_loops", "heritage_pois"]
+def request_note(loops: Sequence[Loop]) -> str:
+    """The reason given for a whole request: the best loop's :attr:`Loop.fit_note` when no loop is within
+    the tolerance ("" when one is)."""
+    if not loops or any(not lp.fit_note for lp in loops):
+        return ""
+    return loops[0].fit_note
+
+
+__all__ = ["Loop", "LoopError", "MAX_REUSE", "MAX_SHARED", "OBJECTIVES", "generate_loops", "heritage_pois",
+           "request_note", "walking_budget_s"]

@@ -3,7 +3,9 @@
 ``GET /compose`` is a plain form (a town from the catalogue's towns, a point typed or given
 by "near me", or a POI: ``?poi=ID``; duration; themes; practice). Once filled, the page shows
 up to three variants of :func:`trails.loops.generate_loops` with their figures (length,
-duration with visits, D+, heritage stops, share walked twice) and stops, composed through
+duration with visits, D+, heritage stops, share walked twice, and the notes saying why a
+variant misses the duration or walks much twice; above them the request's note when none
+fits) and stops, composed through
 :func:`webapp.loops_api.cached_loops` (the cache and the ``LOOPS_MAX_PER_HOUR`` limit of
 ``/api/loops``). Without JavaScript that is the page; with it, ``compose.js`` draws the variants
 on a Leaflet map (our own copy) and "near me" fills the point.

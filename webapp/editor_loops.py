@@ -17,7 +17,7 @@ from poi.i18n import gettext as _
 from poi.store import PoiStore, transaction
 from trails.filter_params import format_duration, parse_duration_min
 from trails.loop_output import resolve_start, save_loop
-from trails.loops import generate_loops
+from trails.loops import generate_loops, request_note
 from trails.models import PRACTICES
 from webapp import db
 from webapp.auth import login_required
@@ -57,7 +57,7 @@ def suggest_loops():
     if request.method == "GET" or request.form.get("action", "").partition(":")[0] != "create":
         names = {p.id: p.name for p in PoiStore(db.get_db()).get_many({i for lp in loops for i in lp.stop_ids})}
         return render_template("editor/loops.html", form=form, practices=PRACTICES, loops=loops, names=names,
-                               error=None, start_label=label)
+                               error=None, start_label=label, note=request_note(loops))
     index = request.form["action"].partition(":")[2]
     if not index.isdigit() or int(index) >= len(loops):
         return redirect(url_for("editor.suggest_loops", **{"from": form["start"], "duration": form["duration"],

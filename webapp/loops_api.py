@@ -3,12 +3,13 @@
 Query parameters: ``from`` (``LAT,LON``, ``poi:ID`` or a town), ``duration`` (``2h``,
 ``1h30``, ``90``), ``tolerance`` (0.01-0.5, default 0.15), ``theme`` (repeatable),
 ``practice``, ``variants`` (1-3, default 3), ``objective`` (``heritage`` or ``none``),
-``seed``. The answer: ``start``, ``duration_min`` asked and ``loops``, each the JSON of
-:func:`trails.loops.loop_json` (no ``id``: nothing is stored).
+``seed``. The answer: ``start``, ``duration_min`` asked, ``note`` (why no loop is within the
+tolerance, "" when one is: :func:`trails.loops.request_note`) and ``loops``, each the JSON of
+:func:`trails.loop_output.loop_json` (no ``id``: nothing is stored; ``fits`` and ``fit_note`` per loop).
 
 Composing a loop costs up to a few seconds of CPU, so answers are cached (the
 :data:`CACHE_SIZE` last distinct requests, per state of the POIs and of the path
-network) and each address may ask :data:`LOOPS_MAX_PER_HOUR` uncached ones an hour
+network, and per language: the notes are written in it) and each address may ask :data:`LOOPS_MAX_PER_HOUR` uncached ones an hour
 (config key ``LOOPS_MAX_PER_HOUR``, default 30; then 429 with ``Retry-After``), counted
 like the feedback form's (a keyed hash of the address, never the address).
 """
@@ -21,11 +22,11 @@ from collections import OrderedDict
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from poi.errors import BaliseError, NotFoundError
-from poi.i18n import gettext as _
+from poi.i18n import current_language, gettext as _
 from poi.network.store import NetworkStore
 from trails.filter_params import parse_duration_min
 from trails.loop_output import loop_json, loop_trail, resolve_start
-from trails.loops import generate_loops
+from trails.loops import generate_loops, request_note
 from trails.store import TrailStore
 from webapp import db
 from webapp.api import CORS_HEADERS, ApiBadRequest, error_response
@@ -82,6 +83,7 @@ def compose(database, key: tuple) -> dict:
     loops = generate_loops(database, lon, lat, minutes, tolerance=tolerance, themes=themes, practice=practice,
                            variants=variants, objective=objective, seed=seed)
     return {"start": {"lon": lon, "lat": lat, "label": label}, "duration_min": minutes,
+            "note": request_note(loops),
             "loops": [loop_json(found, loop_trail(found, name=label, practice=practice)) for found in loops]}
 
 
@@ -92,7 +94,7 @@ def revision(database) -> tuple:
 
 def cached_loops(database, key: tuple, client: str) -> tuple[dict | None, float]:
     """``(answer, 0)`` from the cache or composed; ``(None, seconds to wait)`` past the client's limit."""
-    full = (key, revision(database))
+    full = (key, revision(database), current_language())  # the notes are in the asked language
     with _lock:
         if full in _cache:
             _cache.move_to_end(full)

@@ -174,11 +174,17 @@ SCHEMAS: dict[str, dict] = {
     "Loop": {
         "type": "object",
         "required": ["length_m", "duration_min", "walking_min", "visit_min", "duration_with_visits_min", "ascent_m",
-                     "stop_ids", "heritage_stop_count", "reuse_ratio", "geometry"],
-        "properties": {"length_m": NUMBER, "duration_min": INTEGER, "walking_min": INTEGER, "visit_min": INTEGER,
+                     "stop_ids", "heritage_stop_count", "reuse_ratio", "geometry", "fits"],
+        "properties": {"length_m": NUMBER,
+                       "duration_min": {**INTEGER, "description": "what the loop is sized on: on foot the "
+                                        "catalogue's time with visits, = duration_with_visits_min"},
+                       "walking_min": INTEGER, "start_end_min": INTEGER, "visit_min": INTEGER,
+                       "cost_model_min": {**INTEGER, "description": "the cost model's walking time (slope, terrain)"},
                        "duration_with_visits_min": {
-                           **INTEGER, "description": "the catalogue's time with visits (calibrated pace + 15 min "
-                                                     "start and finish + visit_min), as in /api/trails"},
+                           **INTEGER, "description": "the catalogue's time with visits (calibrated pace + start and "
+                                                     "finish + visit_min), as in /api/trails"},
+                       "fits": {"type": "boolean", "description": "within the tolerance of the duration asked"},
+                       "fit_note": {**STRING, "description": "why it is not within the tolerance"},
                        "ascent_m": {"type": ["number", "null"]}, "descent_m": {"type": ["number", "null"]},
                        "stop_ids": _array(INTEGER), "heritage_stop_count": INTEGER, "reuse_ratio": NUMBER,
                        "reuse_note": STRING,
@@ -187,10 +193,12 @@ SCHEMAS: dict[str, dict] = {
                                                    "coordinates": _array(_array(NUMBER))}}},
     },
     "LoopList": {
-        "type": "object", "required": ["start", "duration_min", "loops"],
+        "type": "object", "required": ["start", "duration_min", "note", "loops"],
         "properties": {"start": {"type": "object", "required": ["lon", "lat", "label"],
                                  "properties": {"lon": NUMBER, "lat": NUMBER, "label": STRING}},
-                       "duration_min": INTEGER, "loops": _array(_ref("Loop"))},
+                       "duration_min": INTEGER,
+                       "note": {**STRING, "description": "why no loop is within the tolerance (empty when one is)"},
+                       "loops": _array(_ref("Loop"))},
     },
     "PoiCollection": {
         "type": "object", "required": ["type", "features", "credits", "limit", "offset", "after", "next",

@@ -8,7 +8,7 @@ import click
 from poi.i18n import gettext as _
 from trails.filter_params import format_duration, parse_duration_min
 from trails.loop_output import loop_json, loop_trail, resolve_start, save_loop
-from trails.loops import generate_loops
+from trails.loops import generate_loops, request_note
 from trails.models import PRACTICES
 from webapp.cli_options import db_option, pass_env
 
@@ -17,7 +17,7 @@ from webapp.cli_options import db_option, pass_env
 @click.option("--from", "start", required=True, metavar="LAT,LON|poi:ID|TOWN",
               help="Where the loop starts and ends: a point, a POI or a town of the catalogue.")
 @click.option("--duration", required=True, metavar="2h",
-              help="Target duration, walking plus visits at the heritage stops (2h, 1h30, 90).")
+              help="Target duration: the walker's time with visits at the heritage stops (2h, 1h30, 90).")
 @click.option("--tolerance", type=float, default=0.15, show_default=True,
               help="Accepted relative difference to the duration.")
 @click.option("--theme", "themes", metavar="T", multiple=True,
@@ -46,6 +46,9 @@ def loop(env, start, duration, tolerance, themes, practice, variants, objective,
                            variants=variants, objective=objective, seed=seed)
     base = name or _("Loop from {start}, {duration}", start=label, duration=format_duration(minutes))
     out = []
+    note = request_note(loops)
+    if note and not as_json:
+        click.echo(note)
     for k, found in enumerate(loops, start=1):
         title = base if len(loops) == 1 else f"{base} ({k})"
         if dry_run:
@@ -54,13 +57,16 @@ def loop(env, start, duration, tolerance, themes, practice, variants, objective,
             stored = save_loop(env.db, found, name=title, practice=practice, themes=themes, publish=publish)
         out.append(loop_json(found, stored))
         if not as_json:
-            click.echo(_("{id}{km} km, {duration} ({walking} walking + {visits} at {n} heritage stops), D+ {ascent} "
-                         "m, walked twice {reuse} %",
+            walking, start_end, visits = found.parts_min
+            click.echo(_("{id}{km} km, {duration} ({walking} walking + {start} start and finish + {visits} at {n} "
+                         "heritage stops), D+ {ascent} m, walked twice {reuse} %",
                          id="" if dry_run else f"{stored.id}: ", km=f"{found.length_m / 1000:.1f}",
-                         duration=format_duration(found.duration_min),
-                         walking=format_duration(round(found.walking_min)), visits=format_duration(found.visit_min),
+                         duration=format_duration(found.duration_min), walking=format_duration(walking),
+                         start=format_duration(start_end), visits=format_duration(visits),
                          n=found.heritage_stop_count, ascent=round(stored.ascent_m or 0),
                          reuse=round(100 * found.reuse_ratio)))
+            if found.fit_note and not note:
+                click.echo(found.fit_note)
             if found.reuse_note:
                 click.echo(found.reuse_note)
     if as_json:
