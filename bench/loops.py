@@ -8,7 +8,8 @@
 Real networks: the OSM extracts of Andorra and Monaco (tests/data/sources/osm): their POIs
 (``poi import --format osm``), path networks (``map import``) and SRTM tiles (``dem import``)
 are imported with the project's own importers into a temporary SQLite file. From several
-starts, 1 h, 2 h and 3 h loops (3 variants) are asked with ``--objective heritage`` and
+starts, 1 h, 2 h and 3 h loops (3 variants; durations are the walker's time with visits of
+:mod:`trails.duration`, what the loops are sized on) are asked with ``--objective heritage`` and
 ``--objective none`` (same seed). Printed per request: the best variant's duration, its
 heritage stops, its reuse, the time taken; then:
 
@@ -16,7 +17,8 @@ heritage stops, its reuse, the time taken; then:
 * share of requests whose best loop is within 15 % of the target (target >= 90 %);
 * mean and max reuse over every loop (all variants) of each objective, the share of loops
   walking at most 10 % of their length twice (target: all, unless the network leaves no
-  choice), and how many above 10 % give no reason (target: none);
+  choice), and how many above 10 % give no reason (target: none) or only the generic one;
+* variants outside the tolerance, and how many say no reason (target: none);
 * heritage stops of the best ``heritage`` loop / the best ``none`` loop, summed over the
   same requests (target >= 1.5);
 * time per request (3 variants) and per loop, p50 and p95 (target p95 <= 2 s a loop).
@@ -48,7 +50,8 @@ ELEVATION = ROOT / "tests/data/elevation"
 REAL = {
     "Andorra": (OSM / "andorra_2013_graphhopper.osm.pbf", ELEVATION / "srtm_N42E001_andorra-ariege.hgt.zip",
                 {"Andorra la Vella": (1.5215, 42.5063), "Escaldes": (1.5389, 42.5096),
-                 "Ordino": (1.5330, 42.5560), "Canillo": (1.5801, 42.5347)}),
+                 "Ordino": (1.5330, 42.5560), "Canillo": (1.5801, 42.5347),
+                 "Arinsal (Black Bull Bar)": (1.4837, 42.5721)}),
     "Monaco": (OSM / "monaco_graphhopper.osm.gz", ELEVATION / "srtm_N43E007_nice-monaco-menton.hgt.zip",
                {"Casino": (7.4197, 43.7384), "Musée océanographique": (7.4265, 43.7313),
                 "Fontvieille": (7.4155, 43.7270), "Larvotto": (7.4290, 43.7430)}),
@@ -66,11 +69,12 @@ class Tally:
     def __init__(self, label: str):
         self.label = label
         self.fit, self.requests, self.unexplained, self.heritage, self.blind = 0, 0, 0, 0, 0
+        self.generic, self.missed, self.missed_silent = 0, 0, 0
         self.reuse = {"heritage": [], "none": []}
         self.request_s, self.loop_s = [], []
 
     def merge(self, other: "Tally") -> None:
-        for name in ("fit", "requests", "unexplained", "heritage", "blind"):
+        for name in ("fit", "requests", "unexplained", "heritage", "blind", "generic", "missed", "missed_silent"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.reuse = {k: v + other.reuse[k] for k, v in self.reuse.items()}
         self.request_s, self.loop_s = self.request_s + other.request_s, self.loop_s + other.loop_s
@@ -87,7 +91,7 @@ class Tally:
               f"and practice, kept in memory: peak memory +{grown:.0f} MB; not counted below)")
 
     def run(self, db, name: str, lon: float, lat: float, minutes: int, seed: int = 1) -> None:
-        from trails.loops import MAX_REUSE, generate_loops
+        from trails.loops import MAX_REUSE, generate_loops, request_note
 
         best = {}
         for objective in ("heritage", "none"):
@@ -103,6 +107,13 @@ class Tally:
             best[objective] = loops[0] if loops else None
             self.reuse[objective] += [lp.reuse_ratio for lp in loops]
             self.unexplained += sum(lp.reuse_ratio > MAX_REUSE and not lp.reuse_note for lp in loops)
+            self.generic += sum(lp.reuse_ratio > MAX_REUSE and "no loop of this duration was found" in lp.reuse_note
+                                for lp in loops)
+            outside = [lp for lp in loops if abs(lp.duration_min - minutes) > TOLERANCE * minutes]
+            self.missed += len(outside)
+            self.missed_silent += sum(not lp.fit_note for lp in outside)
+            if loops and len(outside) == len(loops):
+                print(f"  {name} {minutes} min {objective}: no variant within 15 %: {request_note(loops)}")
             if objective == "heritage":
                 self.requests += 1
                 self.fit += bool(loops) and abs(loops[0].duration_min - minutes) <= TOLERANCE * minutes
@@ -122,7 +133,10 @@ class Tally:
             ok_reuse = sum(r <= 0.10 for r in reuse)
             print(f"{self.label}: reuse of the {objective} loops (all variants): mean "
                   f"{statistics.fmean(reuse or [0]):.1%}, max {max(reuse or [0]):.1%}; {ok_reuse}/{len(reuse)} <= 10 %")
-        print(f"{self.label}: loops above 10 % reuse without a reason said: {self.unexplained} (target 0)")
+        print(f"{self.label}: loops above 10 % reuse without a reason said: {self.unexplained} (target 0); "
+              f"with the generic one (no part of the network named): {self.generic}")
+        print(f"{self.label}: variants outside 15 % of the target: {self.missed}, without a reason said: "
+              f"{self.missed_silent} (target 0)")
         ratio = self.heritage / self.blind if self.blind else float("inf")
         print(f"{self.label}: heritage stops of the best loop, heritage / none, summed over the same requests: "
               f"{self.heritage} / {self.blind} = {ratio:.2f} (target >= 1.5)")
