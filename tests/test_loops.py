@@ -333,3 +333,18 @@ def test_reuse_is_explained_by_the_part_of_the_network_that_forces_it(andorra):
     assert 0 < metres < best.reuse_ratio * best.length_m
     assert re.search(r"Beyond that, the longest stretch walked twice is \d+ m on .*, and the network's other way "
                      r"round it is \d+\.\d km longer", best.reuse_note)
+
+
+def test_a_heritage_poi_half_way_along_a_path_is_a_target(andorra):
+    """Andorra la Vella, 2 h: the church of Sant Andreu lies beside a street, more than 80 m from any junction;
+    its foot is cut into the network so the heuristic aims at it (a cluster on a new node), and the best loop
+    passes it."""
+    from trails.loop_setting import LoopSetting
+    from trails.loops import walking_budget_s
+
+    setting = LoopSetting(andorra, *ANDORRA_LA_VELLA, walking_budget_s(120), "walking", (), 1.5)
+    names = {p.id: p.name for p in setting.pois}
+    targets = {node: {names[i] for i in setting.cluster_pois[node]} for node, _s, _d in setting.clusters()}
+    assert any(node < 0 and "Sant Andreu" in pois for node, pois in targets.items()), targets
+    best = generate_loops(andorra, *ANDORRA_LA_VELLA, 120, seed=1)[0]
+    assert "Sant Andreu" in {names.get(i) for i in best.stop_ids}

@@ -25,10 +25,9 @@ from poi.i18n import gettext as _
 from poi.store import PoiStore
 from trails.cost import PRACTICE_SPEED, WALK_FLAT_KMH
 from trails.duration import WALKER, stop_dwell_min, walker_min, walking_min
-from trails.filter_params import format_duration
 from trails.graph import NoNetworkError, RoutingError, Walked, unretraced_legs
 from trails.metrics import climb
-from trails.routing_cache import bridge_edges, core_nodes, network_graph, with_start
+from trails.routing_cache import core_nodes, network_graph, with_start
 
 #: Farthest (metres) a heritage POI may be from a node to count for it, and from the loop to be one of its stops.
 SNAP_M = 80.0
@@ -61,7 +60,7 @@ class Loop:
     stop_ids: list[int]  # heritage POIs within SNAP_M, in walking order
     reuse_ratio: float
     pieces: dict[int, float] = field(default_factory=dict)  # piece -> length (for the variants' overlap)
-    reuse_note: str = ""  # why it walks more than MAX_REUSE of itself twice (trails.loop_setting)
+    reuse_note: str = ""  # why it walks more than MAX_REUSE of itself twice (trails.loop_notes)
     fit_note: str = ""  # why it is not within the tolerance of the duration asked
     plan: list[int] = field(default_factory=list)  # the nodes visited in order (start excluded)
     again: dict[int, float] = field(default_factory=dict)  # piece -> metres walked more than once
@@ -134,6 +133,53 @@ class LoopSetting:
             self.poi_xy = np.column_stack([np.asarray(px, dtype=float), np.asarray(py, dtype=float)])
         else:
             self.poi_xy = np.empty((0, 2))
+        self._cut_poi_feet()
+
+    def _cut_poi_feet(self) -> None:
+        """Cut into the view the feet of the heritage POIs that lie along a path but farther than
+        :data:`SNAP_M` from any reached node (a chapel half-way along a long mountain path): each becomes a
+        node a loop can aim at, timed from the nearer end of its path."""
+        if not self.pois:
+            return
+        tree = shapely.STRtree(shapely.points(self.xy))
+        near = tree.query_nearest(shapely.points(self.poi_xy), max_distance=SNAP_M, all_matches=False)
+        lonely = sorted(set(range(len(self.pois))) - set(near[0].tolist()))
+        g = self.graph
+        by_edge: dict[int, list] = {}
+        for i in lonely:
+            feet = g.add_feet(self.pois[i].lon, self.pois[i].lat, SNAP_M)
+            if not feet or feet[0].node >= 0:
+                continue
+            edge = g.edges[feet[0].edge]
+            if edge.from_node in self.times or edge.to_node in self.times:
+                by_edge.setdefault(feet[0].edge, []).append(feet[0])
+        if not by_edge:
+            return
+        g.adj, g.pos, g.pieces, g.edge_pieces = dict(g.adj), dict(g.pos), list(g.pieces), dict(g.edge_pieces)
+        start_foot = g.feet[0]
+        for edge_index, feet in by_edge.items():
+            if start_foot.edge == edge_index and start_foot.node < 0:
+                feet = [*feet, start_foot]
+            edge = g.edges[edge_index]
+            whole = set(g.edge_pieces.get(edge_index, ()))
+            for node in {edge.from_node, edge.to_node, *(f.node for f in feet)}:
+                g.adj[node] = [a for a in g.adj.get(node, ()) if a[2] not in whole]
+            g.edge_pieces[edge_index] = []
+            for f in feet:
+                g.pos[f.node] = f.xy
+            g.cut_edge(edge_index, feet)
+            added = []
+            for f in feet:  # time from the start through either end of the path (the start's own foot: 0)
+                if f.node in self.times:
+                    continue
+                via = [self.times[other] + (g.pieces[p].backward_s if forward else g.pieces[p].forward_s)
+                       for other, _c, p, forward in g.adj.get(f.node, ()) if other in self.times]
+                if via and min(via) <= self.reach_s * REACH_SHARE:
+                    self.times[f.node] = min(via)
+                    added.append(f.node)
+            if added:
+                self.nodes = np.concatenate([self.nodes, np.array(added, dtype=np.int64)])
+                self.xy = np.vstack([self.xy, np.array([g.pos[n] for n in added], dtype=float)])
 
     def _times_from_start(self) -> dict[int, float]:
         """Walking time (s) from the start to every node within the budget, along the cheapest paths."""
@@ -222,118 +268,6 @@ class LoopSetting:
                     pieces, plan=list(nodes), again=again, walker=self.practice in WALKER_PRACTICES)
         loop.remeasure()
         return loop
-
-    def start_cut_off(self) -> bool:
-        """Whether the start is in a cul-de-sac: on a path that is the only way between two parts of the
-        network (a bridge, Tarjan's), or in a part too small to turn in (no node of
-        :func:`trails.routing_cache.core_nodes` at its edge's ends); every loop from it walks back."""
-        foot = self.graph.feet[0] if self.graph.feet else None
-        if foot is None:
-            return False
-        edge = self.graph.edges[foot.edge]
-        core = core_nodes(self.graph)
-        return foot.edge in bridge_edges(self.graph) or not ({edge.from_node, edge.to_node} & core)
-
-    def _forced_m(self, loop: Loop) -> tuple[float, str]:
-        """Metres ``loop`` walks twice on bridges, and the name of the longest such path ("" if unnamed)."""
-        bridges = bridge_edges(self.graph)
-        on_bridges = [(m, self.graph.pieces[p].edge) for p, m in loop.again.items()
-                      if self.graph.pieces[p].edge in bridges]
-        if not on_bridges:
-            return 0.0, ""
-        longest = max(on_bridges)[1]
-        return sum(m for m, _e in on_bridges), str((self.graph.edges[longest].tags or {}).get("name") or "")
-
-    def _detour(self, loop: Loop, skip_bridges: bool = False) -> tuple[float, float, str] | None:
-        """For the piece ``loop`` walks most twice (not a bridge): ``(metres walked twice on it, metres the
-        network's other way between its ends is longer, its name)``; None when there is no other way."""
-        bridges = bridge_edges(self.graph) if skip_bridges else set()
-        candidates = [p for p in loop.again if self.graph.pieces[p].edge not in bridges]
-        if not candidates:
-            return None
-        piece = max(candidates, key=lambda p: (loop.again[p], p))
-        if "_piece_ends" not in self.__dict__:
-            self._piece_ends = {}
-            for node, links in self.graph.adj.items():
-                for other, _cost, p, forward in links:
-                    if forward:
-                        self._piece_ends[p] = (node, other)
-        ends = self._piece_ends.get(piece)
-        if ends is None or ends[0] == ends[1]:
-            return None
-        found = self.graph.search({ends[0]: 0.0}, {ends[1]}, {piece: 1e6}).get(ends[1])
-        if found is None or any(p == piece for p, _f in found[1]):
-            return None
-        other_m = sum(self.graph.pieces[p].length_m for p, _f in found[1])
-        own = self.graph.pieces[piece]
-        return loop.again[piece], other_m - own.length_m, str((self.graph.edges[own.edge].tags or {}).get("name") or "")
-
-    def reuse_note(self, loop: Loop) -> str:
-        """Why ``loop`` walks more than :data:`MAX_REUSE` of its length twice ("" when it does not): the part
-        of the network that forces it: the start in a cul-de-sac, a dead end or a single path (a bridge) on
-        the way, else the path it walks most twice and how much longer the network's other way round it is."""
-        if loop.reuse_ratio <= MAX_REUSE:
-            return ""
-        share = round(100 * loop.reuse_ratio)
-        forced, name = self._forced_m(loop)
-        again = sum(loop.again.values())
-        if forced > 0 and self.start_cut_off():
-            note = _("{share} % of the loop is walked twice: the start is in a cul-de-sac, and {metres} m of "
-                     "paths that are the only way in and out lead from it to the rest of the network, so the "
-                     "network leaves no choice", share=share, metres=round(forced))
-        elif forced >= 0.5 * again and name:
-            note = _("{share} % of the loop is walked twice: {metres} m of it on paths that are the only way in "
-                     "and out (a dead end, or a single path between two parts of the network: {name}), so the "
-                     "network leaves no choice", share=share, metres=round(forced), name=name)
-        elif forced >= 0.5 * again:
-            note = _("{share} % of the loop is walked twice: {metres} m of it on paths that are the only way in "
-                     "and out (a dead end, or a single path between two parts of the network), so the network "
-                     "leaves no choice", share=share, metres=round(forced))
-        else:
-            detour = self._detour(loop)
-            if detour is None:
-                return _("{share} % of the loop is walked twice: around the start, no loop of this duration was "
-                         "found that avoids it on the imported network (try another duration or start)", share=share)
-            return _("{share} % of the loop is walked twice: {reason}", share=share, reason=self._detour_text(detour))
-        if forced < 0.5 * again:  # bridges explain only part of it: say where the rest is
-            detour = self._detour(loop, skip_bridges=True)
-            if detour is not None:
-                note += ". " + _("Beyond that, {reason}", reason=self._detour_text(detour))
-        return note
-
-    @staticmethod
-    def _detour_text(detour: tuple[float, float, str]) -> str:
-        metres, longer_m, name = detour
-        values = {"metres": round(metres), "km": f"{longer_m / 1000:.1f}"}
-        if name:
-            return _("the longest stretch walked twice is {metres} m on {name}, and the network's other way round it "
-                     "is {km} km longer, more than this duration allows", name=name, **values)
-        return _("the longest stretch walked twice is {metres} m on one path, and the network's other way round it "
-                 "is {km} km longer, more than this duration allows", **values)
-
-    def fit_note(self, loop: Loop, target_min: float, tolerance: float, another_fits: bool = False) -> str:
-        """Why ``loop`` is not within ``tolerance`` of ``target_min`` ("" when it is): dead ends or single
-        paths walked out and back, longer than the tolerance's share of the loop (loops come in a few
-        lengths), else no shorter round around the start, or no longer one within reach; ``another_fits``:
-        another variant of the request fits, this one had to differ from it."""
-        if abs(loop.duration_min - target_min) <= tolerance * target_min:
-            return ""
-        values = {"tolerance": round(100 * tolerance), "target": format_duration(round(target_min)),
-                  "duration": format_duration(loop.duration_min)}
-        if another_fits:  # the network has a loop of this duration: this variant had to differ from it
-            return _("no other loop within {tolerance} % of {target} was found that shares at most half its length "
-                     "with the others: the nearest lasts {duration}", **values)
-        forced = self._forced_m(loop)[0]
-        if forced > 0 and forced >= tolerance * loop.length_m:  # out and back on it: lengths jump past the window
-            return _("no loop within {tolerance} % of {target} was found: the nearest lasts {duration}; it walks "
-                     "{metres} m of dead-end or single paths out and back (the only way in and out), so the loops "
-                     "from here come in a few lengths only", metres=round(forced), **values)
-        if loop.duration_min > target_min:
-            return _("no loop within {tolerance} % of {target} was found: the nearest lasts {duration}; the paths "
-                     "around the start form no shorter round (try a longer duration or another start)", **values)
-        return _("no loop within {tolerance} % of {target} was found: the nearest lasts {duration}; the paths within "
-                 "reach of the start form no longer round (a small or cut-off network: try a shorter duration, "
-                 "or import a larger extract)", **values)
 
     def stops_along(self, coords) -> tuple[list[int], int]:
         """Heritage POIs within :data:`SNAP_M` of the trace, in walking order, and their visit minutes."""

@@ -11,15 +11,18 @@ loops are measured by the walker's time and the budget rescaled until it fits (s
 Other practices than walking are sized on the cost model's time plus visits. It is
 NP-hard; Balise uses the classic heuristic (Tsiligirides 1984; Vansteenwegen et al.,
 *The orienteering problem: a survey*, EJOR 2011), in three modules: this one (the
-variants), :mod:`trails.loop_setting` (network, clusters, realisation, reasons) and
-:mod:`trails.loop_search` (planning and local search).
+variants), :mod:`trails.loop_setting` (network, clusters, realisation),
+:mod:`trails.loop_search` (planning and local search) and :mod:`trails.loop_notes` (the
+reasons a loop gives).
 
 1. **network and clusters.** The whole path network is read and built once per
    database, practice and network revision and kept in memory
    (:mod:`trails.routing_cache`); each request cuts its start into its own view. One
-   Dijkstra from the start (bounded by 1.5 x the budget) gives each node its time from
-   the start. Heritage POIs within :data:`trails.loop_setting.SNAP_M` of a node are
-   grouped on it (a *cluster*: a square with a church and a fountain scores 2);
+   Dijkstra from the start (bounded by 3/4 of the reach: the budget, 1.5 times it on foot
+   where the first budget is an estimate) gives each node its time from
+   the start. A heritage POI beside a path but farther than
+   :data:`trails.loop_setting.SNAP_M` from any node gets its foot on the path cut in as a
+   node. Heritage POIs within :data:`trails.loop_setting.SNAP_M` of a node are grouped on it (a *cluster*: a square with a church and a fountain scores 2);
    clusters farther than half the budget are dropped. The *bridges* of the reached
    network (Tarjan's lowlink: pieces that are the only way between two parts) are
    found when needed: zero-score *filler* nodes on rings at 20, 30 and 40 % of the
@@ -59,13 +62,13 @@ Variants: the pieces of earlier variants cost :data:`VARIANT_PENALTY` times more
 variant that shares more than :data:`MAX_SHARED` of its length with an earlier one is
 dropped (another seed is tried). Each loop reports its reuse ratio (length walked more
 than once / length); above :data:`MAX_REUSE` ``reuse_note`` names the part of the network
-that forces it (:meth:`trails.loop_setting.LoopSetting.reuse_note`): the start in a
+that forces it (:func:`trails.loop_notes.reuse_note`): the start in a
 cul-de-sac (on a bridge of the network, or in a part too small to turn in) with the
 metres walked twice on bridges, a dead end or single path between two parts of the
 network (with its name when it has one), and, for the reuse bridges do not explain, the
 piece walked most twice and how much longer the network's other way between its ends
 is (an A* with that piece barred). A loop not within the tolerance says why in
-``fit_note`` (:meth:`~trails.loop_setting.LoopSetting.fit_note`): it had to differ from
+``fit_note`` (:func:`trails.loop_notes.fit_note`): it had to differ from
 a variant that fits; dead ends walked out and back longer than the tolerance's share of
 it (loops come in a few lengths); no shorter round around the start; no longer round
 within reach. :func:`request_note` is the request's reason when no variant fits.
@@ -80,6 +83,7 @@ import sqlite_utils
 
 from poi.i18n import gettext as _
 from trails.dem import drape_points
+from trails.loop_notes import fit_note, reuse_note
 from trails.loop_search import better, blind_variant, heritage_variant, rank, shared
 from trails.cost import WALK_FLAT_KMH
 from trails.duration import WALKER
@@ -197,11 +201,11 @@ def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_m
     for loop in loops:
         loop.coords = drape_points(db, loop.coords)
         loop.remeasure()
-        loop.reuse_note = setting.reuse_note(loop)
+        loop.reuse_note = reuse_note(setting, loop)
     fitting = [abs(lp.duration_min - duration_min) <= tolerance * duration_min for lp in loops]
     for k, loop in enumerate(loops):
         another_fits = any(fitting[:k] + fitting[k + 1:])
-        loop.fit_note = setting.fit_note(loop, duration_min, tolerance, another_fits=another_fits)
+        loop.fit_note = fit_note(setting, loop, duration_min, tolerance, another_fits=another_fits)
     return loops
 
 
