@@ -18,11 +18,12 @@ reasons a loop gives).
 1. **network and clusters.** The whole path network is read and built once per
    database, practice and network revision and kept in memory
    (:mod:`trails.routing_cache`); each request cuts its start into its own view. One
-   Dijkstra from the start (bounded by 3/4 of the reach: the budget, 1.5 times it on foot
-   where the first budget is an estimate) gives each node its time from
-   the start. A heritage POI beside a path but farther than
-   :data:`trails.loop_setting.SNAP_M` from any node gets its foot on the path cut in as a
-   node. Heritage POIs within :data:`trails.loop_setting.SNAP_M` of a node are grouped on it (a *cluster*: a square with a church and a fountain scores 2);
+   Dijkstra from the start (bounded by 3/4 of the reach: the budget, 1.5 times it on
+   foot where the first budget is an estimate) gives each node its time from the start.
+   A heritage POI beside a path but farther than :data:`trails.loop_setting.SNAP_M` from
+   any node gets its foot on the path cut in as a node. Heritage POIs within
+   :data:`trails.loop_setting.SNAP_M` of a node are grouped on it (a *cluster*: a square
+   with a church and a fountain scores 2);
    clusters farther than half the budget are dropped. The *bridges* of the reached
    network (Tarjan's lowlink: pieces that are the only way between two parts) are
    found when needed: zero-score *filler* nodes on rings at 20, 30 and 40 % of the
