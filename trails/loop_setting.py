@@ -143,10 +143,22 @@ class LoopSetting:
             return
         tree = shapely.STRtree(shapely.points(self.xy))
         near = tree.query_nearest(shapely.points(self.poi_xy), max_distance=SNAP_M, all_matches=False)
-        lonely = sorted(set(range(len(self.pois))) - set(near[0].tolist()))
+        lonely = np.array(sorted(set(range(len(self.pois))) - set(near[0].tolist())), dtype=np.int64)
         g = self.graph
+        if not len(lonely):
+            return
+        # only those beside a path with an end reached (one bulk query; most lonely POIs are out of reach)
+        pairs = g.tree.query(shapely.points(self.poi_xy[lonely]), predicate="dwithin", distance=SNAP_M)
+        limit = self.reach_s * REACH_SHARE
+
+        def within_reach(poi: int, edge) -> bool:  # through a reached end, at the straight-line estimate
+            x, y = self.poi_xy[poi]
+            return any(end in self.times and self.times[end] + math.hypot(x - g.pos[end][0], y - g.pos[end][1])
+                       * self.s_per_m <= limit for end in (edge.from_node, edge.to_node))
+
+        beside = {int(lonely[k]) for k, e in zip(*pairs.tolist()) if within_reach(int(lonely[k]), g.edges[e])}
         by_edge: dict[int, list] = {}
-        for i in lonely:
+        for i in sorted(beside):
             feet = g.add_feet(self.pois[i].lon, self.pois[i].lat, SNAP_M)
             if not feet or feet[0].node >= 0:
                 continue
@@ -174,7 +186,7 @@ class LoopSetting:
                     continue
                 via = [self.times[other] + (g.pieces[p].backward_s if forward else g.pieces[p].forward_s)
                        for other, _c, p, forward in g.adj.get(f.node, ()) if other in self.times]
-                if via and min(via) <= self.reach_s * REACH_SHARE:
+                if via and min(via) <= limit:
                     self.times[f.node] = min(via)
                     added.append(f.node)
             if added:
