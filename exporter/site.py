@@ -6,7 +6,7 @@ circuit...), each with a *key*: a digest of everything the target is made of. Th
 last publish remembers each target's key and the SHA-256 of each of its files, so:
 
 - a target whose key did not change is not even rendered again (:meth:`SiteBuild.unchanged`), and
-  its entry in the manifest is not even parsed (one string per target);
+  its files are not even read (they are in a shard of the manifest, read only for the targets that changed);
 - a file whose bytes did not change is not written again;
 - a publish where nothing changed touches no file.
 
@@ -15,7 +15,8 @@ Layout beside ``DIR`` (the cost of a publish follows what changed, not the size 
     DIR -> DIR.versions/a         a symbolic link, swapped with one os.replace (atomic on POSIX)
     DIR.versions/a/  b/           two release trees of plain files: the live one and the previous one
     DIR.versions/objects/ab/ab…   each distinct content once; the trees hold hard links to these
-    DIR.versions/manifest.json    targets, keys and files of the live release
+    DIR.versions/manifest.json    targets and keys of the live release
+    DIR.versions/files/00.json…   the files of each target, in 256 shards (a publish rewrites those it changed)
     DIR.versions/a.dirty  b.dirty the paths where that tree may differ from the manifest
 
 A publish brings the *other* tree up to date by rewriting only the paths that changed since it was
@@ -56,6 +57,7 @@ True
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -72,7 +74,11 @@ except ImportError:  # pragma: no cover - depends on the machine
     brotli = None
 
 MANIFEST = "manifest.json"
-FORMAT = 2
+FORMAT = 3
+#: Formats of the manifest this module reads (2: every target's files inside ``manifest.json``).
+READABLE = (2, 3)
+#: The folder of the manifest's shards: the files of each target, in 256 files by a digest of its name.
+SHARDS = "files"
 #: The two release trees (the live one and the previous one).
 TREES = ("a", "b")
 #: Files worth compressing (by suffix); images, zips and audio are compressed already.
@@ -131,6 +137,8 @@ class SiteBuild:
         self.store = ObjectStore(self.versions / "objects")
         old = self._read_manifest()
         self.old_targets: dict[str, dict] = old.get("targets", {})
+        self.old_format: int = old.get("format", 0)
+        self._shards: dict[str, dict[str, str]] = {}  # shard -> target -> its files (lines), as read
         self.old_version: int = old.get("version", 0)
         self.live = self._live_tree()
         if self.live is None:
@@ -147,7 +155,7 @@ class SiteBuild:
             return {}
         except (OSError, ValueError) as e:
             raise ExportError(_("cannot read the manifest of {path}: {error}", path=self.out, error=e)) from e
-        return data if data.get("format") == FORMAT else {}
+        return data if data.get("format") in READABLE else {}
 
     def _live_tree(self) -> str | None:
         """The release tree ``out`` points to (``a`` or ``b``), None when there is none."""
@@ -166,8 +174,42 @@ class SiteBuild:
         self.targets[name] = old
         return True
 
+    def keep(self, belongs) -> None:
+        """Keep as they are the targets of the last publish whose name ``belongs(name)`` is true (a group of
+        targets whose common key did not change), without computing their keys."""
+        for name, entry in self.old_targets.items():
+            if belongs(name):
+                self.targets[name] = entry
+
     def previous_files(self, name: str) -> dict[str, str]:
-        return _files(self.old_targets.get(name, {}))
+        """The files (path -> object) target ``name`` had in the last publish."""
+        entry = self.old_targets.get(name)
+        if entry is None:
+            return {}
+        if "files" in entry:  # format 2
+            return _files(entry)
+        return _parse(self._shard(_shard_of(name)).get(name, ""))
+
+    def _shard(self, shard: str) -> dict[str, str]:
+        found = self._shards.get(shard)
+        if found is None:
+            try:
+                found = json.loads((self.versions / SHARDS / f"{shard}.json").read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                found = {}
+            except (OSError, ValueError) as e:
+                raise ExportError(_("cannot read the manifest of {path}: {error}", path=self.out, error=e)) from e
+            self._shards[shard] = found
+        return found
+
+    def _target_files(self, name: str) -> dict[str, str]:
+        """The files of target ``name`` in this publish (put now, or kept from the last one)."""
+        entry = self.targets.get(name)
+        if entry is None:
+            return {}
+        if isinstance(entry.get("files"), dict):
+            return entry["files"]
+        return self.previous_files(name)
 
     # -- adding files ---------------------------------------------------------------------------------------
     def put(self, name: str, key: str, files: dict[str, bytes | str]) -> None:
@@ -183,14 +225,19 @@ class SiteBuild:
                     entry[path + ".br"] = self.store.add(brotli.compress(body))
         self.targets[name] = {"key": key, "files": entry}
 
+    def adopt(self, name: str, key: str, files: dict[str, str]) -> None:
+        """The files (path -> object) of target ``name`` that another process :meth:`put` in the same store."""
+        self.targets[name] = {"key": key, "files": files}
+        self.store.known.update(files.values())
+
     # -- switching ----------------------------------------------------------------------------------------
     def commit(self) -> PublishStats:
         """Bring the other release tree up to date (only the paths that changed) and switch ``out`` to it."""
-        put = [n for n, e in self.targets.items() if isinstance(e["files"], dict)]
+        put = [n for n, e in self.targets.items() if isinstance(e.get("files"), dict)]
         gone = [n for n in self.old_targets if n not in self.targets]
         old_view: dict[str, tuple[str, str]] = {}  # path -> (object, target) before, of the targets redone
         for name in (*put, *gone):
-            for path, sha in _files(self.old_targets.get(name, {})).items():
+            for path, sha in self.previous_files(name).items():
                 old_view[path] = (sha, name)
         new_view: dict[str, tuple[str, str]] = {}
         for name in put:
@@ -201,7 +248,8 @@ class SiteBuild:
                 new_view[path] = (sha, name)
         fresh = [p for p in new_view if p not in old_view]
         if fresh and len(put) < len(self.targets):  # a new path must not be another (unchanged) target's
-            others = {p for n, e in self.targets.items() if not isinstance(e["files"], dict) for p in _files(e)}
+            others = {p for n, e in self.targets.items() if not isinstance(e.get("files"), dict)
+                      for p in self.previous_files(n)}
             clash = next((p for p in fresh if p in others), None)
             if clash is not None:
                 raise ExportError(_("two parts of the site write {path} differently ({name})",
@@ -257,7 +305,7 @@ class SiteBuild:
                 wanted[path] = diff[path][0]
                 continue
             if owner not in parsed:
-                parsed[owner] = _files(self.targets.get(owner, {}))
+                parsed[owner] = self._target_files(owner)
             sha = parsed[owner].get(path)
             if sha is None:  # the path moved to another target since: look everywhere
                 index = self._index() if index is None else index
@@ -266,10 +314,11 @@ class SiteBuild:
         sync(folder, self.store, wanted)
 
     def _index(self) -> dict[str, str]:
-        return {p: s for e in self.targets.values() for p, s in _files(e).items()}
+        return {p: s for name in self.targets for p, s in self._target_files(name).items()}
 
     def _count(self) -> int:
-        return sum(len(e["files"]) if isinstance(e["files"], dict) else e.get("n", 0) for e in self.targets.values())
+        return sum(len(e["files"]) if isinstance(e.get("files"), dict) else e.get("n", 0)
+                   for e in self.targets.values())
 
     def _read_dirty(self, tree: str) -> dict[str, str]:
         try:
@@ -290,12 +339,27 @@ class SiteBuild:
         os.replace(link, self.out)
 
     def _write_manifest(self, version: int) -> None:
-        targets = {}
-        for name, entry in self.targets.items():
-            files = entry["files"]
-            if isinstance(files, dict):
-                entry = {"key": entry["key"], "n": len(files), "files": "".join(f"{p}\t{s}\n" for p, s in files.items())}
-            targets[name] = entry
+        """The keys of every target in ``manifest.json``, their files in the shards: only the shards of the targets
+        put or gone in this publish are written again (all of them after a manifest of another format)."""
+        if self.old_format == FORMAT:
+            changed = [n for n, e in self.targets.items() if isinstance(e.get("files"), dict)]
+            changed += [n for n in self.old_targets if n not in self.targets]
+        else:
+            changed = [*self.targets, *self.old_targets]
+        by_shard: dict[str, list[str]] = {}
+        for name in changed:
+            by_shard.setdefault(_shard_of(name), []).append(name)
+        for shard, names in by_shard.items():
+            data = self._shard(shard) if self.old_format == FORMAT else {}
+            for name in names:
+                if name not in self.targets:
+                    data.pop(name, None)
+                else:
+                    files = self._target_files(name)
+                    data[name] = "".join(f"{p}\t{s}\n" for p, s in files.items())
+            _write_json(self.versions / SHARDS / f"{shard}.json", data)
+        targets = {name: {"key": e["key"], "n": len(e["files"]) if isinstance(e.get("files"), dict) else e.get("n", 0)}
+                   for name, e in self.targets.items()}
         _write_json(self.versions / MANIFEST, {"format": FORMAT, "version": version, "targets": targets})
 
     def abort(self) -> None:
@@ -307,7 +371,20 @@ def _files(entry: dict) -> dict[str, str]:
     files = entry.get("files", {})
     if isinstance(files, dict):
         return files
-    return dict(line.split("\t") for line in files.splitlines())
+    return _parse(files)
+
+
+def _parse(lines: str) -> dict[str, str]:
+    return dict(line.split("\t") for line in lines.splitlines())
+
+
+def _shard_of(name: str) -> str:
+    """The shard of the manifest that holds the files of target ``name`` (``00`` to ``ff``).
+
+    >>> _shard_of("trail:3:fr")
+    '52'
+    """
+    return hashlib.md5(name.encode("utf-8"), usedforsecurity=False).hexdigest()[:2]
 
 
 def _write_json(path: Path, data) -> None:

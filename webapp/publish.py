@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+import re
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -35,11 +38,13 @@ from exporter.site import PublishStats, SiteBuild
 from exporter.site_serving import headers_file, nginx_snippet
 from poi.i18n import gettext as _
 from poi.resources import resource
+from poi.store import PoiStore
 from trails.filter_index import DURATION_BUCKETS, search, search_ids
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
 from webapp.media_files import poi_media_paths, published_card_photos
 from webapp.publish_catalogue import catalogue_index, catalogue_words
+from webapp.publish_store import PublishStore
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
 PAGE_SIZE = 20  # webapp.public.PAGE_SIZE
@@ -48,6 +53,9 @@ POIS_PER_FILE = 1000
 #: any of them re-renders everything.
 CODE_PACKAGES = ("webapp", "exporter", "trails", "poi")
 CODE_RESOURCES = ("templates", "static", "locales")
+#: The targets made from the list of every circuit: kept as a whole when no circuit changed.
+LIST_TARGETS = {"lists", "catalogue", "catalogue-index", "catalogue-words", "thumbs", "embed", "embed-help",
+                "api-trails", "site"}
 
 
 @dataclass(slots=True)
@@ -78,6 +86,37 @@ def digest(*parts) -> str:
         h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
+
+
+#: The names folium gives a map's elements (``map_<32 hex digits>``, random at each rendering).
+FOLIUM_NAME = re.compile(r"\b([a-z][a-z0-9_]*?)_([0-9a-f]{32})\b")
+NONCE = re.compile(r'(?<=\bnonce=")[^"]*(?=")')
+PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}Z\)")
+
+
+def stable_names(html: str) -> str:
+    """``html`` with folium's random element names numbered in order of appearance, so that rendering an
+    unchanged page again gives the same bytes (and the same file: nothing to upload again).
+
+    >>> stable_names('<div id="map_0a1b2c3d4e5f60718293a4b5c6d7e8f9"></div> L.map("map_0a1b2c3d4e5f60718293a4b5c6d7e8f9")')
+    '<div id="map_00000000000000000000000000000001"></div> L.map("map_00000000000000000000000000000001")'
+    """
+    seen: dict[str, int] = {}
+    html = FOLIUM_NAME.sub(lambda m: f"{m.group(1)}_{seen.setdefault(m.group(2), len(seen) + 1):032x}", html)
+    nonces = set(NONCE.findall(html))  # a page's CSP nonce (the embed widget): no header carries it on a static host
+    if nonces:
+        stable = hashlib.sha256(NONCE.sub("", html).encode()).hexdigest()[:22]
+        html = NONCE.sub(stable, html)
+    return html
+
+
+def stable_pdf(data: bytes, when: str) -> bytes:
+    """A PDF whose creation date is ``when`` (the circuit's last change, ISO 8601) instead of now, so that an
+    unchanged poster gives the same bytes; the date keeps its length (the offsets of the file stay right)."""
+    digits = re.sub(r"\D", "", when)[:14]
+    if len(digits) != 14:
+        return data
+    return PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:" + digits.encode() + b"Z)", data)
 
 
 def code_digest() -> str:
@@ -134,6 +173,7 @@ class _Publisher:
         self.langs = options.langs
         self.db = db
         self.store = db.trails()
+        self.pois = PoiStore(db.get_db())
         self.urls = SiteUrls(app.url_map, langs=self.langs, base_url=base, live_url=live)
         self.site_key = digest(code_digest(), base, live, self.langs, app.config["TILES_URL"],
                                app.config["TILES_ATTRIBUTION"])
@@ -162,7 +202,7 @@ class _Publisher:
         if self.build.unchanged(name, key):
             return
         self.rendered += 1
-        html = self.get(app_path, [*query, ("lang", lang)]).decode("utf-8")
+        html = stable_names(self.get(app_path, [*query, ("lang", lang)]).decode("utf-8"))
         html = self.urls.rewrite_absolute(self.urls.rewrite_page(html, path, lang), lang)
         if catalogue_folder is not None:
             rel = lambda target: escape(self.urls.relative(target, path))  # noqa: E731
@@ -180,55 +220,87 @@ class _Publisher:
 
     # -- the whole site -------------------------------------------------------------------------------
     def run(self) -> None:
-        self.assets()
-        trails = self.store.all(published_only=True)
-        stops = self.store.stops_with_pois_of(t.id for t in trails)
-        self.urls.published_trails = {t.id for t in trails}
-        pois = {ts.poi.id: ts.poi for items in stops.values() for ts in items}
-        self.urls.published_pois = set(pois)
-        trails_of: dict[int, list] = {p: [] for p in pois}  # the circuits each POI page lists, by name
-        for t in sorted(trails, key=lambda t: (t.name, t.id)):
-            for poi_id in dict.fromkeys(ts.poi.id for ts in stops[t.id]):
-                trails_of[poi_id].append((t.id, t.name, t.extra))
-        # each circuit's content digested once: every key of its pages and files starts from it
-        rev = {t.id: digest(repr(t), repr(stops[t.id])) for t in trails}
-        listing = self.listing = digest(self.site_key, [rev[t.id] for t in trails])
-        self.catalogue_queries()
-        with self.app.app_context():  # the catalogue cards' photos (webapp/media_files.py)
-            self.card_photos, thumbs = published_card_photos(trails)
-        self.files("thumbs", digest(sorted(thumbs)), lambda: {name: p.read_bytes() for name, p in thumbs.items()})
         from webapp.bundles import map_revision
 
+        self.assets()
+        # what each circuit and POI is made of, from their change marks (webapp/publish_store.py): nothing
+        # is loaded unless its key changed since the last publish
+        marks = PublishStore(self.db.get_db())
+        trail_marks = dict(marks.published_trails())
+        ids = sorted(trail_marks)
+        stops: dict[int, list[tuple[int, int]]] = {t: [] for t in ids}  # circuit -> [(POI, its mark)], in order
+        for tid, pid, mark in marks.live_stops():
+            if tid in stops:
+                stops[tid].append((pid, mark))
+        self.urls.published_trails = set(ids)
+        poi_marks = {pid: mark for items in stops.values() for pid, mark in items}
+        self.urls.published_pois = set(poi_marks)
+        trails_of: dict[int, list] = {p: [] for p in poi_marks}  # the circuits each POI page lists
+        for tid in ids:
+            for pid in dict.fromkeys(p for p, _ in stops[tid]):
+                trails_of[pid].append((tid, trail_marks[tid]))
+        rev = self.rev = {t: digest(trail_marks[t], stops[t]) for t in ids}
+        # every list of circuits (catalogue pages and index, API, embed, sitemap) is kept as a whole when no
+        # circuit, no stop and no town changed
+        listing = self.listing = digest(self.site_key, [(t, rev[t]) for t in ids], self.store.communes_revision())
+        lists = self.build.unchanged("lists", listing)
+        if lists:
+            self.build.keep(lambda name: name.partition(":")[0] in LIST_TARGETS)
+        else:
+            self.catalogue_queries()
+            self.build.put("lists", listing, {})
+            with self.app.app_context():  # the catalogue cards' photos (webapp/media_files.py)
+                self.card_photos, thumbs = published_card_photos(search(self.store, FilterSet.from_params({})).trails)
+            self.files("thumbs", digest(sorted(thumbs)),
+                       lambda: {name: p.read_bytes() for name, p in thumbs.items()})
         map_rev = map_revision()
         for lang in self.langs:
-            self.catalogue(lang)
             prefix = self.urls.prefix(lang)
-            for t in trails:
-                key = digest(self.site_key, rev[t.id], lang)
-                self.page(f"trail:{t.id}:{lang}", key, f"{prefix}trails/{t.id}/index.html", lang,
-                          f"/trails/{t.id}")
-            for poi in pois.values():
-                self.page(f"poi:{poi.id}:{lang}", digest(self.site_key, repr(poi), trails_of[poi.id], lang),
-                          f"{prefix}pois/{poi.id}/index.html", lang, f"/pois/{poi.id}")
-            self.page(f"embed:{lang}", digest(listing, lang), f"{prefix}embed/index.html", lang, "/embed")
-            self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
-                      "/embed/help")
+            if not lists:
+                self.catalogue(lang)
+                self.page(f"embed:{lang}", digest(listing, lang), f"{prefix}embed/index.html", lang, "/embed")
+                self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
+                          "/embed/help")
+            for tid in ids:
+                self.page(f"trail:{tid}:{lang}", digest(self.site_key, rev[tid], lang),
+                          f"{prefix}trails/{tid}/index.html", lang, f"/trails/{tid}")
+            for pid in poi_marks:
+                self.page(f"poi:{pid}:{lang}", digest(self.site_key, poi_marks[pid], trails_of[pid], lang),
+                          f"{prefix}pois/{pid}/index.html", lang, f"/pois/{pid}")
             self.page(f"privacy:{lang}", digest(self.site_key, lang), f"{prefix}privacy/index.html", lang, "/privacy")
-        for t in trails:
-            self.files(f"trail-files:{t.id}", digest(self.site_key, rev[t.id], map_rev),
-                       lambda t=t: self.trail_files(t, stops[t.id]))
-        for poi in pois.values():
-            self.files(f"poi-api:{poi.id}", digest(self.site_key, repr(poi), trails_of[poi.id]),
-                       lambda p=poi: {f"api/pois/{p.id}.json": self.api(f"/api/pois/{p.id}"), **self.poi_photo(p),
-                                            **self.poi_videos(p)})
-        ordered = sorted(pois.values(), key=lambda p: p.id)
+        self.trail_targets([(f"trail-files:{tid}", digest(self.site_key, rev[tid], map_rev), tid) for tid in ids])
+        for pid in poi_marks:
+            self.files(f"poi-api:{pid}", digest(self.site_key, poi_marks[pid], trails_of[pid]),
+                       lambda pid=pid: self.poi_files(pid))
+        ordered = sorted(poi_marks)
         for n, start in enumerate(range(0, len(ordered), POIS_PER_FILE), 1):
             chunk = ordered[start:start + POIS_PER_FILE]
-            self.files(f"poi-page:{n}", digest(self.site_key, [repr(p) for p in chunk]),
+            self.files(f"poi-page:{n}", digest(self.site_key, [(p, poi_marks[p]) for p in chunk]),
                        lambda chunk=chunk, n=n: {f"api/pois/page-{n}.json": self.pois_file(chunk)})
-        self.files("api-trails", listing, lambda: {"api/trails.json": self.api_trails()})
         self.files("openapi", self.site_key, lambda: {"api/openapi.json": self.get("/api/openapi.json")})
-        self.files("site", digest(self.site_key, sorted(self.sitemap)), self.site_files)
+        if not lists:
+            self.files("api-trails", listing, lambda: {"api/trails.json": self.api_trails()})
+            self.files("site", digest(self.site_key, sorted(self.sitemap)), self.site_files)
+
+    def trail_targets(self, targets: list[tuple[str, str, int]]) -> None:
+        """The files of each circuit (``(target, key, id)``) whose key changed: in a pool of one process per CPU
+        when there are many (a first publish), each with its own connection to the database; the workers keep
+        the files in the content store and send back their names."""
+        global _WORKER
+        todo = [t for t in targets if not self.build.unchanged(t[0], t[1])]
+        self.rendered += len(todo)
+        workers = min(os.cpu_count() or 1, len(todo) // MIN_TRAILS_PER_WORKER)
+        if workers < 2:
+            for name, key, tid in todo:
+                self.build.put(name, key, self.trail_files(tid))
+            return
+        _WORKER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
+                for name, key, files in pool.imap_unordered(_worker_trail_files, todo, chunksize=4):
+                    self.build.adopt(name, key, files)
+        finally:
+            _WORKER = None
 
     def assets(self) -> None:
         """The static files of the app and of every blueprint that has some (Leaflet, its plugins), CSS and JS
@@ -254,8 +326,6 @@ class _Publisher:
     def catalogue_queries(self) -> None:
         """The pre-rendered catalogue pages: one per difficulty, theme, duration band and commune."""
         towns = TownFinder(self.store)
-        listed = search(self.store, FilterSet.from_params({})).trails  # as the list pages show them
-        self.listed_reprs = {t.id: repr(t) for t in listed}
         result = search_ids(self.store, FilterSet.from_params({}))
         queries: list[tuple[str, dict]] = []
         for key in ("difficulty", "theme"):
@@ -291,7 +361,7 @@ class _Publisher:
             for page in range(1, max(1, -(-total // PAGE_SIZE)) + 1):
                 shown = ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
                 key = digest(self.site_key, lang, folder, page, total, facets,
-                             [self.listed_reprs[i] for i in shown], self.towns_key, pages_map,
+                             [self.rev[i] for i in shown], self.towns_key, pages_map,
                              [self.card_photos.get(i) for i in shown])
                 path = f"{prefix}{folder}" + (f"page/{page}/" if page > 1 else "") + "index.html"
                 extra = [("page", str(page))] if page > 1 else []
@@ -322,11 +392,16 @@ class _Publisher:
         text = self.get(path, [("lang", self.langs[0])]).decode("utf-8")
         return self.urls.rewrite_absolute(text).encode("utf-8")
 
-    def trail_files(self, trail, stops) -> dict[str, bytes]:
+    def poi_files(self, pid: int) -> dict[str, bytes]:
+        """A POI's API file, its photo and its videos."""
+        poi = self.pois.get(pid)
+        return {f"api/pois/{pid}.json": self.api(f"/api/pois/{pid}"), **self.poi_photo(poi), **self.poi_videos(poi)}
+
+    def trail_files(self, tid: int) -> dict[str, bytes]:
         from webapp.bundles import build_bundle, zip_folder
 
-        tid = trail.id
         full = self.store.get(tid)
+        stops = self.store.stops_with_pois(tid)
         url = qr.bundle_url(self.base, tid)  # the bundle's published URL itself (no ?src=: a static host counts nothing)
         bundle = build_bundle(full, stops)
         ways = poster.poster_ways(self.db.get_db(), full)
@@ -338,7 +413,7 @@ class _Publisher:
                f"trails/{tid}/qr.svg": qr.export(full, url=url, fmt="svg"),
                f"trails/{tid}/poster-a4.svg": a4,
                f"trails/{tid}/poster-a3.svg": poster.export(full, stops, url=url, size="A3", ways=ways),
-               f"trails/{tid}/poster.pdf": poster.to_pdf(a4),
+               f"trails/{tid}/poster.pdf": stable_pdf(poster.to_pdf(a4), full.updated_at),
                f"trails/{tid}/bundle.zip": zip_bytes(bundle, zip_folder(full), self.deflated),
                f"api/trails/{tid}.json": self.api(f"/api/trails/{tid}")}
         for name, data in bundle.items():
@@ -355,8 +430,10 @@ class _Publisher:
                 "licence_note": LICENCE_NOTE}
         return self.urls.rewrite_absolute(json_dumps(data)).encode("utf-8")
 
-    def pois_file(self, pois) -> bytes:
-        data = geojson.pois_collection(pois)
+    def pois_file(self, ids: list[int]) -> bytes:
+        pois = [p for start in range(0, len(ids), 900)  # SQLite's limit of parameters
+                for p in self.pois.get_many(ids[start:start + 900])]
+        data = geojson.pois_collection(sorted(pois, key=lambda p: p.id))
         return json_dumps(data).encode("utf-8")
 
     def site_files(self) -> dict[str, bytes | str]:
@@ -372,6 +449,33 @@ class _Publisher:
             .replace(f'{root_path}http', "http").replace(f'{root_path}#', "#")
         return {"sitemap.xml": sitemap, "robots.txt": robots, "404.html": html,
                 "_headers": headers_file(root_path), "nginx.conf.example": nginx_snippet(root_path)}
+
+
+#: The publisher a worker of :meth:`_Publisher.trail_targets` inherits (``fork``), and the fewest circuits worth
+#: one more worker.
+_WORKER: _Publisher | None = None
+MIN_TRAILS_PER_WORKER = 25
+
+
+def _worker_start() -> None:
+    """A worker's own connection to the database (none is shared across ``fork``) in its own app context."""
+    import threading
+
+    from webapp import db
+
+    publisher = _WORKER
+    publisher.app.extensions["balise_db"] = threading.local()
+    publisher.app.app_context().push()
+    publisher.app.test_request_context("/", base_url="http://publish.invalid/").push()
+    publisher.store = db.trails()
+    publisher.pois = PoiStore(db.get_db())
+
+
+def _worker_trail_files(target: tuple[str, str, int]) -> tuple[str, str, dict[str, str]]:
+    name, key, tid = target
+    build = _WORKER.build
+    build.put(name, key, _WORKER.trail_files(tid))
+    return name, key, build.targets.pop(name)["files"]
 
 
 def _xml(text: str) -> str:

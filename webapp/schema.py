@@ -6,7 +6,7 @@ imported. The web app (:mod:`webapp.db`), the CLI (:class:`webapp.cli_options.En
 (``tests/helpers.open_db``) open the database with :data:`COMPONENTS`.
 
 >>> [c.name for c in COMPONENTS]
-['trails', 'network', 'sources', 'staff', 'feedback', 'pages', 'figures']
+['trails', 'network', 'sources', 'staff', 'feedback', 'pages', 'figures', 'publish']
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from trails.store import TRAILS
 from webapp.feedback_store import FEEDBACK
 from webapp.figures_store import FIGURES
 from webapp.pages_store import PAGES
+from webapp.publish_store import PUBLISH
 from webapp.staff_store import STAFF
 
 #: Every component with tables, in an order that satisfies their ``requires``.
-COMPONENTS: tuple[Component, ...] = (TRAILS, NETWORK, SOURCES, STAFF, FEEDBACK, PAGES, FIGURES)
+COMPONENTS: tuple[Component, ...] = (TRAILS, NETWORK, SOURCES, STAFF, FEEDBACK, PAGES, FIGURES, PUBLISH)
