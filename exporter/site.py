@@ -17,6 +17,7 @@ Layout beside ``DIR`` (the cost of a publish follows what changed, not the size 
     DIR.versions/objects/ab/ab…   each distinct content once; the trees hold hard links to these
     DIR.versions/manifest.json    targets and keys of the live release
     DIR.versions/files/00.json…   the files of each target, in 256 shards (a publish rewrites those it changed)
+    DIR.versions/memo/            what the caller keeps for its next publish (:meth:`SiteBuild.keep_memo`)
     DIR.versions/a.dirty  b.dirty the paths where that tree may differ from the manifest
 
 A publish brings the *other* tree up to date by rewriting only the paths that changed since it was
@@ -139,6 +140,7 @@ class SiteBuild:
         self.old_targets: dict[str, dict] = old.get("targets", {})
         self.old_format: int = old.get("format", 0)
         self._shards: dict[str, dict[str, str]] = {}  # shard -> target -> its files (lines), as read
+        self._memos: dict[str, object] = {}  # memos to write with the manifest
         self.old_version: int = old.get("version", 0)
         self.live = self._live_tree()
         if self.live is None:
@@ -224,6 +226,18 @@ class SiteBuild:
                 if brotli is not None:
                     entry[path + ".br"] = self.store.add(brotli.compress(body))
         self.targets[name] = {"key": key, "files": entry}
+
+    def memo(self, name: str):
+        """What the caller kept under ``name`` at a publish (:meth:`keep_memo`), None if nothing: whatever helps it
+        make the next one (``DIR.versions/memo/<name>.json``)."""
+        try:
+            return json.loads((self.versions / "memo" / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def keep_memo(self, name: str, data) -> None:
+        """Keep ``data`` (JSON) under ``name`` for the next publish; written with the manifest."""
+        self._memos[name] = data
 
     def adopt(self, name: str, key: str, files: dict[str, str]) -> None:
         """The files (path -> object) of target ``name`` that another process :meth:`put` in the same store."""
@@ -360,6 +374,8 @@ class SiteBuild:
             _write_json(self.versions / SHARDS / f"{shard}.json", data)
         targets = {name: {"key": e["key"], "n": len(e["files"]) if isinstance(e.get("files"), dict) else e.get("n", 0)}
                    for name, e in self.targets.items()}
+        for name, data in self._memos.items():
+            _write_json(self.versions / "memo" / f"{name}.json", data)
         _write_json(self.versions / MANIFEST, {"format": FORMAT, "version": version, "targets": targets})
 
     def abort(self) -> None:

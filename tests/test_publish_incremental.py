@@ -156,7 +156,7 @@ def test_a_pool_of_workers_publishes_the_same_files_as_one_process(tmp_path, mon
     db_path = tmp_path / "balise.db"
     build_web_catalogue(db_path)
     run(db_path, tmp_path / "one")
-    monkeypatch.setattr(publishing, "MIN_TRAILS_PER_WORKER", 1)
+    monkeypatch.setattr(publishing, "MIN_JOBS_PER_WORKER", 1)
     monkeypatch.setattr(publishing.os, "cpu_count", lambda: 2)
     pools = []
     real = publishing.multiprocessing.get_context
@@ -194,3 +194,30 @@ def test_a_site_with_the_one_file_manifest_of_before_is_carried_on(site):
     assert json.loads((versions / "manifest.json").read_text())["format"] == 3
     assert run(db_path, out).rendered == 0
     assert broken_links(out) == []
+
+
+def test_after_edits_the_site_is_the_one_a_publish_from_scratch_makes(site):
+    """What an incremental publish keeps (parts, the lists' rows of each circuit) equals what it would make."""
+    db_path, out, ids = site
+    leg, poi_id = ids[LEG], next(iter(ids["poi"].values()))
+
+    def edits(db):
+        trails = TrailStore(db)
+        trail = trails.get(ids["Château du Tournel"])
+        trail.name, trail.themes = "Château du Tournel et ses ruines", ["Histoire et culture"]
+        trails.save(trail)
+        trails.set_published(ids["Les 4000 marches"], False)
+        _ = db.execute("UPDATE pois SET name = 'Poteau du Pont de Vals' WHERE id = ?", [poi_id])
+
+    change(db_path, edits)
+    run(db_path, out)
+    run(db_path, out.parent / "fresh")
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    kept, fresh = files(out), files(out.parent / "fresh")
+    assert set(kept) == set(fresh)
+    assert [p for p in kept if kept[p] != fresh[p]] == []
+    assert "Château du Tournel et ses ruines" in (out / "api/trails.json").read_text()
+    assert f"trails/{leg}/" in (out / "sitemap.xml").read_text()

@@ -229,7 +229,8 @@ def test_an_old_database_gets_the_tables_of_a_component_it_lacks(tmp_path):
     db = open_db(path)
     assert "trails" in _tables(db)
     versions = dict(db.execute("SELECT component, MAX(version) FROM schema_migrations GROUP BY component"))
-    assert set(versions) == {"poi", "trails", "network", "sources", "staff", "feedback", "pages", "figures"}
+    assert set(versions) == {"poi", "trails", "network", "sources", "staff", "feedback", "pages", "figures",
+                             "publish"}
 
 
 def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):

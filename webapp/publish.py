@@ -39,11 +39,11 @@ from exporter.site_serving import headers_file, nginx_snippet
 from poi.i18n import gettext as _
 from poi.resources import resource
 from poi.store import PoiStore
-from trails.filter_index import DURATION_BUCKETS, search, search_ids
+from trails.filter_index import DURATION_BUCKETS, search_ids
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
 from webapp.media_files import poi_media_paths, published_card_photos
-from webapp.publish_catalogue import catalogue_index, catalogue_words
+from webapp.publish_catalogue import api_trails_json, catalogue_index, circuit_row, index_fields
 from webapp.publish_store import PublishStore
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
@@ -154,6 +154,7 @@ def publish(db_path: str, options: PublishOptions) -> PublishReport:
         with app.test_request_context("/", base_url="http://publish.invalid/"):
             publisher = _Publisher(app, build, options, base, live)
             publisher.run()
+            publisher.render()
         stats = build.commit()
     except BaseException:
         build.abort()
@@ -178,6 +179,8 @@ class _Publisher:
         self.site_key = digest(code_digest(), base, live, self.langs, app.config["TILES_URL"],
                                app.config["TILES_ATTRIBUTION"])
         self.pages = self.rendered = 0
+        #: the parts to make: ``(target, key, function, arguments)`` (:meth:`render`)
+        self.jobs: list[tuple] = []
         self.deflated = DeflateCache()  # the files every bundle shares, deflated once for all the zips
         self.sitemap: list[str] = []
         self.nginx_path = options.out / "nginx.conf.example"
@@ -199,9 +202,10 @@ class _Publisher:
         (``catalogue_folder``, "" for the root) also gets the script that filters in the browser."""
         self.pages += 1
         self.sitemap.append(path.removesuffix("index.html"))
-        if self.build.unchanged(name, key):
-            return
-        self.rendered += 1
+        if not self.build.unchanged(name, key):
+            self.jobs.append((name, key, self.render_page, (path, lang, app_path, tuple(query), catalogue_folder)))
+
+    def render_page(self, path: str, lang: str, app_path: str, query: tuple, catalogue_folder: str | None) -> dict:
         html = stable_names(self.get(app_path, [*query, ("lang", lang)]).decode("utf-8"))
         html = self.urls.rewrite_absolute(self.urls.rewrite_page(html, path, lang), lang)
         if catalogue_folder is not None:
@@ -211,12 +215,30 @@ class _Publisher:
                       f'data-root="{rel(self.urls.prefix(lang))}" '
                       f'data-here="{escape(catalogue_folder)}" defer></script>\n')
             html = html.replace("</body>", script + "</body>", 1)
-        self.build.put(name, key, {path: html})
+        return {path: html}
 
     def files(self, name: str, key: str, produce) -> None:
         if not self.build.unchanged(name, key):
-            self.rendered += 1
-            self.build.put(name, key, produce())
+            self.jobs.append((name, key, produce, ()))
+
+    def render(self) -> None:
+        """Make the parts whose key changed (:attr:`jobs`): in a pool of one process per CPU when there are many
+        (a first publish), each worker with its own connection to the database, keeping the files in the content
+        store and sending back their names."""
+        global _WORKER
+        self.rendered = len(self.jobs)
+        workers = min(os.cpu_count() or 1, len(self.jobs) // MIN_JOBS_PER_WORKER)
+        if workers < 2:
+            for name, key, produce, args in self.jobs:
+                self.build.put(name, key, produce(*args))
+            return
+        _WORKER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
+                for name, key, files in pool.imap_unordered(_worker_job, range(len(self.jobs)), chunksize=4):
+                    self.build.adopt(name, key, files)
+        finally:
+            _WORKER = None
 
     # -- the whole site -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -249,9 +271,10 @@ class _Publisher:
         else:
             self.catalogue_queries()
             self.build.put("lists", listing, {})
-            with self.app.app_context():  # the catalogue cards' photos (webapp/media_files.py)
-                self.card_photos, thumbs = published_card_photos(search(self.store, FilterSet.from_params({})).trails)
-            self.files("thumbs", digest(sorted(thumbs)),
+            self.rows = self.circuit_rows(ids)
+            self.card_photos = {t: r["photo"] for t, r in self.rows.items() if r["photo"]}
+            thumbs = {r["photo"][0]: Path(r["thumb"]) for r in self.rows.values() if r["photo"]}
+            self.files("thumbs", digest(sorted(thumbs.items())),
                        lambda: {name: p.read_bytes() for name, p in thumbs.items()})
         map_rev = map_revision()
         for lang in self.langs:
@@ -268,7 +291,9 @@ class _Publisher:
                 self.page(f"poi:{pid}:{lang}", digest(self.site_key, poi_marks[pid], trails_of[pid], lang),
                           f"{prefix}pois/{pid}/index.html", lang, f"/pois/{pid}")
             self.page(f"privacy:{lang}", digest(self.site_key, lang), f"{prefix}privacy/index.html", lang, "/privacy")
-        self.trail_targets([(f"trail-files:{tid}", digest(self.site_key, rev[tid], map_rev), tid) for tid in ids])
+        for tid in ids:
+            self.files(f"trail-files:{tid}", digest(self.site_key, rev[tid], map_rev),
+                       lambda tid=tid: self.trail_files(tid))
         for pid in poi_marks:
             self.files(f"poi-api:{pid}", digest(self.site_key, poi_marks[pid], trails_of[pid]),
                        lambda pid=pid: self.poi_files(pid))
@@ -282,25 +307,28 @@ class _Publisher:
             self.files("api-trails", listing, lambda: {"api/trails.json": self.api_trails()})
             self.files("site", digest(self.site_key, sorted(self.sitemap)), self.site_files)
 
-    def trail_targets(self, targets: list[tuple[str, str, int]]) -> None:
-        """The files of each circuit (``(target, key, id)``) whose key changed: in a pool of one process per CPU
-        when there are many (a first publish), each with its own connection to the database; the workers keep
-        the files in the content store and send back their names."""
-        global _WORKER
-        todo = [t for t in targets if not self.build.unchanged(t[0], t[1])]
-        self.rendered += len(todo)
-        workers = min(os.cpu_count() or 1, len(todo) // MIN_TRAILS_PER_WORKER)
-        if workers < 2:
-            for name, key, tid in todo:
-                self.build.put(name, key, self.trail_files(tid))
-            return
-        _WORKER = self
-        try:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
-                for name, key, files in pool.imap_unordered(_worker_trail_files, todo, chunksize=4):
-                    self.build.adopt(name, key, files)
-        finally:
-            _WORKER = None
+    def circuit_rows(self, ids: list[int]) -> dict[int, dict]:
+        """What the lists show of each listed circuit (:func:`webapp.publish_catalogue.circuit_row`), kept from
+        one publish to the next by circuit revision: only the circuits that changed are read again."""
+        memo = self.build.memo("circuits") or {}
+        old = memo.get("rows", {}) if memo.get("site") == self.site_key else {}
+        rows: dict[int, dict] = {}
+        missing = []
+        for tid in ids:
+            entry = old.get(str(tid))
+            if entry is not None and entry[0] == self.rev[tid]:
+                rows[tid] = entry[1]
+            else:
+                missing.append(tid)
+        for start in range(0, len(missing), 900):  # SQLite's limit of parameters
+            trails = self.store.get_many(missing[start:start + 900], segments=False)
+            with self.app.app_context():  # the catalogue cards' photos (webapp/media_files.py)
+                photos, thumbs = published_card_photos(trails)
+            for t in trails:
+                rows[t.id] = circuit_row(t, photos.get(t.id), thumbs, self.urls.rewrite_absolute)
+        self.build.keep_memo("circuits", {"site": self.site_key,
+                                          "rows": {str(t): [self.rev[t], rows[t]] for t in ids}})
+        return rows
 
     def assets(self) -> None:
         """The static files of the app and of every blueprint that has some (Leaflet, its plugins), CSS and JS
@@ -321,7 +349,9 @@ class _Publisher:
                 if path.suffix in (".css", ".js") and "/" not in rel:
                     name = f"{path.stem}.{hashlib.sha256(data).hexdigest()[:10]}{path.suffix}"
                 self.urls.assets[url_root + rel] = out + name
-                self.build.put(f"asset:{out}{rel}", hashlib.sha256(data).hexdigest(), {out + name: data})
+                target, key = f"asset:{out}{rel}", hashlib.sha256(data).hexdigest()
+                if not self.build.unchanged(target, key):
+                    self.build.put(target, key, {out + name: data})
 
     def catalogue_queries(self) -> None:
         """The pre-rendered catalogue pages: one per difficulty, theme, duration band and commune."""
@@ -357,21 +387,21 @@ class _Publisher:
         the total, the facet counts), so an edit re-renders only the pages that list the edited circuit."""
         prefix = self.urls.prefix(lang)
         pages_map = sorted(self.urls.catalogue_pages.items())
+        common = digest(self.site_key, lang, self.towns_key, pages_map)
         for folder, query, ids, total, facets in self.catalogue_specs:
+            listing = digest(common, folder, total, facets)
             for page in range(1, max(1, -(-total // PAGE_SIZE)) + 1):
                 shown = ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-                key = digest(self.site_key, lang, folder, page, total, facets,
-                             [self.rev[i] for i in shown], self.towns_key, pages_map,
-                             [self.card_photos.get(i) for i in shown])
+                key = digest(listing, page, [self.rev[i] for i in shown], [self.card_photos.get(i) for i in shown])
                 path = f"{prefix}{folder}" + (f"page/{page}/" if page > 1 else "") + "index.html"
                 extra = [("page", str(page))] if page > 1 else []
                 self.page(f"catalogue:{lang}:{folder}:{page}", key, path, lang, "/",
                           [*query.items(), *extra], catalogue_folder=folder if page == 1 else f"{folder}page/{page}/")
         self.files(f"catalogue-index:{lang}", digest(self.listing, lang, self.towns_key, self.card_photos),
                    lambda: {f"api/catalogue.{lang}.json": json_dumps(
-                       {**catalogue_index(self.store, lang, PAGE_SIZE), "photos": self.card_photos})})
+                       {**catalogue_index(self.store, lang, PAGE_SIZE, self.listed_rows()), "photos": self.card_photos})})
         self.files("catalogue-words", self.listing,
-                   lambda: {"api/catalogue-words.json": json_dumps(catalogue_words(self.store))})
+                   lambda: {"api/catalogue-words.json": json_dumps([self.rows[t]["words"] for t in self.catalogue_specs[0][2]])})
 
     # -- files ------------------------------------------------------------------------------------------
     def poi_videos(self, poi) -> dict[str, bytes]:
@@ -420,15 +450,14 @@ class _Publisher:
             out[f"trails/{tid}/bundle/{name}"] = data
         return out
 
+    def listed_rows(self) -> list:
+        """The fields of the catalogue index of every listed circuit, in the catalogue's order."""
+        return [index_fields(self.rows[t]) for t in self.catalogue_specs[0][2]]
+
     def api_trails(self) -> bytes:
         """Every published circuit in one file: what ``/api/trails`` answers, without paging."""
-        from webapp.api import LICENCE_NOTE, _credits, trail_item
-
-        result = search(self.store, FilterSet.from_params({}))
-        data = {"total": result.total, "limit": result.total, "offset": 0, "filters": [], "facets": result.facets,
-                "trails": [trail_item(t) for t in result.trails], "credits": _credits(result.trails),
-                "licence_note": LICENCE_NOTE}
-        return self.urls.rewrite_absolute(json_dumps(data)).encode("utf-8")
+        _, _, ids, total, facets = self.catalogue_specs[0]
+        return api_trails_json([self.rows[t] for t in ids], total, facets, self.urls.rewrite_absolute)
 
     def pois_file(self, ids: list[int]) -> bytes:
         pois = [p for start in range(0, len(ids), 900)  # SQLite's limit of parameters
@@ -451,10 +480,10 @@ class _Publisher:
                 "_headers": headers_file(root_path), "nginx.conf.example": nginx_snippet(root_path)}
 
 
-#: The publisher a worker of :meth:`_Publisher.trail_targets` inherits (``fork``), and the fewest circuits worth
-#: one more worker.
+#: The publisher a worker of :meth:`_Publisher.render` inherits (``fork``), and the fewest parts worth one more
+#: worker.
 _WORKER: _Publisher | None = None
-MIN_TRAILS_PER_WORKER = 25
+MIN_JOBS_PER_WORKER = 100
 
 
 def _worker_start() -> None:
@@ -471,10 +500,10 @@ def _worker_start() -> None:
     publisher.pois = PoiStore(db.get_db())
 
 
-def _worker_trail_files(target: tuple[str, str, int]) -> tuple[str, str, dict[str, str]]:
-    name, key, tid = target
+def _worker_job(index: int) -> tuple[str, str, dict[str, str]]:
+    name, key, produce, args = _WORKER.jobs[index]
     build = _WORKER.build
-    build.put(name, key, _WORKER.trail_files(tid))
+    build.put(name, key, produce(*args))
     return name, key, build.targets.pop(name)["files"]
 
 

@@ -9,7 +9,9 @@ runs both on the demo). A hundred circuits take ~15 KB, ~4 KB gzipped.
 """
 from __future__ import annotations
 
+import json
 import re
+from types import SimpleNamespace
 
 from poi.i18n import language
 from poi.i18n import gettext as _
@@ -59,10 +61,11 @@ VOCABULARIES = {"difficulty": DIFFICULTIES, "practice": PRACTICES, "route_type":
                 "accessibility": ACCESSIBILITY}
 
 
-def catalogue_index(store, lang: str, page_size: int) -> dict:
-    """The index of the published circuits of ``store`` in ``lang`` (see the module docstring)."""
+def catalogue_index(store, lang: str, page_size: int, trails=None) -> dict:
+    """The index of the published circuits of ``store`` in ``lang`` (see the module docstring); ``trails``:
+    what :func:`trails.filter_index.search` lists with no filter, when the caller has it already."""
     with language(lang):
-        trails = search(store, FilterSet.from_params({})).trails
+        trails = search(store, FilterSet.from_params({})).trails if trails is None else trails
         codes = {key: sorted(set(vocab) | {_value(t, key) for t in trails}) for key, vocab in VOCABULARIES.items()
                  if key != "accessibility"}
         codes["accessibility"] = sorted(set(ACCESSIBILITY) | {a for t in trails for a in t.accessibility})
@@ -95,12 +98,13 @@ def catalogue_index(store, lang: str, page_size: int) -> dict:
         }
 
 
-def catalogue_words(store) -> list[str]:
+def catalogue_words(trails) -> list[str]:
     """For each circuit of :func:`catalogue_index` (same order), the distinct folded words of its name,
     summary and commune: what the ``q`` filter searches (``api/catalogue-words.json``, loaded by the script
-    only when a visitor searches by text; it is most of the bytes)."""
+    only when a visitor searches by text; it is most of the bytes). ``trails``: what
+    :func:`trails.filter_index.search` lists with no filter."""
     return [_words(f"{fold_text(t.name)} {fold_text(f'{t.summary} {t.commune}')}")
-            for t in search(store, FilterSet.from_params({})).trails]
+            for t in trails]
 
 
 def _words(text: str) -> str:
@@ -111,3 +115,45 @@ def _words(text: str) -> str:
 
 def _value(trail, key: str) -> str:
     return trail.effective_route_type if key == "route_type" else getattr(trail, key)
+
+
+def circuit_row(trail, photo: list | None, thumbs: dict, rewrite) -> dict:
+    """What the lists of the published site show of one circuit (``trail`` without its trace): its item of
+    ``api/trails.json`` (JSON, its links made the site's by ``rewrite``) and credit, its card photo (``photo``:
+    an entry of :func:`webapp.media_files.published_card_photos`, ``thumbs`` its files), its words
+    (:func:`catalogue_words`) and the fields of :func:`catalogue_index`. ``balise publish`` keeps the rows from
+    one publish to the next: only the circuits that changed are read again."""
+    from exporter.common import trail_credit
+    from webapp.api import trail_item
+
+    credit = trail_credit(trail)
+    start = trail.start
+    return {"item": rewrite(json.dumps(trail_item(trail), ensure_ascii=False, separators=(",", ":"), sort_keys=True)),
+            "credit": credit._asdict() if credit is not None else None,
+            "photo": photo, "thumb": str(thumbs[photo[0]]) if photo else None,
+            "words": catalogue_words([trail])[0],
+            "index": {"id": trail.id, "name": trail.name, "translations": trail.translations,
+                      "commune": trail.commune, "duration_min": trail.duration_min, "length_m": trail.length_m,
+                      "ascent_m": trail.ascent_m, "difficulty": trail.difficulty, "practice": trail.practice,
+                      "effective_route_type": trail.effective_route_type, "themes": list(trail.themes),
+                      "accessibility": list(trail.accessibility), "start": list(start) if start else None}}
+
+
+def index_fields(row: dict) -> SimpleNamespace:
+    """The fields of a :func:`circuit_row` that :func:`catalogue_index` reads, as attributes."""
+    return SimpleNamespace(**row["index"])
+
+
+def api_trails_json(rows: list[dict], total: int, facets: dict, rewrite) -> bytes:
+    """``api/trails.json``: what ``/api/trails`` answers with no filter, without paging, from the
+    :func:`circuit_row` of every listed circuit in the catalogue's order."""
+    from webapp.api import LICENCE_NOTE
+
+    credits: dict[tuple, dict] = {}
+    for row in rows:
+        if row["credit"] is not None:
+            credits.setdefault(tuple(row["credit"].values()), row["credit"])
+    data = {"total": total, "limit": total, "offset": 0, "filters": [], "facets": facets, "trails": "\0",
+            "credits": list(credits.values()), "licence_note": LICENCE_NOTE}
+    text = rewrite(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
+    return text.replace('"\\u0000"', "[" + ",".join(row["item"] for row in rows) + "]", 1).encode("utf-8")
