@@ -9,9 +9,9 @@
 * :func:`ways_in_bbox` gives the ways the offline bundle's vector map draws;
 * :func:`network_stats` counts them (and the connected parts of the path network).
 """
-from poi.network.osm import (MAP_KINDS, MapImportReport, classify, import_osm_map, is_walkable, network_stats,
-                             parse_bbox, ways_in_bbox)
+from poi.network.osm import MapImportReport, import_osm_map, network_stats, parse_bbox, ways_in_bbox
 from poi.network.store import MapWay, NetworkStats, NetworkStore
+from poi.network.tags import MAP_KINDS, classify, is_walkable
 
 __all__ = ["MAP_KINDS", "MapImportReport", "MapWay", "NetworkStats", "NetworkStore", "classify", "import_osm_map",
            "is_walkable", "network_stats", "parse_bbox", "ways_in_bbox"]

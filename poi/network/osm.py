@@ -1,26 +1,22 @@
 """The offline map's ways and the walkable path network, read from an OpenStreetMap extract.
 
-Two streaming passes over the file with pyosmium (never loaded whole):
+The file is streamed (never loaded whole), with flat memory whatever its size: the
+node locations, junctions and multipolygon members go to a scratch SQLite file, and
+each pass holds one bounded batch (:mod:`poi.network.passes`). Each way (or
+multipolygon relation) of a kind the map draws (:data:`poi.network.tags.MAP_KINDS`) is stored with
+its geometry; each walkable way is cut at its *junctions* (the nodes shared by two
+walkable ways or used twice by one, and the ends of every walkable way) into edges
+whose ``length_m`` is geodesic (WGS84 ellipsoid, ``Geod.line_lengths``), so the
+edges of a way add up to the way's length.
 
-1. ways only, no locations: mark the *junctions* of the walkable network, the
-   nodes shared by two walkable ways (or used twice by one) and the ends of every
-   walkable way;
-2. everything, with the node location cache and multipolygon assembly: each way
-   (or multipolygon relation) of a kind the map draws (:data:`MAP_KINDS`) is
-   stored with its geometry; each walkable way is cut at its junctions into
-   edges whose ``length_m`` is geodesic (WGS84 ellipsoid, ``Geod.line_lengths``),
-   so the edges of a way add up to the way's length.
-
-Walkable (:func:`is_walkable`): paths, footways, steps, tracks, bridleways,
-cycleways, streets and roads up to ``primary``, unless ``foot=no``, private
-access or ``area=yes``; any highway with ``foot=yes|designated|permissive``.
+Which ways are drawn and which are walkable: :mod:`poi.network.tags`.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import time
-from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,84 +26,14 @@ from poi.errors import SourceFormatError
 from poi.geo import GEOD
 from poi.i18n import gettext as _
 from poi.importers.osm import broken_file, osm_file, osmium_module
+from poi.network import passes
+from poi.network.scratch_store import ScratchStore
 from poi.network.store import EDGE_TAGS, EdgeRow, NetworkStats, NetworkStore, WayRow
+from poi.network.tags import AREA_KIND_SET, classify, is_walkable
 from poi.store import transaction
-
-#: ``highway=*`` -> map kind.
-HIGHWAY_KINDS: dict[str, str] = {
-    "path": "path", "bridleway": "path", "footway": "footway", "pedestrian": "footway", "steps": "steps",
-    "track": "track", "cycleway": "cycleway", "service": "service",
-    **{v: "road_major" for v in ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link")},
-    **{v: "road_medium" for v in ("secondary", "secondary_link", "tertiary", "tertiary_link")},
-    **{v: "road_minor" for v in ("unclassified", "residential", "living_street", "road")},
-}
-#: ``waterway=*`` drawn as lines -> map kind.
-WATERWAY_KINDS = {"river": "river", "canal": "river", "stream": "stream", "brook": "stream", "ditch": "stream",
-                  "drain": "stream"}
-#: ``(key, value)`` drawn as areas -> map kind (``building=*`` is ``building``).
-AREA_KINDS = {("natural", "water"): "water", ("landuse", "reservoir"): "water", ("landuse", "basin"): "water",
-              ("waterway", "riverbank"): "water", ("waterway", "dock"): "water",
-              ("natural", "wood"): "wood", ("landuse", "forest"): "wood"}
-#: Every kind of ``map_ways``, lines then areas.
-MAP_KINDS = ("path", "footway", "steps", "track", "cycleway", "service", "road_minor", "road_medium", "road_major",
-             "river", "stream", "coastline", "water", "wood", "building")
-AREA_KIND_SET = {"water", "wood", "building"}
-
-#: Highways people may walk on unless tagged otherwise.
-WALKABLE_HIGHWAYS = {"path", "footway", "pedestrian", "steps", "track", "bridleway", "cycleway", "living_street",
-                     "residential", "unclassified", "service", "road", "tertiary", "tertiary_link", "secondary",
-                     "secondary_link", "primary", "primary_link"}
-FOOT_YES = {"yes", "designated", "permissive", "official"}
 
 #: ``progress`` is called every this many ways.
 PROGRESS_EVERY = 1000
-_KEYS = ("highway", "waterway", "natural", "landuse", "building")
-
-
-def is_walkable(tags) -> bool:
-    """True if the way belongs to the walkable path network.
-
-    >>> is_walkable({"highway": "path"}), is_walkable({"highway": "track", "foot": "no"})
-    (True, False)
-    >>> is_walkable({"highway": "motorway"}), is_walkable({"highway": "service", "access": "private"})
-    (False, False)
-    >>> is_walkable({"highway": "trunk", "foot": "designated"})
-    True
-    """
-    highway = tags.get("highway")
-    foot = tags.get("foot")
-    if highway is None or foot == "no" or highway in ("construction", "proposed", "abandoned"):
-        return False
-    if foot in FOOT_YES:
-        return True
-    return (highway in WALKABLE_HIGHWAYS and tags.get("access") not in ("private", "no")
-            and tags.get("area") != "yes")
-
-
-def classify(tags) -> tuple[str, str] | None:
-    """``(kind, class)`` of a way for the map, or None if the map does not draw it.
-
-    >>> classify({"highway": "tertiary"}), classify({"waterway": "stream"}), classify({"landuse": "forest"})
-    (('road_medium', 'tertiary'), ('stream', 'stream'), ('wood', 'forest'))
-    >>> classify({"building": "church"}), classify({"amenity": "bench"})
-    (('building', 'church'), None)
-    """
-    highway = tags.get("highway")
-    if highway in HIGHWAY_KINDS:
-        return HIGHWAY_KINDS[highway], highway
-    waterway = tags.get("waterway")
-    if waterway in WATERWAY_KINDS:
-        return WATERWAY_KINDS[waterway], waterway
-    if tags.get("natural") == "coastline":
-        return "coastline", "coastline"
-    for key in ("natural", "landuse", "waterway"):
-        kind = AREA_KINDS.get((key, tags.get(key)))
-        if kind:
-            return kind, tags[key]
-    building = tags.get("building")
-    if building and building != "no":
-        return "building", building
-    return None
 
 
 @dataclass(slots=True)
@@ -140,44 +66,6 @@ class MapImportReport:
                  file=self.file, ways=self.ways, added=self.added, updated=self.updated, unchanged=self.unchanged)
         return ways + ", " + _("{skipped} skipped), {edges} path edges written", skipped=self.skipped,
                                edges=self.edges_written)
-
-
-def _junctions(osmium, path: Path):
-    """Pass 1: the node ids where walkable ways meet or end, as a sorted int64 array.
-
-    Node references go into a flat int64 array (8 bytes each), sorted once with
-    numpy: a reference met twice is a junction. The junctions stay a numpy array
-    (8 bytes each, looked up by binary search: :func:`_junction_test`), not a
-    Python set (~70 bytes each: 70 MB for a département's million junctions).
-    (osmium's ``IdSet`` bitmap would cost ~1 bit per possible id, hundreds of MB
-    for today's 10-digit node ids, even for a small extract.)
-    """
-    import numpy as np
-
-    inner, ends = array("q"), array("q")
-    processor = osmium.FileProcessor(osm_file(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway"))
-    for way in processor:
-        if not is_walkable(way.tags):
-            continue
-        refs = [n.ref for n in way.nodes]
-        if refs:
-            ends.append(refs[0])
-            ends.append(refs[-1])
-            inner.extend(refs[1:-1])
-    refs = np.sort(np.frombuffer(inner, dtype=np.int64)) if inner else np.empty(0, dtype=np.int64)
-    twice = refs[1:][refs[1:] == refs[:-1]]
-    del refs, inner
-    return np.union1d(twice, np.frombuffer(ends, dtype=np.int64) if ends else np.empty(0, dtype=np.int64))
-
-
-def _junction_test(junctions, refs: Sequence[int]) -> Callable[[int], bool]:
-    """``is_junction`` for the nodes of one way: a binary search of them all in the sorted junctions."""
-    import numpy as np
-
-    ids = np.asarray(refs, dtype=np.int64)
-    at = np.minimum(np.searchsorted(junctions, ids), max(len(junctions) - 1, 0))
-    hits = ids[junctions[at] == ids] if len(junctions) else ids[:0]
-    return set(hits.tolist()).__contains__
 
 
 def _r(coords):
@@ -216,9 +104,11 @@ def cut_edges(refs: Sequence[int], coords: Sequence[tuple[float, float]], is_jun
             for seq, (a, b) in enumerate(zip(cuts, cuts[1:]))]
 
 
-def _way_rows(o, tags, kind, cls, junctions, bbox):
-    """(WayRow, edges) of one OSM way, None outside ``bbox``, "skip" without a usable geometry."""
-    nodes = [(n.ref, n.lon, n.lat) for n in o.nodes if n.location.valid()]
+def _way_rows(way_id, tags, kind, cls, nodes, junctions, bbox):
+    """(WayRow, edges) of one OSM way, None outside ``bbox``, "skip" without a usable geometry.
+
+    ``nodes``: its ``(node id, lon, lat)`` with a location; ``junctions``: which of them are junctions.
+    """
     if len(nodes) < 2:
         return "skip"
     refs = [n[0] for n in nodes]
@@ -238,12 +128,12 @@ def _way_rows(o, tags, kind, cls, junctions, bbox):
         walkable = is_walkable(tags)
         if walkable:
             kept = {k: tags[k] for k in EDGE_TAGS if k in tags}
-            edges = cut_edges(refs, coords, _junction_test(junctions, refs), kept)
+            edges = cut_edges(refs, coords, junctions.__contains__, kept)
     name = tags.get("name", "")
     text = _geojson(geometry)
     digest = _hash(kind, cls, name, text, [(e.from_node, e.to_node) for e in edges],
                    json.dumps(edges[0].tags, sort_keys=True) if edges else "")
-    return WayRow(f"way/{o.id}", kind, cls, name, text, box, length_m, walkable, digest), edges
+    return WayRow(f"way/{way_id}", kind, cls, name, text, box, length_m, walkable, digest), edges
 
 
 def _area_row(o, tags, kind, cls, bbox):
@@ -267,22 +157,25 @@ def _area_row(o, tags, kind, cls, bbox):
                   _hash(kind, cls, name, text)), []
 
 
-def _rows(osmium, path: Path, junctions, bbox):
-    """Pass 2: (WayRow, edges) or "skip" for every way and multipolygon the map draws."""
-    processor = (osmium.FileProcessor(osm_file(path))
-                 .with_areas(osmium.filter.KeyFilter("natural", "landuse", "waterway", "building"))
-                 .with_filter(osmium.filter.KeyFilter(*_KEYS)))
-    for o in processor:
-        if o.is_way():
-            tags = dict(o.tags)
-            found = classify(tags)
-            if found:
-                yield _way_rows(o, tags, *found, junctions, bbox)
-        elif o.is_area() and not o.from_way():
-            tags = dict(o.tags)
+def _rows(osmium, path: Path, folder: Path, bbox):
+    """(WayRow, edges), None or "skip" for every way and multipolygon the map draws, with flat memory."""
+    def open_file():
+        return osm_file(path)
+
+    scratch = ScratchStore(folder)
+    try:
+        passes.read_nodes(osmium, open_file, scratch)
+        passes.find_junctions(osmium, open_file, scratch)
+        passes.read_area_relations(osmium, open_file, scratch)
+        for way_id, tags, kind, cls, nodes, junctions in passes.drawn_ways(osmium, open_file, scratch):
+            yield _way_rows(way_id, tags, kind, cls, nodes, junctions, bbox)
+        for area in passes.relation_areas(osmium, scratch, folder):
+            tags = dict(area.tags)
             found = classify(tags)
             if found and found[0] in AREA_KIND_SET:
-                yield _area_row(o, tags, *found, bbox)
+                yield _area_row(area, tags, *found, bbox)
+    finally:
+        scratch.close()
 
 
 def parse_bbox(value: Sequence[float] | str) -> tuple[float, float, float, float]:
@@ -356,10 +249,10 @@ def import_osm_map(db, path, *, bbox: Sequence[float] | str | None = None,
     store = NetworkStore(db)
     report = MapImportReport(file=path.name)
     started = time.perf_counter()
-    with transaction(db):
+    scratch_dir = Path(store.database_file()).parent if store.database_file() else None
+    with transaction(db), tempfile.TemporaryDirectory(prefix="balise-map-", dir=scratch_dir) as folder:
         try:
-            junctions = _junctions(osmium, path)
-            for row in _rows(osmium, path, junctions, bbox):
+            for row in _rows(osmium, path, Path(folder), bbox):
                 if row is None:
                     continue
                 if row == "skip":
