@@ -60,6 +60,46 @@ def test_edge_lengths_add_up_to_the_walkable_ways(andorra):
     assert stats.components < 100  # an extract cut at the borders: some pieces, not thousands
 
 
+def test_andorra_network_figures(andorra):
+    """The figures of the 2013 Andorra extract, as the in-memory importer (libosmium's location cache) gave them
+    before the import went streaming with a scratch file: a lost batch, a wrong location or junction changes them."""
+    db, report = andorra
+    stats = report.stats
+    assert (report.added, report.skipped, report.edges_written) == (2188, 4, 2565)
+    assert (stats.nodes, stats.edges, stats.components) == (2237, 2565, 46)
+    assert stats.edges_length_m == pytest.approx(821_154.0855, abs=0.01)
+    assert (stats.ways["building"], stats.ways["water"], stats.ways["wood"], stats.ways["path"]) == (292, 98, 53, 213)
+    relation = db.execute("SELECT osm_id, kind, length(geometry) FROM map_ways WHERE osm_id LIKE 'relation/%'")
+    assert relation.fetchall() == [("relation/2679449", "water", 5679)]
+    first = db.execute("SELECT way_osm_id, from_node, to_node, length_m FROM path_edges ORDER BY id").fetchone()
+    assert first[:3] == ("way/6165450", 51110488, 51110493) and first[3] == pytest.approx(53.7834, abs=1e-4)
+
+
+def _rows(db) -> tuple[list, list, list]:
+    return (db.execute("SELECT osm_id, kind, class, name, geometry, length_m, walkable, content_hash FROM map_ways "
+                       "ORDER BY osm_id").fetchall(),
+            db.execute("SELECT id, way_osm_id, seq, from_node, to_node, length_m, highway, geometry, tags "
+                       "FROM path_edges ORDER BY id").fetchall(),
+            db.execute("SELECT id, lon, lat FROM path_nodes ORDER BY id").fetchall())
+
+
+def test_batch_sizes_do_not_change_the_network(monkeypatch, tmp_path):
+    """Monaco (its multipolygons too) read by batches of 7 node references, areas one relation at a time."""
+    from poi.network import passes
+
+    whole = open_db(tmp_path / "whole.db")
+    import_osm_map(whole, MONACO)
+    for name, value in (("WAY_BATCH_REFS", 7), ("AREA_BATCH_NODES", 5), ("AREA_RELATIONS_PAGE", 1)):
+        monkeypatch.setattr(passes, name, value)
+    small = open_db(tmp_path / "small.db")
+    report = import_osm_map(small, MONACO)
+    assert report.stats.edges == 1531 and report.stats.ways["building"] > 100
+    ways, path_edges, nodes = _rows(small)
+    assert sum(1 for w in ways if w[0].startswith("relation/")) == 4
+    assert (ways, path_edges, nodes) == _rows(whole)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("balise-map-")]  # the scratch file is gone
+
+
 def test_edges_are_geodesic_and_end_on_their_nodes(andorra):
     db, _report = andorra
     nodes = {r[0]: (r[1], r[2]) for r in db.execute("SELECT id, lon, lat FROM path_nodes")}
