@@ -8,7 +8,9 @@ synthetic ones from the real Andorra extract (data/andorra_2013_graphhopper.osm.
 3e9 per copy so nothing is shared), written in OSM order (all nodes, then
 ways, then relations) as one .osm.pbf. Each import runs in its own process
 (``resource.getrusage`` peak RSS of that process alone), into a new database,
-then a route is asked for on the last copy (the far corner of the big network).
+then a route is asked for on the last copy (the far corner of the big network), and two 2 h loops from
+the same start (``trails.loops.generate_loops``: the first reads and builds the network around the start,
+the second reuses it), in another process whose peak RSS is printed too.
 
     python3 bench/map_import.py                    # 8 and 64 copies (64: 4.5 M nodes, ~ a département)
     python3 bench/map_import.py --copies 4 16      # quicker
@@ -79,7 +81,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "edges": report.stats.
 """
 
 ROUTE = r"""
-import json, sys, time
+import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 from poi.models import POI
 from poi.store import PoiStore, open_db
@@ -93,7 +95,17 @@ ids = [store.upsert(POI(name=name, lon=lon + dx, lat=lat + dy, category="other",
 ids = [i[1] for i in ids]
 t = time.perf_counter()
 trail = route_trail(db, ids, name="bench")
-print(json.dumps({"seconds": round(time.perf_counter() - t, 2), "length_m": round(trail.length_m)}))
+out = {"seconds": round(time.perf_counter() - t, 2), "length_m": round(trail.length_m)}
+# then 2 h loops from Andorra la Vella on the same copy: the first request reads the network around the start
+# (trails.routing_cache), the second reuses it
+from trails.loops import generate_loops
+for key in ("loop_first", "loop_again"):
+    t = time.perf_counter()
+    loop = generate_loops(db, 1.5215 + dx, 42.5063 + dy, 120, variants=1)[0]
+    out[key] = {"seconds": round(time.perf_counter() - t, 2), "duration_min": loop.duration_min,
+                "length_m": round(loop.length_m), "reuse": round(loop.reuse_ratio, 3)}
+out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(json.dumps(out))
 """
 
 
@@ -121,7 +133,7 @@ def main() -> None:
             print(f"x{copies}: {counts['nodes']:,} nodes, {counts['ways']:,} ways, {pbf.stat().st_size / 1e6:.1f} MB "
                   f"pbf (built in {built:.0f} s); import {result['seconds']:.1f} s, peak RSS {result['peak_mb']:.0f} MB, "
                   f"{result['edges']:,} path edges, {result['nodes']:,} path nodes, {result['components']:,} "
-                  f"components; route on the last copy: {route}", flush=True)
+                  f"components; route and loops on the last copy: {route}", flush=True)
             os.unlink(pbf)
             os.unlink(db)
     if len(rows) >= 2:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from array import array
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -86,6 +85,9 @@ MIGRATIONS = [
     """,
 ]
 
+
+#: Edges read at a time to count the connected parts of the network.
+COMPONENTS_BATCH = 50_000
 
 #: The tables of this module (:func:`poi.store.open_db` applies them for whoever lists it).
 NETWORK = Component("network", MIGRATIONS, requires=("poi",))
@@ -309,43 +311,57 @@ class NetworkStore:
         nodes = self.db.execute("SELECT COUNT(*) FROM path_nodes").fetchone()[0]
         edges, edges_m = self.db.execute("SELECT COUNT(*), COALESCE(SUM(length_m), 0) FROM path_edges").fetchone()
         walk_m = self.db.execute("SELECT COALESCE(SUM(length_m), 0) FROM map_ways WHERE walkable = 1").fetchone()[0]
-        ends = array("q")  # 16 bytes an edge
-        for a, b in self.db.execute("SELECT from_node, to_node FROM path_edges"):
-            ends.append(a)
-            ends.append(b)
-        components = count_components(np.frombuffer(ends, dtype=np.int64))
-        return NetworkStats(ways, nodes, edges, float(edges_m), float(walk_m), components)
+        ids = np.fromiter((r[0] for r in self.db.execute("SELECT id FROM path_nodes ORDER BY id")), dtype=np.int64,
+                          count=nodes)
+        return NetworkStats(ways, nodes, edges, float(edges_m), float(walk_m),
+                            count_components(ids, self._edge_ends()))
+
+    def _edge_ends(self, batch: int = COMPONENTS_BATCH) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+        """``(from_node ids, to_node ids)`` of the edges, by batches of ``batch`` edges (bounded memory)."""
+        last = 0
+        while True:
+            rows = self.db.execute("SELECT id, from_node, to_node FROM path_edges WHERE id > ? ORDER BY id LIMIT ?",
+                                   [last, batch]).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield (np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
+                   np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)))
 
 
-def count_components(ends: np.ndarray) -> int:
-    """Connected components of a graph given as the flat ``[a0, b0, a1, b1, ...]`` node ids of its edges.
+def count_components(nodes: np.ndarray, edge_batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> int:
+    """Connected components of a graph: its sorted node ids, and its edges' end ids by batches.
 
-    Compact arrays, not a dict per node (the network of a département has millions of nodes):
-    node ids are numbered with ``np.unique``, then roots are hooked to the smaller root across
-    every edge and paths halved until no edge joins two roots (Shiloach-Vishkin).
+    Compact arrays, not a dict per node (the network of a département has millions of nodes),
+    and the edges a batch at a time: 17 bytes a node (ids, parents, used) whatever the number of
+    edges. Each batch's ends are numbered by binary search in ``nodes``, then roots are hooked to
+    the smaller root across its edges (Shiloach-Vishkin) until no edge of the batch joins two roots,
+    paths being halved on the whole parent array after each round.
 
-    >>> count_components(np.array([1, 2, 2, 3, 10, 11, 12, 12]))   # 1-2-3, 10-11, a loop on 12
+    >>> import numpy as np
+    >>> ids = np.array([1, 2, 3, 10, 11, 12, 20])  # 1-2-3, 10-11, a loop on 12; 20 on no edge
+    >>> count_components(ids, [(np.array([1, 2]), np.array([2, 3])), (np.array([10, 12]), np.array([11, 12]))])
     3
-    >>> count_components(np.array([], dtype=np.int64))
+    >>> count_components(np.array([], dtype=np.int64), [])
     0
     """
-    if not len(ends):
-        return 0
-    nodes, index = np.unique(ends, return_inverse=True)
-    a, b = index[0::2], index[1::2]
     parent = np.arange(len(nodes))
-    while True:
-        ra, rb = parent[a], parent[b]
-        apart = ra != rb
-        if not apart.any():
-            break
-        np.minimum.at(parent, np.maximum(ra, rb)[apart], np.minimum(ra, rb)[apart])
+    used = np.zeros(len(nodes), dtype=bool)  # a node no edge ends on is no part
+    for froms, tos in edge_batches:
+        a, b = np.searchsorted(nodes, froms), np.searchsorted(nodes, tos)
+        used[a] = used[b] = True
         while True:
-            up = parent[parent]
-            if np.array_equal(up, parent):
+            ra, rb = parent[a], parent[b]
+            apart = ra != rb
+            if not apart.any():
                 break
-            parent = up
-    return int(np.count_nonzero(parent == np.arange(len(nodes))))
+            np.minimum.at(parent, np.maximum(ra, rb)[apart], np.minimum(ra, rb)[apart])
+            while True:
+                up = parent[parent]
+                if np.array_equal(up, parent):
+                    break
+                parent = up
+    return int(np.count_nonzero((parent == np.arange(len(nodes))) & used))
 
 
 __all__ = ["EDGE_TAGS", "EdgeRow", "MapWay", "NetworkStats", "NetworkStore", "PathEdge", "WayRow", "migrate"]
