@@ -151,7 +151,7 @@ def test_a_deleted_poi_leaves_every_page_that_showed_it(site):
 
 
 def test_a_pool_of_workers_publishes_the_same_files_as_one_process(tmp_path, monkeypatch):
-    import webapp.publish as publishing
+    import webapp.publish_render as publishing
 
     db_path = tmp_path / "balise.db"
     build_web_catalogue(db_path)

@@ -22,10 +22,6 @@ Site layout (``DIR``; the first ``--lang`` at the root, the others under ``<lang
 from __future__ import annotations
 
 import hashlib
-import json
-import multiprocessing
-import os
-import re
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -37,22 +33,18 @@ from exporter.errors import ExportError
 from exporter.site import PublishStats, SiteBuild
 from exporter.site_serving import headers_file, nginx_snippet
 from poi.i18n import gettext as _
-from poi.resources import resource
 from poi.store import PoiStore
 from trails.filter_index import DURATION_BUCKETS, search_ids
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
 from webapp.media_files import poi_media_paths, published_card_photos
 from webapp.publish_catalogue import api_trails_json, catalogue_index, circuit_row, index_fields
+from webapp.publish_render import code_digest, digest, json_dumps, run_jobs, stable_names, stable_pdf
 from webapp.publish_store import PublishStore
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
 PAGE_SIZE = 20  # webapp.public.PAGE_SIZE
 POIS_PER_FILE = 1000
-#: What the site is rendered with (packages, and resources of :func:`poi.resources.resource`): a change in
-#: any of them re-renders everything.
-CODE_PACKAGES = ("webapp", "exporter", "trails", "poi")
-CODE_RESOURCES = ("templates", "static", "locales")
 #: The targets made from the list of every circuit: kept as a whole when no circuit changed.
 LIST_TARGETS = {"lists", "catalogue", "catalogue-index", "catalogue-words", "thumbs", "embed", "embed-help",
                 "api-trails", "site"}
@@ -72,65 +64,14 @@ class PublishReport:
     stats: PublishStats
     pages: int = 0
     rendered: int = 0
+    #: worker processes that made the parts (1: the publishing process alone)
+    workers: int = 1
+    #: seconds spent making the parts by kind (``trail``, ``trail-files``, ``catalogue``...; summed over the
+    #: workers) and how many parts of each kind were made
+    seconds_by_part: dict[str, float] = field(default_factory=dict)
+    parts: dict[str, int] = field(default_factory=dict)
     nginx_conf: Path | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def json_dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def digest(*parts) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-#: The names folium gives a map's elements (``map_<32 hex digits>``, random at each rendering).
-FOLIUM_NAME = re.compile(r"\b([a-z][a-z0-9_]*?)_([0-9a-f]{32})\b")
-NONCE = re.compile(r'(?<=\bnonce=")[^"]*(?=")')
-PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}Z\)")
-
-
-def stable_names(html: str) -> str:
-    """``html`` with folium's random element names numbered in order of appearance, so that rendering an
-    unchanged page again gives the same bytes (and the same file: nothing to upload again).
-
-    >>> stable_names('<div id="map_0a1b2c3d4e5f60718293a4b5c6d7e8f9"></div> L.map("map_0a1b2c3d4e5f60718293a4b5c6d7e8f9")')
-    '<div id="map_00000000000000000000000000000001"></div> L.map("map_00000000000000000000000000000001")'
-    """
-    seen: dict[str, int] = {}
-    html = FOLIUM_NAME.sub(lambda m: f"{m.group(1)}_{seen.setdefault(m.group(2), len(seen) + 1):032x}", html)
-    nonces = set(NONCE.findall(html))  # a page's CSP nonce (the embed widget): no header carries it on a static host
-    if nonces:
-        stable = hashlib.sha256(NONCE.sub("", html).encode()).hexdigest()[:22]
-        html = NONCE.sub(stable, html)
-    return html
-
-
-def stable_pdf(data: bytes, when: str) -> bytes:
-    """A PDF whose creation date is ``when`` (the circuit's last change, ISO 8601) instead of now, so that an
-    unchanged poster gives the same bytes; the date keeps its length (the offsets of the file stay right)."""
-    digits = re.sub(r"\D", "", when)[:14]
-    if len(digits) != 14:
-        return data
-    return PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:" + digits.encode() + b"Z)", data)
-
-
-def code_digest() -> str:
-    """A digest of the code and templates the site is rendered with."""
-    import importlib
-
-    folders = [Path(importlib.import_module(name).__file__).parent for name in CODE_PACKAGES]
-    h = hashlib.sha256()
-    for folder in [*folders, *(resource(name) for name in CODE_RESOURCES)]:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(folder)).encode())
-                h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def publish(db_path: str, options: PublishOptions) -> PublishReport:
@@ -159,8 +100,12 @@ def publish(db_path: str, options: PublishOptions) -> PublishReport:
     except BaseException:
         build.abort()
         raise
-    return PublishReport(stats, pages=publisher.pages, rendered=publisher.rendered,
-                         nginx_conf=publisher.nginx_path)
+    parts: dict[str, int] = {}
+    for job in publisher.jobs:
+        kind = job[0].partition(":")[0]
+        parts[kind] = parts.get(kind, 0) + 1
+    return PublishReport(stats, pages=publisher.pages, rendered=publisher.rendered, nginx_conf=publisher.nginx_path,
+                         workers=publisher.workers, seconds_by_part=publisher.seconds_by_part, parts=parts)
 
 
 class _Publisher:
@@ -179,6 +124,7 @@ class _Publisher:
         self.site_key = digest(code_digest(), base, live, self.langs, app.config["TILES_URL"],
                                app.config["TILES_ATTRIBUTION"])
         self.pages = self.rendered = 0
+        self.workers, self.seconds_by_part = 1, {}
         #: the parts to make: ``(target, key, function, arguments)`` (:meth:`render`)
         self.jobs: list[tuple] = []
         self.deflated = DeflateCache()  # the files every bundle shares, deflated once for all the zips
@@ -222,23 +168,9 @@ class _Publisher:
             self.jobs.append((name, key, produce, ()))
 
     def render(self) -> None:
-        """Make the parts whose key changed (:attr:`jobs`): in a pool of one process per CPU when there are many
-        (a first publish), each worker with its own connection to the database, keeping the files in the content
-        store and sending back their names."""
-        global _WORKER
+        """Make the parts whose key changed (:attr:`jobs`; in a pool of processes when there are many)."""
         self.rendered = len(self.jobs)
-        workers = min(os.cpu_count() or 1, len(self.jobs) // MIN_JOBS_PER_WORKER)
-        if workers < 2:
-            for name, key, produce, args in self.jobs:
-                self.build.put(name, key, produce(*args))
-            return
-        _WORKER = self
-        try:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
-                for name, key, files in pool.imap_unordered(_worker_job, range(len(self.jobs)), chunksize=4):
-                    self.build.adopt(name, key, files)
-        finally:
-            _WORKER = None
+        self.workers, self.seconds_by_part = run_jobs(self, self.jobs)
 
     # -- the whole site -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -478,33 +410,6 @@ class _Publisher:
             .replace(f'{root_path}http', "http").replace(f'{root_path}#', "#")
         return {"sitemap.xml": sitemap, "robots.txt": robots, "404.html": html,
                 "_headers": headers_file(root_path), "nginx.conf.example": nginx_snippet(root_path)}
-
-
-#: The publisher a worker of :meth:`_Publisher.render` inherits (``fork``), and the fewest parts worth one more
-#: worker.
-_WORKER: _Publisher | None = None
-MIN_JOBS_PER_WORKER = 100
-
-
-def _worker_start() -> None:
-    """A worker's own connection to the database (none is shared across ``fork``) in its own app context."""
-    import threading
-
-    from webapp import db
-
-    publisher = _WORKER
-    publisher.app.extensions["balise_db"] = threading.local()
-    publisher.app.app_context().push()
-    publisher.app.test_request_context("/", base_url="http://publish.invalid/").push()
-    publisher.store = db.trails()
-    publisher.pois = PoiStore(db.get_db())
-
-
-def _worker_job(index: int) -> tuple[str, str, dict[str, str]]:
-    name, key, produce, args = _WORKER.jobs[index]
-    build = _WORKER.build
-    build.put(name, key, produce(*args))
-    return name, key, build.targets.pop(name)["files"]
 
 
 def _xml(text: str) -> str:
