@@ -128,9 +128,9 @@ def test_unlisted_circuits_are_in_no_public_list(engine):
 
 
 def test_the_page_says_why_when_no_loop_fits_the_duration(client):
-    page = client.get(f"/compose?near={CASINO}&duration=6h&practice=walking&lang=en").text
-    assert re.search(r'<p class="note" role="status" data-note="request">no loop within 15 % of 6 h was found: '
+    page = client.get(f"/compose?near={CASINO}&duration=8h&practice=walking&lang=en").text
+    assert re.search(r'<p class="note" role="status" data-note="request">no loop within 15 % of 8 h was found: '
                      r'the nearest lasts \d h \d\d; the paths within reach', page)
     assert "Take this one" in page  # the nearest loops are still offered
-    french = client.get(f"/compose?near={CASINO}&duration=6h&practice=walking&lang=fr").text
-    assert "aucune boucle à 15 % près de 6 h n&#39;a été trouvée" in french
+    french = client.get(f"/compose?near={CASINO}&duration=8h&practice=walking&lang=fr").text
+    assert "aucune boucle à 15 % près de 8 h n&#39;a été trouvée" in french

@@ -64,6 +64,6 @@ def test_create_needs_the_csrf_token(editor, db_path):
 
 
 def test_suggestions_say_why_none_fits_the_duration(editor):
-    html = editor.get(URL, query_string={"from": CASINO, "duration": "6h", "seed": "1"}).get_data(as_text=True)
-    assert re.search(r'data-note="request">no loop within 15 % of 6 h was found: the nearest lasts', html)
+    html = editor.get(URL, query_string={"from": CASINO, "duration": "8h", "seed": "1"}).get_data(as_text=True)
+    assert re.search(r'data-note="request">no loop within 15 % of 8 h was found: the nearest lasts', html)
     assert re.search(r"\d+ min start and finish", html)

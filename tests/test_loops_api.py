@@ -71,13 +71,13 @@ def test_bad_requests_get_a_json_reason(client, query, status, message):
 
 
 def test_when_no_loop_fits_the_answer_says_why(client):
-    """6 h from the Casino: Monaco's streets end at the border of the extract, so no loop is within 15 %; the
+    """8 h from the Casino: Monaco's streets end at the border of the extract, so no loop is within 15 %; the
     answer's ``note`` (and each loop's ``fit_note``) says why, in the asked language, as OpenAPI describes."""
-    body = client.get(f"/api/loops?from={CASINO}&duration=6h&variants=2&seed=1&lang=en").get_json()
+    body = client.get(f"/api/loops?from={CASINO}&duration=8h&variants=2&seed=1&lang=en").get_json()
     validate(client, body)
-    assert body["note"].startswith("no loop within 15 % of 6 h was found: the nearest lasts ")
+    assert body["note"].startswith("no loop within 15 % of 8 h was found: the nearest lasts ")
     assert all(not lp["fits"] and lp["fit_note"] for lp in body["loops"])
-    french = client.get(f"/api/loops?from={CASINO}&duration=6h&variants=2&seed=1&lang=fr").get_json()
-    assert french["note"].startswith("aucune boucle à 15 % près de 6 h n'a été trouvée")
+    french = client.get(f"/api/loops?from={CASINO}&duration=8h&variants=2&seed=1&lang=fr").get_json()
+    assert french["note"].startswith("aucune boucle à 15 % près de 8 h n'a été trouvée")
     fits = client.get(f"/api/loops?from={CASINO}&duration=1h&variants=1&seed=1").get_json()
     assert fits["note"] == "" and fits["loops"][0]["fits"] is True

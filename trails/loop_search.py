@@ -86,11 +86,13 @@ def plan(setting: LoopSetting, seed: int | None, clusters, fillers: list[int], b
 
 
 def shared(loop: Loop, others: Sequence[Loop]) -> float:
-    """Largest share of ``loop``'s ground (each piece once) that one of ``others`` also walks."""
+    """Largest share of ground (each piece once) that ``loop`` and one of ``others`` walk both, as a share of
+    the smaller of the two (a short loop inside a long one shares all of itself, whichever came first)."""
     ground = sum(loop.pieces.values())
     if not others or not ground:
         return 0.0
-    return max(sum(m for p, m in loop.pieces.items() if p in o.pieces) / ground for o in others)
+    return max(sum(m for p, m in loop.pieces.items() if p in o.pieces)
+               / max(min(ground, sum(o.pieces.values())), 1e-9) for o in others)
 
 
 def better(a: Loop, b: Loop | None, target_min: float, tolerance: float) -> bool:

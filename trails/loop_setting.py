@@ -23,7 +23,9 @@ from poi.categories import HERITAGE_CATEGORIES
 from poi.geo import bbox_around
 from poi.i18n import gettext as _
 from poi.store import PoiStore
+from trails.corridor import DEFAULT_WIDTH_M
 from trails.cost import PRACTICE_SPEED, WALK_FLAT_KMH
+from trails.curation import attach_status
 from trails.duration import WALKER, stop_dwell_min, walker_min, walking_min
 from trails.graph import NoNetworkError, RoutingError, Walked, unretraced_legs
 from trails.metrics import climb
@@ -56,7 +58,7 @@ class Loop:
     coords: list[tuple[float, float, float | None]]
     length_m: float
     walking_min: float  # the cost model's time (trails.cost)
-    visit_min: int  # dwell time at its heritage stops (trails.duration)
+    visit_min: int  # dwell time at the POIs of its corridor, as the catalogue counts it (trails.duration)
     stop_ids: list[int]  # heritage POIs within SNAP_M, in walking order
     reuse_ratio: float
     pieces: dict[int, float] = field(default_factory=dict)  # piece -> length (for the variants' overlap)
@@ -127,7 +129,10 @@ class LoopSetting:
         far = straight > 200
         #: network time per metre of straight line (median over the reached nodes)
         self.s_per_m = float(np.median(t[far] / straight[far])) if far.any() else 1.0 / self.speed_mps
-        self.pois = heritage_pois(db, box, themes)
+        everything = PoiStore(db).in_bbox(*box)
+        self.pois = heritage_pois(db, box, themes, everything)
+        #: every POI with a dwell time (any category), as the catalogue counts a stored trail's visits
+        self._dwell = [(p, stop_dwell_min(p.category)) for p in everything if stop_dwell_min(p.category) > 0]
         if self.pois:
             px, py = self.projector.to_metric([p.lon for p in self.pois], [p.lat for p in self.pois])
             self.poi_xy = np.column_stack([np.asarray(px, dtype=float), np.asarray(py, dtype=float)])
@@ -282,26 +287,43 @@ class LoopSetting:
         return loop
 
     def stops_along(self, coords) -> tuple[list[int], int]:
-        """Heritage POIs within :data:`SNAP_M` of the trace, in walking order, and their visit minutes."""
-        if not self.pois or len(coords) < 2:
+        """Heritage POIs within :data:`SNAP_M` of the trace, in walking order, and the visit minutes the
+        catalogue will count once it is stored (:func:`trails.duration.with_visits_by_trail`): the dwell
+        time of the POIs of its corridor (:data:`trails.corridor.DEFAULT_WIDTH_M`) that become live
+        stops, the automatic ones (:func:`trails.curation.attach_status`) and its heritage stops."""
+        if len(coords) < 2:
             return [], 0
         x, y = self.projector.to_metric([c[0] for c in coords], [c[1] for c in coords])
         line = shapely.LineString(np.column_stack([x, y]))
         if "_poi_tree" not in self.__dict__:
             self._poi_points = shapely.points(self.poi_xy)
             self._poi_tree = shapely.STRtree(self._poi_points)
-        points = self._poi_points
-        close = np.sort(self._poi_tree.query(line, predicate="dwithin", distance=SNAP_M))
-        along = shapely.line_locate_point(line, points[close]) if len(close) else np.empty(0)
-        chosen = [self.pois[i] for i in close[np.argsort(along, kind="stable")].tolist()]
-        return [p.id for p in chosen], sum(stop_dwell_min(p.category) for p in chosen)
+            dx, dy = self.projector.to_metric([p.lon for p, _d in self._dwell], [p.lat for p, _d in self._dwell])
+            self._dwell_points = shapely.points(np.column_stack([np.asarray(dx, dtype=float),
+                                                                 np.asarray(dy, dtype=float)]))
+            self._dwell_tree = shapely.STRtree(self._dwell_points)
+        chosen = []
+        if self.pois:
+            points = self._poi_points
+            close = np.sort(self._poi_tree.query(line, predicate="dwithin", distance=SNAP_M))
+            along = shapely.line_locate_point(line, points[close]) if len(close) else np.empty(0)
+            chosen = [self.pois[i] for i in close[np.argsort(along, kind="stable")].tolist()]
+        stops = {p.id for p in chosen}  # stored as manual stops (trails.loop_output.save_loop)
+        visit = 0
+        if self._dwell:
+            near = self._dwell_tree.query(line, predicate="dwithin", distance=DEFAULT_WIDTH_M)
+            for i, distance_m in zip(near.tolist(), shapely.distance(self._dwell_points[near], line).tolist()):
+                poi, dwell = self._dwell[i]
+                if poi.id in stops or attach_status(poi, distance_m) == "auto":  # not a mere proposal
+                    visit += dwell
+        return [p.id for p in chosen], visit
 
 
-def heritage_pois(db: sqlite_utils.Database, box, themes: Sequence[str] = ()) -> list:
+def heritage_pois(db: sqlite_utils.Database, box, themes: Sequence[str] = (), pois: Sequence | None = None) -> list:
     """POIs of the box whose category is heritage (:data:`poi.categories.HERITAGE_CATEGORIES`) and, when
-    ``themes`` are given, with one of them."""
+    ``themes`` are given, with one of them (``pois``: the box's POIs, already read)."""
     wanted = set(themes)
-    return [p for p in PoiStore(db).in_bbox(*box)
+    return [p for p in (PoiStore(db).in_bbox(*box) if pois is None else pois)
             if p.category in HERITAGE_CATEGORIES and (not wanted or wanted & set(p.themes))]
 
 

@@ -53,7 +53,8 @@ reasons a loop gives).
    ranks better with more heritage.
 7. **seeds.** A variant that misses the duration is tried again from another seed (at
    most :data:`TRIES`); the heritage objective tries :data:`MIN_TRIES` seeds even when
-   the first fits and keeps the best (bench/loops.py gives the figures).
+   the first fits, and up to :data:`TRIES` while the best walks more than
+   :data:`MAX_REUSE` of itself twice, and keeps the best (bench/loops.py gives the figures).
 
 ``objective="none"`` is the POI-blind round trip of GraphHopper's ``RoundTripRouting``
 (for comparison): two points placed at a seeded heading and +60 degrees, at a distance
@@ -187,7 +188,7 @@ def generate_loops(db: sqlite_utils.Database, lon: float, lat: float, duration_m
                                                                                     tolerance):
                 loop = found
             if (loop is not None and abs(loop.duration_min - duration_min) <= tolerance * duration_min
-                    and (objective == "none" or attempt + 1 >= MIN_TRIES)):
+                    and (objective == "none" or (attempt + 1 >= MIN_TRIES and loop.reuse_ratio <= MAX_REUSE))):
                 break
         if loop is None:
             continue

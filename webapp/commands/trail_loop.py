@@ -58,8 +58,8 @@ def loop(env, start, duration, tolerance, themes, practice, variants, objective,
         out.append(loop_json(found, stored))
         if not as_json:
             walking, start_end, visits = found.parts_min
-            click.echo(_("{id}{km} km, {duration} ({walking} walking + {start} start and finish + {visits} at {n} "
-                         "heritage stops), D+ {ascent} m, walked twice {reuse} %",
+            click.echo(_("{id}{km} km, {duration} ({walking} walking + {start} start and finish + {visits} of "
+                         "visits), {n} heritage stops, D+ {ascent} m, walked twice {reuse} %",
                          id="" if dry_run else f"{stored.id}: ", km=f"{found.length_m / 1000:.1f}",
                          duration=format_duration(found.duration_min), walking=format_duration(walking),
                          start=format_duration(start_end), visits=format_duration(visits),
