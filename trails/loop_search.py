@@ -130,7 +130,7 @@ def heritage_variant(setting: LoopSetting, rng: random.Random, penalty, used_see
         return None
     used_seeds.append(seed)
     best = rescaled(lambda scale: setting.realise(plan(setting, seed, clusters, fillers, budget * scale), penalty),
-                    target_min, tolerance)
+                    target_min, tolerance, fill=True)
     return improve(setting, best, penalty, target_min, tolerance) if best is not None else None
 
 
@@ -182,9 +182,11 @@ def _saving(setting: LoopSetting, tour: list[int], i: int, dwell: dict[int, floa
     return est(a, n) + est(n, b) - est(a, b) + dwell.get(n, 0.0)
 
 
-def rescaled(attempt, target_min: float, tolerance: float) -> Loop | None:
+def rescaled(attempt, target_min: float, tolerance: float, fill: bool = False) -> Loop | None:
     """The best of up to :data:`ROUNDS` loops ``attempt(scale)``, the scale corrected by the last loop's
-    duration each round, stopping early when one fits within half the tolerance (or no path is found)."""
+    duration each round, stopping early when one fits within half the tolerance (or no path is found);
+    ``fill`` (the heritage objective): not while it is shorter than the target, as the time left may
+    hold more heritage."""
     best, scale = None, 1.0
     for _round in range(ROUNDS):
         try:
@@ -193,7 +195,8 @@ def rescaled(attempt, target_min: float, tolerance: float) -> Loop | None:
             return best
         if better(loop, best, target_min, tolerance):
             best = loop
-        if abs(loop.duration_min - target_min) <= tolerance * target_min * 0.5:
+        if (abs(loop.duration_min - target_min) <= tolerance * target_min * 0.5
+                and not (fill and loop.duration_min < target_min)):
             break
         scale *= target_min / max(loop.duration_min, 1.0)
     return best
