@@ -34,7 +34,7 @@ Field mapping (schema property <- ``Trail``):
 ``instructions``, ``recommandations``, ``accessibilite``, ``acces_routier``,
 ``transports_commun``, ``type_sol``, ``itineraire_parent``   the trail's fields of those names
                           (``accessibility_text``, ``public_transport``, ``ground``...); ``balisage``
-                          from ``extra["waymarking"]``;
+                          from ``waymarking``;
                           ``accessibilite`` also says each code of ``accessibility`` the text
                           does not (:func:`accessibility_text`)
 ``parking_info``/``_geometrie``  ``parking`` (WKT ``POINT(lon lat)``)
@@ -250,7 +250,7 @@ def properties(trail: Trail, stops: Sequence[TrailStop] = (), *, producer: str =
     parking_info, parking_wkt = _parking(trail)
     email = next((c for c in ((trail.contact or "").strip(), (contact or "").strip())
                   if _EMAIL.match(c)), None)
-    length = trail.length_m or trail.extra.get("published_length_m")
+    length = trail.length_m or trail.published_length_m
     props = {
         "id_local": _id_local(trail),
         "producteur": (trail.attribution or "").strip() or (producer or "").strip(),
@@ -266,7 +266,7 @@ def properties(trail: Trail, stops: Sequence[TrailStop] = (), *, producer: str =
         "depart": start,
         "arrivee": end,
         "duree": round(trail.duration_min / 60, 2) if trail.duration_min else None,
-        "balisage": _text(trail.extra.get("waymarking")),
+        "balisage": _text(trail.waymarking),
         "longueur": _int(length) if length else None,
         "difficulte": difficulty_label(trail),
         "altitude_max": _int(trail.ele_max_m),

@@ -96,7 +96,7 @@ def test_the_network_keeps_the_tags_routing_reads(monaco):
 
 def road_m(trail) -> float:
     """Metres walked on highway classes a walker pays extra for."""
-    return sum(m for highway, m in trail.extra["routing"]["highways_m"].items()
+    return sum(m for highway, m in trail.routing["highways_m"].items()
                if graph.WALKING_FACTORS.get(highway, graph.DEFAULT_FACTOR) > 1.0)
 
 
@@ -112,18 +112,18 @@ def test_walkers_avoid_roads_and_the_test_fails_without_road_costs(monaco, monke
 def test_cyclists_take_no_steps_and_no_one_way_street_backwards(monaco):
     walk = route_trail(monaco, [121, 69], name="walk")
     ride = route_trail(monaco, [121, 69], name="ride", practice="cycling")
-    assert walk.extra["routing"]["highways_m"].get("steps", 0) > 0
-    assert "steps" not in ride.extra["routing"]["highways_m"]
-    assert "footway" not in ride.extra["routing"]["highways_m"]
-    assert ride.extra["routing"]["time_min"] < walk.extra["routing"]["time_min"]
+    assert walk.routing["highways_m"].get("steps", 0) > 0
+    assert "steps" not in ride.routing["highways_m"]
+    assert "footway" not in ride.routing["highways_m"]
+    assert ride.routing["time_min"] < walk.routing["time_min"]
 
 
 def test_a_loop_through_pois_does_not_walk_back_the_way_it_came(monaco, monkeypatch):
     """The Rocher loop (Palais, Cathédrale, Musée): the way back takes other streets."""
     loop = route_trail(monaco, [121, 122, 119], name="loop", loop=True)
-    assert loop.extra["routing"]["reuse_ratio"] <= 0.12  # the dead-end lane to the palace's square, twice
+    assert loop.routing["reuse_ratio"] <= 0.12  # the dead-end lane to the palace's square, twice
     monkeypatch.setattr(graph, "REUSE_PENALTY", 1.0)
     monkeypatch.setattr(graph, "NEAR_PENALTY", 1.0)
     monkeypatch.setattr("trails.routing.LOOP_SNAP_FACTORS", ())  # nor routed again round the POIs
     retraced = route_trail(monaco, [121, 122, 119], name="retraced", loop=True)
-    assert retraced.extra["routing"]["reuse_ratio"] > 0.3
+    assert retraced.routing["reuse_ratio"] > 0.3

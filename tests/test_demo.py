@@ -171,7 +171,7 @@ def test_monaco_walks_are_routed_through_their_heritage_stops(built):
         assert walk.published and walk.licence == "ODbL 1.0" and "OpenStreetMap" in walk.attribution
         assert 1000 < walk.length_m < 7000 and walk.route_type == "loop", (name, walk.length_m, walk.route_type)
         # the lane to the Place du Palais is a dead end: walked twice
-        assert walk.coords[0][:2] == walk.coords[-1][:2] and walk.extra["routing"]["reuse_ratio"] <= 0.2
+        assert walk.coords[0][:2] == walk.coords[-1][:2] and walk.routing["reuse_ratio"] <= 0.2
         assert walk.ascent_m > 20 and all(c[2] is not None for c in walk.coords)  # the DEM gives the climb
         every = store.stops_with_pois(walk.id)
         shown = [s for s in every if s.kind == "story"]

@@ -153,7 +153,7 @@ def test_schweizmobil_uniform_grade_on_flat_and_climb():
 ])
 def test_walker_time_formula(length_m, ascent_m, categories, interpretation, expected):
     trail = Trail(name="t", length_m=length_m, ascent_m=ascent_m, descent_m=ascent_m,
-                  extra={"interpretation": interpretation})
+                  interpretation=interpretation)
     assert D.with_visits(trail, categories).total_min == expected
     assert D.duration_with_visits_min(trail, categories) == expected  # computed duration: the model
 
@@ -161,13 +161,13 @@ def test_walker_time_formula(length_m, ascent_m, categories, interpretation, exp
 def test_measure_stores_the_visit_time_apart_from_the_walking_time():
     by_name = {t.name: t for t in read_circuits(CEVENNES)}
     tournel = measure(by_name["Château du Tournel"])
-    assert tournel.extra["duration_visit_min"] == D.INTERPRETATION_ALLOWANCE_MIN == 20
+    assert tournel.duration_visit_min == D.INTERPRETATION_ALLOWANCE_MIN == 20
     assert tournel.duration_computed_min == 44  # DIN 33466 on 1147 m, +111/-111 m, no visit time in it
     assert tournel.duration_min == 90 and tournel.duration_source == "source"
     walk = measure(by_name["Col de Bès"])
-    assert "duration_visit_min" not in walk.extra
-    walk.extra["duration_visit_min"] = 99  # a stale figure goes when the trail is measured again
-    assert "duration_visit_min" not in measure(walk).extra
+    assert walk.duration_visit_min is None
+    walk.duration_visit_min = 99  # a stale figure goes when the trail is measured again
+    assert measure(walk).duration_visit_min is None
 
 
 # -- the circuit page ------------------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_treks_with_vocabulary():
     assert (loop.source, loop.source_id) == ("geotrek:foo.fr", "9e70b294-1134-4c50-9c56-d722720cacf1")
     assert (loop.licence, loop.attribution) == ("Licence Ouverte 2.0", "Struct1")
     assert loop.translations["en"]["name"] == "Loop of the pic of 3 lords"
-    assert (loop.extra["published_length_m"], loop.extra["ascent_m"], loop.extra["descent_m"]) == (
+    assert (loop.published_length_m, loop.published_ascent_m, loop.published_descent_m) == (
         7606.3, 666.0, 777.0)
     assert loop.parking == {"lon": 1.412816, "lat": 42.8063269, "info": "Avant le Port de Lers"}
     assert loop.segments[0][0] == (1.411681, 42.8064157, 1516.0)  # with Z

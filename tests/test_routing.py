@@ -105,7 +105,7 @@ def along_point(trail, along_m: float) -> tuple[float, float]:
 def check_route(db, trail, names, loop=False, max_ratio=3.0) -> None:
     """The domain checks of a routed circuit."""
     pois = [PoiStore(db).get(poi_id(db, n)) for n in names]
-    stops = trail.extra["routing"]["stops"]
+    stops = trail.routing["stops"]
     visits = pois + pois[:1] if loop else pois
     assert [s["poi_id"] for s in stops] == [p.id for p in visits]
     alongs = [s["distance_along_m"] for s in stops]
@@ -127,7 +127,7 @@ def test_monaco_heritage_walk_follows_the_paths_through_the_pois_in_order(monaco
     ids = [poi_id(monaco, n) for n in ROCHER]
     trail = route_trail(monaco, ids, name="Le Rocher")
     check_route(monaco, trail, ROCHER)
-    assert trail.source == "routed" and trail.extra["routed_through"] == ids
+    assert trail.source == "routed" and trail.routed_through == ids
     assert trail.route_type == "one_way" and trail.id is None and trail.duration_computed_min > 0
     assert all(p[2] is None for p in trail.coords)
     assert 300 < trail.length_m < 1000
@@ -141,7 +141,7 @@ def test_the_palace_is_not_reached_through_the_road_tunnel_under_it(monaco):
     palace, cathedral = PoiStore(monaco).get_many(ids)
     assert trail.length_m < 2 * geodesic_distance_m(palace.lon, palace.lat, cathedral.lon, cathedral.lat)
     check_route(monaco, trail, ROCHER[:2], max_ratio=1.5)
-    assert trail.extra["routing"]["stops"][0]["snap_m"] > 50  # not the tunnel's 27 m
+    assert trail.routing["stops"][0]["snap_m"] > 50  # not the tunnel's 27 m
 
 
 def test_a_loop_closes_on_its_first_stop(monaco):
@@ -149,8 +149,8 @@ def test_a_loop_closes_on_its_first_stop(monaco):
     one_way = route_trail(monaco, ids, name="Le Rocher")
     loop = route_trail(monaco, ids, name="Le Rocher en boucle", loop=True)
     assert loop.coords[0] == loop.coords[-1]
-    assert loop.extra["routing"]["loop"] is True
-    assert loop.extra["routed_through"] == ids
+    assert loop.routing["loop"] is True
+    assert loop.routed_through == ids
     assert loop.length_m > one_way.length_m
     check_route(monaco, loop, ROCHER, loop=True)
 
@@ -161,7 +161,7 @@ def test_a_loop_request_does_not_come_back_the_way_it_went(monaco):
     31 % without)."""
     ids = [poi_id(monaco, n) for n in ROCHER]
     loop = route_trail(monaco, ids, name="Le Rocher en boucle", loop=True)
-    assert loop.extra["routing"]["reuse_ratio"] <= 0.15
+    assert loop.routing["reuse_ratio"] <= 0.15
 
 
 def test_a_loop_request_is_classified_as_a_loop(monaco):
@@ -172,8 +172,8 @@ def test_a_loop_request_is_classified_as_a_loop(monaco):
     ids = [poi_id(monaco, n) for n in ROCHER]
     loop = route_trail(monaco, ids, name="Le Rocher en boucle", loop=True)
     assert loop.route_type == "loop"
-    assert loop.extra["routing"]["reuse_ratio"] <= 0.10
-    assert all(s["snap_m"] <= 35 for s in loop.extra["routing"]["stops"][1:3])
+    assert loop.routing["reuse_ratio"] <= 0.10
+    assert all(s["snap_m"] <= 35 for s in loop.routing["stops"][1:3])
     check_route(monaco, loop, ROCHER, loop=True)
 
 
@@ -199,7 +199,7 @@ def test_a_star_finds_what_dijkstra_finds(andorra, monkeypatch):
     monkeypatch.setattr(graph, "HEURISTIC_SCALE", 0.0)  # no heuristic: Dijkstra
     dijkstra = route_trail(andorra, ids, name="Dijkstra")
     assert a_star.length_m == pytest.approx(dijkstra.length_m, abs=0.01)
-    assert a_star.extra["routing"] == dijkstra.extra["routing"]
+    assert a_star.routing == dijkstra.routing
 
 
 def test_walkers_pay_for_roads(monaco, monkeypatch):
@@ -230,7 +230,7 @@ def test_a_poi_far_from_any_walkable_path_is_refused(andorra):
                                         r"at most 300 m.*balise map import"):
         route_trail(andorra, [town_hall, caselles], name="x")
     trail = route_trail(andorra, [town_hall, caselles], name="x", max_snap_m=500)
-    assert trail.extra["routing"]["stops"][1]["snap_m"] == pytest.approx(472, abs=1)
+    assert trail.routing["stops"][1]["snap_m"] == pytest.approx(472, abs=1)
 
 
 def test_pois_on_parts_of_the_network_that_do_not_meet(andorra):
@@ -274,7 +274,7 @@ def test_saved_route_has_the_chosen_pois_as_manual_stops(monaco):
     trail = save_routed_trail(monaco, ids, name="Le Rocher", themes=["heritage"], publish=True)
     stored = TrailStore(monaco).get(trail.id)
     assert stored.source == "routed" and stored.published and stored.themes == ["heritage"]
-    assert stored.extra["routed_through"] == ids
+    assert stored.routed_through == ids
     assert stored.length_m == pytest.approx(trail.length_m)
     stops = TrailStore(monaco).stops(trail.id)
     manual = [s for s in stops if s.status == "manual"]
@@ -306,7 +306,7 @@ def test_cli_route(runner, db_path):
     assert "km" in result.stderr and "through 3 POIs" in result.stderr
     db = open_db(db_path)
     trail = TrailStore(db).get(trail_id)
-    assert trail.published and trail.themes == ["heritage"] and trail.extra["routing"]["loop"]
+    assert trail.published and trail.themes == ["heritage"] and trail.routing["loop"]
     db.conn.close()
 
 

@@ -50,8 +50,8 @@ def test_first_cevennes_circuit_field_by_field(cevennes):
     assert t.commune == "Molezon" and t.commune_codes == "48098"
     assert not {"practice_label", "difficulty_label", "start_name", "end_name", "commune_codes"} & set(t.extra)
     assert t.url.startswith("https://destination.cevennes-parcnational.fr/")
-    assert t.extra["published_length_m"] == 2363
-    assert t.extra["ascent_m"] == 159 and t.extra["descent_m"] == 158  # published -158: positive here
+    assert t.published_length_m == 2363
+    assert t.published_ascent_m == 159 and t.published_descent_m == 158  # published -158: positive here
     assert t.parking == {"lon": 3.715902, "lat": 44.220735,
                                   "info": "Parking du sentier, sur la voie communale qui mène de "
                                           "Pont-Ravagers à Trabassac"}

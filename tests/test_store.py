@@ -259,7 +259,7 @@ def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
                 [json.dumps({"i18n": {"en": {"name": "The Mill"}}, "structure": "PNC"})])
     old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
                 "VALUES ('Tour du lac', '[]', 't1', '2024-01-01', '2024-01-01', ?)",
-                [json.dumps({"i18n": {"en": {"name": "Lake loop"}}, "ascent_m": 120})])
+                [json.dumps({"i18n": {"en": {"name": "Lake loop"}}, "length_3d_m": 120})])
     old.conn.commit()
     old.conn.close()
 
@@ -267,6 +267,6 @@ def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
     [poi] = PoiStore(db).all()
     assert (poi.translations, poi.extra) == ({"en": {"name": "The Mill"}}, {"structure": "PNC"})
     [trail] = TrailStore(db).all()
-    assert (trail.translations, trail.extra) == ({"en": {"name": "Lake loop"}}, {"ascent_m": 120})
+    assert (trail.translations, trail.extra) == ({"en": {"name": "Lake loop"}}, {"length_3d_m": 120})
     assert localized(trail, "name", "en") == "Lake loop" and localized(poi, "name", "en") == "The Mill"
     assert "i18n" not in db.execute("SELECT extra FROM pois").fetchone()[0]

@@ -177,7 +177,7 @@ def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
                    "parking": {"lon": 3.58, "lat": 44.08, "info": "Parking de l'Espérou"}, "cotation": "T1",
                    "medias": [{"kind": "image", "url": "https://example.org/a.jpg", "title": "A"}],
                    "accessibility": "Accessible aux poussettes.", "access": "<p>D 986</p>", "parent_id": 12}),
-            ("b", {"route_type_detected": True, "ascent_m": 120}), ("c", {})]
+            ("b", {"route_type_detected": True, "length_3d_m": 120}), ("c", {})]
     for source_id, extra in rows:
         old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
                     "VALUES (?, ?, ?, '2024-01-01', '2024-01-01', ?)",
@@ -198,7 +198,60 @@ def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
     assert (a.accessibility_text, a.access, a.parent_id) == ("Accessible aux poussettes.", "<p>D 986</p>", "12")
     assert (b.parking, b.medias, b.accessibility_text) == (None, [], "")
     assert (b.route_type_label, b.route_type_detected, b.route_type_measured, b.metrics_note, b.extra) == (
-        "", True, None, "", {"ascent_m": 120})
+        "", True, None, "", {"length_3d_m": 120})
     assert (c.route_type_label, c.route_type_detected, c.extra) == ("", False, {})
     stored = [json.loads(e) for (e,) in db.execute("SELECT extra FROM trails ORDER BY name")]
-    assert stored == [{"structure": "PNC"}, {"ascent_m": 120}, {}]
+    assert stored == [{"structure": "PNC"}, {"length_3d_m": 120}, {}]
+
+
+def test_migration_12_moves_the_published_figures_waymarking_and_routing_out_of_extra(tmp_path):
+    """A database at trails migration 11 (published climb, waymarking, staff's interpretation flag, visit time and
+    a routed circuit's facts in extra) opens with them in their columns; extra keeps the free-form rest."""
+    import json
+
+    import sqlite_utils
+
+    from helpers import open_db
+    from trails.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    open_db(path).conn.close()
+    old = sqlite_utils.Database(path)
+    for column in ("published_length_m", "published_ascent_m", "published_descent_m", "published_ele_min_m",
+                   "published_ele_max_m", "waymarking", "interpretation", "duration_visit_min", "routed_through",
+                   "routing"):
+        old.execute(f"ALTER TABLE trails DROP COLUMN {column}")
+    old.execute("DELETE FROM schema_migrations WHERE component = 'trails' AND version >= 12")
+    assert len(MIGRATIONS) >= 12
+    routing = {"practice": "walking", "loop": True, "stops": [{"poi_id": 4, "distance_along_m": 120.5}],
+               "time_min": 41, "reuse_ratio": 0.08}
+    rows = [("a", {"published_length_m": 2363, "ascent_m": 159, "descent_m": 158.5, "ele_min_m": 612,
+                   "ele_max_m": 771, "waymarking": "Interprétation", "duration_visit_min": 24, "length_3d_m": 2401}),
+            ("b", {"routed_through": [4, 7], "routing": routing, "interpretation": False, "gpx_file": "b.gpx"}),
+            ("c", {"interpretation": True}), ("d", {})]
+    for source_id, extra in rows:
+        old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
+                    "VALUES (?, ?, ?, '2024-01-01', '2024-01-01', ?)",
+                    [source_id.upper(), json.dumps(SEG), source_id, json.dumps(extra)])
+    old.conn.commit()
+    old.conn.close()
+
+    db = open_db(path)
+    assert db.execute("SELECT MAX(version) FROM schema_migrations WHERE component = 'trails'").fetchone()[0] >= 12
+    a, b, c, d = sorted(TrailStore(db).all(), key=lambda t: t.name)
+    assert (a.published_length_m, a.published_ascent_m, a.published_descent_m, a.published_ele_min_m,
+            a.published_ele_max_m) == (2363, 159, 158.5, 612, 771)
+    assert (a.waymarking, a.duration_visit_min, a.interpretation, a.extra) == (
+        "Interprétation", 24, None, {"length_3d_m": 2401})
+    assert (b.routed_through, b.routing, b.interpretation, b.extra) == ([4, 7], routing, False, {"gpx_file": "b.gpx"})
+    assert (c.interpretation, c.extra) == (True, {})
+    assert (d.published_ascent_m, d.waymarking, d.interpretation, d.routed_through, d.routing) == (
+        None, "", None, [], None)
+    light = TrailStore(db).get_many([b.id], segments=False)[0]  # catalogue rows, without the trace
+    assert (light.routed_through, light.routing) == ([4, 7], routing)
+    stored = [json.loads(e) for (e,) in db.execute("SELECT extra FROM trails ORDER BY name")]
+    assert stored == [{"length_3d_m": 2401}, {"gpx_file": "b.gpx"}, {}, {}]
+    # saved again, they stay in their columns
+    TrailStore(db).save(a)
+    assert json.loads(db.execute("SELECT extra FROM trails WHERE source_id = 'a'").fetchone()[0]) == {"length_3d_m": 2401}
+    assert TrailStore(db).get(a.id).published_ascent_m == 159

@@ -220,13 +220,10 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
     minutes = route.get("dureeJournaliere") or dig(obj, "ouverture", "dureeSeance")
     owner = str(dig(obj, "gestion", "membreProprietaire", "nom") or "").strip()
     extra: dict[str, Any] = {
-        "access": libelle(dig(obj, "localisation", "geolocalisation", "complement")),
-        "recommendations": libelle(route.get("passagesDelicats")),
         "marking": libelle(route.get("precisionsBalisage")),
         "maps": libelle(route.get("referencesCartographiques")),
         "guidebooks": libelle(route.get("referencesTopoguides")),
         "opening": libelle(dig(obj, "ouverture", "periodeEnClair")),
-        "medias": images(obj.get("illustrations")),
         "trace_url": trace_url,
         "apidae_id": obj.get("id"),
     }
@@ -248,7 +245,8 @@ def trail_from_itinerary(obj: Mapping, *, folder: Path = Path("."), licence: str
         attribution=attribution or (_("{owner} via Apidae", owner=owner) if owner else "Apidae"),
         url=str(dig(obj, "gestion", "membreProprietaire", "siteWeb") or ""),
         commune=str(dig(obj, "localisation", "adresse", "commune", "nom") or ""),
-        access=extra.pop("access"), recommendations=extra.pop("recommendations"), medias=extra.pop("medias"),
+        access=libelle(dig(obj, "localisation", "geolocalisation", "complement")),
+        recommendations=libelle(route.get("passagesDelicats")), medias=images(obj.get("illustrations")),
         extra={k: v for k, v in extra.items() if v not in (None, "", [], {})},
         translations=libelle_i18n({"name": obj.get("nom"), "summary": presentation.get("descriptifCourt"),
                                    "description": presentation.get("descriptifDetaille")}),

@@ -45,20 +45,20 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
     published values are left alone. See :mod:`trails.metrics` for the formulas.
 
     When the trace has no elevation but the source published its climb
-    (``extra["ascent_m"]``/``["descent_m"]``, as circuit files do), those figures
+    (``published_ascent_m``/``published_descent_m``, as circuit files do), those figures
     give ascent, descent, duration (DIN 33466) and difficulty, and
     ``metrics_note`` says so. A route type published by the source
     (``route_type_label`` without ``route_type_detected``) is
     kept; the detected one goes to ``route_type_measured``.
-    ``extra["duration_visit_min"]`` is the time at stops known without the
-    stops (the interpretation-trail allowance of :mod:`trails.duration`), absent
+    ``duration_visit_min`` is the time at stops known without the
+    stops (the interpretation-trail allowance of :mod:`trails.duration`), None
     when 0; it is never part of ``duration_computed_min``.
 
     >>> t = measure(Trail(name="Up", segments=[[(3.6, 44.1, 500.0), (3.6, 44.15, 700.0)]]))
     >>> round(t.length_m), t.ascent_m, t.duration_computed_min, t.difficulty_computed, t.route_type
     (5556, 200.0, 103, 'easy', 'one_way')
     >>> flat = measure(Trail(name="Published", segments=[[(3.6, 44.1, None), (3.6, 44.15, None)]],
-    ...                      extra={"ascent_m": 300, "descent_m": 300}))
+    ...                      published_ascent_m=300, published_descent_m=300))
     >>> flat.ascent_m, flat.duration_computed_min, flat.metrics_note[:22]
     (300.0, 138, 'ascent and descent pub')
     >>> measure(Trail(name="Empty")).length_m
@@ -66,30 +66,25 @@ def measure(trail: Trail, *, model: str = "din33466") -> Trail:
     """
     analysis = metrics.analyse(trail.segments, model=check_model(model))
     m = analysis.metrics
-    extra = trail.extra if trail.extra is not None else {}
     ascent, descent, ele_min, ele_max = m.ascent_m, m.descent_m, m.ele_min_m, m.ele_max_m
     duration, level, effort = m.duration_min, m.difficulty, m.effort
     trail.metrics_note = ""
-    if not m.has_elevation and _number(extra.get("ascent_m")) is not None:
-        ascent = abs(_number(extra["ascent_m"]))
-        published_descent = _number(extra.get("descent_m"))
+    if not m.has_elevation and _number(trail.published_ascent_m) is not None:
+        ascent = abs(_number(trail.published_ascent_m))
+        published_descent = _number(trail.published_descent_m)
         descent = abs(published_descent) if published_descent is not None else ascent
         duration = metrics.duration_din33466_min(m.length_m, ascent, descent)
         effort = metrics.effort(m.length_m, ascent)
         level = metrics.difficulty_of(effort)
-        ele_min, ele_max = _number(extra.get("ele_min_m")), _number(extra.get("ele_max_m"))
+        ele_min, ele_max = _number(trail.published_ele_min_m), _number(trail.published_ele_max_m)
         trail.metrics_note = NOTE_PUBLISHED_CLIMB
     detected = analysis.route_type
     if trail.route_type_label and not trail.route_type_detected:
         trail.route_type_measured = detected
     else:
         trail.route_type = detected
-    trail.extra = extra
     visit_min = visits.visit_time(trail).minutes
-    if visit_min:
-        extra["duration_visit_min"] = visit_min
-    else:
-        extra.pop("duration_visit_min", None)
+    trail.duration_visit_min = visit_min or None
     trail.length_m = round(m.length_m, 1)
     trail.ascent_m, trail.descent_m = round(ascent, 1), round(descent, 1)
     trail.ele_min_m, trail.ele_max_m = ele_min, ele_max

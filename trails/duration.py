@@ -49,11 +49,11 @@ Fit and held-out check (``bench/duration_model.py``, ``tests/test_duration.py``)
     DIN) combination of horizontal and vertical time.
 
 Interpretation trail
-    Its waymarking (``extra["waymarking"]``, the schema_randonnee ``balisage``)
+    Its waymarking (``waymarking``, the schema_randonnee ``balisage``)
     or the address of its page (``url``: the park files them under
     *sentiers-de-decouverte*) mentions *interprétation* or *découverte*, or its
     name is one of :data:`INTERPRETATION_NAME_WORDS` ("sentier botanique", ...),
-    or staff set ``extra["interpretation"]`` to true. 17 of the 73 Cévennes day
+    or staff set ``interpretation`` to true. 17 of the 73 Cévennes day
     walks are.
 
 Per-stop dwell times
@@ -70,7 +70,7 @@ Catalogue duration: ``duration_min`` does NOT include the visit time
     attached, which change whenever POIs are imported, so it is computed when
     asked (:func:`with_visits_by_trail`), never stored. A published or staff
     duration already says what it includes and is given as it is.
-    ``extra["duration_visit_min"]`` holds the stop-less estimate
+    ``duration_visit_min`` holds the stop-less estimate
     (interpretation allowance) for API clients.
 """
 from __future__ import annotations
@@ -139,10 +139,9 @@ def is_interpretation(trail: Trail) -> bool:
     >>> is_interpretation(Trail(name="Col de Bès", extra={"waymarking": "Balisage peinture jaune"}))
     False
     """
-    extra = trail.extra or {}
-    if "interpretation" in extra:
-        return bool(extra["interpretation"])
-    labels = fold(str(extra.get("waymarking") or "")) + " " + fold(trail.url or "")
+    if trail.interpretation is not None:
+        return bool(trail.interpretation)
+    labels = fold(trail.waymarking or "") + " " + fold(trail.url or "")
     name = fold(trail.name or "")
     return (any(w in labels for w in INTERPRETATION_WAYMARKING_WORDS)
             or any(w in name for w in INTERPRETATION_NAME_WORDS))

@@ -98,13 +98,11 @@ def calibration_samples(trails: Iterable[Trail]) -> list[Sample]:
     """
     out = []
     for t in trails:
-        extra = t.extra or {}
-        length = _number(extra.get("published_length_m"))
-        ascent = _number(extra.get("ascent_m"))
+        length, ascent = _number(t.published_length_m), _number(t.published_ascent_m)
         if (t.practice != "walking" or fold(t.route_type_label or "") == "itinerance"
                 or not t.duration_published_min or not length or length > DAY_WALK_MAX_M or ascent is None):
             continue
-        descent = _number(extra.get("descent_m"))
+        descent = _number(t.published_descent_m)
         out.append(Sample(t.source_id, t.name, length, abs(ascent), abs(descent if descent is not None else ascent),
                           int(t.duration_published_min), is_interpretation(t), t.difficulty_published))
     return sorted(out, key=lambda s: (len(s.source_id), s.source_id))

@@ -30,10 +30,11 @@ Field mapping (``Trail`` attribute <- trek):
 named fields                ``parking`` ({lon, lat, info}), ``access``, ``recommendations``
                             (advice), ``public_transport``, ``accessibility_text``,
                             ``start_name``/``end_name``, ``commune_codes``, ``medias``, the
-                            source's ``practice_label``/``difficulty_label``/``route_type_label``
-``extra``                   ``published_length_m`` (``length_2d``), ``length_3d_m``,
-                            ``ascent_m``/``descent_m`` (positive metres), ``ele_max_m``/
-                            ``ele_min_m``, ``networks``, ``gear``, ``web_links``, ``gpx_url``,
+                            source's ``practice_label``/``difficulty_label``/``route_type_label``,
+                            ``published_length_m`` (``length_2d``), ``published_ascent_m``/
+                            ``published_descent_m`` (positive metres), ``published_ele_max_m``/
+                            ``published_ele_min_m``
+``extra``                   ``length_3d_m``, ``networks``, ``gear``, ``web_links``, ``gpx_url``,
                             ``pdf_url``, ``api_url``, ``geotrek_id``, ``parent_ids``,
                             ``children``, ``i18n``, and the ids of what had no label
 ==========================  =================================================================
@@ -111,7 +112,7 @@ def read_treks(path: str | Path, *, vocabulary: Vocabulary | None = None, licenc
     >>> [t] = read_treks(f.name, vocabulary=vocabulary)
     >>> t.name, t.practice, t.route_type, t.difficulty_published, t.duration_published_min
     ('Tour du lac', 'walking', 'loop', 'easy', 90)
-    >>> t.source, t.source_id, t.translations, t.extra["ascent_m"], t.segments[0][1]
+    >>> t.source, t.source_id, t.translations, t.published_ascent_m, t.segments[0][1]
     ('geotrek:rando.example.fr', 'u-7', {'en': {'name': 'Lake loop'}}, 120.0, (1.01, 42.8, 950.0))
     >>> os.remove(f.name)
     """
@@ -206,13 +207,13 @@ def trail_from_trek(trek: dict, *, vocabulary: Vocabulary | None = None, licence
         extra["theme_ids"] = list(trek["themes"])
     networks = [label(vocabulary, "network", n) for n in trek.get("networks") or []]
     _put(extra, "networks", [n for n in networks if n])
-    _put(extra, "published_length_m", _number(trek.get("length_2d")))
     _put(extra, "length_3d_m", _number(trek.get("length_3d")))
-    _put(extra, "ascent_m", _abs(trek.get("ascent")))
-    _put(extra, "descent_m", _abs(trek.get("descent")))
-    _put(extra, "ele_max_m", _number(trek.get("max_elevation")))
-    _put(extra, "ele_min_m", _number(trek.get("min_elevation")))
     named: dict = {}  # fields of the Trail that code reads by name (the rest stays in extra)
+    _put(named, "published_length_m", _number(trek.get("length_2d")))
+    _put(named, "published_ascent_m", _abs(trek.get("ascent")))
+    _put(named, "published_descent_m", _abs(trek.get("descent")))
+    _put(named, "published_ele_max_m", _number(trek.get("max_elevation")))
+    _put(named, "published_ele_min_m", _number(trek.get("min_elevation")))
     _put(named, "parking", _parking(trek))
     for key, field in (("access", "access"), ("recommendations", "advice"), ("public_transport", "public_transport"),
                        ("accessibility_text", "disabled_infrastructure")):

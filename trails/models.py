@@ -20,9 +20,15 @@ ACCESSIBILITY = ("pushchair", "reduced_mobility")
 NAMED_EXTRA = ("route_type_label", "route_type_detected", "route_type_measured", "metrics_note",
                "practice_label", "difficulty_label", "start_name", "end_name", "commune_codes",
                "access", "recommendations", "instructions", "public_transport", "accessibility_text", "parking",
-               "medias", "cotation", "parent_id", "ground", "contact", "date_modified")
+               "medias", "cotation", "parent_id", "ground", "contact", "date_modified",
+               "published_length_m", "published_ascent_m", "published_descent_m", "published_ele_min_m",
+               "published_ele_max_m", "waymarking", "interpretation", "duration_visit_min", "routing", "routed_through")
 #: Keys of ``extra`` of before whose field has another name.
-_EXTRA_NAMES = {"accessibility": "accessibility_text"}
+_EXTRA_NAMES = {"accessibility": "accessibility_text", "ascent_m": "published_ascent_m",
+                "descent_m": "published_descent_m", "ele_min_m": "published_ele_min_m", "ele_max_m": "published_ele_max_m"}
+#: Every key that code reads by name: never a key of ``extra`` (tests/test_extra_keys.py).
+EXTRA_RESERVED = frozenset((*NAMED_EXTRA, *_EXTRA_NAMES))
+_BOOLEANS = ("route_type_detected", "interpretation")
 
 
 class Metrics(NamedTuple):
@@ -119,6 +125,23 @@ class Trail:
     ground: str = ""
     contact: str = ""
     date_modified: str = ""
+    #: The figures the source published (schema_randonnee ``longueur``, ``denivele_*``, ``altitude_*``; Geotrek's
+    #: ``length_2d``, ``ascent``...), None when it gave none: the measured ones are ``length_m``, ``ascent_m``...
+    published_length_m: float | None = None
+    published_ascent_m: float | None = None
+    published_descent_m: float | None = None
+    published_ele_min_m: float | None = None
+    published_ele_max_m: float | None = None
+    #: The waymarking as the source describes it (schema_randonnee ``balisage``).
+    waymarking: str = ""
+    #: Staff say whether it is an interpretation trail (None: :func:`trails.duration.is_interpretation` guesses).
+    interpretation: bool | None = None
+    #: The time at the stops known without the trail's own stops (interpretation allowance), for API clients.
+    duration_visit_min: int | None = None
+    #: A routed circuit (:func:`trails.routing.route_through`): the POI ids it was asked to pass, and the
+    #: routing's facts (practice, stops with their first passage, cost model's time, reuse ratio...).
+    routed_through: list = field(default_factory=list)
+    routing: dict | None = None
     #: What the source gave that no code reads by name (free-form; named fields are never kept here).
     extra: dict = field(default_factory=dict)
     created_at: str = ""
@@ -135,12 +158,12 @@ class Trail:
             self.extra = dict(self.extra)
             self.translations = {**self.extra.pop("i18n"), **(self.translations or {})}
         # and before these were fields, extra held them under the same names
-        if isinstance(self.extra, dict) and not self.extra.keys().isdisjoint((*NAMED_EXTRA, *_EXTRA_NAMES)):
+        if isinstance(self.extra, dict) and not self.extra.keys().isdisjoint(EXTRA_RESERVED):
             self.extra = dict(self.extra)
-            for key in [k for k in self.extra if k in NAMED_EXTRA or k in _EXTRA_NAMES]:
+            for key in [k for k in self.extra if k in EXTRA_RESERVED]:
                 name, value = _EXTRA_NAMES.get(key, key), self.extra.pop(key)
                 if getattr(self, name) in (None, "", False, []):
-                    setattr(self, name, bool(value) if name == "route_type_detected" else value)
+                    setattr(self, name, bool(value) if name in _BOOLEANS else value)
 
     @property
     def duration_min(self) -> int:

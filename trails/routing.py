@@ -27,7 +27,7 @@ How a route is made (:func:`route_trail`)
    until the feet of the next one are settled. A loop closes on one foot, then its legs
    are routed again in order, each one paying :data:`REUSE_PENALTY` times for the pieces
    the earlier ones walked, so that it does not come back the way it went
-   (:func:`unretraced_legs`; ``extra["routing"]["reuse_ratio"]`` is the share of length
+   (:func:`unretraced_legs`; ``routing["reuse_ratio"]`` is the share of length
    walked twice). A loop that still comes back the way it went (an out-and-back for
    :func:`trails.metrics.detect_route_type`: on Monaco's Rocher the cheapest feet are
    short of the Cathedral and the Museum, and the whole circuit fits in a 90 m wide
@@ -42,7 +42,7 @@ How a route is made (:func:`route_trail`)
 4. **geometry.** Edge pieces are joined in the direction walked (reversed when walked
    from their end), shared vertices once; elevations are those the DEM gave the edges
    (``balise dem import``), or read from SRTM tiles (:class:`trails.elevation.SrtmTiles`)
-   when given; ``extra["routing"]["time_min"]`` is the cost model's time.
+   when given; ``routing["time_min"]`` is the cost model's time.
 
 The trail is not stored; :func:`save_routed_trail` stores it with the chosen POIs as
 ``manual`` stops. Lengths are geodesic: the sum of the edge pieces walked.
@@ -222,7 +222,7 @@ def route_trail(db: sqlite_utils.Database, poi_ids: Sequence[int], *, name: str,
     Trail
         One segment; ``source="routed"``; ``route_type`` as measured (``loop``,
         ``one_way``, or ``out_and_back`` for a loop that comes back the way it went);
-        ``extra["routed_through"]`` the POI ids; ``extra["routing"]`` the practice, the
+        ``routed_through`` the POI ids; ``routing`` the practice, the
         loop flag and each stop's ``distance_along_m``, ``offset_m`` and ``snap_m``
         (from the POI to the path), ``time_min`` (the cost model's time, :mod:`trails.cost`),
         ``reuse_ratio`` (share of the length walked twice) and ``highways_m`` (metres per
@@ -286,10 +286,10 @@ def route_trail(db: sqlite_utils.Database, poi_ids: Sequence[int], *, name: str,
     stops = [{"poi_id": pid, "distance_along_m": round(d, 2), "offset_m": o, "snap_m": round(f.distance_m, 2)}
              for pid, d, o, f in zip(order, along, offsets, chosen)]
     trail = Trail(name=name, segments=[segment], practice=practice, route_type="loop" if loop else "one_way",
-                  source="routed", extra={"routed_through": given, "routing": {
+                  source="routed", routed_through=given, routing={
                       "practice": practice, "loop": bool(loop), "stops": stops,
                       "time_min": round(walked.time_s / 60), "reuse_ratio": round(walked.reuse_ratio, 3),
-                      "highways_m": {k: round(v, 1) for k, v in sorted(walked.highways_m.items())}}})
+                      "highways_m": {k: round(v, 1) for k, v in sorted(walked.highways_m.items())}})
     return measure(trail)
 
 
@@ -309,7 +309,7 @@ def save_routed_trail(db: sqlite_utils.Database, poi_ids: Sequence[int], *, name
     with transaction(db):
         save_trail(db, trail)
         chosen: dict[int, dict] = {}
-        for s in trail.extra["routing"]["stops"]:
+        for s in trail.routing["stops"]:
             chosen.setdefault(s["poi_id"], s)  # a POI passed twice is placed where it is first reached
         store.upsert_stops([Stop(trail_id=trail.id, poi_id=pid, distance_along_m=s["distance_along_m"],
                                  offset_m=s["offset_m"], status="manual") for pid, s in chosen.items()])

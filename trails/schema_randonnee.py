@@ -28,12 +28,13 @@ Field mapping (``Trail`` attribute <- schema property):
 ``url``, ``commune``        ``url``, ``communes_nom``
 ``accessibility``           codes read in ``accessibilite`` by :func:`accessibility_from_text`
                             (the text itself is kept in ``accessibility_text``)
-``extra``                   ``published_length_m`` (``longueur``), ``ascent_m``/``descent_m``
-                            (``denivele_positif``/``negatif`` as positive metres),
-                            ``ele_max_m``/``ele_min_m``, ``parking`` ({lon, lat, info}),
+named fields                ``published_length_m`` (``longueur``), ``published_ascent_m``/
+                            ``published_descent_m`` (``denivele_positif``/``negatif`` as
+                            positive metres), ``published_ele_max_m``/``published_ele_min_m``,
+                            ``waymarking`` (``balisage``), ``parking`` ({lon, lat, info}),
                             ``access`` (``acces_routier``), ``recommendations``,
                             ``instructions``, ``medias`` (url, title, author, licence),
-                            ``cotation``, ``waymarking``, ``start``/``end`` names, ...
+                            ``cotation``, ``start``/``end`` names, ...; ``extra`` keeps the rest
 ==========================  ==============================================================
 
 A file that is not such a FeatureCollection raises :class:`SourceFormatError` when
@@ -123,7 +124,7 @@ def read_circuits(path: str | Path, *, licence: str = LICENCE, attribution: str 
     >>> [t] = read_circuits(f.name)
     >>> t.name, t.practice, t.route_type, t.duration_published_min, t.difficulty_published
     ('Mas de l’Ouve', 'walking', 'loop', 90, 'easy')
-    >>> t.themes, t.source, t.source_id, t.extra["descent_m"], t.segments[0][0]
+    >>> t.themes, t.source, t.source_id, t.published_descent_m, t.segments[0][0]
     (['Eau', 'Faune et flore'], 'schema_randonnee:PNC', '7', 120.0, (3.7, 44.2, None))
     >>> os.remove(f.name)
     """
@@ -184,12 +185,12 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
     practice_label = _text(p.get("pratique"))
     difficulty_label = _text(p.get("difficulte"))
     duration_h = _number(p.get("duree"))
-    _put(extra, "published_length_m", _number(p.get("longueur")))
-    _put(extra, "ascent_m", _abs(p.get("denivele_positif")))
-    _put(extra, "descent_m", _abs(p.get("denivele_negatif")))
-    _put(extra, "ele_max_m", _number(p.get("altitude_max")))
-    _put(extra, "ele_min_m", _number(p.get("altitude_min")))
     named: dict = {}  # fields of the Trail that code reads by name (the rest stays in extra)
+    _put(named, "published_length_m", _number(p.get("longueur")))
+    _put(named, "published_ascent_m", _abs(p.get("denivele_positif")))
+    _put(named, "published_descent_m", _abs(p.get("denivele_negatif")))
+    _put(named, "published_ele_max_m", _number(p.get("altitude_max")))
+    _put(named, "published_ele_min_m", _number(p.get("altitude_min")))
     _put(named, "parking", _parking(p))
     for key, prop in (("access", "acces_routier"), ("recommendations", "recommandations"),
                       ("instructions", "instructions"), ("public_transport", "transports_commun"),
@@ -200,7 +201,7 @@ def circuit_from_feature(feature: dict, *, licence: str = LICENCE, attribution: 
     for key, prop in (("cotation", "cotation"), ("parent_id", "itineraire_parent"), ("ground", "type_sol"),
                       ("contact", "contact"), ("date_modified", "date_modification")):
         _put(named, key, _given(p, prop))
-    _put(extra, "waymarking", _given(p, "balisage"))
+    _put(named, "waymarking", _given(p, "balisage"))
     _put(named, "medias", _medias(p.get("medias"), media_base_url))
     return Trail(
         name=name,

@@ -151,6 +151,26 @@ MIGRATIONS = [
                                              "THEN json_extract(extra, '$.parking') END"),
                          "medias": ("TEXT NOT NULL DEFAULT '[]'", "CASE WHEN json_type(extra, '$.medias') = 'array' "
                                                                   "THEN json_extract(extra, '$.medias') ELSE '[]' END")}),
+    # 12: and the figures the source published (length, climb, lowest and highest points), its waymarking, staff's
+    # word on an interpretation trail, the visit time known without stops, and what a routed circuit was routed by.
+    _out_of_extra(["waymarking"], keys={f"published_{k}": k for k in ("ascent_m", "descent_m", "ele_min_m", "ele_max_m")},
+                  other={**{c: ("REAL", f"CASE WHEN json_type(extra, '$.{k}') IN ('integer', 'real') "
+                                        f"THEN json_extract(extra, '$.{k}') END")
+                            for c, k in (("published_length_m", "published_length_m"),
+                                         ("published_ascent_m", "ascent_m"), ("published_descent_m", "descent_m"),
+                                         ("published_ele_min_m", "ele_min_m"), ("published_ele_max_m", "ele_max_m"))},
+                         "interpretation": ("INTEGER", "CASE WHEN json_type(extra, '$.interpretation') IS NULL "
+                                                       "OR json_type(extra, '$.interpretation') = 'null' THEN NULL "
+                                                       "WHEN json_extract(extra, '$.interpretation') IN (0, '', 'false') "
+                                                       "THEN 0 ELSE 1 END"),
+                         "duration_visit_min": ("INTEGER", "CASE WHEN json_type(extra, '$.duration_visit_min') "
+                                                           "IN ('integer', 'real') THEN "
+                                                           "CAST(json_extract(extra, '$.duration_visit_min') AS INTEGER) END"),
+                         "routed_through": ("TEXT NOT NULL DEFAULT '[]'",
+                                            "CASE WHEN json_type(extra, '$.routed_through') = 'array' "
+                                            "THEN json_extract(extra, '$.routed_through') ELSE '[]' END"),
+                         "routing": ("TEXT", "CASE WHEN json_type(extra, '$.routing') = 'object' "
+                                             "THEN json_extract(extra, '$.routing') END")}),
 ]
 
 

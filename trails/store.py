@@ -30,7 +30,9 @@ _SCALARS = ("name", "summary", "description", "practice", "route_type", "route_t
             "route_type_label", "route_type_detected", "route_type_measured", "metrics_note",
             "practice_label", "difficulty_label", "start_name", "end_name", "commune_codes",
             "access", "recommendations", "instructions", "public_transport", "accessibility_text", "cotation",
-            "parent_id", "ground", "contact", "date_modified")
+            "parent_id", "ground", "contact", "date_modified", "published_length_m", "published_ascent_m",
+            "published_descent_m", "published_ele_min_m", "published_ele_max_m", "waymarking", "interpretation",
+            "duration_visit_min")
 
 
 #: Fields only staff set: a re-import of the source record never clears them.
@@ -48,6 +50,9 @@ def _row_of(trail: Trail) -> dict:
     row["translations"] = json.dumps(trail.translations or {}, ensure_ascii=False, sort_keys=True)
     row["parking"] = json.dumps(trail.parking, ensure_ascii=False, sort_keys=True) if trail.parking else None
     row["medias"] = json.dumps(list(trail.medias or []), ensure_ascii=False)
+    row["routed_through"] = json.dumps(list(trail.routed_through or []))
+    row["routing"] = json.dumps(trail.routing, ensure_ascii=False, sort_keys=True) if trail.routing is not None else None
+    row["interpretation"] = None if trail.interpretation is None else int(bool(trail.interpretation))
     row["published"] = 1 if trail.published else 0
     row["route_type_detected"] = 1 if trail.route_type_detected else 0
     row["unlisted"] = 1 if trail.unlisted else 0
@@ -63,6 +68,7 @@ def trail_from_row(row) -> Trail:
     r = dict(row)
     kwargs = {c: r[c] for c in _SCALARS}
     kwargs["route_type_detected"] = bool(kwargs["route_type_detected"])
+    kwargs["interpretation"] = None if kwargs["interpretation"] is None else bool(kwargs["interpretation"])
     trailhead = (r["start_lon"], r["start_lat"], None) if r.get("start_lon") is not None else None
     segments = [[tuple(p) for p in seg] for seg in json.loads(r["segments"])] if "segments" in r else []
     return Trail(
@@ -70,12 +76,14 @@ def trail_from_row(row) -> Trail:
         accessibility=json.loads(r.get("accessibility") or "[]"),
         extra=json.loads(r["extra"]), translations=json.loads(r.get("translations") or "{}"),
         parking=json.loads(r["parking"]) if r.get("parking") else None, medias=json.loads(r.get("medias") or "[]"),
+        routed_through=json.loads(r.get("routed_through") or "[]"),
+        routing=json.loads(r["routing"]) if r.get("routing") else None,
         published=bool(r["published"]), unlisted=bool(r.get("unlisted")), **kwargs)
 
 
 #: Every column but the trace: what list pages need (the trace is most of a row's bytes).
 _LIGHT_COLUMNS = ", ".join(("id", "themes", "accessibility", "extra", "translations", "published", "unlisted", "start_lon",
-                            "start_lat", "parking", "medias")
+                            "start_lat", "parking", "medias", "routed_through", "routing")
                            + _SCALARS)
 
 

@@ -268,11 +268,11 @@ def save_route(db, route: dict):
 
 def _placements(trail, pois, ids: list[int]) -> dict[int, tuple[float, float]]:
     """POI id -> (distance along, offset) of the chosen POIs: where the router reached each of them
-    (``extra["routing"]["stops"]``, first passage), else their nearest point of the trace."""
+    (``routing["stops"]``, first passage), else their nearest point of the trace."""
     from trails.corridor import find_stops
 
     placed: dict[int, tuple[float, float]] = {}
-    for s in (trail.extra.get("routing") or {}).get("stops") or []:
+    for s in (trail.routing or {}).get("stops") or []:
         if s.get("poi_id") in ids:
             placed.setdefault(s["poi_id"], (float(s["distance_along_m"]), float(s.get("offset_m") or 0.0)))
     missing = set(ids) - set(placed)

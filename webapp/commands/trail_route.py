@@ -37,4 +37,4 @@ def route(env, poi_ids, name, loop, themes, practice, max_snap_m, srtm, publish)
     click.echo(stored.id)
     click.echo(_("{km} km, {duration} (DIN 33466), {route_type}, through {n} POIs",
                  km=f"{stored.length_m / 1000:.2f}", duration=format_duration(stored.duration_min),
-                 route_type=label(stored.route_type), n=len(stored.extra["routed_through"])), err=True)
+                 route_type=label(stored.route_type), n=len(stored.routed_through)), err=True)
