@@ -152,6 +152,23 @@ def test_named_fields_round_trip_and_stay_out_of_extra(trail_store):
         "itinérance", True, {"structure": "PNC"})
 
 
+def _reopened_with(old, rows):
+    """Insert ``rows`` ``(source_id, extra)`` in the trails of the old database ``old``, close it and open it
+    again: the migrations it lacks run."""
+    import json
+
+    from helpers import open_db
+
+    for source_id, extra in rows:
+        old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
+                    "VALUES (?, ?, ?, '2024-01-01', '2024-01-01', ?)",
+                    [source_id.upper(), json.dumps(SEG), source_id, json.dumps(extra)])
+    old.conn.commit()
+    path = old.conn.execute("PRAGMA database_list").fetchone()[2]
+    old.conn.close()
+    return open_db(path)
+
+
 def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
     """A database of before (route type label, detected, measured and the metrics note in extra) opens with
     them in their columns, and extra keeps only the rest."""
@@ -178,14 +195,7 @@ def test_an_old_database_moves_the_named_fields_out_of_extra(tmp_path):
                    "medias": [{"kind": "image", "url": "https://example.org/a.jpg", "title": "A"}],
                    "accessibility": "Accessible aux poussettes.", "access": "<p>D 986</p>", "parent_id": 12}),
             ("b", {"route_type_detected": True, "length_3d_m": 120}), ("c", {})]
-    for source_id, extra in rows:
-        old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
-                    "VALUES (?, ?, ?, '2024-01-01', '2024-01-01', ?)",
-                    [source_id.upper(), json.dumps(SEG), source_id, json.dumps(extra)])
-    old.conn.commit()
-    old.conn.close()
-
-    db = open_db(path)
+    db = _reopened_with(old, rows)
     a, b, c = sorted(TrailStore(db).all(), key=lambda t: t.name)
     assert (a.route_type_label, a.route_type_detected, a.route_type_measured, a.extra) == (
         "Boucle", False, "out_and_back", {"structure": "PNC"})
@@ -229,14 +239,7 @@ def test_migration_12_moves_the_published_figures_waymarking_and_routing_out_of_
                    "ele_max_m": 771, "waymarking": "Interprétation", "duration_visit_min": 24, "length_3d_m": 2401}),
             ("b", {"routed_through": [4, 7], "routing": routing, "interpretation": False, "gpx_file": "b.gpx"}),
             ("c", {"interpretation": True}), ("d", {})]
-    for source_id, extra in rows:
-        old.execute("INSERT INTO trails (name, segments, source_id, created_at, updated_at, extra) "
-                    "VALUES (?, ?, ?, '2024-01-01', '2024-01-01', ?)",
-                    [source_id.upper(), json.dumps(SEG), source_id, json.dumps(extra)])
-    old.conn.commit()
-    old.conn.close()
-
-    db = open_db(path)
+    db = _reopened_with(old, rows)
     assert db.execute("SELECT MAX(version) FROM schema_migrations WHERE component = 'trails'").fetchone()[0] >= 12
     a, b, c, d = sorted(TrailStore(db).all(), key=lambda t: t.name)
     assert (a.published_length_m, a.published_ascent_m, a.published_descent_m, a.published_ele_min_m,
