@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
-from poi.models import POI, Media
+from poi.models import NAMED_EXTRA, POI, Media
 from poi.text import html_to_text
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
 
 _COLUMNS = ("source", "source_id", "name", "category", "themes", "lon", "lat", "ele_m", "summary",
             "description", "media", "trigger_radius_m", "url", "licence", "attribution", "extra", "translations",
-            "updated_at", "content_hash")
+            "commune", "insee", "updated_at", "content_hash")
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -120,8 +120,14 @@ def row_of(poi: POI, now: str | None = None) -> dict:
         "attribution": poi.attribution or "",
         "extra": _JSON_SORTED.encode(poi.extra) if poi.extra else "{}",
         "translations": _JSON_SORTED.encode(poi.translations) if poi.translations else "{}",
+        "commune": poi.commune or "",
+        "insee": poi.insee or "",
     }
-    digest = hashlib.sha256(_hashed_json(row).encode()).hexdigest()
+    # The hash covers commune and insee as keys of extra, where they were before they became columns
+    # (poi.store migration 4): an unchanged record hashes as it did then, so re-importing it says "unchanged".
+    named = {k: row[k] for k in NAMED_EXTRA if row[k]}
+    hashed = {**row, "extra": _JSON_SORTED.encode({**poi.extra, **named})} if named else row
+    digest = hashlib.sha256(_hashed_json(hashed).encode()).hexdigest()
     row["content_hash"] = digest
     row["updated_at"] = poi.updated_at or now or utcnow()
     return row
@@ -142,6 +148,7 @@ def poi_from_row(row: sqlite3.Row | dict) -> POI:
         source_id=r["source_id"], licence=r["licence"], attribution=r["attribution"],
         updated_at=r["updated_at"], extra=json.loads(r["extra"]),
         translations=json.loads(r.get("translations") or "{}"),
+        commune=r.get("commune") or "", insee=r.get("insee") or "",
     )
 
 

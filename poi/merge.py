@@ -187,4 +187,6 @@ def combine(records: list[POI]) -> POI:
         trigger_radius_m=next((p.trigger_radius_m for p in records if p.trigger_radius_m), None),
         url=next((p.url for p in by_heritage if p.url), ""),
         source=head.source, source_id=head.source_id,
-        licence=joined("licence"), attribution=joined("attribution"), extra=extra, translations=translations)
+        licence=joined("licence"), attribution=joined("attribution"), extra=extra, translations=translations,
+        commune=next((p.commune for p in records if p.commune), ""),
+        insee=next((p.insee for p in records if p.insee), ""))

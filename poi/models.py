@@ -66,6 +66,10 @@ class Media:
                    author=d.get("author", ""), licence=d.get("licence", ""), poster=d.get("poster", ""))
 
 
+#: Fields of :class:`POI` that were keys of its ``extra`` dict (the POI store's migration 4 moved the stored ones).
+NAMED_EXTRA = ("commune", "insee")
+
+
 @dataclass(slots=True)
 class POI:
     """A point of interest.
@@ -73,7 +77,9 @@ class POI:
     ``description`` is sanitised HTML (see :func:`poi.text.sanitize_html`);
     ``translations`` holds the texts a source gave in other languages than French,
     ``{lang: {field: text}}`` (``{"en": {"name": "The Mill"}}``);
-    ``extra`` keeps the free-form, source-specific facts (protection status, century, ...).
+    ``commune``/``insee`` are the commune's name and INSEE code as the source gave them ("" when it gave none);
+    ``extra`` keeps the free-form, source-specific facts (protection status, century, ...) that no code reads
+    by name (records of before still giving ``commune``/``insee`` there: they move to their fields).
 
     >>> POI(name="Le Moulin", lon=3.6, lat=44.2, extra={"i18n": {"en": {"name": "The Mill"}}}).translations
     {'en': {'name': 'The Mill'}}
@@ -98,12 +104,21 @@ class POI:
     extra: dict = field(default_factory=dict)
     id: int | None = None
     translations: dict = field(default_factory=dict)
+    commune: str = ""
+    insee: str = ""
 
     def __post_init__(self):
         # records written before ``translations`` was a field kept it in extra["i18n"]
         if isinstance(self.extra, dict) and "i18n" in self.extra:
             self.extra = dict(self.extra)
             self.translations = {**self.extra.pop("i18n"), **(self.translations or {})}
+        # and before commune and insee were fields, extra held them under the same names
+        if isinstance(self.extra, dict) and not self.extra.keys().isdisjoint(NAMED_EXTRA):
+            self.extra = dict(self.extra)
+            for key in [k for k in NAMED_EXTRA if k in self.extra]:
+                value = self.extra.pop(key)
+                if not getattr(self, key) and value not in (None, ""):
+                    setattr(self, key, str(value))
 
     @property
     def effective_trigger_radius_m(self) -> float:

@@ -51,7 +51,7 @@ def _record_json(poi: POI) -> str:
         "media": [m.to_dict() for m in poi.media], "trigger_radius_m": poi.trigger_radius_m, "url": poi.url,
         "source": poi.source, "source_id": str(poi.source_id), "licence": poi.licence,
         "attribution": poi.attribution, "updated_at": poi.updated_at, "extra": poi.extra or {},
-        "translations": poi.translations or {},
+        "translations": poi.translations or {}, "commune": poi.commune, "insee": poi.insee,
     }, ensure_ascii=False, sort_keys=True)
 
 

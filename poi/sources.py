@@ -120,11 +120,9 @@ def filters_of(source: Source) -> Callable[[POI], str | None]:
         if bbox and not (bbox[0] <= poi.lon <= bbox[2] and bbox[1] <= poi.lat <= bbox[3]):
             return _("outside the source's bounding box")
         if communes:
-            extra = poi.extra or {}
-            names = {fold(str(extra.get("commune") or "")), fold(str(extra.get("insee") or ""))} - {""}
+            names = {fold(poi.commune or ""), fold(poi.insee or "")} - {""}
             if not names & communes:
-                return _("commune {commune} is not kept by this source",
-                         commune=extra.get("commune") or extra.get("insee") or "?")
+                return _("commune {commune} is not kept by this source", commune=poi.commune or poi.insee or "?")
         if words:
             text = fold(" ".join((poi.name, poi.summary, re.sub(r"<[^>]+>", " ", poi.description))))
             if not all(w in text for w in words):

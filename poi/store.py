@@ -210,6 +210,18 @@ MIGRATIONS = [
     UPDATE pois SET translations = json_extract(extra, '$.i18n'), extra = json_remove(extra, '$.i18n')
         WHERE json_valid(extra) AND json_type(extra, '$.i18n') = 'object';
     """,
+    # 4: the commune and its INSEE code, read by name (source filters, figures, towns), get columns of their own
+    # (they were extra["commune"] and extra["insee"]); the content hash still covers them under those keys
+    # (poi.bulk_store.row_of), so an unchanged record re-imported after this migration is unchanged.
+    """
+    ALTER TABLE pois ADD COLUMN commune TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pois ADD COLUMN insee TEXT NOT NULL DEFAULT '';
+    UPDATE pois SET commune = COALESCE(CAST(json_extract(extra, '$.commune') AS TEXT), ''),
+                    insee = COALESCE(CAST(json_extract(extra, '$.insee') AS TEXT), ''),
+                    extra = json_remove(extra, '$.commune', '$.insee')
+        WHERE json_valid(extra) AND (json_type(extra, '$.commune') IS NOT NULL
+                                     OR json_type(extra, '$.insee') IS NOT NULL);
+    """,
 ]
 
 

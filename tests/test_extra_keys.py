@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from poi.models import NAMED_EXTRA as POI_NAMED_EXTRA
+from poi.models import POI
+from poi.store import MIGRATIONS as POI_MIGRATIONS
 from trails.models import _EXTRA_NAMES, EXTRA_RESERVED, NAMED_EXTRA, Trail
+from trails.schema_store import MIGRATIONS as TRAIL_MIGRATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Where trails are read and written (``poi`` is below them: a POI's ``extra`` is another dict, with its own keys).
@@ -24,7 +28,13 @@ def _readers(keys) -> re.Pattern:
     k = "|".join(sorted(map(re.escape, keys)))
     return re.compile(rf"""extra\b(?:\s+or\s+\{{\}}\s*\))?\s*(?:\[\s*|\.(?:get|pop|setdefault)\(\s*)["']({k})["']"""
                       rf"""|["']({k})["']\s+(?:not\s+)?in\s+[\w.]*extra\b"""
-                      rf"""|\bextra\.({k})\b""")
+                      rf"""|\bextra\.({k})\b"""
+                      rf"""|json_extract\(extra, '\$\.({k})'\)""")
+
+
+#: The migrations that move the keys out of extra read them there, once (trails/schema_store.py holds only
+#: migrations; comments may name where a field was).
+MIGRATED = [m for m in (*POI_MIGRATIONS, *TRAIL_MIGRATIONS)]
 
 
 def named_keys_read_from_extra(keys=EXTRA_RESERVED, roots=SOURCES) -> list[str]:
@@ -35,7 +45,8 @@ def named_keys_read_from_extra(keys=EXTRA_RESERVED, roots=SOURCES) -> list[str]:
             if path.suffix not in (".py", ".html", ".js", ".j2") or "locales" in path.parts:
                 continue
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if pattern.search(line):
+                if (pattern.search(line) and not line.strip().startswith("#") and path.name != "schema_store.py"
+                        and not any(line.strip() in m for m in MIGRATED)):
                     found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     return found
 
@@ -44,11 +55,22 @@ def test_no_code_reads_a_named_field_from_extra():
     assert named_keys_read_from_extra() == []
 
 
+def test_no_code_reads_a_poi_named_field_from_extra():
+    assert named_keys_read_from_extra(POI_NAMED_EXTRA, ("poi", *SOURCES)) == []
+
+
+def test_a_poi_named_key_given_in_extra_lands_in_its_field():
+    p = POI(name="Capitole", lon=1.44, lat=43.6, extra={"commune": "Toulouse", "insee": 31555, "century": "18e"})
+    assert (p.commune, p.insee, p.extra) == ("Toulouse", "31555", {"century": "18e"})
+    assert set(POI_NAMED_EXTRA) <= {f.name for f in dataclasses.fields(POI)}
+
+
 def test_the_check_sees_a_read_in_each_form():
     pattern = _readers({"waymarking", "ascent_m"})
     for line in ('trail.extra["waymarking"]', "extra.get('ascent_m')", 'if "waymarking" in t.extra:',
                  "{{ trail.extra.waymarking }}", '(trail.extra or {}).get("waymarking")', 'extra.pop("ascent_m", None)'):
         assert pattern.search(line), line
+    assert _readers({"commune"}).search("SELECT json_extract(extra, '$.commune') FROM pois")
     assert not pattern.search('extra["length_3d_m"]') and not pattern.search("trail.ascent_m")
 
 

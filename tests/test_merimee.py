@@ -81,7 +81,7 @@ def test_fields_are_mapped(db, store):
     assert church.extra["century"] == "2e moitié 18e siècle"
     assert church.extra["protection"] == "édifice non protégé MH"
     assert church.extra["address"] == "124 route d'Albi" and church.extra["address_raw"] == "Albi (route d') 124"
-    assert church.extra["commune"] == "Toulouse" and church.extra["insee"] == "31555"
+    assert church.commune == "Toulouse" and church.insee == "31555"
     assert church.extra["dossier"] == "IVC31555_SPTOULOUSE"
     assert (round(church.lon, 6), round(church.lat, 6)) == (1.46467, 43.636049)
     # a title that only repeats the denomination gets the address

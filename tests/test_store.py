@@ -171,10 +171,14 @@ def test_row_hash_is_the_json_dumps_of_the_row():
     cases = [make(), make(name='Guillemets " et \\ barre', summary="é\u2028\x00😀", themes=["eau", "é"], ele_m=12,
                           trigger_radius_m=25.5, extra={"b": [1, {"z": None}], "a": "é"}, url="https://x.org/é",
                           media=[Media(kind="image", url="https://x.org/a.jpg", title="Été")]),
-             make(ele_m=float("nan")), make(ele_m=True, themes=("x",), sid=7)]
+             make(ele_m=float("nan")), make(ele_m=True, themes=("x",), sid=7),
+             make(commune="Toulouse", insee="31555", extra={"a": "é"})]
     for poi in cases:
         row = row_of(poi, "2024-01-01T00:00:00+00:00")
-        hashed = {k: v for k, v in row.items() if k not in ("content_hash", "updated_at")}
+        hashed = {k: v for k, v in row.items() if k not in ("content_hash", "updated_at", "commune", "insee")}
+        named = {k: row[k] for k in ("commune", "insee") if row[k]}  # hashed as keys of extra, as before
+        if named:
+            hashed["extra"] = json.dumps({**json.loads(row["extra"]), **named}, ensure_ascii=False, sort_keys=True)
         assert row["content_hash"] == hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()
         assert row["themes"] == json.dumps(list(poi.themes), ensure_ascii=False)
 
@@ -248,7 +252,10 @@ def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
     open_db(path).conn.close()
     old = sqlite_utils.Database(path)  # as the previous release left it: the other languages in extra["i18n"]
     trails_version = next(i for i, m in enumerate(TRAIL_MIGRATIONS, 1) if "ADD COLUMN translations" in m)
-    for table, component, version in (("pois", "poi", len(POI_MIGRATIONS)),
+    poi_version = next(i for i, m in enumerate(POI_MIGRATIONS, 1) if "ADD COLUMN translations" in m)
+    for column in ("commune", "insee"):  # the columns of the POI migrations after that release's
+        old.execute(f"ALTER TABLE pois DROP COLUMN {column}")
+    for table, component, version in (("pois", "poi", poi_version),
                                       ("trails", "trails", trails_version)):
         old.execute(f"ALTER TABLE {table} DROP COLUMN translations")
         old.execute("DELETE FROM schema_migrations WHERE component = ? AND version >= ?", [component, version])

@@ -45,7 +45,7 @@ def test_apidae_object_names_texts_languages_images_credits_opening(db, store):
     assert raft.url == "http://www.queyraft.com"
     assert raft.attribution == "Office de tourisme du Guillestrois et du Queyras via Apidae"
     assert raft.updated_at.startswith("2017-11-24")
-    assert raft.extra["commune"] == "Château-Ville-Vieille" and raft.extra["insee"] == "05038"
+    assert raft.commune == "Château-Ville-Vieille" and raft.insee == "05038"
     credited = [(m.title, m.author) for m in raft.media]
     assert ("img.bmp", "Copyright") in credited and len(raft.media) == 4
     assert all(m.url.startswith("http://static.apidae-tourisme.com/") for m in raft.media)
@@ -142,7 +142,7 @@ def test_tourinsoft_objects(db, store):
         ("https://cdt61.media.tourinsoft.eu/upload/SteCath800-2.jpg", "SteCath800", "Mairie de Briouze")]
     assert hotel.url == "http://www.hotel-du-perche.com" and hotel.attribution == "Tourinsoft (cdt28)"
     assert hotel.updated_at == "2019-01-02T19:32:55Z"
-    assert hotel.extra["commune"] == "Nogent-Le-Rotrou" and hotel.extra["insee"] == "28280"
+    assert hotel.commune == "Nogent-Le-Rotrou" and hotel.insee == "28280"
     assert hotel.extra["opening"]["periods"][0] == {
         "start": "2019-01-01", "end": "2019-07-21", "hours": ["08:00-15:00", "18:00-22:00"],
         "days": ["Dimanche", "Mardi soir", "Mercredi", "Jeudi", "Vendredi", "Samedi"], "closed": ["Lundi"]}
@@ -171,7 +171,7 @@ def test_lei_products(db, store):
     a = pois_by_name(store)["Restaurant A"]
     assert a.category == "restaurant" and a.source_id == "219006399" and a.description == "<p>Commentaire A</p>"
     assert round(a.lat, 5) == 49.0316 and a.url == "https://www.hotel-cheval-blanc.fr"
-    assert a.updated_at == "2022-11-29T11:32:41" and a.extra["commune"] == "Niedersteinbach"
+    assert a.updated_at == "2022-11-29T11:32:41" and a.commune == "Niedersteinbach"
     assert a.media[0].url == "https://url.url/photo5.jpg"
     assert a.media[0].title == "Restaurant Au Cheval Blanc, Niedersteinbach, Alsace, Vue extérieure"
     assert a.media[0].author == a.attribution == "PROXIM-IT via LEI"

@@ -197,12 +197,10 @@ class TrailStore:
 
     def commune_points(self) -> list[tuple[str, float, float, str]]:
         """``(communes, lon, lat, kind)``: each trail's commune text (maybe several, comma-separated) and
-        trailhead (kind ``trail``), and each POI with a commune in ``extra`` (kind ``poi``)."""
+        trailhead (kind ``trail``), and each POI with a commune (kind ``poi``)."""
         rows = self.db.execute("SELECT commune, start_lon, start_lat, 'trail' FROM trails WHERE commune != '' "
                                "AND start_lon IS NOT NULL").fetchall()
-        rows += self.db.execute("SELECT json_extract(extra, '$.commune'), lon, lat, 'poi' FROM pois "
-                                "WHERE extra LIKE '%\"commune\"%' AND json_valid(extra) "
-                                "AND json_type(extra, '$.commune') = 'text'").fetchall()
+        rows += self.db.execute("SELECT commune, lon, lat, 'poi' FROM pois WHERE commune != ''").fetchall()
         return [tuple(r) for r in rows]
 
     def communes_revision(self) -> tuple:

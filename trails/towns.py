@@ -1,7 +1,7 @@
 """Towns the catalogue knows, for the "near a town" filter (``town=Meyrueis``).
 
 A town is a commune named by the trails (``Trail.commune``, maybe several communes
-comma-separated) or by the POIs (``extra["commune"]``, from DATAtourisme or Mérimée).
+comma-separated) or by the POIs (``commune``, from DATAtourisme, Mérimée, Apidae...).
 Its point is the median longitude and latitude of what lies in it: the trailheads
 of the trails naming it alone and its POIs; when there are none, the trailheads of
 the trails naming it among others (a trail crossing three communes starts in one).

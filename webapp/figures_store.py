@@ -167,9 +167,9 @@ class FiguresStore:
             "SELECT category, COUNT(*) AS n FROM pois GROUP BY category ORDER BY n DESC, category")]
 
     def pois_by_commune(self, limit: int = 100) -> list[tuple[str, int]]:
-        """POIs per commune (``extra.commune`` as the sources gave it; '' when unknown), most first."""
+        """POIs per commune (``commune`` as the sources gave it; '' when unknown), most first."""
         return [tuple(r) for r in self.db.conn.execute(
-            "SELECT COALESCE(json_extract(extra, '$.commune'), '') AS commune, COUNT(*) AS n FROM pois "
+            "SELECT commune, COUNT(*) AS n FROM pois "
             "GROUP BY commune ORDER BY n DESC, commune LIMIT ?", [limit])]
 
 

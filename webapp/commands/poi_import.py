@@ -66,7 +66,8 @@ def _attach(db, poi_ids: list[int]) -> int | None:
 
 def _as_dict(p) -> dict:
     d = dataclasses.asdict(p)
-    d.pop("extra", None)
+    for key in ("extra", "commune", "insee"):  # the JSON keys stay those of before they were fields
+        d.pop(key, None)
     return {"id": d.pop("id"), **d}
 
 
