@@ -140,7 +140,7 @@ def run_source(db, source: Source, *, db_folder: Path, dry_run: bool = False, by
     Returns the stored :class:`Run` and the ids of the POIs added or updated (for the caller
     to attach them to trails). A failure is never raised: the run is stored as failed, with
     the reason, and nothing of the import is written. ``progress`` is called with the running
-    :class:`~poi.importers.base.ImportReport` every few hundred records; ``then`` with the report inside the
+    :class:`~poi.importers.report.ImportReport` every few hundred records; ``then`` with the report inside the
     import's transaction (what it writes commits with the POIs or not at all; not in a dry run).
     """
     store = SourceStore(db)

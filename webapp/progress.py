@@ -49,7 +49,7 @@ class Progress:
     """Progress of a count (records read): ``label: 12,500 records (4,210/s)``.
 
     Call it with anything that has a ``records`` attribute (an
-    :class:`~poi.importers.base.ImportReport`: it is an importer's ``progress``
+    :class:`~poi.importers.report.ImportReport`: it is an importer's ``progress``
     callback), or call :meth:`update` with a count; :meth:`close` ends the line.
     Redraws at most every ``min_interval_s`` seconds.
     """

@@ -18,7 +18,9 @@ from pathlib import Path
 from poi.errors import SourceFormatError
 from poi.i18n import gettext as _
 from poi.importers.apidae import ApidaeImporter
-from poi.importers.base import ImportReport, Importer, Record
+from poi.importers.base import Importer
+from poi.importers.mapping import Record
+from poi.importers.report import ImportReport
 from poi.importers.csv import CSVImporter
 from poi.importers.datatourisme import DatatourismeImporter
 from poi.importers.geojson import GeoJSONImporter

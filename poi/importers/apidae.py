@@ -41,7 +41,8 @@ from typing import Any
 from poi.categories import CATEGORY_THEMES, categorize
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import Importer, Record
+from poi.importers.base import Importer
+from poi.importers.mapping import Record
 from poi.importers.geojson import iter_json_items
 from poi.models import Media
 from poi.text import paragraphs

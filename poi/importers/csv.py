@@ -25,7 +25,8 @@ from pathlib import Path
 
 from poi.errors import SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import GENERIC_FIELDS, Importer, Record
+from poi.importers.base import Importer
+from poi.importers.mapping import GENERIC_FIELDS, Record
 from poi.text import fold
 
 LAT_COLUMNS = ("lat", "latitude", "y", "lat_wgs84", "latitude_wgs84", "wgs84_lat", "coord_y")

@@ -25,7 +25,8 @@ from typing import Any
 
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import EMPTY_VALUES, GENERIC_FIELDS, Importer, Record, nested_too_deeply
+from poi.importers.base import Importer, nested_too_deeply
+from poi.importers.mapping import EMPTY_VALUES, GENERIC_FIELDS, Record
 
 CHUNK_CHARS = 1 << 16
 _WS = " \t\r\n"

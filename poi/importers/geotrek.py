@@ -52,7 +52,8 @@ from urllib.parse import urlparse
 from poi.categories import CATEGORY_THEMES, categorize
 from poi.errors import ImportRowError, SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import Importer, Record, nested_too_deeply
+from poi.importers.base import Importer, nested_too_deeply
+from poi.importers.mapping import Record
 from poi.importers.geojson import iter_json_items, point_of
 from poi.models import Media
 from poi.text import html_to_text, sanitize_html

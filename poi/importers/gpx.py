@@ -16,7 +16,8 @@ from pathlib import Path
 from poi.errors import SourceFormatError
 from poi.gpxfile import parse_gpx
 from poi.i18n import gettext as _
-from poi.importers.base import Importer, Record
+from poi.importers.base import Importer
+from poi.importers.mapping import Record
 
 
 def _category(wpt) -> str:

@@ -35,7 +35,8 @@ from defusedxml import DefusedXmlException
 from poi.categories import CATEGORY_THEMES, categorize
 from poi.errors import SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import Importer, Record
+from poi.importers.base import Importer
+from poi.importers.mapping import Record
 from poi.models import Media
 from poi.text import paragraphs
 

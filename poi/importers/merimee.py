@@ -48,7 +48,8 @@ from pathlib import Path
 from poi.categories import categorize
 from poi.errors import SourceFormatError
 from poi.i18n import gettext as _
-from poi.importers.base import Importer, Record, parse_number
+from poi.importers.base import Importer
+from poi.importers.mapping import Record, parse_number
 from poi.importers.csv import CSVImporter, column_key
 from poi.importers.geojson import GeoJSONImporter, point_of
 from poi.text import fold, paragraphs

@@ -45,7 +45,9 @@ from poi.categories import OSM_KEYS, OSM_TAGS, WEAK_TAGS, categorize
 from poi.errors import SourceFormatError
 from poi.geo import GEOD, geodesic_distance_m
 from poi.i18n import gettext as _
-from poi.importers.base import ImportReport, Importer, Record
+from poi.importers.base import Importer
+from poi.importers.mapping import Record
+from poi.importers.report import ImportReport
 from poi.text import fold
 
 #: File name endings read by this importer (longest first) and their osmium format names.
