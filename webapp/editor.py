@@ -8,7 +8,7 @@ token (:mod:`webapp.csrf` checks it). Every change is recorded with
 
 The routes are split by subject: this module (trail list, history, accounts),
 :mod:`webapp.editor_trails` (create from GPX, edit, publish, delete, bundle
-preview), :mod:`webapp.editor_stops` (stops, POI media) and
+preview), :mod:`webapp.editor_stops` (stops), :mod:`webapp.editor_media` (POI media) and
 :mod:`webapp.editor_route` (a trail routed between POIs). They all add their
 routes to the one blueprint of the leaf module :mod:`webapp.editor_blueprint`;
 this module, on top, registers it with the routes of :data:`ROUTE_MODULES`.
@@ -22,7 +22,8 @@ from poi.i18n import gettext as _
 from poi.store import transaction
 from trails.models import Trail
 from webapp import db
-from webapp import editor_figures, editor_loops, editor_route, editor_sources, editor_stops, editor_trails
+from webapp import (editor_figures, editor_loops, editor_media, editor_route, editor_sources, editor_stops,
+                    editor_trails)
 from webapp.auth import admin_required, login_required, staff
 from webapp.editor_blueprint import bp, trail_or_404, user_name
 from webapp.editor_history import ACTIONS, restore
@@ -134,7 +135,8 @@ def user_active(username: str):
 
 
 #: The modules whose routes join :data:`bp` (with this module's own).
-ROUTE_MODULES = (editor_trails, editor_stops, editor_route, editor_loops, editor_sources, editor_figures)
+ROUTE_MODULES = (editor_trails, editor_stops, editor_media, editor_route, editor_loops, editor_sources,
+                 editor_figures)
 
 
 def init_app(app: Flask) -> None:

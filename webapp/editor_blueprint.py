@@ -1,6 +1,6 @@
 """The staff editor's blueprint and the helpers every editor route module shares.
 
-A leaf: :mod:`webapp.editor`, :mod:`webapp.editor_trails`, :mod:`webapp.editor_stops` and
+A leaf: :mod:`webapp.editor`, :mod:`webapp.editor_trails`, :mod:`webapp.editor_stops`, :mod:`webapp.editor_media` and
 :mod:`webapp.editor_route` add their routes to :data:`bp` and import it from here, so no
 route module imports another (a chain, not a ring); :func:`webapp.editor.init_app`
 registers the blueprint.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort
 
 from poi.errors import NotFoundError
+from poi.models import POI
 from trails.models import Trail
 from webapp import db
 from webapp.auth import current_user
@@ -26,5 +27,13 @@ def trail_or_404(trail_id: int) -> Trail:
     """The trail (published or not), or a 404 page."""
     try:
         return db.trails().get(trail_id)
+    except NotFoundError:
+        abort(404)
+
+
+def poi_or_404(poi_id: int) -> POI:
+    """The POI, or a 404 page."""
+    try:
+        return db.pois().get(poi_id)
     except NotFoundError:
         abort(404)

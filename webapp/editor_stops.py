@@ -1,4 +1,4 @@
-"""Editor routes for a trail's stops and its POIs' media.
+"""Editor routes for a trail's stops (a POI's media: :mod:`webapp.editor_media`).
 
 Stops: listed by kind (story stops, then services, :mod:`trails.curation`), with counts;
 accept the proposed ones or refuse the automatic ones of a kind in one go (:func:`decide_by_kind`);
@@ -11,22 +11,16 @@ cannot fire it, so it is refused), move its trigger point along the trail
 (``TrailStore.set_stop_trigger_along``; the map shows every stop's trigger zone), move it up or down the list
 (``TrailStore.set_stop_order``: the staff order is kept when the corridor attaches
 stops again, new stops go last).
-
-Media: photos and audio are checked by their content and stored by
-:class:`poi.media.MediaStore` (content-addressed, beside the database), then
-listed on the POI (``PoiStore.update_fields(poi_id, media=[...])``).
 """
 from __future__ import annotations
 
 import sqlite_utils
 import folium
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import escape
 
 from poi.errors import BaliseError, NotFoundError
 from poi.i18n import gettext as _
-from poi.media import MediaStore
-from poi.models import Media
 from poi.store import PoiStore, transaction
 from trails.corridor import find_stops
 from trails.errors import TraceError
@@ -37,7 +31,7 @@ from trails.triggers import MIN_RADIUS_M as FIREABLE_RADIUS_M, check_trigger_alo
 from webapp import db, maps
 from webapp.auth import login_required
 from webapp.csrf import csrf_field
-from webapp.editor_blueprint import bp, trail_or_404, user_name
+from webapp.editor_blueprint import bp, poi_or_404, trail_or_404, user_name
 from webapp.editor_history import record, snapshot
 from webapp.params import parse_id
 
@@ -287,13 +281,6 @@ def _stop_change(trail_id: int, change, summary: str, *, back: str | None = None
     return redirect(back or url_for("editor.stops", trail_id=trail_id) + "#stops")
 
 
-def _poi_name(poi_id: int) -> str:
-    try:
-        return db.pois().get(poi_id).name
-    except NotFoundError:
-        abort(404)
-
-
 @bp.route("/trails/<int:trail_id>/stops/add", methods=["POST"])
 @login_required
 def stop_add(trail_id: int):
@@ -301,7 +288,7 @@ def stop_add(trail_id: int):
     poi_id = parse_id(request.form.get("poi_id", ""))
     if poi_id is None:
         abort(400, _("choose a POI to add"))
-    name = _poi_name(poi_id)
+    name = poi_or_404(poi_id).name
     return _stop_change(trail_id, lambda d: add_stop(d, trail, poi_id), _("added the stop “{name}”", name=name))
 
 
@@ -309,7 +296,7 @@ def stop_add(trail_id: int):
 @login_required
 def stop_status(trail_id: int, poi_id: int):
     trail_or_404(trail_id)
-    name = _poi_name(poi_id)
+    name = poi_or_404(poi_id).name
     if request.form.get("status") == "removed":
         return _stop_change(trail_id, lambda d: TrailStore(d).set_stop_status(trail_id, poi_id, "removed"),
                             _("removed the stop “{name}”", name=name))
@@ -322,7 +309,7 @@ def stop_status(trail_id: int, poi_id: int):
 def stop_kind(trail_id: int, poi_id: int):
     """Make a stop a story stop or a service whatever its category ("": back to its category's)."""
     trail_or_404(trail_id)
-    name = _poi_name(poi_id)
+    name = poi_or_404(poi_id).name
     kind = request.form.get("kind", "") or None
     if kind not in (None, "story", "service"):
         abort(400, _("choose story stops or services"))
@@ -351,7 +338,7 @@ def stops_bulk(trail_id: int):
 @login_required
 def stop_radius(trail_id: int, poi_id: int):
     trail_or_404(trail_id)
-    name = _poi_name(poi_id)
+    name = poi_or_404(poi_id).name
     try:
         radius = parse_radius(request.form.get("trigger_radius_m", ""))
     except StopError as e:
@@ -367,7 +354,7 @@ def stop_radius(trail_id: int, poi_id: int):
 def stop_trigger(trail_id: int, poi_id: int):
     """Move a stop's trigger point along the trail (empty: back to automatic)."""
     trail = trail_or_404(trail_id)
-    name = _poi_name(poi_id)
+    name = poi_or_404(poi_id).name
     try:
         along = parse_trigger_along(trail, request.form.get("trigger_along_m", ""))
     except StopError as e:
@@ -383,7 +370,7 @@ def stop_trigger(trail_id: int, poi_id: int):
 def stop_move(trail_id: int, poi_id: int):
     """Move a stop up or down; the page comes back with focus on the same button (``autofocus``, no script)."""
     trail_or_404(trail_id)
-    name = _poi_name(poi_id)
+    name = poi_or_404(poi_id).name
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400, _("choose to move the stop up or down"))
@@ -392,98 +379,3 @@ def stop_move(trail_id: int, poi_id: int):
     # no #fragment: browsers skip autofocus when the URL has one
     back = url_for("editor.stops", trail_id=trail_id, moved=poi_id, direction=direction)
     return _stop_change(trail_id, lambda d: move_stop(d, trail_id, poi_id, direction), text, back=back)
-
-
-# -- media ---------------------------------------------------------------------------------------
-def _media_store() -> MediaStore:
-    return MediaStore.for_db(current_app.config["DATABASE"], db.get_db())
-
-
-@bp.route("/trails/<int:trail_id>/pois/<int:poi_id>/media", methods=["GET", "POST"])
-@login_required
-def poi_media(trail_id: int, poi_id: int):
-    trail = trail_or_404(trail_id)
-    try:
-        poi = db.pois().get(poi_id)
-    except NotFoundError:
-        abort(404)
-    error = None
-    if request.method == "POST":
-        try:
-            stored = _upload_media()
-            item = Media(kind=stored.kind, url=stored.url, title=_field("title"), author=_field("author"),
-                         licence=_field("licence"), poster=_upload_poster() if stored.kind == "video" else "")
-            database = db.get_db()
-            with transaction(database):
-                before = snapshot(database, trail_id)
-                db.pois().update_fields(poi_id, media=[*poi.media, item])
-                record(database, trail_id, user_name(), "media",
-                       _("added a {kind} to “{name}”", kind={"image": _("photo"), "video": _("video")}.get(
-                           item.kind, _("audio file")),
-                         name=poi.name), before=before)
-        except BaliseError as e:
-            error = str(e)
-        else:
-            flash(_("File added to “{name}”.", name=poi.name))
-            return redirect(url_for("editor.poi_media", trail_id=trail_id, poi_id=poi_id))
-    return render_template("editor/media.html", trail=trail, poi=poi, error=error,
-                           max_mb=current_app.config["EDITOR_MAX_MEDIA_BYTES"] // (1024 * 1024)), \
-        (400 if error else 200)
-
-
-def _field(name: str, limit: int = 200) -> str:
-    return (request.form.get(name) or "").strip()[:limit]
-
-
-def _upload_media():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise StopError(_("choose a photo or an audio file to upload"))
-    limit = current_app.config["EDITOR_MAX_MEDIA_BYTES"]
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        raise StopError(_("the file is larger than {mb} MB", mb=limit // (1024 * 1024)))
-    kind = request.form.get("kind") or None
-    if kind not in (None, "image", "audio", "video"):
-        raise StopError(_("choose photo or audio"))
-    return _media_store().add_file(data, kind=kind)  # checks the type by content (MediaError otherwise)
-
-
-def _upload_poster() -> str:
-    """A video's poster photo, when one was sent with it (stored like any photo); "" otherwise."""
-    upload = request.files.get("poster")
-    if upload is None or not upload.filename:
-        return ""
-    limit = current_app.config["EDITOR_MAX_MEDIA_BYTES"]
-    return _media_store().add_file(upload.stream.read(limit + 1)[:limit + 1], kind="image").url
-
-
-@bp.route("/trails/<int:trail_id>/pois/<int:poi_id>/media/remove", methods=["POST"])
-@login_required
-def poi_media_remove(trail_id: int, poi_id: int):
-    trail_or_404(trail_id)
-    try:
-        poi = db.pois().get(poi_id)
-    except NotFoundError:
-        abort(404)
-    url = request.form.get("url", "")
-    kept = [m for m in poi.media if m.url != url]
-    if len(kept) != len(poi.media):
-        database = db.get_db()
-        with transaction(database):
-            before = snapshot(database, trail_id)
-            db.pois().update_fields(poi_id, media=kept)
-            record(database, trail_id, user_name(), "media",
-                   _("removed a file from “{name}”", name=poi.name), before=before)
-        flash(_("File removed (the history keeps it)."))
-    return redirect(url_for("editor.poi_media", trail_id=trail_id, poi_id=poi_id))
-
-
-@bp.route("/media/<name>")
-@login_required
-def media_file(name: str):
-    """A stored media file (only names the store made: ``<sha256>.<ext>``)."""
-    path = _media_store().path_of(f"media/{name}")
-    if path is None:
-        abort(404)
-    return send_from_directory(path.parent, path.name, max_age=3600)
