@@ -68,3 +68,13 @@ def gettext(message: str, **params) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` as a message id that is translated later, where it is used (``gettext(message, ...)``):
+    a class attribute, a table of sentences. ``tests/test_i18n.py`` finds it like a ``_()`` call.
+
+    >>> N_("walking time under {duration}")
+    'walking time under {duration}'
+    """
+    return message

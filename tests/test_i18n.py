@@ -10,10 +10,11 @@ CALL = re.compile(r"""\b_\(\s*(["'])(.+?)\1""")
 
 
 def _python_messages(path: Path) -> set[str]:
-    """String constants passed to ``_()`` / ``gettext()`` (ast joins implicit concatenation)."""
+    """String constants passed to ``_()`` / ``gettext()``, or marked for later with ``N_()`` (ast joins implicit
+    concatenation)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "gettext")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "gettext", "N_")
                 and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             found.add(node.args[0].value)
     return found

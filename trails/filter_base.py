@@ -14,7 +14,8 @@ import numpy as np
 
 from poi.i18n import gettext as _
 from trails.errors import FilterError
-from trails.filter_params import Param, codes_of, either, param_value, param_values, parse_number, plain_number
+from trails.filter_params import (Param, codes_of, either, param_value, param_values, parse_number, plain_number,
+                                  show_number)
 from trails.models import Trail
 
 if TYPE_CHECKING:
@@ -66,13 +67,19 @@ class RangeFilter(Filter):
 
     A subclass has two fields, the sides as people give them; :meth:`bounds` are the
     sides in the unit of ``column``; ``param_keys`` name the sides in
-    :meth:`FilterSet.from_params`, which reads them with :meth:`read`.
+    :meth:`FilterSet.from_params`, which reads them with :meth:`read`. Its ``sentences``
+    say it (:meth:`human`), each side written by :meth:`show`.
     """
 
     __slots__ = ()
     column = ""
     param_keys = ("", "")
     what, unit = "", ""
+    #: Message ids (marked with :func:`poi.i18n.N_`) of the sentences: under ``{high}``, ``{low}`` or more,
+    #: between ``{low}`` and ``{high}``; ``one_side`` names the value of the first two when it is another name.
+    sentences = ("", "", "")
+    one_side = ""
+    show = staticmethod(show_number)
 
     def __post_init__(self):
         low, high = self.bounds()
@@ -83,6 +90,16 @@ class RangeFilter(Filter):
 
     def bounds(self) -> tuple[float | None, float | None]:
         raise NotImplementedError
+
+    def human(self):
+        """The sentence of the range, its sides as people gave them (the fields), written by :meth:`show`."""
+        low, high = astuple(self)
+        under, or_more, between = self.sentences
+        if low is None:
+            return _(under, **{self.one_side or "high": self.show(high)})
+        if high is None:
+            return _(or_more, **{self.one_side or "low": self.show(low)})
+        return _(between, low=self.show(low), high=self.show(high))
 
     @classmethod
     def read(cls, text: str) -> float:

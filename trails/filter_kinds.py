@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from poi.geo import bbox_around
-from poi.i18n import gettext as _
+from poi.i18n import N_, gettext as _
 from trails.errors import FilterError
 from trails.filter_base import AnyOfFilter, Filter, RangeFilter
 from trails.filter_params import (Param, both, codes_of, distance_m, duration_param, fold_text, format_duration,
@@ -39,19 +39,15 @@ class DurationRange(RangeFilter):
     widget, legend, form_order = "duration", "Duration", 10
     read = staticmethod(parse_duration_min)
     write = staticmethod(duration_param)
+    show = staticmethod(format_duration)
+    # "walking time": the filter is on the shown duration, without the time at stops
+    # (``duration_with_visits_min``, :mod:`trails.duration`).
+    sentences = (N_("walking time under {duration}"), N_("walking time of {duration} or more"),
+                 N_("walking time between {low} and {high}"))
+    one_side = "duration"
 
     def bounds(self):
         return self.min_duration_min, self.max_duration_min
-
-    def human(self):
-        """Says "walking time": the filter is on the shown duration, without the time at stops
-        (``duration_with_visits_min``, :mod:`trails.duration`)."""
-        low, high = self.bounds()
-        if low is None:
-            return _("walking time under {duration}", duration=format_duration(high))
-        if high is None:
-            return _("walking time of {duration} or more", duration=format_duration(low))
-        return _("walking time between {low} and {high}", low=format_duration(low), high=format_duration(high))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,17 +63,10 @@ class LengthRange(RangeFilter):
     reads = (Param("min_length_km", "At least this many kilometres.", "number", "KM"),
              Param("max_length_km", "At most this many kilometres.", "number", "KM"))
     widget, legend, form_order = "range", "Length (km)", 20
+    sentences = (N_("under {high} km"), N_("{low} km or more"), N_("between {low} and {high} km"))
 
     def bounds(self):
         return tuple(None if v is None else v * 1000.0 for v in (self.min_length_km, self.max_length_km))
-
-    def human(self):
-        low, high = self.min_length_km, self.max_length_km
-        if low is None:
-            return _("under {high} km", high=show_number(high))
-        if high is None:
-            return _("{low} km or more", low=show_number(low))
-        return _("between {low} and {high} km", low=show_number(low), high=show_number(high))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +82,10 @@ class AscentRange(RangeFilter):
     reads = (Param("min_ascent", "At least this much climb (D+, metres).", "number", "M"),
              Param("max_ascent", "At most this much climb (D+, metres).", "number", "M"))
     widget, legend, form_order = "range", "Ascent (D+, m)", 30
+    sentences = (N_("ascent under {high} m"), N_("ascent of {low} m or more"), N_("ascent between {low} and {high} m"))
 
     def bounds(self):
         return self.min_ascent_m, self.max_ascent_m
-
-    def human(self):
-        low, high = self.bounds()
-        if low is None:
-            return _("ascent under {high} m", high=show_number(high))
-        if high is None:
-            return _("ascent of {low} m or more", low=show_number(low))
-        return _("ascent between {low} and {high} m", low=show_number(low), high=show_number(high))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +95,7 @@ class DifficultyIn(AnyOfFilter):
     values: tuple[str, ...]
     key = "difficulty"
     column = "difficulty"
-    words = "difficulty: {values}"
+    words = N_("difficulty: {values}")
     vocabulary = DIFFICULTIES
     reads = (Param("difficulty", ", ".join(DIFFICULTIES) + " (repeat for several).", "several", "D",
                    DIFFICULTIES),)
@@ -127,7 +109,7 @@ class PracticeIn(AnyOfFilter):
     values: tuple[str, ...]
     key = "practice"
     column = "practice"
-    words = "practice: {values}"
+    words = N_("practice: {values}")
     vocabulary = PRACTICES
     reads = (Param("practice", ", ".join(PRACTICES) + " (repeat for several).", "several", "P", PRACTICES),)
     legend, form_order = "Practice", 60
@@ -140,7 +122,7 @@ class RouteTypeIn(AnyOfFilter):
     values: tuple[str, ...]
     key = "route_type"
     column = "effective_route_type"
-    words = "route type: {values}"
+    words = N_("route type: {values}")
     vocabulary = ROUTE_TYPES
     reads = (Param("route_type", ", ".join(ROUTE_TYPES) + " (repeat for several).", "several", "R", ROUTE_TYPES),
              Param("loop", "Loops only.", "flag"))
@@ -166,7 +148,7 @@ class ThemeAnyOf(AnyOfFilter):
 
     values: tuple[str, ...]
     key = "theme"
-    words = "theme: {values}"
+    words = N_("theme: {values}")
     reads = (Param("theme", "A theme (repeat: trails with any of them).", "several", "T"),)
     legend, form_order = "Themes", 80
 
