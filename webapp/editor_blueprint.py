@@ -7,7 +7,7 @@ registers the blueprint.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 
 from poi.errors import NotFoundError
 from poi.models import POI
@@ -37,3 +37,19 @@ def poi_or_404(poi_id: int) -> POI:
         return db.pois().get(poi_id)
     except NotFoundError:
         abort(404)
+
+
+def uploaded(name: str, limit: int, *, missing: Exception | None = None,
+             too_large: Exception | None = None) -> bytes | None:
+    """The bytes of the file sent as form field ``name`` (at most ``limit`` + 1 are read); when none was
+    chosen, raises ``missing`` (else None); when it is larger than ``limit``, raises ``too_large`` (else
+    the ``limit`` + 1 bytes: whoever stores them checks the size)."""
+    upload = request.files.get(name)
+    if upload is None or not upload.filename:
+        if missing is not None:
+            raise missing
+        return None
+    data = upload.stream.read(limit + 1)
+    if too_large is not None and len(data) > limit:
+        raise too_large
+    return data

@@ -16,7 +16,7 @@ from poi.models import Media
 from poi.store import transaction
 from webapp import db
 from webapp.auth import login_required
-from webapp.editor_blueprint import bp, poi_or_404, trail_or_404, user_name
+from webapp.editor_blueprint import bp, poi_or_404, trail_or_404, uploaded, user_name
 from webapp.editor_history import record, snapshot
 
 
@@ -63,13 +63,9 @@ def _field(name: str, limit: int = 200) -> str:
 
 
 def _upload_media():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise MediaError(_("choose a photo or an audio file to upload"))
     limit = current_app.config["EDITOR_MAX_MEDIA_BYTES"]
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        raise MediaError(_("the file is larger than {mb} MB", mb=limit // (1024 * 1024)))
+    data = uploaded("file", limit, missing=MediaError(_("choose a photo or an audio file to upload")),
+                    too_large=MediaError(_("the file is larger than {mb} MB", mb=limit // (1024 * 1024))))
     kind = request.form.get("kind") or None
     if kind not in (None, "image", "audio", "video"):
         raise MediaError(_("choose photo or audio"))
@@ -78,11 +74,8 @@ def _upload_media():
 
 def _upload_poster() -> str:
     """A video's poster photo, when one was sent with it (stored like any photo); "" otherwise."""
-    upload = request.files.get("poster")
-    if upload is None or not upload.filename:
-        return ""
-    limit = current_app.config["EDITOR_MAX_MEDIA_BYTES"]
-    return _media_store().add_file(upload.stream.read(limit + 1)[:limit + 1], kind="image").url
+    data = uploaded("poster", current_app.config["EDITOR_MAX_MEDIA_BYTES"])
+    return "" if data is None else _media_store().add_file(data, kind="image").url
 
 
 @bp.route("/trails/<int:trail_id>/pois/<int:poi_id>/media/remove", methods=["POST"])

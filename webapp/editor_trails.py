@@ -22,7 +22,7 @@ from trails.filter_params import LABELS, parse_duration_min
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
 from webapp import db
 from webapp.auth import admin_required, login_required
-from webapp.editor_blueprint import bp, trail_or_404, user_name
+from webapp.editor_blueprint import bp, trail_or_404, uploaded, user_name
 from webapp.editor_history import record, snapshot
 
 MAX_NAME = 200
@@ -128,13 +128,10 @@ def _choices() -> dict:
 # -- create -------------------------------------------------------------------------------
 def _gpx_upload() -> bytes:
     """The uploaded GPX's bytes, or a BaliseError saying what is wrong with it."""
-    upload = request.files.get("gpx")
-    if upload is None or not upload.filename:
-        raise _FormError(_("choose a GPX file to upload"))
     limit = current_app.config["EDITOR_MAX_GPX_BYTES"]
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        raise _FormError(_("the file is larger than {mb} MB: simplify the trace first", mb=limit // (1024 * 1024)))
+    data = uploaded("gpx", limit, missing=_FormError(_("choose a GPX file to upload")),
+                    too_large=_FormError(_("the file is larger than {mb} MB: simplify the trace first",
+                                           mb=limit // (1024 * 1024))))
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if not head.startswith(b"<") or b"<gpx" not in head:
         raise _FormError(_("this is not a GPX file (an XML file with a <gpx> element)"))
