@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import shapely
@@ -114,6 +115,48 @@ class Piece(NamedTuple):
     edge: int  # index of its edge in Graph.edges
 
 
+class Coords(Sequence):
+    """The vertices of an edge, read from the graph's shared arrays when asked: ``(lon, lat)`` tuples, or
+    ``(lon, lat, ele)`` with ``ele`` None where unknown (a piece's coords).
+
+    Kept instead of lists of tuples (about 150 bytes a vertex) so that a cached network costs its numpy arrays
+    (16 or 24 bytes a vertex) plus this small object per edge; the values are the same floats."""
+
+    __slots__ = ("_lonlat", "_ele", "_i", "_j")
+
+    def __init__(self, lonlat: np.ndarray, i: int, j: int, ele: np.ndarray | None = None):
+        self._lonlat, self._ele, self._i, self._j = lonlat, ele, i, j
+
+    def __len__(self) -> int:
+        return self._j - self._i
+
+    def _rows(self, rows: slice | range) -> list:
+        lonlat = self._lonlat[self._i:self._j][rows].tolist()
+        if self._ele is None:
+            return [tuple(c) for c in lonlat]
+        return [(lon, lat, None if h != h else h) for (lon, lat), h in
+                zip(lonlat, self._ele[self._i:self._j][rows].tolist())]
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return self._rows(k)
+        n = self._j - self._i
+        if not -n <= k < n:
+            raise IndexError("vertex index out of range")
+        return self._rows(slice(k % n, k % n + 1))[0]
+
+    def __iter__(self):
+        return iter(self._rows(slice(None)))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 class Graph:
     """Edges read around the POIs, projected and indexed; feet cut into the graph; A* over it."""
 
@@ -135,6 +178,17 @@ class Graph:
                         for v in (e.ele if e.ele and len(e.ele) == len(e.coords) else [None] * len(e.coords))],
                        dtype=float)
         self.ele = [ele[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        self._lonlat, self._ele, self._bounds = flat, ele, bounds
+        # the edges keep their vertices in the shared arrays, not as lists of tuples (see Coords)
+        # the edges keep their vertices in the shared arrays, not as lists of tuples (see Coords); their
+        # elevations are in self.ele
+        self.edges[:] = [e._replace(coords=Coords(flat, int(a), int(b)), ele=None)
+                         for e, a, b in zip(edges, bounds[:-1], bounds[1:])]
+        # vertices equal to the one before, per edge: whole edges without any are pieces as they are (see _add)
+        same = np.all(flat[1:] == flat[:-1], axis=1) & ((ele[1:] == ele[:-1]) | (np.isnan(ele[1:])
+                                                                                 & np.isnan(ele[:-1])))
+        counts = np.concatenate([[0], np.cumsum(same)])
+        self._repeats = counts[bounds[1:] - 1] - counts[bounds[:-1]]
         ways = np.array([way_factor(e.highway, e.tags, practice) for e in edges], dtype=float)
         fwd_h, back_h = edge_times_h(xy, ele, bounds[:-1], ways, practice)
         self.times = np.column_stack([fwd_h * 3600.0, back_h * 3600.0])
@@ -201,6 +255,10 @@ class Graph:
     def cut_edge(self, i: int, feet: Sequence[Foot] = ()) -> None:
         """Add edge ``i`` to the graph: whole, or as the pieces between its ``feet``."""
         e = self.edges[i]
+        a, b = int(self._bounds[i]), int(self._bounds[i + 1])
+        if not feet and b - a >= 2 and not self._repeats[i]:
+            self._add(i, e.from_node, e.to_node, Coords(self._lonlat, a, b, self._ele), e.length_m)
+            return
         points = [(lon, lat, None if np.isnan(h) else float(h)) for (lon, lat), h in zip(e.coords, self.ele[i])]
         if not feet:
             self._add(i, e.from_node, e.to_node, points, e.length_m)
@@ -213,8 +271,9 @@ class Graph:
 
     def _add(self, edge: int, a: int, b: int, coords, length_m: float | None) -> None:
         """One piece of edge ``edge`` from node ``a`` to ``b``: its time is the edge's pro rata of length."""
-        coords = [tuple(c) for k, c in enumerate(coords) if k == 0 or tuple(c) != tuple(coords[k - 1])]
-        coords = coords * 2 if len(coords) < 2 else coords
+        if not isinstance(coords, Coords):  # (Coords: a whole edge, no vertex repeated)
+            coords = [tuple(c) for k, c in enumerate(coords) if k == 0 or tuple(c) != tuple(coords[k - 1])]
+            coords = coords * 2 if len(coords) < 2 else coords
         e = self.edges[edge]
         length_m = geodesic_length_m([c[:2] for c in coords]) if length_m is None else length_m
         share = length_m / e.length_m if e.length_m > 0 else 0.0
@@ -336,6 +395,6 @@ def walked_again(network: Graph, pieces: Sequence[int], penalty: dict[int, float
         penalty[piece] = REUSE_PENALTY
 
 
-__all__ = ["CANDIDATES", "DEFAULT_FACTOR", "Foot", "Graph", "HEURISTIC_SCALE", "NoNetworkError", "NoPathError",
+__all__ = ["CANDIDATES", "Coords", "DEFAULT_FACTOR", "Foot", "Graph", "HEURISTIC_SCALE", "NoNetworkError", "NoPathError",
            "PRACTICE_FACTORS", "Piece", "REUSE_PENALTY", "NEAR_M", "NEAR_PENALTY", "RoutingError", "SNAP_FACTOR", "SnapError",
            "WALKING_FACTORS", "Walked", "highway_factor", "unretraced_legs"]
