@@ -281,9 +281,7 @@ class GeotrekImporter(Importer):
 
     def clean_extra(self, value, record) -> dict:
         extra: dict[str, Any] = {"geotrek_id": record.get("id"), "api_url": record.get("url") or ""}
-        structure = record.get("structure")
-        if structure not in (None, ""):
-            extra["structure"] = label(self.vocabulary, "structure", structure) or str(structure)
+        extra["structure"] = self.structure(record)
         themes = [label(self.vocabulary, "theme", t) for t in record.get("themes") or []]
         extra["themes"] = [t for t in themes if t]
         if not extra["themes"] and record.get("themes"):
@@ -296,6 +294,13 @@ class GeotrekImporter(Importer):
                 extra[key] = text
         return {k: v for k, v in extra.items() if v not in (None, "", [], {})}
 
+    def structure(self, record) -> str:
+        """The name of the structure that manages the record (its vocabulary label), else its id, else ``""``."""
+        structure = record.get("structure")
+        if structure in (None, ""):
+            return ""
+        return label(self.vocabulary, "structure", structure) or str(structure)
+
     def clean_translations(self, value, record) -> dict:
         return translations({"name": record.get("name"), "summary": record.get("description_teaser"),
                              "description": record.get("description")})
@@ -304,7 +309,7 @@ class GeotrekImporter(Importer):
         host = host_of(record.data.get("url"))
         if source == self.source and host:
             source = f"geotrek:{host}"
-        structure = poi.extra.get("structure", "")
+        structure = self.structure(record.data)
         named = structure if structure and not structure.isdigit() else host
         super().stamp(poi, record, source=source, licence=licence, attribution=attribution or named or None)
 
