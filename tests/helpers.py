@@ -205,3 +205,25 @@ def logged_in(app, username: str, password: str, *, lang: str | None = "en"):
     r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
     assert r.status_code == 302, f"login of {username} failed: status {r.status_code}"
     return client
+
+
+class Served:
+    """A WSGI app served by waitress on 127.0.0.1:<free port> in a daemon thread; :meth:`stop` ends it.
+
+    The server is closed by its own loop (a thunk on waitress's trigger): closing it from another thread
+    can land while the loop is in ``select()`` on the socket, which then fails with EBADF in that thread,
+    and pytest reports the thread's exception at the end of the run."""
+
+    def __init__(self, app, threads: int = 4):
+        import threading
+
+        import waitress
+
+        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads, ident="balise-test")
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.trigger.pull_trigger(self.server.close)
+        self._thread.join(timeout=5)  # connections a browser still holds keep the loop up: it ends with them

@@ -16,7 +16,7 @@ from typing import Iterator, NamedTuple
 import pytest
 
 from exporter import bundle
-from helpers import require_tool
+from helpers import Served, require_tool
 try:  # tests/ as a package, or as plain folders
     from .walk import Placed, load_circuit, place_pois
 except ImportError:
@@ -87,22 +87,18 @@ class Site(NamedTuple):
 def serve_app():
     """``serve_app(db_path, **config) -> Site``: the web app over the database file ``db_path`` served by
     waitress on 127.0.0.1:<free port> until the end of the session; ``config`` adds to the app's config."""
-    import waitress
-
     from webapp import create_app
 
     servers = []
 
     def _serve(db_path, **config) -> Site:
         app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", **config})
-        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
-        threading.Thread(target=server.run, daemon=True).start()
-        servers.append(server)
-        return Site(f"http://127.0.0.1:{server.effective_port}", app)
+        servers.append(Served(app))
+        return Site(servers[-1].url, app)
 
     yield _serve
-    for server in servers:
-        server.close()
+    for served in servers:
+        served.stop()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
+from helpers import Served
 from test_card_photos import LEG, catalogue_with_photo
 
 pytestmark = pytest.mark.browser
@@ -47,22 +48,18 @@ def _loaded(page) -> list:
 
 
 def test_the_live_catalogue_shows_the_thumbnail(catalogue, browser):
-    import waitress
-
     from webapp import create_app
 
     db_path, _site = catalogue
-    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2, ident="balise-test")
-    threading.Thread(target=server.run, daemon=True).start()
+    served = Served(create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""}), threads=2)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     try:
         page = context.new_page()
-        page.goto(f"http://127.0.0.1:{server.effective_port}/")
+        page.goto(f"{served.url}/")
         assert _loaded(page) == [400, 265, "lazy", "Le poteau du Bateau"]
     finally:
         context.close()
-        server.close()
+        served.stop()
 
 
 def test_the_static_catalogue_script_draws_the_thumbnail_on_filtered_cards(catalogue, browser):

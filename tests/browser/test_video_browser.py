@@ -12,7 +12,7 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from helpers import DATA, build_web_catalogue, open_db
+from helpers import DATA, Served, build_web_catalogue, open_db
 from poi.models import Media
 from poi.store import PoiStore
 from trails.store import TrailStore
@@ -50,16 +50,12 @@ def watched_page(browser, **options):
 
 @pytest.fixture
 def served_poi(tmp_path):
-    import waitress
-
     from webapp import create_app
 
     db_path, _ids, (poi_id,) = with_videos(tmp_path, [(WEBM, "Le sentier")])
-    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="balise-test")
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}", poi_id
-    server.close()
+    served = Served(create_app({"DATABASE": str(db_path), "SECRET_KEY": "browser-tests", "TILES_URL": ""}))
+    yield served.url, poi_id
+    served.stop()
 
 
 def test_a_poi_video_waits_for_the_visitor_then_plays(served_poi, browser, tmp_path):
