@@ -15,9 +15,13 @@ Layout beside ``DIR`` (the cost of a publish follows what changed, not the size 
     DIR -> DIR.versions/a         a symbolic link, swapped with one os.replace (atomic on POSIX)
     DIR.versions/a/  b/           two release trees of plain files: the live one and the previous one
     DIR.versions/objects/ab/ab…   each distinct content once; the trees hold hard links to these
-    DIR.versions/manifest.json    targets and keys of the live release
-    DIR.versions/files/00.json…   the files of each target, in 256 shards (a publish rewrites those it changed)
+    DIR.versions/manifest.json    the format and version of the live release
+    DIR.versions/keys/00.json…    the key of each target and its number of files, in 256 shards by a digest of
+                                  its name
+    DIR.versions/files/00.json…   the files of each target, in the same shards (a publish rewrites only
+                                  the shards of the targets it changed, keys and files)
     DIR.versions/memo/            what the caller keeps for its next publish (:meth:`SiteBuild.keep_memo`)
+    DIR.versions/templates/       the caller's compiled templates (``balise publish``: Jinja's bytecode cache)
     DIR.versions/a.dirty  b.dirty the paths where that tree may differ from the manifest
 
 A publish brings the *other* tree up to date by rewriting only the paths that changed since it was
@@ -75,11 +79,13 @@ except ImportError:  # pragma: no cover - depends on the machine
     brotli = None
 
 MANIFEST = "manifest.json"
-FORMAT = 3
-#: Formats of the manifest this module reads (2: every target's files inside ``manifest.json``).
-READABLE = (2, 3)
-#: The folder of the manifest's shards: the files of each target, in 256 files by a digest of its name.
-SHARDS = "files"
+FORMAT = 4
+#: Formats of the manifest this module reads (2: every target's files inside ``manifest.json``; 3: every target's
+#: key inside ``manifest.json``, their files in shards).
+READABLE = (2, 3, 4)
+#: The folders of the manifest's shards: the key and the number of files of each target, and its files, in 256
+#: files each by a digest of its name.
+SHARDS, KEY_SHARDS = "files", "keys"
 #: The two release trees (the live one and the previous one).
 TREES = ("a", "b")
 #: Files worth compressing (by suffix); images, zips and audio are compressed already.
@@ -136,9 +142,10 @@ class SiteBuild:
                 raise ExportError(_("{path} exists and is not a site published by Balise: give a new or empty folder",
                                     path=self.out))
         self.store = ObjectStore(self.versions / "objects")
+        self._key_shards: dict[str, dict[str, dict]] = {}  # shard -> target -> {"key", "n"}, as read
         old = self._read_manifest()
-        self.old_targets: dict[str, dict] = old.get("targets", {})
         self.old_format: int = old.get("format", 0)
+        self.old_targets: dict[str, dict] = old.get("targets", {}) if self.old_format < 4 else self._read_keys()
         self._shards: dict[str, dict[str, str]] = {}  # shard -> target -> its files (lines), as read
         self._memos: dict[str, object] = {}  # memos to write with the manifest
         self.old_version: int = old.get("version", 0)
@@ -158,6 +165,26 @@ class SiteBuild:
         except (OSError, ValueError) as e:
             raise ExportError(_("cannot read the manifest of {path}: {error}", path=self.out, error=e)) from e
         return data if data.get("format") in READABLE else {}
+
+    def _read_keys(self) -> dict[str, dict]:
+        """The targets of the last publish (name -> {"key", "n"}: its key, its number of files) from the key shards
+        (format 4; kept as read, to be written again with the changes of this publish)."""
+        targets: dict[str, dict] = {}
+        folder = self.versions / KEY_SHARDS
+        try:
+            paths = sorted(folder.iterdir())
+        except FileNotFoundError:
+            return {}
+        for path in paths:
+            if path.suffix != ".json":
+                continue
+            try:
+                shard = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as e:
+                raise ExportError(_("cannot read the manifest of {path}: {error}", path=self.out, error=e)) from e
+            self._key_shards[path.stem] = shard
+            targets.update(shard)
+        return targets
 
     def _live_tree(self) -> str | None:
         """The release tree ``out`` points to (``a`` or ``b``), None when there is none."""
@@ -236,7 +263,7 @@ class SiteBuild:
             return None
 
     def keep_memo(self, name: str, data) -> None:
-        """Keep ``data`` (JSON) under ``name`` for the next publish; written with the manifest."""
+        """Keep ``data`` (JSON) under ``name`` for the next publish; written with the manifest (None: forget it)."""
         self._memos[name] = data
 
     def adopt(self, name: str, key: str, files: dict[str, str]) -> None:
@@ -353,30 +380,38 @@ class SiteBuild:
         os.replace(link, self.out)
 
     def _write_manifest(self, version: int) -> None:
-        """The keys of every target in ``manifest.json``, their files in the shards: only the shards of the targets
-        put or gone in this publish are written again (all of them after a manifest of another format)."""
-        if self.old_format == FORMAT:
-            changed = [n for n, e in self.targets.items() if isinstance(e.get("files"), dict)]
-            changed += [n for n in self.old_targets if n not in self.targets]
-        else:
-            changed = [*self.targets, *self.old_targets]
+        """The key of every target and its files in the shards: only the shards of the targets put or gone in this
+        publish are written again (all of them after a manifest of another format), then ``manifest.json``."""
+        changed = [n for n, e in self.targets.items() if isinstance(e.get("files"), dict)]
+        changed += [n for n in self.old_targets if n not in self.targets]
         by_shard: dict[str, list[str]] = {}
         for name in changed:
             by_shard.setdefault(_shard_of(name), []).append(name)
+        files_kept = self.old_format in (3, FORMAT)
+        if self.old_format != FORMAT:  # every key shard, and the file shards too unless they have this form
+            by_shard = {}
+            for name in {**self.targets, **self.old_targets}:
+                by_shard.setdefault(_shard_of(name), []).append(name)
         for shard, names in by_shard.items():
-            data = self._shard(shard) if self.old_format == FORMAT else {}
+            data = self._shard(shard) if files_kept else {}
+            keys = self._key_shards.get(shard, {}) if self.old_format == FORMAT else {}
             for name in names:
-                if name not in self.targets:
+                entry = self.targets.get(name)
+                if entry is None:
                     data.pop(name, None)
-                else:
-                    files = self._target_files(name)
-                    data[name] = "".join(f"{p}\t{s}\n" for p, s in files.items())
+                    keys.pop(name, None)
+                    continue
+                files = self._target_files(name)
+                data[name] = "".join(f"{p}\t{s}\n" for p, s in files.items())
+                keys[name] = {"key": entry["key"], "n": len(files)}
             _write_json(self.versions / SHARDS / f"{shard}.json", data)
-        targets = {name: {"key": e["key"], "n": len(e["files"]) if isinstance(e.get("files"), dict) else e.get("n", 0)}
-                   for name, e in self.targets.items()}
+            _write_json(self.versions / KEY_SHARDS / f"{shard}.json", keys)
         for name, data in self._memos.items():
-            _write_json(self.versions / "memo" / f"{name}.json", data)
-        _write_json(self.versions / MANIFEST, {"format": FORMAT, "version": version, "targets": targets})
+            if data is None:
+                (self.versions / "memo" / f"{name}.json").unlink(missing_ok=True)
+            else:
+                _write_json(self.versions / "memo" / f"{name}.json", data)
+        _write_json(self.versions / MANIFEST, {"format": FORMAT, "version": version})
 
     def abort(self) -> None:
         """Forget a failed publish: the site stays as it was (nothing of it was written in the trees)."""

@@ -85,6 +85,32 @@ def test_editing_one_circuit_renders_only_its_parts_and_the_lists(site):
     assert report.rendered == 13, report.rendered
 
 
+def test_an_edit_rewrites_only_the_shards_of_the_manifest_it_touched(site):
+    """The keys and files of the parts, and the lists' memo, are kept in shards: an edit rewrites the shards of the
+    parts it renders again, not the manifest of the whole site (tens of megabytes at 10,000 circuits)."""
+    db_path, out, ids = site
+    versions = out.parent / "site.versions"
+    before = snapshot(versions)
+    tid = ids["Château du Tournel"]
+
+    def edit(db):
+        store = TrailStore(db)
+        trail = store.get(tid)
+        trail.summary = "Une boucle revue par l'office de tourisme."
+        store.save(trail)
+
+    change(db_path, edit)
+    report = run(db_path, out)
+    rewritten = {p for p in changed_paths(before, snapshot(versions)) if p.startswith(("keys/", "files/", "memo/"))}
+    shards = [p for p in before if p.startswith("keys/")]
+    # the parts rendered again, and the mark of the lists
+    assert 0 < len([p for p in rewritten if p.startswith("keys/")]) <= report.rendered + 1 < len(shards)
+    assert {p.replace("keys/", "files/") for p in rewritten if p.startswith("keys/")} \
+        == {p for p in rewritten if p.startswith("files/")}
+    assert [p for p in rewritten if p.startswith("memo/")] == [f"memo/circuits/{tid // 256}.json"]
+    assert run(db_path, out).rendered == 0
+
+
 def test_a_poi_edit_renders_again_the_circuits_that_stop_there(site):
     db_path, out, ids = site
     leg = ids[LEG]
@@ -172,18 +198,31 @@ def test_a_pool_of_workers_publishes_the_same_files_as_one_process(tmp_path, mon
     assert [p for p in one if one[p] != pool[p]] == []
 
 
-def test_a_site_with_the_one_file_manifest_of_before_is_carried_on(site):
-    """Sites published before the manifest was cut in shards (format 2: every target's files in manifest.json)."""
+def old_manifest(versions: Path, fmt: int) -> None:
+    """Turn the manifest of a publish back into the form of an older format: 3 (every target's key in
+    manifest.json, their files in shards) or 2 (keys and files in manifest.json)."""
+    manifest = json.loads((versions / "manifest.json").read_text())
+    targets = {}
+    for path in (versions / "keys").glob("*.json"):
+        targets.update(json.loads(path.read_text()))
+        path.unlink()
+    if fmt == 2:
+        shards = {}
+        for path in (versions / "files").glob("*.json"):
+            shards.update(json.loads(path.read_text()))
+            path.unlink()
+        for name, entry in targets.items():
+            entry["files"] = shards[name]
+    (versions / "manifest.json").write_text(json.dumps({**manifest, "format": fmt, "targets": targets}))
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_a_site_with_the_manifest_of_before_is_carried_on(site, fmt):
+    """Sites published before the manifest was cut in shards (format 2: every target's files in manifest.json)
+    or before its keys were (format 3: every target's key in manifest.json)."""
     db_path, out, ids = site
     versions = out.parent / "site.versions"
-    manifest = json.loads((versions / "manifest.json").read_text())
-    shards = {}
-    for path in (versions / "files").glob("*.json"):
-        shards.update(json.loads(path.read_text()))
-        path.unlink()
-    for name, entry in manifest["targets"].items():
-        entry["files"] = shards[name]
-    (versions / "manifest.json").write_text(json.dumps({**manifest, "format": 2}))
+    old_manifest(versions, fmt)
     before = snapshot(out)
     report = run(db_path, out)
     assert report.rendered == 0 and not report.stats.switched and snapshot(out) == before
@@ -191,7 +230,7 @@ def test_a_site_with_the_one_file_manifest_of_before_is_carried_on(site):
     change(db_path, lambda db: TrailStore(db).set_published(tid, False))
     report = run(db_path, out)
     assert report.stats.removed > 0 and not (out / f"trails/{tid}").exists()
-    assert json.loads((versions / "manifest.json").read_text())["format"] == 3
+    assert json.loads((versions / "manifest.json").read_text()) == {"format": 4, "version": 2}
     assert run(db_path, out).rendered == 0
     assert broken_links(out) == []
 

@@ -43,6 +43,8 @@ class TrailIndex:
 
     Built in one pass over the table; :func:`trail_index` rebuilds it when the table changes.
     Categorical columns are stored as integer codes so facets are ``numpy.bincount`` calls.
+    The words of the text filter (``q``) are indexed at the first text search only: most lists
+    (a page per theme, ``balise publish`` after an edit) never search by text.
     """
 
     def __init__(self, rows: list, theme_pairs: list):
@@ -57,7 +59,8 @@ class TrailIndex:
         self.start_lat = np.array(cols[8], dtype=np.float64)
         self.published = np.array(cols[9], dtype=bool)
         # one boolean row per accessibility code (few codes, few trails carry any)
-        suitable = [json.loads(text) for text in cols[13]]
+        parsed: dict[str, list] = {}  # most rows carry one of a few texts ("[]")
+        suitable = [parsed[text] if text in parsed else parsed.setdefault(text, json.loads(text)) for text in cols[13]]
         self.accessibility = np.array([[code in codes for codes in suitable] for code in ACCESSIBILITY],
                                       dtype=bool).reshape(len(ACCESSIBILITY), len(rows))
         self.duration_bucket = np.searchsorted([b[2] for b in DURATION_BUCKETS[:-1]], self.duration_min,
@@ -74,7 +77,9 @@ class TrailIndex:
             member[theme_rows[theme_codes == code]] = True
             self.theme_bits[code] = np.packbits(member)
         names = [fold_text(name) for name in cols[10]]
-        self._index_words([f"{n} {fold_text(f'{s} {c}')}" for n, s, c in zip(names, cols[11], cols[12])])
+        self._texts = (names, cols[11], cols[12])  # folded names, summaries, communes: see _words()
+        self._words_lock = threading.Lock()
+        self._postings = None
         ranked = sorted(range(len(rows)), key=lambda i: (names[i], cols[10][i], cols[0][i]))
         self.name_rank = np.empty(len(rows), dtype=np.int64)
         self.name_rank[ranked] = np.arange(len(rows))
@@ -93,7 +98,17 @@ class TrailIndex:
         """The index of a store's trails (:func:`trails.filter_store.index_rows`)."""
         return cls(*index_rows(store))
 
-    def _index_words(self, texts: list[str]) -> None:
+    def _words(self) -> tuple:
+        """``(postings, posting_ends, vocabulary, word_starts)`` of :meth:`_index_words`, made at the first call."""
+        with self._words_lock:
+            if self._postings is None:
+                names, summaries, communes = self._texts
+                self._postings = self._index_words([f"{n} {fold_text(f'{s} {c}')}"
+                                                    for n, s, c in zip(names, summaries, communes)])
+            return self._postings
+
+    @staticmethod
+    def _index_words(texts: list[str]) -> tuple:
         """Inverted index of the words (maximal ``\\w+`` runs) of the folded texts.
 
         A query token is made of word characters only, so it occurs in a text exactly
@@ -106,12 +121,13 @@ class TrailIndex:
         del codes["\n"]
         word_rows = np.cumsum(found == -1)[found != -1]
         word_codes = found[found != -1]
-        self.postings = word_rows[np.argsort(word_codes, kind="stable")]
-        self.posting_ends = np.cumsum(np.bincount(word_codes, minlength=len(codes)))
-        self.vocabulary = "\n".join(codes) + "\n"  # words in code order, one a line
-        self.word_starts = [0]
+        postings = word_rows[np.argsort(word_codes, kind="stable")]
+        posting_ends = np.cumsum(np.bincount(word_codes, minlength=len(codes)))
+        vocabulary = "\n".join(codes) + "\n"  # words in code order, one a line
+        word_starts = [0]
         for word in codes:
-            self.word_starts.append(self.word_starts[-1] + len(word) + 1)
+            word_starts.append(word_starts[-1] + len(word) + 1)
+        return postings, posting_ends, vocabulary, word_starts
 
     def between(self, column: str, low: float | None, high: float | None) -> np.ndarray:
         """Mask of the rows where ``low <= column <= high`` (``None`` leaves a side open)."""
@@ -170,11 +186,12 @@ class TrailIndex:
 
     def rows_containing(self, token: str) -> np.ndarray:
         """Rows whose folded name, summary or commune contains ``token`` (no blank in it)."""
-        parts, starts, pos = [], self.word_starts, self.vocabulary.find(token)
+        postings, posting_ends, vocabulary, starts = self._words()
+        parts, pos = [], vocabulary.find(token)
         while pos != -1:
             code = bisect_right(starts, pos) - 1
-            parts.append(self.postings[(self.posting_ends[code - 1] if code else 0):self.posting_ends[code]])
-            pos = self.vocabulary.find(token, starts[code + 1])
+            parts.append(postings[(posting_ends[code - 1] if code else 0):posting_ends[code]])
+            pos = vocabulary.find(token, starts[code + 1])
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def order(self, sort: str) -> np.ndarray:

@@ -45,6 +45,11 @@ def index_rows(store: TrailStore) -> tuple[list[tuple], list[tuple]]:
     return rows, cursor.execute("SELECT trail_id, theme FROM trail_themes").fetchall()
 
 
+def database_file(store: TrailStore) -> str:
+    """The file of the store's database ("" in memory)."""
+    return store.db.execute("PRAGMA database_list").fetchone()[2]
+
+
 def revision(store: TrailStore) -> tuple[int, int, str]:
     """``(trails revision, PRAGMA data_version, database file)``: what says the index is still current.
 
@@ -53,7 +58,7 @@ def revision(store: TrailStore) -> tuple[int, int, str]:
     """
     db = store.db
     return (db.execute("SELECT n FROM trails_revision").fetchone()[0],
-            db.execute("PRAGMA data_version").fetchone()[0], db.execute("PRAGMA database_list").fetchone()[2])
+            db.execute("PRAGMA data_version").fetchone()[0], database_file(store))
 
 
 def _sql_order(sort: str) -> str:

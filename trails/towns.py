@@ -14,6 +14,7 @@ name raises :class:`~trails.errors.FilterError` listing the close names.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import threading
 import weakref
@@ -23,6 +24,7 @@ from typing import NamedTuple
 from poi.i18n import gettext as _
 from trails.errors import FilterError
 from trails.filter_params import fold_text
+from trails.filter_store import database_file
 from trails.store import TrailStore
 
 #: How many close names an error lists at most.
@@ -38,6 +40,7 @@ class Town(NamedTuple):
     trails: int
 
 
+@functools.lru_cache(maxsize=4096)  # a département names a few hundred communes, thousands of times
 def town_key(name: str) -> str:
     """The form names are compared in: folded, words separated by one blank.
 
@@ -122,13 +125,19 @@ def find_town(towns: dict[str, Town], text: str) -> Town:
 
 _CACHE_LOCK = threading.Lock()
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # Database -> _entry()
+_SHARED: dict[str, tuple] = {}  # database file -> _entry()
 
 
 def _entry(store: TrailStore) -> tuple:
-    """``(revision, towns, names of the towns with trails, all names)``, cached per connection."""
+    """``(revision, towns, names of the towns with trails, all names)``, cached per connection, and shared by the
+    connections to one file outside a transaction (as :func:`trails.filter_index.trail_index` is)."""
     revision = store.communes_revision()
+    path = database_file(store)
+    shared = bool(path) and not store.db.conn.in_transaction
     with _CACHE_LOCK:
         cached = _CACHE.get(store.db)
+        if shared and not (cached and cached[0] == revision):
+            cached = _SHARED.get(path)
     if cached and cached[0] == revision:
         return cached
     towns = towns_from_points(store.commune_points())
@@ -136,6 +145,8 @@ def _entry(store: TrailStore) -> tuple:
     entry = (revision, towns, [t.name for t in every if t.trails], [t.name for t in every])
     with _CACHE_LOCK:
         _CACHE[store.db] = entry
+        if shared:
+            _SHARED[path] = entry
     return entry
 
 

@@ -27,6 +27,8 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from jinja2 import FileSystemBytecodeCache
+
 from exporter import geojson, kml, poster, qr
 from exporter.bundle_zip import DeflateCache, zip_bytes
 from exporter.errors import ExportError
@@ -45,6 +47,7 @@ from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
 PAGE_SIZE = 20  # webapp.public.PAGE_SIZE
 POIS_PER_FILE = 1000
+MEMO_BLOCK = 256  # circuits (by id) per file of the lists' memo (circuit_rows)
 #: The targets made from the list of every circuit: kept as a whole when no circuit changed.
 LIST_TARGETS = {"lists", "catalogue", "catalogue-index", "catalogue-words", "thumbs", "embed", "embed-help",
                 "api-trails", "site"}
@@ -91,6 +94,9 @@ def publish(db_path: str, options: PublishOptions) -> PublishReport:
                       "FIGURES": False})  # rendering the site is no visit to count
     app.jinja_env.globals["duration_buckets"] = DURATION_BUCKETS  # public/_browse.html
     build = SiteBuild(options.out, compress=options.compress)
+    # the templates compiled once for the publishes to come (checked against their source at each load)
+    (build.versions / "templates").mkdir(parents=True, exist_ok=True)
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(build.versions / "templates"))
     try:
         with app.test_request_context("/", base_url="http://publish.invalid/"):
             publisher = _Publisher(app, build, options, base, live)
@@ -242,24 +248,33 @@ class _Publisher:
     def circuit_rows(self, ids: list[int]) -> dict[int, dict]:
         """What the lists show of each listed circuit (:func:`webapp.publish_catalogue.circuit_row`), kept from
         one publish to the next by circuit revision: only the circuits that changed are read again."""
-        memo = self.build.memo("circuits") or {}
-        old = memo.get("rows", {}) if memo.get("site") == self.site_key else {}
-        rows: dict[int, dict] = {}
-        missing = []
+        blocks: dict[int, list[int]] = {}  # the memo is kept in blocks of circuits by id: an edit rewrites one
         for tid in ids:
-            entry = old.get(str(tid))
-            if entry is not None and entry[0] == self.rev[tid]:
-                rows[tid] = entry[1]
-            else:
-                missing.append(tid)
+            blocks.setdefault(tid // MEMO_BLOCK, []).append(tid)
+        rows: dict[int, dict] = {}
+        missing, changed = [], []
+        for block, members in blocks.items():
+            memo = self.build.memo(f"circuits/{block}") or {}
+            old = memo.get("rows", {}) if memo.get("site") == self.site_key else {}
+            if sorted(old) != sorted(map(str, members)):
+                changed.append(block)  # circuits added or gone
+            for tid in members:
+                entry = old.get(str(tid))
+                if entry is not None and entry[0] == self.rev[tid]:
+                    rows[tid] = entry[1]
+                else:
+                    missing.append(tid)
         for start in range(0, len(missing), 900):  # SQLite's limit of parameters
             trails = self.store.get_many(missing[start:start + 900], segments=False)
             with self.app.app_context():  # the catalogue cards' photos (webapp/media_files.py)
                 photos, thumbs = published_card_photos(trails)
             for t in trails:
                 rows[t.id] = circuit_row(t, photos.get(t.id), thumbs, self.urls.rewrite_absolute)
-        self.build.keep_memo("circuits", {"site": self.site_key,
-                                          "rows": {str(t): [self.rev[t], rows[t]] for t in ids}})
+        if changed:
+            self.build.keep_memo("circuits", None)  # the one file of the memo before it was cut in blocks
+        for block in {*changed, *(tid // MEMO_BLOCK for tid in missing)}:
+            self.build.keep_memo(f"circuits/{block}", {"site": self.site_key, "rows": {
+                str(t): [self.rev[t], rows[t]] for t in blocks[block]}})
         return rows
 
     def assets(self) -> None:

@@ -31,11 +31,13 @@ def json_dumps(data) -> str:
 
 
 def digest(*parts) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
+    """A key: the SHA-256 of the ``repr`` of ``parts`` (plain data: strings, numbers, lists, dicts...), one hash
+    per key (a publish makes one per page of the site).
+
+    >>> digest("site", 3, [1, 2]) == digest("site", 3, [1, 2]) != digest("site", 3, [2, 1])
+    True
+    """
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 #: The names folium gives a map's elements (``map_<32 hex digits>``, random at each rendering).
