@@ -162,6 +162,15 @@ class TrailStore:
         sql = "SELECT * FROM trails" + (" WHERE published = 1 AND unlisted = 0" if published_only else "") + " ORDER BY id"
         return [trail_from_row(r) for r in self.db.execute(sql).fetchall()]
 
+    def attributions(self) -> dict[str, list[int]]:
+        """The ids of the trails the public lists (published, not unlisted) by data credit (``attribution``;
+        blank ones left out), ids in order."""
+        out: dict[str, list[int]] = {}
+        for name, trail_id in self.db.execute("SELECT attribution, id FROM trails WHERE published = 1 AND unlisted = 0 "
+                                              "AND attribution != '' ORDER BY id").fetchall():
+            out.setdefault(name, []).append(trail_id)
+        return out
+
     def find(self, source: str, source_id: str) -> int | None:
         """The id of the trail of ``source`` / ``source_id``, or None."""
         row = self.db.execute("SELECT id FROM trails WHERE source = ? AND source_id = ?", [source, source_id]).fetchone()

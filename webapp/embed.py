@@ -13,6 +13,11 @@ it); every other page gets ``X-Frame-Options: SAMEORIGIN`` and ``frame-ancestors
 (no clickjacking of the editor or the forms).
 
 ``/embed/help`` shows the ``<iframe>`` snippet for chosen filters, with a preview.
+
+On the published static site (``balise publish``, ``STATIC_SITE``) both pages are made once, for no filter;
+``webapp/static/embed.js`` then does in the browser what the routes do here (the widget's list for
+``location.search``, the help page's code and preview for the form), on the catalogue's compact index, with
+the messages and data of :func:`static_data`.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ import re
 import secrets
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, g, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, render_template, request, url_for
 
 from poi.i18n import gettext as _
 from poi.text import fold
@@ -80,6 +85,36 @@ def find_trails(args, limit: int):
     return found[:limit], len(found), filters
 
 
+def id_ranges(ids) -> list[list[int]]:
+    """Sorted ``ids`` as runs of consecutive ids ``[first, last]`` (a source's circuits have neighbouring ids).
+
+    >>> id_ranges([1, 2, 3, 7, 9, 10]), id_ranges([])
+    ([[1, 3], [7, 7], [9, 10]], [])
+    """
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
+
+
+def static_data(page: str) -> dict:
+    """What ``webapp/static/embed.js`` needs on the published ``page`` (``widget`` or ``help``): the widget's
+    parameter names, its messages in the current language and, for the widget, the data credit of every
+    listed circuit (``[[attribution, id_ranges]]``: the credits line names those of the circuits shown)."""
+    msg = {"bad_limit": _("{name} must be a whole number from {low} to {high}, not {value!r}")}
+    if page == "help":
+        msg.update(title=_("Walking trails"), title_place=_("Walking trails: {place}"),
+                   one_match=_("1 trail matches today."), n_match=_("{n} trails match today."))
+        return {"page": page, "params": list(param_names()), "msg": msg}
+    msg.update(d_plus=_("D+"), no_match=_("No trail matches these filters yet."), see_all=_("See all {n} trails"),
+               see_other=_("See the other trails"), data=_("Data"))
+    credits = [[name, id_ranges(ids)] for name, ids in db.trails().attributions().items()]
+    return {"page": page, "params": list(param_names()), "msg": msg, "credits": credits}
+
+
 @bp.route("/embed")
 def widget():
     limit = int_param("limit", LIMIT, 1, MAX_LIMIT)
@@ -94,7 +129,8 @@ def widget():
     return render_template("embed/widget.html", trails=trails, total=total, nonce=g.csp_nonce,
                            trail_url=lambda t: external_url("public.trail_page", trail_id=t.id),
                            more_url=public_base_url().rstrip("/") + more.removeprefix(request.script_root),
-                           site=public_base_url())
+                           site=public_base_url(),
+                           static=static_data("widget") if current_app.config.get("STATIC_SITE") else None)
 
 
 def snippet(params: dict[str, list[str]], *, title: str, height_px: int = 480) -> str:
@@ -123,7 +159,8 @@ def help_page():
     code = snippet(params, title=title)
     preview = url_for("embed.widget", **params)
     return render_template("embed/help.html", code=code, preview=preview, args=request.args, limit=limit,
-                           difficulties=DIFFICULTIES, total=find_trails(request.args, limit)[1])
+                           difficulties=DIFFICULTIES, total=find_trails(request.args, limit)[1],
+                           static=static_data("help") if current_app.config.get("STATIC_SITE") else None)
 
 
 def embed_help_url(args) -> str:

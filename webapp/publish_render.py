@@ -42,7 +42,7 @@ def digest(*parts) -> str:
 
 #: The names folium gives a map's elements (``map_<32 hex digits>``, random at each rendering).
 FOLIUM_NAME = re.compile(r"\b([a-z][a-z0-9_]*?)_([0-9a-f]{32})\b")
-NONCE = re.compile(r'(?<=\bnonce=")[^"]*(?=")')
+NONCE = re.compile(r'(?<=\bnonce=")[^"]*(?=")|(?<=\'nonce-)[^\']*(?=\')')  # an attribute, a (meta) CSP source
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}Z\)")
 
 

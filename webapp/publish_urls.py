@@ -206,7 +206,7 @@ class SiteUrls:
 
     def rewrite_absolute(self, text: str, lang: str = "") -> str:
         """Absolute URLs under ``base_url`` (API files, the embed snippet) pointed at the site's files."""
-        pattern = re.compile(re.escape(self.base_url.rstrip("/")) + r"""/(?:(?!&quot;)[^"'\s<>\\])*""")
+        pattern = re.compile(re.escape(self.base_url.rstrip("/")) + r"""/(?:(?!&quot;|&#34;)[^"'\s<>\\])*""")
         root = urlsplit(self.base_url).path.rstrip("/")
 
         def replace(m: re.Match) -> str:

@@ -10,6 +10,7 @@ cut, the QR code decoded to the published bundle URL (zbarimg), and the link che
 """
 from __future__ import annotations
 
+import html
 import re
 import socket
 import subprocess
@@ -196,3 +197,112 @@ def test_nginx_sends_the_cache_headers_and_precompressed_files(published, demo):
     sw = head(f"trails/{demo.trail_id}/bundle/sw.js")
     assert sw["Cache-Control"] == "no-cache" and sw["Service-Worker-Allowed"] == "./"
     assert head("", **{"Accept-Encoding": "gzip"})["Content-Encoding"] == "gzip"
+
+
+# -- the embed widget and its help page (webapp/static/embed.js filters where /embed filters on the server) ------
+WIDGET_QUERIES = ["theme=For%C3%AAt&limit=5", "difficulty=easy", "min_duration=1h&max_duration=2h&limit=20",
+                  "commune=Meyrueis", "commune=saint&difficulty=medium&limit=3", "commune=Vialas&theme=For%C3%AAt",
+                  "commune=Nowhere", "limit=0"]
+
+
+def ready(page) -> None:
+    """Wait for embed.js to have shown its answer (a locator: the widget's CSP allows no eval)."""
+    page.locator("html[data-widget=ready]").wait_for(state="attached")
+
+
+def normalized_text(page, selector: str) -> list[str]:
+    return [line.strip() for line in page.inner_text(selector).splitlines() if line.strip()]
+
+
+def live_widget_text(page, demo, query: str) -> list[str]:  # noqa: F811
+    """The live ``/embed?query`` of the Flask app, shown in the same browser: what a visitor reads in it."""
+    from webapp import create_app
+
+    response = create_app({"DATABASE": str(demo.db_path), "TESTING": True}).test_client().get(f"/embed?{query}")
+    page.set_content(response.get_data(as_text=True))
+    return normalized_text(page, "main")
+
+
+def test_published_widget_filters_like_the_live_widget(context, published, demo):  # noqa: F811
+    ctx = context()
+    page, live = ctx.new_page(), ctx.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    for query in WIDGET_QUERIES:
+        for lang, prefix in (("fr", ""), ("en", "en/")):
+            if lang == "en" and query != "commune=Meyrueis":
+                continue
+            page.goto(f"{published.url}{prefix}embed/?{query}")
+            ready(page)
+            expected = live_widget_text(live, demo, f"{query}&lang={lang}")
+            shown = normalized_text(page, "main")
+            if query == "limit=0":  # the live route answers 400 with the same message
+                assert shown == [page.inner_text("h1"), *expected[:2]], (shown, expected)
+                assert "limit" in expected[1]
+                continue
+            assert shown == expected, query
+            names = page.locator("main ul li h2 a")
+            if names.count():
+                first = names.first
+                assert re.fullmatch(re.escape(published.url + prefix) + r"trails/\d+/", first.get_attribute("href"))
+                assert first.get_attribute("target") == "_blank"
+    assert page.locator("main ul li").count() == 0  # the last one: nothing in the commune, no list
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+
+
+def test_published_widget_without_javascript_shows_the_first_trails(context, published, demo):  # noqa: F811
+    page = context(java_script_enabled=False).new_page()
+    page.goto(f"{published.url}embed/?commune=Meyrueis&limit=3")
+    live = context().new_page()
+    assert normalized_text(page, "main") == live_widget_text(live, demo, "lang=fr")  # the ready-made list
+
+
+def test_published_widget_tells_its_height_to_the_page_that_frames_it(context, published):  # noqa: F811
+    page = context().new_page()  # about:blank: a page of another origin
+    page.set_content(f"""<script>window.heights = [];
+      window.addEventListener("message", (e) => {{ if (e.data && e.data.type === "balise:height") {{
+        window.heights.push(e.data.height); }} }});</script>
+      <iframe src="{published.url}embed/?commune=Meyrueis&limit=2" style="width:320px;height:50px"></iframe>""")
+    frame = page.frame_locator("iframe")
+    frame.locator("html[data-widget=ready]").wait_for(state="attached")
+    page.wait_for_function("window.heights.length > 0")
+    assert frame.locator("main ul li").count() == 2
+    height = page.frames[1].evaluate("document.documentElement.scrollHeight")
+    page.wait_for_function(f"window.heights[window.heights.length - 1] === {height}")  # the filtered list's height
+
+
+def test_published_help_page_makes_the_code_in_the_browser(context, published, demo):  # noqa: F811
+    from webapp import create_app
+
+    page = context().new_page()
+    page.goto(f"{published.url}embed/help/")
+    page.fill("#e-commune", "Meyrueis")
+    page.select_option("#e-difficulty", "medium")
+    page.fill("#e-limit", "3")
+    page.click("form[data-embed-help] button[type=submit]")
+    page.wait_for_url(re.compile(r"embed/help/\?commune=Meyrueis&difficulty=medium&limit=3$"))
+    ready(page)
+    code = page.input_value("textarea.embed-code")
+    src = f"{published.url}embed/?commune=Meyrueis&amp;difficulty=medium&amp;limit=3"
+    assert f'<iframe src="{src}"' in code
+    client = create_app({"DATABASE": str(demo.db_path), "TESTING": True,
+                         "BASE_URL": published.url}).test_client()
+    live = client.get("/embed/help?commune=Meyrueis&difficulty=medium&limit=3&lang=fr").get_data(as_text=True)
+    live_code = html.unescape(re.search(r'class="embed-code">(.*?)</textarea>', live, re.S).group(1))
+    assert code == live_code.replace("/balades/embed?", "/balades/embed/?")  # same title, same script line
+    live_count = html.unescape(re.search(r'class="embed-count">(.*?)</span>', live, re.S).group(1))
+    assert page.inner_text(".embed-count") == live_count
+    assert page.locator("iframe.embed-preview").get_attribute("src") == "../?commune=Meyrueis&difficulty=medium&limit=3"
+    page.locator("iframe.embed-preview").scroll_into_view_if_needed()  # a lazy frame loads when seen
+    preview = page.frame_locator("iframe.embed-preview")
+    preview.locator("html[data-widget=ready]").wait_for(state="attached")
+    widget = context().new_page()
+    widget.goto(html.unescape(src))  # the pasted code's address lists what the live widget lists
+    ready(widget)
+    expected = live_widget_text(context().new_page(), demo, "commune=Meyrueis&difficulty=medium&limit=3&lang=fr")
+    assert normalized_text(widget, "main") == expected
+    assert preview.locator("main ul li").count() == len(widget.locator("main ul li").all()) > 0
+    page.goto(f"{published.url}embed/help/?commune=Vialas")  # an address with filters fills the form
+    ready(page)
+    assert page.input_value("#e-commune") == "Vialas"
+    assert "commune=Vialas" in page.input_value("textarea.embed-code")

@@ -304,6 +304,19 @@
     return index.lang === "fr" ? text.replace(".", ",") : text;
   }
 
+  // Lengths and heights as the server's pages write them (webapp/i18n.py: format_km, format_m). Python rounds an
+  // exact tie to even (2250 m: "2.2 km", 158.5 m: "158 m") where toFixed and Math.round round it up.
+  function formatKm(lang, metres) {
+    const x = metres / 1000;
+    const tie = Number.isInteger(x * 4) && !Number.isInteger(x * 2);  // x.25 or x.75: the only exact ties at 0.1
+    const text = (tie ? roundHalfEven(x * 10) / 10 : x).toFixed(1);
+    return (lang === "fr" ? text.replace(".", ",") : text) + " km";
+  }
+
+  function formatMetres(metres) {
+    return roundHalfEven(metres) + " m";
+  }
+
   function plainNumber(x) {
     return String(x);
   }
@@ -347,7 +360,8 @@
   }
 
   const core = {search: search, parseFilters: parseFilters, describe: describe, geodesic: geodesic,
-    formatDuration: formatDuration, FilterError: FilterError, fmt: fmt, paramValue: paramValue};
+    formatDuration: formatDuration, formatKm: formatKm, formatMetres: formatMetres, label: label,
+    FilterError: FilterError, fmt: fmt, paramValue: paramValue, fold: fold, words: words, T: T};
   root.BaliseCatalogue = core;
   if (typeof module !== "undefined" && module.exports) module.exports = core;
   if (typeof document === "undefined") return;
@@ -361,11 +375,7 @@
     for (const c of children) if (c !== null && c !== undefined) node.append(c);
     return node;
   }
-
-  function km(index, m) {
-    const text = (m / 1000).toFixed(1);
-    return (index.lang === "fr" ? text.replace(".", ",") : text) + " km";
-  }
+  core.el = el;  // the embed widget's script builds its list with it too (webapp/static/embed.js)
 
   function figure(term, value) {
     return el("div", null, el("dt", null, term), el("dd", null, value));
@@ -398,10 +408,10 @@
         if (photo) li.prepend(el("img", {class: "card-photo", src: root + photo[0], alt: photo[3], width: photo[1],
           height: photo[2], loading: "lazy", decoding: "async"}));
         if (t[T.commune]) li.append(el("p", {class: "commune"}, t[T.commune]));
-        li.append(el("dl", {class: "figures"}, figure(m.fig_length, km(index, t[T.length])),
+        li.append(el("dl", {class: "figures"}, figure(m.fig_length, formatKm(index.lang, t[T.length])),
           figure(m.fig_duration, formatDuration(t[T.duration])),
           figure(m.fig_difficulty, label(index, index.codes.difficulty[t[T.difficulty]])),
-          figure(m.fig_ascent, Math.round(t[T.ascent]) + " m")));
+          figure(m.fig_ascent, formatMetres(t[T.ascent]))));
         if (t[T.access].length) {
           const p = el("p", {class: "accessibility"});
           t[T.access].forEach((i) => p.append(el("span", {class: "tag"}, label(index, index.codes.accessibility[i])), " "));
