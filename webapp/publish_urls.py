@@ -159,10 +159,15 @@ class SiteUrls:
         return "api/openapi.json"
 
     def _embed_widget(self, args, pairs, params):
-        return "embed/"
+        return "embed/" + self._query(pairs)  # the page filters in the browser (webapp/static/embed.js)
 
     def _embed_help_page(self, args, pairs, params):
-        return "embed/help/"
+        return "embed/help/" + self._query(pairs)
+
+    @staticmethod
+    def _query(pairs) -> str:
+        query = urlencode([(k, v) for k, v in pairs if k != "lang"])
+        return f"?{query}" if query else ""
 
     def _figures_privacy(self, args, pairs, params):
         return "privacy/"

@@ -306,3 +306,14 @@ def test_published_help_page_makes_the_code_in_the_browser(context, published, d
     ready(page)
     assert page.input_value("#e-commune") == "Vialas"
     assert "commune=Vialas" in page.input_value("textarea.embed-code")
+    page.goto(published.url)  # the catalogue filtered in the browser passes its filters on
+    page.wait_for_function("document.documentElement.dataset.catalogue === 'ready'")
+    page.locator("form#filters input[name=difficulty][value=medium]").check()
+    page.wait_for_url(re.compile(r"\?difficulty=medium$"))
+    assert page.locator(".embed-link a").get_attribute("href") == "embed/help/?difficulty=medium"
+    page.goto(f"{published.url}catalogue/difficulty/easy/")  # so does a ready-made page
+    page.click(".embed-link a")
+    page.wait_for_url(f"{published.url}embed/help/?difficulty=easy")
+    ready(page)
+    assert page.input_value("#e-difficulty") == "easy"
+    assert f'<iframe src="{published.url}embed/?difficulty=easy"' in page.input_value("textarea.embed-code")

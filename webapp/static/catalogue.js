@@ -488,6 +488,8 @@
         if (p > 1) q.set("page", String(p));
         return root + (q.toString() ? "?" + q : "");
       };
+      const embedLink = document.querySelector(".embed-link a");
+      const embedHelp = embedLink && embedLink.getAttribute("href").split("?")[0];
       const show = (params, push) => {
         if (paramValue(params, "q") && !index.words) {  // the words of a text search come on demand
           fetch(script.dataset.words).then((r) => r.json()).then((words) => {
@@ -501,6 +503,10 @@
           return;
         }
         render(index, form, params, root, pageUrl(params));
+        if (embedLink) {  // "Put these trails on your website": the help page starts from these filters
+          const kept = new URLSearchParams([...params].filter(([k]) => !["page", "sort", "lang"].includes(k)));
+          embedLink.setAttribute("href", embedHelp + (kept.toString() ? "?" + kept : ""));
+        }
         if (push) history.pushState(null, "", root + (params.toString() ? "?" + params : ""));
         document.documentElement.dataset.catalogue = "ready";
       };
