@@ -210,6 +210,16 @@ class SiteBuild:
             if belongs(name):
                 self.targets[name] = entry
 
+    def keep_all(self, names: list[str]) -> bool:
+        """Keep as they are the targets ``names`` of the last publish and say True; False (none kept) when one of them
+        was not published."""
+        old = self.old_targets
+        if any(name not in old for name in names):
+            return False
+        for name in names:
+            self.targets[name] = old[name]
+        return True
+
     def previous_files(self, name: str) -> dict[str, str]:
         """The files (path -> object) target ``name`` had in the last publish."""
         entry = self.old_targets.get(name)

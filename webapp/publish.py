@@ -21,6 +21,7 @@ Site layout (``DIR``; the first ``--lang`` at the root, the others under ``<lang
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass, field
 from html import escape
@@ -41,13 +42,13 @@ from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
 from webapp.media_files import poi_media_paths, published_card_photos
 from webapp.publish_catalogue import api_trails_json, catalogue_index, circuit_row, index_fields
-from webapp.publish_render import code_digest, digest, json_dumps, run_jobs, stable_names, stable_pdf
+from webapp.publish_render import code_digest, digest, gc_paused, json_dumps, run_jobs, stable_names, stable_pdf
 from webapp.publish_store import PublishStore
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
 PAGE_SIZE = 20  # webapp.public.PAGE_SIZE
 POIS_PER_FILE = 1000
-MEMO_BLOCK = 256  # circuits (by id) per file of the lists' memo (circuit_rows)
+MEMO_BLOCK = 256  # circuits or POIs (by id) per block of parts (_Publisher.block) and per file of the lists' memo
 #: The targets made from the list of every circuit: kept as a whole when no circuit changed.
 LIST_TARGETS = {"lists", "catalogue", "catalogue-index", "catalogue-words", "thumbs", "embed", "embed-help",
                 "api-trails", "site"}
@@ -93,16 +94,23 @@ def publish(db_path: str, options: PublishOptions) -> PublishReport:
                       "SITE_LANGUAGES": options.langs, "TESTING": False,
                       "FIGURES": False})  # rendering the site is no visit to count
     app.jinja_env.globals["duration_buckets"] = DURATION_BUCKETS  # public/_browse.html
-    build = SiteBuild(options.out, compress=options.compress)
+    with gc_paused():
+        build = SiteBuild(options.out, compress=options.compress)
     # the templates compiled once for the publishes to come (checked against their source at each load)
     (build.versions / "templates").mkdir(parents=True, exist_ok=True)
     app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(build.versions / "templates"))
     try:
         with app.test_request_context("/", base_url="http://publish.invalid/"):
             publisher = _Publisher(app, build, options, base, live)
-            publisher.run()
-            publisher.render()
-        stats = build.commit()
+            with gc_paused():
+                publisher.run()
+            gc.freeze()  # what run() read lives until the end: the collections while rendering skip it
+            try:
+                publisher.render()
+            finally:
+                gc.unfreeze()
+        with gc_paused():
+            stats = build.commit()
     except BaseException:
         build.abort()
         raise
@@ -222,20 +230,18 @@ class _Publisher:
                 self.page(f"embed:{lang}", digest(listing, lang), f"{prefix}embed/index.html", lang, "/embed")
                 self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
                           "/embed/help")
-            for tid in ids:
-                self.page(f"trail:{tid}:{lang}", digest(self.site_key, rev[tid], lang),
-                          f"{prefix}trails/{tid}/index.html", lang, f"/trails/{tid}")
-            for pid in poi_marks:
-                self.page(f"poi:{pid}:{lang}", digest(self.site_key, poi_marks[pid], trails_of[pid], lang),
-                          f"{prefix}pois/{pid}/index.html", lang, f"/pois/{pid}")
             self.page(f"privacy:{lang}", digest(self.site_key, lang), f"{prefix}privacy/index.html", lang, "/privacy")
-        for tid in ids:
-            self.files(f"trail-files:{tid}", digest(self.site_key, rev[tid], map_rev),
-                       lambda tid=tid: self.trail_files(tid))
-        for pid in poi_marks:
-            self.files(f"poi-api:{pid}", digest(self.site_key, poi_marks[pid], trails_of[pid]),
-                       lambda pid=pid: self.poi_files(pid))
+        for block, tids in _blocks(ids):
+            self.block(f"circuits:{block}", digest(self.site_key, map_rev, [(t, rev[t]) for t in tids]),
+                       [(f"trail:{t}:{lang}", f"{self.urls.prefix(lang)}trails/{t}/index.html")
+                        for lang in self.langs for t in tids], [f"trail-files:{t}" for t in tids],
+                       lambda tids=tids: self.circuit_parts(tids, map_rev))
         ordered = sorted(poi_marks)
+        for block, pids in _blocks(ordered):
+            self.block(f"pois:{block}", digest(self.site_key, [(p, poi_marks[p], trails_of[p]) for p in pids]),
+                       [(f"poi:{p}:{lang}", f"{self.urls.prefix(lang)}pois/{p}/index.html")
+                        for lang in self.langs for p in pids], [f"poi-api:{p}" for p in pids],
+                       lambda pids=pids: self.poi_parts(pids, poi_marks, trails_of))
         for n, start in enumerate(range(0, len(ordered), POIS_PER_FILE), 1):
             chunk = ordered[start:start + POIS_PER_FILE]
             self.files(f"poi-page:{n}", digest(self.site_key, [(p, poi_marks[p]) for p in chunk]),
@@ -245,12 +251,40 @@ class _Publisher:
             self.files("api-trails", listing, lambda: {"api/trails.json": self.api_trails()})
             self.files("site", digest(self.site_key, sorted(self.sitemap)), self.site_files)
 
+    def block(self, name: str, key: str, pages: list[tuple[str, str]], others: list[str], parts) -> None:
+        """The parts of a block of circuits or POIs (:func:`_blocks`), kept whole without computing their own keys
+        when ``key``, what they are all made of, did not change since the last publish (an edit at 10,000 circuits
+        computes the keys of one block); else ``parts()`` adds them one by one, each with its key.
+        ``pages``: (target, site file) of its pages; ``others``: its other targets."""
+        if self.build.unchanged(name, key) and self.build.keep_all([target for target, _ in pages] + others):
+            self.pages += len(pages)
+            self.sitemap.extend(path.removesuffix("index.html") for _, path in pages)
+            return
+        self.build.put(name, key, {})
+        parts()
+
+    def circuit_parts(self, ids: list[int], map_rev) -> None:
+        for lang in self.langs:
+            for tid in ids:
+                self.page(f"trail:{tid}:{lang}", digest(self.site_key, self.rev[tid], lang),
+                          f"{self.urls.prefix(lang)}trails/{tid}/index.html", lang, f"/trails/{tid}")
+        for tid in ids:
+            self.files(f"trail-files:{tid}", digest(self.site_key, self.rev[tid], map_rev),
+                       lambda tid=tid: self.trail_files(tid))
+
+    def poi_parts(self, ids: list[int], marks: dict[int, int], trails_of: dict[int, list]) -> None:
+        for lang in self.langs:
+            for pid in ids:
+                self.page(f"poi:{pid}:{lang}", digest(self.site_key, marks[pid], trails_of[pid], lang),
+                          f"{self.urls.prefix(lang)}pois/{pid}/index.html", lang, f"/pois/{pid}")
+        for pid in ids:
+            self.files(f"poi-api:{pid}", digest(self.site_key, marks[pid], trails_of[pid]),
+                       lambda pid=pid: self.poi_files(pid))
+
     def circuit_rows(self, ids: list[int]) -> dict[int, dict]:
         """What the lists show of each listed circuit (:func:`webapp.publish_catalogue.circuit_row`), kept from
         one publish to the next by circuit revision: only the circuits that changed are read again."""
-        blocks: dict[int, list[int]] = {}  # the memo is kept in blocks of circuits by id: an edit rewrites one
-        for tid in ids:
-            blocks.setdefault(tid // MEMO_BLOCK, []).append(tid)
+        blocks = dict(_blocks(ids))  # the memo is kept in blocks of circuits by id: an edit rewrites one
         rows: dict[int, dict] = {}
         missing, changed = [], []
         for block, members in blocks.items():
@@ -425,6 +459,19 @@ class _Publisher:
             .replace(f'{root_path}http', "http").replace(f'{root_path}#', "#")
         return {"sitemap.xml": sitemap, "robots.txt": robots, "404.html": html,
                 "_headers": headers_file(root_path), "nginx.conf.example": nginx_snippet(root_path)}
+
+
+def _blocks(ids: list[int]) -> list[tuple[int, list[int]]]:
+    """``ids`` (sorted) in blocks of :data:`MEMO_BLOCK` by id (``id // MEMO_BLOCK``): a block keeps its members
+    when circuits are added or removed elsewhere.
+
+    >>> _blocks([1, 2, 300, 700])
+    [(0, [1, 2]), (1, [300]), (2, [700])]
+    """
+    out: dict[int, list[int]] = {}
+    for i in ids:
+        out.setdefault(i // MEMO_BLOCK, []).append(i)
+    return list(out.items())
 
 
 def _xml(text: str) -> str:
