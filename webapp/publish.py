@@ -3,9 +3,9 @@
 Every public page is rendered through the app (its test client), so the static site shows
 exactly what ``balise serve`` shows, then its links are rewritten for static hosting
 (:mod:`webapp.publish_urls`); downloads come from the same code as the live routes (GPX, QR codes,
-posters, the bundle folder and its zip) or from the exporters (GeoJSON, KML). Files are handed
-to :class:`exporter.site.SiteBuild`, which writes only what changed and switches the site in one
-step. Each part of the site (a target) carries a key, a digest of what it is made of: a target
+posters, the bundle folder and its zip) or from the exporters (GeoJSON, KML): :mod:`webapp.publish_files`.
+Files are handed to :class:`exporter.site.SiteBuild`, which writes only what changed and switches the site
+in one step. Each part of the site (a target) carries a key, a digest of what it is made of: a target
 whose key did not change since the last publish is not rendered again.
 
 Site layout (``DIR``; the first ``--lang`` at the root, the others under ``<lang>/``)::
@@ -22,7 +22,6 @@ Site layout (``DIR``; the first ``--lang`` at the root, the others under ``<lang
 from __future__ import annotations
 
 import gc
-import hashlib
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -30,19 +29,18 @@ from urllib.parse import urlencode, urlsplit
 
 from jinja2 import FileSystemBytecodeCache
 
-from exporter import geojson, kml, poster, qr
-from exporter.bundle_zip import DeflateCache, zip_bytes
+from exporter.bundle_zip import DeflateCache
 from exporter.errors import ExportError
 from exporter.site import PublishStats, SiteBuild
-from exporter.site_serving import headers_file, nginx_snippet
 from poi.i18n import gettext as _
 from poi.store import PoiStore
 from trails.filter_index import DURATION_BUCKETS, search_ids
 from trails.filters import FilterSet
 from trails.towns import TownFinder, town_names
-from webapp.media_files import poi_media_paths, published_card_photos
+from webapp.media_files import published_card_photos
 from webapp.publish_catalogue import api_trails_json, catalogue_index, circuit_row, index_fields
-from webapp.publish_render import code_digest, digest, gc_paused, json_dumps, run_jobs, stable_names, stable_pdf
+from webapp.publish_files import SiteFiles
+from webapp.publish_render import code_digest, digest, gc_paused, json_dumps, run_jobs, stable_names
 from webapp.publish_store import PublishStore
 from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
@@ -122,7 +120,7 @@ def publish(db_path: str, options: PublishOptions) -> PublishReport:
                          workers=publisher.workers, seconds_by_part=publisher.seconds_by_part, parts=parts)
 
 
-class _Publisher:
+class _Publisher(SiteFiles):
     """One publish: gathers the targets, renders the changed ones (see :func:`publish`)."""
 
     def __init__(self, app, build: SiteBuild, options: PublishOptions, base: str, live: str):
@@ -311,29 +309,6 @@ class _Publisher:
                 str(t): [self.rev[t], rows[t]] for t in blocks[block]}})
         return rows
 
-    def assets(self) -> None:
-        """The static files of the app and of every blueprint that has some (Leaflet, its plugins), CSS and JS
-        under names that hold their hash (cached forever)."""
-        app = self.app
-        folders = [(app.static_url_path, app.static_folder)] + sorted(
-            (bp.static_url_path, bp.static_folder) for bp in app.blueprints.values()
-            if bp.static_folder and bp.static_url_path)
-        for url_root, folder in folders:
-            url_root, folder = url_root.rstrip("/") + "/", Path(folder)
-            out = url_root.lstrip("/")
-            for path in sorted(folder.rglob("*")):
-                if not path.is_file() or path.suffix == ".map" or ".esm." in path.name:
-                    continue
-                rel = path.relative_to(folder).as_posix()
-                data = path.read_bytes()
-                name = rel
-                if path.suffix in (".css", ".js") and "/" not in rel:
-                    name = f"{path.stem}.{hashlib.sha256(data).hexdigest()[:10]}{path.suffix}"
-                self.urls.assets[url_root + rel] = out + name
-                target, key = f"asset:{out}{rel}", hashlib.sha256(data).hexdigest()
-                if not self.build.unchanged(target, key):
-                    self.build.put(target, key, {out + name: data})
-
     def catalogue_queries(self) -> None:
         """The pre-rendered catalogue pages: one per difficulty, theme, duration band and commune."""
         towns = TownFinder(self.store)
@@ -384,53 +359,6 @@ class _Publisher:
         self.files("catalogue-words", self.listing,
                    lambda: {"api/catalogue-words.json": json_dumps([self.rows[t]["words"] for t in self.catalogue_specs[0][2]])})
 
-    # -- files ------------------------------------------------------------------------------------------
-    def poi_videos(self, poi) -> dict[str, bytes]:
-        """The POI page's stored videos and their posters (``videos/``, ``thumbs/``: webapp/media_files.py)."""
-        with self.app.app_context():
-            return {path: file.read_bytes() for path, file in poi_media_paths(poi).items()}
-
-    def poi_photo(self, poi) -> dict[str, bytes]:
-        """The resized photo the POI page shows (``pois/<id>/photo.jpg``) when the media store has one."""
-        from webapp.public import stored_photo_path
-
-        with self.app.app_context():
-            if stored_photo_path(poi) is None:
-                return {}
-        return {f"pois/{poi.id}/photo.jpg": self.get(f"/pois/{poi.id}/photo.jpg")}
-
-    def api(self, path: str) -> bytes:
-        text = self.get(path, [("lang", self.langs[0])]).decode("utf-8")
-        return self.urls.rewrite_absolute(text).encode("utf-8")
-
-    def poi_files(self, pid: int) -> dict[str, bytes]:
-        """A POI's API file, its photo and its videos."""
-        poi = self.pois.get(pid)
-        return {f"api/pois/{pid}.json": self.api(f"/api/pois/{pid}"), **self.poi_photo(poi), **self.poi_videos(poi)}
-
-    def trail_files(self, tid: int) -> dict[str, bytes]:
-        from webapp.bundles import build_bundle, zip_folder
-
-        full = self.store.get(tid)
-        stops = self.store.stops_with_pois(tid)
-        url = qr.bundle_url(self.base, tid)  # the bundle's published URL itself (no ?src=: a static host counts nothing)
-        bundle = build_bundle(full, stops)
-        ways = poster.poster_ways(self.db.get_db(), full)
-        a4 = poster.export(full, stops, url=url, size="A4", ways=ways)
-        out = {f"trails/{tid}.gpx": self.get(f"/trails/{tid}.gpx"),
-               f"trails/{tid}.geojson": geojson.export(full, stops),
-               f"trails/{tid}.kml": kml.export(full, stops),
-               f"trails/{tid}/qr.png": qr.export(full, url=url, fmt="png"),
-               f"trails/{tid}/qr.svg": qr.export(full, url=url, fmt="svg"),
-               f"trails/{tid}/poster-a4.svg": a4,
-               f"trails/{tid}/poster-a3.svg": poster.export(full, stops, url=url, size="A3", ways=ways),
-               f"trails/{tid}/poster.pdf": stable_pdf(poster.to_pdf(a4), full.updated_at),
-               f"trails/{tid}/bundle.zip": zip_bytes(bundle, zip_folder(full), self.deflated),
-               f"api/trails/{tid}.json": self.api(f"/api/trails/{tid}")}
-        for name, data in bundle.items():
-            out[f"trails/{tid}/bundle/{name}"] = data
-        return out
-
     def listed_rows(self) -> list:
         """The fields of the catalogue index of every listed circuit, in the catalogue's order."""
         return [index_fields(self.rows[t]) for t in self.catalogue_specs[0][2]]
@@ -439,27 +367,6 @@ class _Publisher:
         """Every published circuit in one file: what ``/api/trails`` answers, without paging."""
         _, _, ids, total, facets = self.catalogue_specs[0]
         return api_trails_json([self.rows[t] for t in ids], total, facets, self.urls.rewrite_absolute)
-
-    def pois_file(self, ids: list[int]) -> bytes:
-        pois = [p for start in range(0, len(ids), 900)  # SQLite's limit of parameters
-                for p in self.pois.get_many(ids[start:start + 900])]
-        data = geojson.pois_collection(sorted(pois, key=lambda p: p.id))
-        return json_dumps(data).encode("utf-8")
-
-    def site_files(self) -> dict[str, bytes | str]:
-        urls = [self.urls.absolute(p) for p in sorted(set(self.sitemap))]
-        sitemap = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                   '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-                   + "".join(f"<url><loc>{_xml(u)}</loc></url>\n" for u in urls) + "</urlset>\n")
-        robots = f"User-agent: *\nAllow: /\nSitemap: {self.urls.absolute('sitemap.xml')}\n"
-        not_found = self.client.get("/no-such-page", query_string={"lang": self.langs[0]})
-        root_path = urlsplit(self.base).path
-        html = self.urls.rewrite_page(not_found.get_data(as_text=True), "404.html", self.langs[0])
-        html = html.replace('href="', f'href="{root_path}').replace('src="', f'src="{root_path}') \
-            .replace(f'{root_path}http', "http").replace(f'{root_path}#', "#")
-        return {"sitemap.xml": sitemap, "robots.txt": robots, "404.html": html,
-                "_headers": headers_file(root_path), "nginx.conf.example": nginx_snippet(root_path)}
-
 
 def _blocks(ids: list[int]) -> list[tuple[int, list[int]]]:
     """``ids`` (sorted) in blocks of :data:`MEMO_BLOCK` by id (``id // MEMO_BLOCK``): a block keeps its members
@@ -472,7 +379,3 @@ def _blocks(ids: list[int]) -> list[tuple[int, list[int]]]:
     for i in ids:
         out.setdefault(i // MEMO_BLOCK, []).append(i)
     return list(out.items())
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;")
