@@ -258,3 +258,27 @@ def test_migration_12_moves_the_published_figures_waymarking_and_routing_out_of_
     TrailStore(db).save(a)
     assert json.loads(db.execute("SELECT extra FROM trails WHERE source_id = 'a'").fetchone()[0]) == {"length_3d_m": 2401}
     assert TrailStore(db).get(a.id).published_ascent_m == 159
+
+
+def test_the_lists_read_every_circuit_without_walking_its_trace(tmp_path):
+    """The filters' index, the towns and the circuits to publish read every row of ``trails``: from the index
+    ``trails_listing`` (migration 13), not from the table, where each row's trace comes first (a scan of 10,000
+    circuits read 100 MB)."""
+    from helpers import open_db
+    from trails.filter_store import index_rows
+    from webapp.publish_store import PublishStore
+
+    db = open_db(tmp_path / "balise.db")
+    store = TrailStore(db)
+    store.save(Trail(name="Mas de la Roquette", segments=SEG, commune="Vialas", published=True))
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    index_rows(store)
+    store.commune_points()
+    PublishStore(db).published_trails()
+    db.conn.set_trace_callback(None)
+    scans = [s for s in statements if " FROM trails" in s and " WHERE id" not in s]
+    assert len(scans) == 3
+    for sql in scans:
+        plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
+        assert "trails_listing" in plan, (sql, plan)

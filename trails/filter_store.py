@@ -41,7 +41,9 @@ def index_rows(store: TrailStore) -> tuple[list[tuple], list[tuple]]:
     """``(rows of INDEX_COLUMNS by id, (trail_id, theme) pairs)``, as plain tuples."""
     cursor = store.db.conn.cursor()
     cursor.row_factory = None  # plain tuples: a third of the time of sqlite3.Row here
-    rows = cursor.execute(f"SELECT {', '.join(INDEX_COLUMNS)} FROM trails ORDER BY id").fetchall()
+    # the index holds these columns: without it SQLite reads every row through its trace (trails migration 13)
+    rows = cursor.execute(f"SELECT {', '.join(INDEX_COLUMNS)} FROM trails INDEXED BY trails_listing "
+                          "ORDER BY id").fetchall()
     return rows, cursor.execute("SELECT trail_id, theme FROM trail_themes").fetchall()
 
 

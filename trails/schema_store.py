@@ -171,6 +171,12 @@ MIGRATIONS = [
                                             "THEN json_extract(extra, '$.routed_through') ELSE '[]' END"),
                          "routing": ("TEXT", "CASE WHEN json_type(extra, '$.routing') = 'object' "
                                              "THEN json_extract(extra, '$.routing') END")}),
+    # 13: what the lists read of every circuit, without its trace (the filters' index, the towns, the circuits to
+    # publish): read from this index, a scan of the table no longer walks every trace (100 MB at 10,000 circuits).
+    """
+    CREATE INDEX IF NOT EXISTS trails_listing ON trails (id, published, unlisted, duration_min, length_m, ascent_m, difficulty,
+        practice, effective_route_type, start_lon, start_lat, commune, name, summary, accessibility);
+    """,
 ]
 
 
