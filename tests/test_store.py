@@ -259,6 +259,7 @@ def test_an_old_database_moves_its_translations_out_of_extra(tmp_path):
                                       ("trails", "trails", trails_version)):
         old.execute(f"ALTER TABLE {table} DROP COLUMN translations")
         old.execute("DELETE FROM schema_migrations WHERE component = ? AND version >= ?", [component, version])
+    old.execute("DROP INDEX trails_listing")  # and the index of a later migration
     for column in ("unlisted", *NAMED_EXTRA):  # the columns of the migrations after that release's
         old.execute(f"ALTER TABLE trails DROP COLUMN {column}")
     old.execute("INSERT INTO pois (source, source_id, name, lon, lat, extra, updated_at, content_hash) "
