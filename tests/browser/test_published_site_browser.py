@@ -247,6 +247,10 @@ def test_published_widget_filters_like_the_live_widget(context, published, demo)
                 assert re.fullmatch(re.escape(published.url + prefix) + r"trails/\d+/", first.get_attribute("href"))
                 assert first.get_attribute("target") == "_blank"
     assert page.locator("main ul li").count() == 0  # the last one: nothing in the commune, no list
+    page.goto(f"{published.url}embed/?commune=Vialas&lang=en")  # the live widget answers in English: so does this
+    page.wait_for_url(f"{published.url}en/embed/?commune=Vialas")
+    ready(page)
+    assert normalized_text(page, "main") == live_widget_text(live, demo, "commune=Vialas&lang=en")
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
 
 
@@ -274,6 +278,10 @@ def test_published_widget_tells_its_height_to_the_page_that_frames_it(context, p
 def test_published_help_page_makes_the_code_in_the_browser(context, published, demo):  # noqa: F811
     from webapp import create_app
 
+    plain = context(java_script_enabled=False).new_page()
+    plain.goto(f"{published.url}embed/help/")
+    assert plain.locator("form[data-embed-help]").is_hidden()  # its code needs JavaScript: the code for all
+    assert f'<iframe src="{published.url}embed/"' in plain.input_value("textarea.embed-code")
     page = context().new_page()
     page.goto(f"{published.url}embed/help/")
     page.fill("#e-commune", "Meyrueis")

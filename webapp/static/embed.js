@@ -209,6 +209,15 @@
 
   function startWidget(data) {
     const query = window.location.search;
+    const lang = asParams(query).get("lang");
+    const other = lang && lang !== html.lang && document.querySelector(`link[rel=alternate][hreflang="${CSS.escape(lang)}"]`);
+    if (other) {  // ?lang=en on the French page: the English page, with the same filters
+      const params = asParams(query);
+      params.delete("lang");
+      window.location.replace(new URL(other.getAttribute("href"), window.location.href).href +
+        (params.toString() ? "?" + params : ""));
+      return;
+    }
     if (!widgetParams(data.params, query).length) {  // the ready-made list is the answer
       html.dataset.widget = "ready";
       return;
@@ -231,6 +240,7 @@
     const readyCode = code.value, previewUrl = preview.getAttribute("src");
     const embedUrl = (/ src="([^"]*)"/.exec(readyCode) || [null, ""])[1].replace(/&amp;/g, "&");
     const msg = data.msg;
+    form.hidden = false;  // without JavaScript the page gives the code for every trail
     let index = null;
     const show = (query) => {
       const chosen = widgetParams(data.params, query).filter(([k]) => k !== "lang");
