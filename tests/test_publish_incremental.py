@@ -52,6 +52,18 @@ def change(db_path: Path, action) -> None:
         db.conn.close()
 
 
+def new_summary(tid: int):
+    """What staff do to circuit ``tid`` in the editor: a new summary."""
+
+    def edit(db):
+        store = TrailStore(db)
+        trail = store.get(tid)
+        trail.summary = "Une boucle revue par l'office de tourisme."
+        store.save(trail)
+
+    return edit
+
+
 def test_nothing_changed_renders_nothing_and_writes_nothing(site):
     db_path, out, _ = site
     before = snapshot(out)
@@ -65,14 +77,8 @@ def test_editing_one_circuit_renders_only_its_parts_and_the_lists(site):
     db_path, out, ids = site
     tid = ids["Château du Tournel"]
 
-    def edit(db):
-        store = TrailStore(db)
-        trail = store.get(tid)
-        trail.summary = "Une boucle revue par l'office de tourisme."
-        store.save(trail)
-
     before = snapshot(out)
-    change(db_path, edit)
+    change(db_path, new_summary(tid))
     report = run(db_path, out)
     changed = changed_paths(before, snapshot(out))
     assert "Une boucle revue" in (out / f"trails/{tid}/index.html").read_text()
@@ -93,13 +99,7 @@ def test_an_edit_rewrites_only_the_shards_of_the_manifest_it_touched(site):
     before = snapshot(versions)
     tid = ids["Château du Tournel"]
 
-    def edit(db):
-        store = TrailStore(db)
-        trail = store.get(tid)
-        trail.summary = "Une boucle revue par l'office de tourisme."
-        store.save(trail)
-
-    change(db_path, edit)
+    change(db_path, new_summary(tid))
     report = run(db_path, out)
     rewritten = {p for p in changed_paths(before, snapshot(versions)) if p.startswith(("keys/", "files/", "memo/"))}
     shards = [p for p in before if p.startswith("keys/")]
