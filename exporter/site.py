@@ -203,12 +203,13 @@ class SiteBuild:
         self.targets[name] = old
         return True
 
-    def keep(self, belongs) -> None:
+    def keep(self, belongs) -> list[str]:
         """Keep as they are the targets of the last publish whose name ``belongs(name)`` is true (a group of
-        targets whose common key did not change), without computing their keys."""
-        for name, entry in self.old_targets.items():
-            if belongs(name):
-                self.targets[name] = entry
+        targets whose common key did not change), without computing their keys; returns their names."""
+        kept = [name for name in self.old_targets if belongs(name)]
+        for name in kept:
+            self.targets[name] = self.old_targets[name]
+        return kept
 
     def keep_all(self, names: list[str]) -> bool:
         """Keep as they are the targets ``names`` of the last publish and say True; False (none kept) when one of them

@@ -71,6 +71,8 @@ def test_nothing_changed_renders_nothing_and_writes_nothing(site):
     assert report.rendered == 0 and not report.stats.switched
     assert (report.stats.written, report.stats.changed, report.stats.removed) == (0, 0, 0)
     assert snapshot(out) == before
+    # the pages it reports are those of the site, kept or not (a page per index.html but the bundles')
+    assert report.pages == sum("/bundle/" not in p.as_posix() for p in out.rglob("index.html"))
 
 
 def test_editing_one_circuit_renders_only_its_parts_and_the_lists(site):

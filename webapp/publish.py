@@ -50,6 +50,7 @@ MEMO_BLOCK = 256  # circuits or POIs (by id) per block of parts (_Publisher.bloc
 #: The targets made from the list of every circuit: kept as a whole when no circuit changed.
 LIST_TARGETS = {"lists", "catalogue", "catalogue-index", "catalogue-words", "thumbs", "embed", "embed-help",
                 "api-trails", "site"}
+LIST_PAGES = {"catalogue", "embed", "embed-help"}  # those of LIST_TARGETS that are pages
 
 
 @dataclass(slots=True)
@@ -211,7 +212,8 @@ class _Publisher(SiteFiles):
         listing = self.listing = digest(self.site_key, [(t, rev[t]) for t in ids], self.store.communes_revision())
         lists = self.build.unchanged("lists", listing)
         if lists:
-            self.build.keep(lambda name: name.partition(":")[0] in LIST_TARGETS)
+            kept = self.build.keep(lambda name: name.partition(":")[0] in LIST_TARGETS)
+            self.pages += sum(name.partition(":")[0] in LIST_PAGES for name in kept)
         else:
             self.catalogue_queries()
             self.build.put("lists", listing, {})
