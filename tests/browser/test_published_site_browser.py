@@ -6,7 +6,8 @@ loopback port with its own configuration and prefix, stopped at the end; missing
 ``CI=true``) with the site's own ``nginx.conf.example``. Checked: the catalogue without JavaScript (a
 ready-made page per difficulty, same counts as the server), with JavaScript (the filters in the browser),
 a circuit page (map from our own files, stops, GPX), the offline bundle installed then used with the network
-cut, the QR code decoded to the published bundle URL (zbarimg), and the link check.
+cut, the QR code decoded to the published bundle URL (zbarimg), the link check, the embed widget and its help
+page against the live ones, and axe-core on the pages the browser rewrites.
 """
 from __future__ import annotations
 
@@ -24,9 +25,11 @@ import pytest
 from helpers import require_tool
 
 try:  # tests/ as a package, or as plain folders
+    from .test_accessibility import BLOCKING, axe_violations, report
     from .test_catalogue_browser import context, demo, tile_png  # noqa: F401 (fixtures)
     from .test_served_bundle_browser import save_for_offline
 except ImportError:
+    from test_accessibility import BLOCKING, axe_violations, report
     from test_catalogue_browser import context, demo, tile_png  # noqa: F401 (fixtures)
     from test_served_bundle_browser import save_for_offline
 
@@ -325,3 +328,19 @@ def test_published_help_page_makes_the_code_in_the_browser(context, published, d
     ready(page)
     assert page.input_value("#e-difficulty") == "easy"
     assert f'<iframe src="{published.url}embed/?difficulty=easy"' in page.input_value("textarea.embed-code")
+
+
+@pytest.mark.parametrize("path", ["?difficulty=medium", "trails/{trail}/", "embed/?commune=Meyrueis&limit=3",
+                                  "embed/help/?commune=Meyrueis&limit=3", "en/embed/?difficulty=easy"])
+def test_axe_finds_no_serious_violation_on_the_published_pages(context, published, demo, path):  # noqa: F811
+    """The pages the browser rewrites on the static site (the catalogue filtered by catalogue.js, the widget and its
+    help by embed.js) are checked once their script has run, as test_accessibility.py checks the live ones."""
+    page = context(bypass_csp=True).new_page()  # the widget's CSP would refuse the injected axe
+    page.goto(published.url + path.format(trail=demo.trail_id))
+    page.wait_for_load_state("networkidle")
+    if path.startswith("?"):
+        page.wait_for_function("document.documentElement.dataset.catalogue === 'ready'")
+    elif "embed/" in path:
+        ready(page)
+    violations = axe_violations(page)
+    assert not [v for v in violations if v["impact"] in BLOCKING], f"axe on {page.url}:\n{report(violations)}"
