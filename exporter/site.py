@@ -15,12 +15,9 @@ Layout beside ``DIR`` (the cost of a publish follows what changed, not the size 
     DIR -> DIR.versions/a         a symbolic link, swapped with one os.replace (atomic on POSIX)
     DIR.versions/a/  b/           two release trees of plain files: the live one and the previous one
     DIR.versions/objects/ab/ab…   each distinct content once; the trees hold hard links to these
-    DIR.versions/manifest.json    the format and version of the live release
-    DIR.versions/keys/00.json…    the key of each target and its number of files, in 256 shards by a digest of
-                                  its name
-    DIR.versions/files/00.json…   the files of each target, in the same shards (a publish rewrites only
-                                  the shards of the targets it changed, keys and files)
-    DIR.versions/memo/            what the caller keeps for its next publish (:meth:`SiteBuild.keep_memo`)
+    DIR.versions/manifest.json    the record of the live release, its keys and files in shards, the caller's
+    DIR.versions/keys/ files/     memos (exporter/site_manifest.py: a publish rewrites only the shards of the
+    DIR.versions/memo/            targets it changed)
     DIR.versions/templates/       the caller's compiled templates (``balise publish``: Jinja's bytecode cache)
     DIR.versions/a.dirty  b.dirty the paths where that tree may differ from the manifest
 
@@ -62,7 +59,6 @@ True
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -70,6 +66,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from exporter.errors import ExportError
+from exporter.site_manifest import Manifest, write_json
 from exporter.site_tree import ObjectStore, link_all, sync
 from poi.i18n import gettext as _
 
@@ -78,14 +75,6 @@ try:  # optional: brotli copies only where the well-kept package is installed
 except ImportError:  # pragma: no cover - depends on the machine
     brotli = None
 
-MANIFEST = "manifest.json"
-FORMAT = 4
-#: Formats of the manifest this module reads (2: every target's files inside ``manifest.json``; 3: every target's
-#: key inside ``manifest.json``, their files in shards).
-READABLE = (2, 3, 4)
-#: The folders of the manifest's shards: the key and the number of files of each target, and its files, in 256
-#: files each by a digest of its name.
-SHARDS, KEY_SHARDS = "files", "keys"
 #: The two release trees (the live one and the previous one).
 TREES = ("a", "b")
 #: Files worth compressing (by suffix); images, zips and audio are compressed already.
@@ -142,50 +131,17 @@ class SiteBuild:
                 raise ExportError(_("{path} exists and is not a site published by Balise: give a new or empty folder",
                                     path=self.out))
         self.store = ObjectStore(self.versions / "objects")
-        self._key_shards: dict[str, dict[str, dict]] = {}  # shard -> target -> {"key", "n"}, as read
-        old = self._read_manifest()
-        self.old_format: int = old.get("format", 0)
-        self.old_targets: dict[str, dict] = old.get("targets", {}) if self.old_format < 4 else self._read_keys()
-        self._shards: dict[str, dict[str, str]] = {}  # shard -> target -> its files (lines), as read
-        self._memos: dict[str, object] = {}  # memos to write with the manifest
-        self.old_version: int = old.get("version", 0)
+        self.manifest = Manifest(self.versions, self.out)
+        self.old_version: int = self.manifest.version
         self.live = self._live_tree()
         if self.live is None:
-            self.old_targets = {}  # no release tree to start from: everything is written
+            self.manifest.forget()  # no release tree to start from: everything is written
+        self.old_targets: dict[str, dict] = self.manifest.targets
         #: name -> {"key", "files"}: ``files`` a dict (path -> object) for a target put in this publish,
         #: the manifest's string for one unchanged
         self.targets: dict[str, dict] = {}
 
     # -- reading the last publish ---------------------------------------------------------------------
-    def _read_manifest(self) -> dict:
-        try:
-            data = json.loads((self.versions / MANIFEST).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as e:
-            raise ExportError(_("cannot read the manifest of {path}: {error}", path=self.out, error=e)) from e
-        return data if data.get("format") in READABLE else {}
-
-    def _read_keys(self) -> dict[str, dict]:
-        """The targets of the last publish (name -> {"key", "n"}: its key, its number of files) from the key shards
-        (format 4; kept as read, to be written again with the changes of this publish)."""
-        targets: dict[str, dict] = {}
-        folder = self.versions / KEY_SHARDS
-        try:
-            paths = sorted(folder.iterdir())
-        except FileNotFoundError:
-            return {}
-        for path in paths:
-            if path.suffix != ".json":
-                continue
-            try:
-                shard = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as e:
-                raise ExportError(_("cannot read the manifest of {path}: {error}", path=self.out, error=e)) from e
-            self._key_shards[path.stem] = shard
-            targets.update(shard)
-        return targets
-
     def _live_tree(self) -> str | None:
         """The release tree ``out`` points to (``a`` or ``b``), None when there is none."""
         if not self.out.is_symlink():
@@ -223,24 +179,7 @@ class SiteBuild:
 
     def previous_files(self, name: str) -> dict[str, str]:
         """The files (path -> object) target ``name`` had in the last publish."""
-        entry = self.old_targets.get(name)
-        if entry is None:
-            return {}
-        if "files" in entry:  # format 2
-            return _files(entry)
-        return _parse(self._shard(_shard_of(name)).get(name, ""))
-
-    def _shard(self, shard: str) -> dict[str, str]:
-        found = self._shards.get(shard)
-        if found is None:
-            try:
-                found = json.loads((self.versions / SHARDS / f"{shard}.json").read_text(encoding="utf-8"))
-            except FileNotFoundError:
-                found = {}
-            except (OSError, ValueError) as e:
-                raise ExportError(_("cannot read the manifest of {path}: {error}", path=self.out, error=e)) from e
-            self._shards[shard] = found
-        return found
+        return self.manifest.files(name)
 
     def _target_files(self, name: str) -> dict[str, str]:
         """The files of target ``name`` in this publish (put now, or kept from the last one)."""
@@ -268,14 +207,11 @@ class SiteBuild:
     def memo(self, name: str):
         """What the caller kept under ``name`` at a publish (:meth:`keep_memo`), None if nothing: whatever helps it
         make the next one (``DIR.versions/memo/<name>.json``)."""
-        try:
-            return json.loads((self.versions / "memo" / f"{name}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        return self.manifest.memo(name)
 
     def keep_memo(self, name: str, data) -> None:
         """Keep ``data`` (JSON) under ``name`` for the next publish; written with the manifest (None: forget it)."""
-        self._memos[name] = data
+        self.manifest.keep_memo(name, data)
 
     def adopt(self, name: str, key: str, files: dict[str, str]) -> None:
         """The files (path -> object) of target ``name`` that another process :meth:`put` in the same store."""
@@ -379,7 +315,7 @@ class SiteBuild:
             return {}
 
     def _write_dirty(self, tree: str, paths: dict[str, str]) -> None:
-        _write_json(self.versions / f"{tree}.dirty", paths)
+        write_json(self.versions / f"{tree}.dirty", paths)
 
     def _switch(self, final: Path) -> None:
         if self.out.exists() and not self.out.is_symlink():
@@ -391,66 +327,7 @@ class SiteBuild:
         os.replace(link, self.out)
 
     def _write_manifest(self, version: int) -> None:
-        """The key of every target and its files in the shards: only the shards of the targets put or gone in this
-        publish are written again (all of them after a manifest of another format), then ``manifest.json``."""
-        changed = [n for n, e in self.targets.items() if isinstance(e.get("files"), dict)]
-        changed += [n for n in self.old_targets if n not in self.targets]
-        by_shard: dict[str, list[str]] = {}
-        for name in changed:
-            by_shard.setdefault(_shard_of(name), []).append(name)
-        files_kept = self.old_format in (3, FORMAT)
-        if self.old_format != FORMAT:  # every key shard, and the file shards too unless they have this form
-            by_shard = {}
-            for name in {**self.targets, **self.old_targets}:
-                by_shard.setdefault(_shard_of(name), []).append(name)
-        for shard, names in by_shard.items():
-            data = self._shard(shard) if files_kept else {}
-            keys = self._key_shards.get(shard, {}) if self.old_format == FORMAT else {}
-            for name in names:
-                entry = self.targets.get(name)
-                if entry is None:
-                    data.pop(name, None)
-                    keys.pop(name, None)
-                    continue
-                files = self._target_files(name)
-                data[name] = "".join(f"{p}\t{s}\n" for p, s in files.items())
-                keys[name] = {"key": entry["key"], "n": len(files)}
-            _write_json(self.versions / SHARDS / f"{shard}.json", data)
-            _write_json(self.versions / KEY_SHARDS / f"{shard}.json", keys)
-        for name, data in self._memos.items():
-            if data is None:
-                (self.versions / "memo" / f"{name}.json").unlink(missing_ok=True)
-            else:
-                _write_json(self.versions / "memo" / f"{name}.json", data)
-        _write_json(self.versions / MANIFEST, {"format": FORMAT, "version": version})
+        self.manifest.write(version, self.targets, self._target_files)
 
     def abort(self) -> None:
         """Forget a failed publish: the site stays as it was (nothing of it was written in the trees)."""
-
-
-def _files(entry: dict) -> dict[str, str]:
-    """The files (path -> object) of a target entry, in the manifest's form (lines ``path<TAB>object``) or not."""
-    files = entry.get("files", {})
-    if isinstance(files, dict):
-        return files
-    return _parse(files)
-
-
-def _parse(lines: str) -> dict[str, str]:
-    return dict(line.split("\t") for line in lines.splitlines())
-
-
-def _shard_of(name: str) -> str:
-    """The shard of the manifest that holds the files of target ``name`` (``00`` to ``ff``).
-
-    >>> _shard_of("trail:3:fr")
-    '52'
-    """
-    return hashlib.md5(name.encode("utf-8"), usedforsecurity=False).hexdigest()[:2]
-
-
-def _write_json(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
