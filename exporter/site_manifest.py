@@ -47,8 +47,8 @@ class Manifest:
         self.targets: dict[str, dict] = data.get("targets", {}) if self.format < 4 else self._read_keys()
 
     def forget(self) -> None:
-        """Start afresh (no release tree to start from): no target."""
-        self.targets = {}
+        """Start afresh (no release tree to start from): no target, and the next write rewrites every shard."""
+        self.targets, self.format = {}, 0
 
     # -- reading ----------------------------------------------------------------------------------------
     def _read(self, path: Path):
@@ -130,6 +130,11 @@ class Manifest:
                 keys[name] = {"key": entry["key"], "n": len(files)}
             write_json(self.versions / SHARDS / f"{shard}.json", data)
             write_json(self.versions / KEY_SHARDS / f"{shard}.json", keys)
+        if self.format != FORMAT:  # shards of targets no longer there would come back at the next read
+            for folder in (SHARDS, KEY_SHARDS):
+                for path in (self.versions / folder).glob("*.json"):
+                    if path.stem not in by_shard:
+                        path.unlink()
         for name, data in self._memos.items():
             if data is None:
                 (self.versions / "memo" / f"{name}.json").unlink(missing_ok=True)

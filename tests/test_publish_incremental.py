@@ -262,3 +262,24 @@ def test_after_edits_the_site_is_the_one_a_publish_from_scratch_makes(site):
     assert [p for p in kept if kept[p] != fresh[p]] == []
     assert "Château du Tournel et ses ruines" in (out / "api/trails.json").read_text()
     assert f"trails/{leg}/" in (out / "sitemap.xml").read_text()
+
+
+def test_a_site_whose_link_was_lost_is_published_afresh_without_the_targets_of_before(tmp_path):
+    """``DIR`` gone (deleted by hand) but ``DIR.versions`` left: the publish starts afresh, and its record holds
+    only its own targets (none of the last publish's comes back as "gone" at the next one)."""
+    from exporter.site import SiteBuild
+
+    out = tmp_path / "site"
+    build = SiteBuild(out)
+    for n in range(40):  # in many shards
+        build.put(f"page:{n}", "k", {f"p/{n}.html": f"<p>{n}</p>"})
+    build.commit()
+    out.unlink()
+    build = SiteBuild(out)
+    build.put("page:0", "k", {"p/0.html": "<p>0</p>"})
+    build.commit()
+    again = SiteBuild(out)
+    assert set(again.old_targets) == {"page:0"}
+    again.unchanged("page:0", "k")
+    stats = again.commit()
+    assert (stats.removed, stats.switched) == (0, False)
