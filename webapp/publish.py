@@ -46,7 +46,7 @@ from webapp.publish_urls import SiteUrls, duration_slug, query_key, slug
 
 PAGE_SIZE = 20  # webapp.public.PAGE_SIZE
 POIS_PER_FILE = 1000
-MEMO_BLOCK = 256  # circuits or POIs (by id) per block of parts (_Publisher.block) and per file of the lists' memo
+MEMO_BLOCK = 256  # circuits or POIs (by id) per block of parts (_Publisher.items) and per file of the lists' memo
 #: The targets made from the list of every circuit: kept as a whole when no circuit changed.
 LIST_TARGETS = {"lists", "catalogue", "catalogue-index", "catalogue-words", "thumbs", "embed", "embed-help",
                 "api-trails", "site"}
@@ -231,17 +231,9 @@ class _Publisher(SiteFiles):
                 self.page(f"embed-help:{lang}", digest(listing, lang), f"{prefix}embed/help/index.html", lang,
                           "/embed/help")
             self.page(f"privacy:{lang}", digest(self.site_key, lang), f"{prefix}privacy/index.html", lang, "/privacy")
-        for block, tids in _blocks(ids):
-            self.block(f"circuits:{block}", digest(self.site_key, map_rev, [(t, rev[t]) for t in tids]),
-                       [(f"trail:{t}:{lang}", f"{self.urls.prefix(lang)}trails/{t}/index.html")
-                        for lang in self.langs for t in tids], [f"trail-files:{t}" for t in tids],
-                       lambda tids=tids: self.circuit_parts(tids, map_rev))
+        self.items("trail", "trails", "trail-files", ids, rev.get, self.trail_files, map_rev)
         ordered = sorted(poi_marks)
-        for block, pids in _blocks(ordered):
-            self.block(f"pois:{block}", digest(self.site_key, [(p, poi_marks[p], trails_of[p]) for p in pids]),
-                       [(f"poi:{p}:{lang}", f"{self.urls.prefix(lang)}pois/{p}/index.html")
-                        for lang in self.langs for p in pids], [f"poi-api:{p}" for p in pids],
-                       lambda pids=pids: self.poi_parts(pids, poi_marks, trails_of))
+        self.items("poi", "pois", "poi-api", ordered, lambda p: (poi_marks[p], trails_of[p]), self.poi_files)
         for n, start in enumerate(range(0, len(ordered), POIS_PER_FILE), 1):
             chunk = ordered[start:start + POIS_PER_FILE]
             self.files(f"poi-page:{n}", digest(self.site_key, [(p, poi_marks[p]) for p in chunk]),
@@ -251,35 +243,26 @@ class _Publisher(SiteFiles):
             self.files("api-trails", listing, lambda: {"api/trails.json": self.api_trails()})
             self.files("site", digest(self.site_key, sorted(self.sitemap)), self.site_files)
 
-    def block(self, name: str, key: str, pages: list[tuple[str, str]], others: list[str], parts) -> None:
-        """The parts of a block of circuits or POIs (:func:`_blocks`), kept whole without computing their own keys
-        when ``key``, what they are all made of, did not change since the last publish (an edit at 10,000 circuits
-        computes the keys of one block); else ``parts()`` adds them one by one, each with its key.
-        ``pages``: (target, site file) of its pages; ``others``: its other targets."""
-        if self.build.unchanged(name, key) and self.build.keep_all([target for target, _ in pages] + others):
-            self.pages += len(pages)
-            self.sitemap.extend(path.removesuffix("index.html") for _, path in pages)
-            return
-        self.build.put(name, key, {})
-        parts()
-
-    def circuit_parts(self, ids: list[int], map_rev) -> None:
-        for lang in self.langs:
-            for tid in ids:
-                self.page(f"trail:{tid}:{lang}", digest(self.site_key, self.rev[tid], lang),
-                          f"{self.urls.prefix(lang)}trails/{tid}/index.html", lang, f"/trails/{tid}")
-        for tid in ids:
-            self.files(f"trail-files:{tid}", digest(self.site_key, self.rev[tid], map_rev),
-                       lambda tid=tid: self.trail_files(tid))
-
-    def poi_parts(self, ids: list[int], marks: dict[int, int], trails_of: dict[int, list]) -> None:
-        for lang in self.langs:
-            for pid in ids:
-                self.page(f"poi:{pid}:{lang}", digest(self.site_key, marks[pid], trails_of[pid], lang),
-                          f"{self.urls.prefix(lang)}pois/{pid}/index.html", lang, f"/pois/{pid}")
-        for pid in ids:
-            self.files(f"poi-api:{pid}", digest(self.site_key, marks[pid], trails_of[pid]),
-                       lambda pid=pid: self.poi_files(pid))
+    def items(self, kind: str, folder: str, files_kind: str, ids: list[int], made_of, make_files, *extra) -> None:
+        """The page of each of ``ids`` in every language (target ``<kind>:<id>:<lang>``, ``<folder>/<id>/``) and its
+        other files (``<files_kind>:<id>``, ``make_files(id)``), each with its key: ``made_of(id)``, what it shows
+        (and ``extra`` for the files). By blocks of ids (:func:`_blocks`): a block whose members did not change since
+        the last publish is kept whole without computing their keys (an edit at 10,000 circuits computes one
+        block's)."""
+        for block, members in _blocks(ids):
+            pages = [(lang, i, f"{kind}:{i}:{lang}", f"{self.urls.prefix(lang)}{folder}/{i}/index.html")
+                     for lang in self.langs for i in members]
+            others = [f"{files_kind}:{i}" for i in members]
+            key = digest(self.site_key, extra, [(i, made_of(i)) for i in members])
+            if self.build.unchanged(f"{folder}:{block}", key) and self.build.keep_all([p[2] for p in pages] + others):
+                self.pages += len(pages)
+                self.sitemap.extend(path.removesuffix("index.html") for *_, path in pages)
+                continue
+            self.build.put(f"{folder}:{block}", key, {})
+            for lang, i, target, path in pages:
+                self.page(target, digest(self.site_key, made_of(i), lang), path, lang, f"/{folder}/{i}")
+            for i, target in zip(members, others):
+                self.files(target, digest(self.site_key, made_of(i), *extra), lambda i=i: make_files(i))
 
     def circuit_rows(self, ids: list[int]) -> dict[int, dict]:
         """What the lists show of each listed circuit (:func:`webapp.publish_catalogue.circuit_row`), kept from
