@@ -132,14 +132,17 @@ def _entry(store: TrailStore) -> tuple:
     """``(revision, towns, names of the towns with trails, all names)``, cached per connection, and shared by the
     connections to one file outside a transaction (as :func:`trails.filter_index.trail_index` is)."""
     revision = store.communes_revision()
+    with _CACHE_LOCK:
+        cached = _CACHE.get(store.db)
+    if cached and cached[0] == revision:
+        return cached
     path = database_file(store)
     shared = bool(path) and not store.db.conn.in_transaction
     with _CACHE_LOCK:
-        cached = _CACHE.get(store.db)
-        if shared and not (cached and cached[0] == revision):
-            cached = _SHARED.get(path)
-    if cached and cached[0] == revision:
-        return cached
+        cached = _SHARED.get(path) if shared else None
+        if cached and cached[0] == revision:
+            _CACHE[store.db] = cached
+            return cached
     towns = towns_from_points(store.commune_points())
     every = sorted((t for t in towns.values()), key=lambda t: (town_key(t.name), t.name))
     entry = (revision, towns, [t.name for t in every if t.trails], [t.name for t in every])

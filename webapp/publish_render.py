@@ -28,6 +28,8 @@ from poi.store import PoiStore
 #: any of them re-renders everything.
 CODE_PACKAGES = ("webapp", "exporter", "trails", "poi")
 CODE_RESOURCES = ("templates", "static", "locales")
+
+
 @contextlib.contextmanager
 def gc_paused():
     """No cyclic garbage collection inside: reading the manifest and the memo of a large site makes millions of
