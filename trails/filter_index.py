@@ -29,7 +29,7 @@ import numpy as np
 from poi.geo import GEOD
 from poi.i18n import gettext as _
 from trails.errors import FilterError
-from trails.filter_params import fold_text
+from trails.filter_params import fold_text, searched_text
 from trails.filter_store import DURATION_BUCKETS, FACETS, SORTS, index_rows, revision, run_sql
 from trails.filters import FilterSet
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES, Trail
@@ -103,7 +103,7 @@ class TrailIndex:
         with self._words_lock:
             if self._postings is None:
                 names, summaries, communes = self._texts
-                self._postings = self._index_words([f"{n} {fold_text(f'{s} {c}')}"
+                self._postings = self._index_words([searched_text(n, s, c)
                                                     for n, s, c in zip(names, summaries, communes)])
             return self._postings
 

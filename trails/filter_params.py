@@ -312,6 +312,16 @@ def fold_text(value: str | None) -> str:
     return " ".join((value if value.isascii() else value.translate(_FOLD)).lower().split())
 
 
+def searched_text(folded_name: str, summary: str, commune: str) -> str:
+    """What the text filter (``q``) searches of a trail: its name (folded already, as the sort by name has it),
+    summary and commune, folded.
+
+    >>> searched_text(fold_text("Moulin du Bougès"), "Une  boucle", "Vialas")
+    'moulin du bouges une boucle vialas'
+    """
+    return f"{folded_name} {fold_text(f'{summary} {commune}')}"
+
+
 def query_tokens(query: str) -> list[str]:
     """The folded words of a text query (each must occur in a trail's name, summary or commune).
 

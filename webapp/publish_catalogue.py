@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from poi.i18n import language
 from poi.i18n import gettext as _
 from trails.filter_index import DURATION_BUCKETS, search
-from trails.filter_params import code_aliases, fold_text, label
+from trails.filter_params import code_aliases, fold_text, label, searched_text
 from trails.filters import FilterSet
 from trails.models import ACCESSIBILITY, DIFFICULTIES, PRACTICES, ROUTE_TYPES
 from trails.towns import known_towns
@@ -103,8 +103,7 @@ def catalogue_words(trails) -> list[str]:
     summary and commune: what the ``q`` filter searches (``api/catalogue-words.json``, loaded by the script
     only when a visitor searches by text; it is most of the bytes). ``trails``: what
     :func:`trails.filter_index.search` lists with no filter."""
-    return [_words(f"{fold_text(t.name)} {fold_text(f'{t.summary} {t.commune}')}")
-            for t in trails]
+    return [_words(searched_text(fold_text(t.name), t.summary, t.commune)) for t in trails]
 
 
 def _words(text: str) -> str:
